@@ -1,0 +1,234 @@
+/*
+ * batchnorm.cl: fused batch normalization, forward (training and inference) and backward.
+ *
+ * Layout: x is NCHW seen as (N, C, HW), HW = H*W (1 for N x C input). Channel c owns N rows of HW contiguous
+ * floats; row n of channel c starts at (n*C + c)*HW. Statistics are per channel over M = N*HW values, taken in
+ * (n, i) order.
+ *
+ * Reductions are deterministic: a channel's M values are cut into chunks of `chunk` values (chosen by the host
+ * from the shape and the device kind, never from the local size). Work-item (c, j) reduces chunk j of channel c
+ * into a partial; one work-item per channel then adds the partials in chunk order. No atomics, so results are
+ * bitwise identical run after run and whatever local size is used.
+ *
+ * Numerics: forward sums are taken of d = x - p with p = the channel's first value (a pivot), so a mean that
+ * dwarfs the spread costs no precision: mean = p + S1/M, var = (S2 - S1*S1/M)/M, S1 = sum d, S2 = sum d*d.
+ * The ReLU keeps NaN (v < 0 ? 0 : v), so NaN in gives NaN out.
+ *
+ * Kernels (global sizes; local sizes are the host's choice, globals rounded up and guarded):
+ *   batchnorm_fwd_partial  (C, chunks)  x -> partial[c][j] = (S1, S2)
+ *   batchnorm_fwd_merge    (C)          partials -> save_mean, save_invstd; running stats updated in place
+ *   batchnorm_infer_stats  (C)          running mean, var -> mean, invstd
+ *   batchnorm_fwd_apply    (items)      y = fuse(gamma*(x - mean)*invstd + beta [+ z])
+ *   batchnorm_bwd_partial  (C, chunks)  dy, x, y -> partial[c][j] = (sum g, sum g*(x - mean)),
+ *                                       g = dy, or dy where y > 0 under a fused ReLU
+ *   batchnorm_bwd_merge    (C)          partials -> dgamma, dbeta, coef[c] = (a, b, k)
+ *   batchnorm_bwd_apply    (items)      dx = a*g + b*(x - mean) + k; dz = g (residual fusion)
+ * Apply kernels: work-item t owns values [t*span, (t+1)*span) of the whole tensor, walking row pieces; small spans
+ * coalesce on GPUs, large ones stream on CPUs. Results do not depend on span.
+ *
+ * Defines: AFFINE (1: gamma and beta given, 0: gamma 1, beta 0), FUSE (0 none, 1 relu, 2 add z then relu).
+ */
+#ifndef AFFINE
+#define AFFINE 1
+#endif
+#ifndef FUSE
+#define FUSE 0
+#endif
+
+inline float sum16(float16 v) {
+    float8 a = v.lo + v.hi;
+    float4 b = a.lo + a.hi;
+    float2 d = b.lo + b.hi;
+    return d.x + d.y;
+}
+
+inline float relu1(float v) { return v < 0.0f ? 0.0f : v; }
+inline float8 relu8(float8 v) { return select(v, (float8)(0.0f), v < (float8)(0.0f)); }
+inline float grad1(float dy, float y) { return FUSE ? (y > 0.0f ? dy : 0.0f) : dy; }
+inline float8 grad8(float8 dy, float8 y) { return FUSE ? select((float8)(0.0f), dy, y > (float8)(0.0f)) : dy; }
+
+__kernel void batchnorm_fwd_partial(__global float *partial, __global const float *x,
+                                    int C, int hw, long count, long chunk, int chunks) {
+    int c = get_global_id(0), j = get_global_id(1);
+    if (c >= C || j >= chunks) return;
+    float p = x[(size_t)c * hw];
+    float16 s1 = 0.0f, s2 = 0.0f;
+    float t1 = 0.0f, t2 = 0.0f;
+    long e = j * chunk, end = min(count, e + chunk);
+    while (e < end) {
+        long n = e / hw;
+        int i = (int)(e - n * hw), len = (int)min((long)(hw - i), end - e);
+        __global const float *row = x + ((size_t)n * C + c) * hw + i;
+        int k = 0;
+        for (; k + 16 <= len; k += 16) {
+            float16 d = vload16(0, row + k) - p;
+            s1 += d;
+            s2 = fma(d, d, s2);
+        }
+        for (; k < len; k++) {
+            float d = row[k] - p;
+            t1 += d;
+            t2 = fma(d, d, t2);
+        }
+        e += len;
+    }
+    size_t at = 2 * ((size_t)c * chunks + j);
+    partial[at] = sum16(s1) + t1;
+    partial[at + 1] = sum16(s2) + t2;
+}
+
+/* Running stats: run = w_old*run + w_new*batch, running var from var*var_scale (M/(M-1) unbiased, or 1). */
+__kernel void batchnorm_fwd_merge(__global float *save_mean, __global float *save_invstd,
+                                  __global float *run_mean, __global float *run_var,
+                                  __global const float *partial, __global const float *x,
+                                  int C, int hw, int chunks, float count, float eps,
+                                  float w_old, float w_new, float var_scale) {
+    int c = get_global_id(0);
+    if (c >= C) return;
+    float s1 = 0.0f, s2 = 0.0f;
+    for (int j = 0; j < chunks; j++) {
+        s1 += partial[2 * ((size_t)c * chunks + j)];
+        s2 += partial[2 * ((size_t)c * chunks + j) + 1];
+    }
+    float dm = s1 / count;
+    float var = (s2 - s1 * dm) / count;
+    var = var < 0.0f ? 0.0f : var; /* rounding only; keeps NaN */
+    float mean = x[(size_t)c * hw] + dm;
+    save_mean[c] = mean;
+    save_invstd[c] = rsqrt(var + eps);
+    if (run_mean) {
+        run_mean[c] = w_old * run_mean[c] + w_new * mean;
+        run_var[c] = w_old * run_var[c] + w_new * (var * var_scale);
+    }
+}
+
+__kernel void batchnorm_infer_stats(__global float *mean, __global float *invstd,
+                                    __global const float *run_mean, __global const float *run_var,
+                                    int C, float eps) {
+    int c = get_global_id(0);
+    if (c >= C) return;
+    mean[c] = run_mean[c];
+    invstd[c] = rsqrt(run_var[c] + eps);
+}
+
+__kernel void batchnorm_fwd_apply(__global float *y, __global const float *x, __global const float *z,
+                                  __global const float *mean, __global const float *invstd,
+                                  __global const float *gamma, __global const float *beta,
+                                  int C, int hw, long total, long span) {
+    long e = get_global_id(0) * span;
+    long end = min(total, e + span);
+    while (e < end) {
+        long r = e / hw;
+        int len = (int)min((long)hw - (e - r * hw), end - e), c = (int)(r % C);
+        float m = mean[c], scale = invstd[c], shift = 0.0f;
+#if AFFINE
+        scale *= gamma[c];
+        shift = beta[c];
+#endif
+        int k = 0;
+        for (; k + 8 <= len; k += 8) {
+            float8 v = fma(vload8(0, x + e + k) - m, scale, shift);
+#if FUSE == 2
+            v += vload8(0, z + e + k);
+#endif
+#if FUSE
+            v = relu8(v);
+#endif
+            vstore8(v, 0, y + e + k);
+        }
+        for (; k < len; k++) {
+            float v = fma(x[e + k] - m, scale, shift);
+#if FUSE == 2
+            v += z[e + k];
+#endif
+#if FUSE
+            v = relu1(v);
+#endif
+            y[e + k] = v;
+        }
+        e += len;
+    }
+}
+
+__kernel void batchnorm_bwd_partial(__global float *partial, __global const float *dy, __global const float *x,
+                                    __global const float *y, __global const float *mean,
+                                    int C, int hw, long count, long chunk, int chunks) {
+    int c = get_global_id(0), j = get_global_id(1);
+    if (c >= C || j >= chunks) return;
+    float m = mean[c];
+    float8 s1 = 0.0f, s2 = 0.0f;
+    float t1 = 0.0f, t2 = 0.0f;
+    long e = j * chunk, end = min(count, e + chunk);
+    while (e < end) {
+        long n = e / hw;
+        int i = (int)(e - n * hw), len = (int)min((long)(hw - i), end - e);
+        size_t row = ((size_t)n * C + c) * hw + i;
+        int k = 0;
+        for (; k + 8 <= len; k += 8) {
+            float8 yv = FUSE ? vload8(0, y + row + k) : (float8)(0.0f);
+            float8 g = grad8(vload8(0, dy + row + k), yv);
+            s1 += g;
+            s2 = fma(g, vload8(0, x + row + k) - m, s2);
+        }
+        for (; k < len; k++) {
+            float g = grad1(dy[row + k], FUSE ? y[row + k] : 0.0f);
+            t1 += g;
+            t2 = fma(g, x[row + k] - m, t2);
+        }
+        e += len;
+    }
+    float4 a1 = s1.lo + s1.hi, a2 = s2.lo + s2.hi;
+    float2 b1 = a1.lo + a1.hi, b2 = a2.lo + a2.hi;
+    size_t at = 2 * ((size_t)c * chunks + j);
+    partial[at] = b1.x + b1.y + t1;
+    partial[at + 1] = b2.x + b2.y + t2;
+}
+
+/* dgamma and dbeta may be NULL (not wanted). coef[c] = (a, b, k): dx = a*g + b*(x - mean) + k. */
+__kernel void batchnorm_bwd_merge(__global float *dgamma, __global float *dbeta, __global float *coef,
+                                  __global const float *partial, __global const float *invstd,
+                                  __global const float *gamma, int C, int chunks, float count) {
+    int c = get_global_id(0);
+    if (c >= C) return;
+    float sg = 0.0f, sgx = 0.0f;
+    for (int j = 0; j < chunks; j++) {
+        sg += partial[2 * ((size_t)c * chunks + j)];
+        sgx += partial[2 * ((size_t)c * chunks + j) + 1];
+    }
+    float is = invstd[c];
+    float a = AFFINE ? gamma[c] * is : is;
+    if (dgamma) dgamma[c] = sgx * is;
+    if (dbeta) dbeta[c] = sg;
+    coef[3 * c] = a;
+    coef[3 * c + 1] = -a * is * is * sgx / count;
+    coef[3 * c + 2] = -a * sg / count;
+}
+
+__kernel void batchnorm_bwd_apply(__global float *dx, __global float *dz, __global const float *dy,
+                                  __global const float *x, __global const float *y, __global const float *mean,
+                                  __global const float *coef, int C, int hw, long total, long span) {
+    long e = get_global_id(0) * span;
+    long end = min(total, e + span);
+    while (e < end) {
+        long r = e / hw;
+        int len = (int)min((long)hw - (e - r * hw), end - e), c = (int)(r % C);
+        float m = mean[c], a = coef[3 * c], b = coef[3 * c + 1], k0 = coef[3 * c + 2];
+        int k = 0;
+        for (; k + 8 <= len; k += 8) {
+            float8 yv = FUSE ? vload8(0, y + e + k) : (float8)(0.0f);
+            float8 g = grad8(vload8(0, dy + e + k), yv);
+            vstore8(fma(a, g, fma(b, vload8(0, x + e + k) - m, k0)), 0, dx + e + k);
+#if FUSE == 2
+            vstore8(g, 0, dz + e + k);
+#endif
+        }
+        for (; k < len; k++) {
+            float g = grad1(dy[e + k], FUSE ? y[e + k] : 0.0f);
+            dx[e + k] = fma(a, g, fma(b, x[e + k] - m, k0));
+#if FUSE == 2
+            dz[e + k] = g;
+#endif
+        }
+        e += len;
+    }
+}

@@ -1,0 +1,61 @@
+package org.clengine.backend;
+
+import org.clengine.batchnorm.BatchNormConfig;
+import org.clengine.batchnorm.BatchNormRunningStats;
+import org.clengine.tensor.Tensor;
+
+/**
+ * The op contract. Implemented by {@code ReferenceBackend} (plain Java, double accumulation: the oracle) and by
+ * {@code OpenClBackend} (kernels/*.cl). Every op takes outputs first, then inputs, then parameters; every tensor
+ * must be open and belong to this backend. Ops may run asynchronously: reading a tensor waits for them.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** "reference" or "opencl:DEVICE". */
+    String name();
+
+    /** A new tensor holding a copy of {@code data}. */
+    Tensor tensor(float[] data, int... shape);
+
+    /** A new tensor filled with {@code value}. */
+    Tensor full(float value, int... shape);
+
+    /** Waits until every op enqueued so far has finished (a no-op on the reference). */
+    default void finish() {
+    }
+
+    /**
+     * Batch normalization, training mode: per-channel mean and biased variance of x over N·H·W (NCHW) or over N (N×C),
+     * {@code y = gamma·(x−mean)·invstd + beta}, then the fusion (ReLU, or add residual then ReLU).
+     *
+     * @param y          output, shape of x
+     * @param saveMean   output [C]: the batch mean, for backward
+     * @param saveInvstd output [C]: 1/sqrt(biased var + eps), for backward
+     * @param x          input, [N,C], [N,C,L] or [N,C,H,W]
+     * @param gamma      [C] or null (affine = false: gamma 1, beta 0)
+     * @param beta       [C] or null, null exactly when gamma is null
+     * @param residual   shape of x, given exactly when the fusion is ADD_RELU
+     * @param running    running statistics updated in place, or null (track_running_stats = false)
+     */
+    void batchNormForwardTraining(Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x, Tensor gamma, Tensor beta,
+            Tensor residual, BatchNormRunningStats running, BatchNormConfig config);
+
+    /** Batch normalization, inference mode: normalizes with the running statistics; nothing is updated. */
+    void batchNormForwardInference(Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor residual,
+            Tensor runningMean, Tensor runningVar, BatchNormConfig config);
+
+    /**
+     * Batch normalization backward (training mode) from the saved batch statistics.
+     *
+     * @param dx        output, shape of x
+     * @param dgamma    output [C] or null (not wanted; must be null when gamma is null)
+     * @param dbeta     output [C] or null (likewise)
+     * @param dresidual output, shape of x, given exactly when the fusion is ADD_RELU
+     * @param y         the forward output; required when the fusion has a ReLU (its mask), else ignored
+     */
+    void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dresidual, Tensor dy, Tensor x, Tensor y,
+            Tensor gamma, Tensor saveMean, Tensor saveInvstd, BatchNormConfig config);
+
+    @Override
+    void close();
+}

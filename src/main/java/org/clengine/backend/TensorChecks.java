@@ -1,0 +1,54 @@
+package org.clengine.backend;
+
+import java.util.Arrays;
+import org.clengine.ClEngineException;
+import org.clengine.tensor.Tensor;
+
+/** Argument checks shared by every backend, so both report a bad call with the same message. */
+public final class TensorChecks {
+    private TensorChecks() {
+    }
+
+    /** {@code t} is non-null, open and belongs to {@code backend}. */
+    public static Tensor require(Backend backend, String name, Tensor t) {
+        if (t == null) throw new IllegalArgumentException(name + " is null");
+        if (t.isClosed()) throw new ClEngineException(name + " " + t.shapeString() + " is closed");
+        if (t.backend() != backend) {
+            throw new IllegalArgumentException(name + " " + t.shapeString() + " belongs to backend "
+                    + t.backend().name() + ", not to " + backend.name());
+        }
+        return t;
+    }
+
+    /** As {@link #require} and with exactly these dimensions. */
+    public static Tensor require(Backend backend, String name, Tensor t, int... dims) {
+        require(backend, name, t);
+        if (!Arrays.equals(t.shape(), dims)) {
+            throw new IllegalArgumentException(name + " has shape " + t.shapeString() + ", expected "
+                    + Arrays.toString(dims));
+        }
+        return t;
+    }
+
+    /** Null is allowed; otherwise as {@link #require(Backend, String, Tensor, int...)}. */
+    public static Tensor optional(Backend backend, String name, Tensor t, int... dims) {
+        return t == null ? null : require(backend, name, t, dims);
+    }
+
+    /** Exactly one of "present" and "absent" holds for {@code t}, as {@code wanted} says. */
+    public static void presence(String name, Tensor t, boolean wanted, String because) {
+        if (wanted && t == null) throw new IllegalArgumentException(name + " is required " + because);
+        if (!wanted && t != null) throw new IllegalArgumentException(name + " must be null " + because);
+    }
+
+    /** Host data of the right length for a shape. */
+    public static int[] hostData(float[] data, int... shape) {
+        if (data == null) throw new IllegalArgumentException("data is null");
+        int n = Tensor.elementCount(shape);
+        if (data.length != n) {
+            throw new IllegalArgumentException("data has " + data.length + " floats, shape " + Arrays.toString(shape)
+                    + " needs " + n);
+        }
+        return shape;
+    }
+}

@@ -1,0 +1,61 @@
+package org.clengine.batchnorm;
+
+/**
+ * Batch normalization parameters. Defaults follow PyTorch: eps 1e-5, momentum 0.1 weighting the new value.
+ *
+ * @param eps        added to the variance before the square root; positive and finite
+ * @param momentum   in [0, 1], or null for a cumulative average over the batches tracked (PyTorch's momentum=None)
+ * @param convention which side the momentum weights and whether running_var is unbiased
+ * @param fusion     what follows the normalization
+ */
+public record BatchNormConfig(double eps, Double momentum, MomentumConvention convention, BatchNormFusion fusion) {
+    public static final BatchNormConfig DEFAULT =
+            new BatchNormConfig(1e-5, 0.1, MomentumConvention.PYTORCH, BatchNormFusion.NONE);
+
+    public BatchNormConfig {
+        if (!(eps > 0) || Double.isInfinite(eps)) {
+            throw new IllegalArgumentException("eps must be positive and finite, got " + eps);
+        }
+        if (momentum != null && !(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("momentum must be in [0, 1] or null (cumulative average), got "
+                    + momentum);
+        }
+        if (convention == null) throw new IllegalArgumentException("convention is null");
+        if (fusion == null) throw new IllegalArgumentException("fusion is null");
+    }
+
+    public BatchNormConfig withEps(double value) {
+        return new BatchNormConfig(value, momentum, convention, fusion);
+    }
+
+    public BatchNormConfig withMomentum(Double value) {
+        return new BatchNormConfig(eps, value, convention, fusion);
+    }
+
+    public BatchNormConfig withConvention(MomentumConvention value) {
+        return new BatchNormConfig(eps, momentum, value, fusion);
+    }
+
+    public BatchNormConfig withFusion(BatchNormFusion value) {
+        return new BatchNormConfig(eps, momentum, convention, value);
+    }
+
+    /**
+     * The weights {old, new} of the running-statistics update for the batch that makes the count
+     * {@code batchesTracked} (already incremented).
+     */
+    public double[] runningWeights(long batchesTracked) {
+        double fresh;
+        if (momentum == null) {
+            fresh = 1.0 / batchesTracked;
+        } else {
+            fresh = convention == MomentumConvention.PYTORCH ? momentum : 1 - momentum;
+        }
+        return new double[] {1 - fresh, fresh};
+    }
+
+    /** Whether running_var receives the unbiased batch variance (PyTorch) or the biased one (ONNX). */
+    public boolean unbiasedRunningVar() {
+        return convention == MomentumConvention.PYTORCH;
+    }
+}

@@ -1,0 +1,224 @@
+package org.clengine.device;
+
+import static org.jocl.CL.*;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.clengine.ClEngineException;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+
+/**
+ * One OpenCL device opened for work: a context, one in-order profiling queue, the program cache and the buffers
+ * allocated on it. Not thread-safe: one thread drives a device (kernel arguments are set on shared kernel objects).
+ */
+public final class Device implements AutoCloseable {
+    private final DeviceInfo info;
+    private final cl_context context;
+    private final cl_command_queue queue;
+    private final ProgramCache programs;
+    private final Map<String, DeviceBuffer> scratch = new HashMap<>();
+    private int liveBuffers;
+    private long liveBytes;
+    private boolean closed;
+
+    private Device(DeviceInfo info) {
+        this.info = info;
+        try {
+            cl_context_properties properties = new cl_context_properties();
+            properties.addProperty(CL_CONTEXT_PLATFORM, info.platform());
+            this.context = clCreateContext(properties, 1, new cl_device_id[] {info.id()}, null, null, null);
+            @SuppressWarnings("deprecation") // clCreateCommandQueue keeps OpenCL 1.2 platforms working
+            cl_command_queue q = clCreateCommandQueue(context, info.id(), CL_QUEUE_PROFILING_ENABLE, null);
+            this.queue = q;
+        } catch (CLException e) {
+            throw ClException.of(e, "creating a context and queue", info.label());
+        }
+        this.programs = new ProgramCache(this, ProgramCache.defaultDirectory());
+    }
+
+    /** Opens the device chosen by {@code -Dclengine.device} / {@code CLENGINE_DEVICE} or the default ranking. */
+    public static Device open() {
+        return new Device(DeviceManager.choose().device());
+    }
+
+    public static Device open(DeviceInfo info) {
+        return new Device(info);
+    }
+
+    public DeviceInfo info() {
+        return info;
+    }
+
+    cl_context context() {
+        return context;
+    }
+
+    public ProgramCache programs() {
+        return programs;
+    }
+
+    /** A kernel from {@code kernels/FILE} built with {@code options}; built once, then cached. */
+    public cl_kernel kernel(String file, String name, String options) {
+        checkOpen();
+        return programs.kernel(file, name, options);
+    }
+
+    /** Allocates {@code bytes} of device memory; the message names the size and the device's limits on failure. */
+    public DeviceBuffer allocate(long bytes) {
+        checkOpen();
+        if (bytes <= 0) throw new IllegalArgumentException("buffer size must be positive, got " + bytes + " bytes");
+        if (bytes > info.maxAllocBytes()) {
+            throw new ClEngineException("cannot allocate " + bytes + " bytes on " + info.name()
+                    + ": the device's largest single allocation is " + info.maxAllocBytes() + " bytes");
+        }
+        try {
+            cl_mem mem = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
+            liveBuffers++;
+            liveBytes += bytes;
+            return new DeviceBuffer(this, mem, bytes);
+        } catch (CLException e) {
+            throw ClException.of(e, "allocating " + bytes + " bytes (" + liveBytes + " bytes already live)",
+                    info.label());
+        }
+    }
+
+    /**
+     * A device-owned temporary of at least {@code bytes}, reused across calls under the same key. Safe because the
+     * queue is in order: one op's kernels finish before the next op's start.
+     */
+    public DeviceBuffer scratch(String key, long bytes) {
+        DeviceBuffer b = scratch.get(key);
+        if (b == null || b.bytes() < bytes) {
+            if (b != null) b.close();
+            b = allocate(Math.max(bytes, 256));
+            scratch.put(key, b);
+        }
+        return b;
+    }
+
+    void released(DeviceBuffer buffer) {
+        liveBuffers--;
+        liveBytes -= buffer.bytes();
+    }
+
+    /** Buffers allocated on this device and not yet closed (scratch included). */
+    public int liveBuffers() {
+        return liveBuffers;
+    }
+
+    public long liveBytes() {
+        return liveBytes;
+    }
+
+    public void write(DeviceBuffer dst, float[] src) {
+        checkOpen();
+        try {
+            clEnqueueWriteBuffer(queue, dst.mem(), CL_TRUE, 0, (long) src.length * Sizeof.cl_float,
+                    Pointer.to(src), 0, null, null);
+        } catch (CLException e) {
+            throw ClException.of(e, "writing " + src.length + " floats", info.label());
+        }
+    }
+
+    public void read(DeviceBuffer src, float[] dst) {
+        checkOpen();
+        try {
+            clEnqueueReadBuffer(queue, src.mem(), CL_TRUE, 0, (long) dst.length * Sizeof.cl_float,
+                    Pointer.to(dst), 0, null, null);
+        } catch (CLException e) {
+            throw ClException.of(e, "reading " + dst.length + " floats", info.label());
+        }
+    }
+
+    /** Fills a buffer with one float value (enqueued, not waited for). */
+    public void fill(DeviceBuffer dst, float value, long floats) {
+        checkOpen();
+        try {
+            clEnqueueFillBuffer(queue, dst.mem(), Pointer.to(new float[] {value}), Sizeof.cl_float, 0,
+                    floats * Sizeof.cl_float, 0, null, null);
+        } catch (CLException e) {
+            throw ClException.of(e, "filling " + floats + " floats", info.label());
+        }
+    }
+
+    /**
+     * Sets the arguments and enqueues a kernel. Arguments: {@link DeviceBuffer} or null (a NULL global pointer),
+     * Integer, Long, Float. {@code local} may be null. Global sizes must be multiples of the local sizes.
+     */
+    public void launch(cl_kernel kernel, String name, long[] global, long[] local, Object... args) {
+        checkOpen();
+        try {
+            for (int i = 0; i < args.length; i++) setArg(kernel, i, args[i]);
+            clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, null);
+        } catch (CLException e) {
+            throw ClException.of(e, "launching " + name + " with global " + java.util.Arrays.toString(global)
+                    + " local " + java.util.Arrays.toString(local), info.label());
+        }
+    }
+
+    /** The largest local size this kernel may be launched with on this device. */
+    public long maxLocalSize(cl_kernel kernel) {
+        long[] size = new long[1];
+        clGetKernelWorkGroupInfo(kernel, info.id(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(size), null);
+        return size[0];
+    }
+
+    /** Waits until everything enqueued has finished. */
+    public void finish() {
+        checkOpen();
+        try {
+            clFinish(queue);
+        } catch (CLException e) {
+            throw ClException.of(e, "waiting for the queue", info.label());
+        }
+    }
+
+    private static void setArg(cl_kernel kernel, int index, Object arg) {
+        if (arg == null) {
+            clSetKernelArg(kernel, index, Sizeof.cl_mem, null);
+        } else if (arg instanceof DeviceBuffer b) {
+            clSetKernelArg(kernel, index, Sizeof.cl_mem, Pointer.to(b.mem()));
+        } else if (arg instanceof Integer v) {
+            clSetKernelArg(kernel, index, Sizeof.cl_int, Pointer.to(new int[] {v}));
+        } else if (arg instanceof Long v) {
+            clSetKernelArg(kernel, index, Sizeof.cl_long, Pointer.to(new long[] {v}));
+        } else if (arg instanceof Float v) {
+            clSetKernelArg(kernel, index, Sizeof.cl_float, Pointer.to(new float[] {v}));
+        } else {
+            throw new IllegalArgumentException("unsupported kernel argument type " + arg.getClass());
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void checkOpen() {
+        if (closed) throw new ClEngineException("device " + info.name() + " is closed");
+    }
+
+    /** Releases scratch buffers, programs, queue and context, in reverse order of creation. Never throws. */
+    @Override
+    public void close() {
+        if (closed) return;
+        try {
+            clFinish(queue);
+        } catch (CLException ignored) {
+            // closing must not throw; a failed queue is released below all the same
+        }
+        closed = true;
+        scratch.values().forEach(DeviceBuffer::close);
+        scratch.clear();
+        programs.close();
+        clReleaseCommandQueue(queue);
+        clReleaseContext(context);
+    }
+}

@@ -1,0 +1,71 @@
+package org.clengine.reference;
+
+import org.clengine.backend.Backend;
+import org.clengine.backend.TensorChecks;
+import org.clengine.batchnorm.BatchNormArgs;
+import org.clengine.batchnorm.BatchNormConfig;
+import org.clengine.batchnorm.BatchNormRunningStats;
+import org.clengine.batchnorm.BatchNormShape;
+import org.clengine.tensor.Tensor;
+
+/** The oracle: every op as plain Java loops with double accumulation. Needs no OpenCL. */
+public final class ReferenceBackend implements Backend {
+
+    @Override
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public Tensor tensor(float[] data, int... shape) {
+        TensorChecks.hostData(data, shape);
+        return new ReferenceTensor(this, data.clone(), shape);
+    }
+
+    @Override
+    public Tensor full(float value, int... shape) {
+        float[] data = new float[Tensor.elementCount(shape)];
+        java.util.Arrays.fill(data, value);
+        return new ReferenceTensor(this, data, shape);
+    }
+
+    @Override
+    public void batchNormForwardTraining(Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x, Tensor gamma,
+            Tensor beta, Tensor residual, BatchNormRunningStats running, BatchNormConfig config) {
+        BatchNormShape s = BatchNormArgs.checkTraining(this, y, saveMean, saveInvstd, x, gamma, beta, residual,
+                running, config);
+        double[] weights = running == null ? null : config.runningWeights(running.track());
+        BatchNormReference.forwardTraining(data(y), data(saveMean), data(saveInvstd),
+                running == null ? null : data(running.mean()), running == null ? null : data(running.var()),
+                data(x), data(gamma), data(beta), data(residual), s, config.eps(), weights,
+                config.unbiasedRunningVar(), config.fusion());
+    }
+
+    @Override
+    public void batchNormForwardInference(Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor residual,
+            Tensor runningMean, Tensor runningVar, BatchNormConfig config) {
+        BatchNormShape s = BatchNormArgs.checkInference(this, y, x, gamma, beta, residual, runningMean, runningVar,
+                config);
+        BatchNormReference.forwardInference(data(y), data(x), data(gamma), data(beta), data(residual),
+                data(runningMean), data(runningVar), s, config.eps(), config.fusion());
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dresidual, Tensor dy, Tensor x,
+            Tensor y, Tensor gamma, Tensor saveMean, Tensor saveInvstd, BatchNormConfig config) {
+        BatchNormShape s = BatchNormArgs.checkBackward(this, dx, dgamma, dbeta, dresidual, dy, x, y, gamma,
+                saveMean, saveInvstd, config);
+        BatchNormReference.backward(data(dx), data(dgamma), data(dbeta), data(dresidual), data(dy), data(x),
+                config.fusion().hasRelu() ? data(y) : null, data(gamma), data(saveMean), data(saveInvstd), s,
+                config.fusion());
+    }
+
+    private static float[] data(Tensor t) {
+        return t == null ? null : ((ReferenceTensor) t).data();
+    }
+
+    @Override
+    public void close() {
+        // nothing native to release
+    }
+}

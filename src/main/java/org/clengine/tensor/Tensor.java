@@ -1,0 +1,89 @@
+package org.clengine.tensor;
+
+import java.util.Arrays;
+import org.clengine.ClEngineException;
+import org.clengine.backend.Backend;
+
+/**
+ * A float32 tensor owned by one backend: NCHW for 4-D, N×C for 2-D. Host data goes in and out as {@code float[]}.
+ * Closing releases its memory; using it afterwards is an error naming the tensor.
+ */
+public abstract class Tensor implements AutoCloseable {
+    private final int[] shape;
+    private final int size;
+
+    protected Tensor(int[] shape) {
+        this.size = elementCount(shape);
+        this.shape = shape.clone();
+    }
+
+    /** The product of the dimensions; every dimension must be positive and the product must fit an int. */
+    public static int elementCount(int... shape) {
+        if (shape == null) throw new IllegalArgumentException("shape is null");
+        if (shape.length == 0) throw new IllegalArgumentException("shape has no dimensions");
+        long n = 1;
+        for (int d : shape) {
+            if (d <= 0) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has a dimension of " + d
+                        + "; every dimension must be positive");
+            }
+            n *= d;
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape)
+                        + " has more than 2^31 elements; tensors are indexed by int");
+            }
+        }
+        return (int) n;
+    }
+
+    public final int[] shape() {
+        return shape.clone();
+    }
+
+    public final int rank() {
+        return shape.length;
+    }
+
+    public final int dim(int i) {
+        return shape[i];
+    }
+
+    /** Number of elements. */
+    public final int size() {
+        return size;
+    }
+
+    public final String shapeString() {
+        return Arrays.toString(shape);
+    }
+
+    public abstract Backend backend();
+
+    /** A copy of the contents. */
+    public abstract float[] toArray();
+
+    /** Overwrites the contents; {@code data.length} must equal {@link #size()}. */
+    public abstract void copyFrom(float[] data);
+
+    public abstract boolean isClosed();
+
+    protected final void checkHostArray(float[] data) {
+        if (data == null) throw new IllegalArgumentException("data is null");
+        if (data.length != size) {
+            throw new IllegalArgumentException("data has " + data.length + " floats, tensor " + shapeString()
+                    + " needs " + size);
+        }
+    }
+
+    protected final void checkOpen() {
+        if (isClosed()) throw new ClEngineException("tensor " + shapeString() + " is closed");
+    }
+
+    @Override
+    public abstract void close();
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + shapeString() + (isClosed() ? " (closed)" : "");
+    }
+}

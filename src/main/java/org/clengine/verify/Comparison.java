@@ -1,0 +1,67 @@
+package org.clengine.verify;
+
+import java.util.Locale;
+
+/**
+ * The comparison of one output against the reference. A comparison never passes without checking something: a
+ * reference that is all zeros, or non-finite where finite values were expected, is MISTRUSTED (oneDNN's word).
+ */
+public record Comparison(String output, double maxAbs, double relL2, double relMax, Status status, String detail) {
+
+    public enum Status { PASS, FAIL, MISTRUSTED }
+
+    public boolean passed() {
+        return status == Status.PASS;
+    }
+
+    /** Compares element by element; NaN in {@code got} where {@code ref} is finite fails. */
+    public static Comparison of(String output, float[] ref, float[] got, Tolerance tol) {
+        return of(output, ref, got, tol, null);
+    }
+
+    /**
+     * As {@link #of(String, float[], float[], Tolerance)}, with errors measured against the larger of the reference
+     * and {@code scale}: the magnitudes of the terms that cancel to give the reference. A result that is the small
+     * difference of large terms can be no more exact than those terms (e.g. batch norm's dx when M is 2).
+     */
+    public static Comparison of(String output, float[] ref, float[] got, Tolerance tol, float[] scale) {
+        if (ref.length != got.length) {
+            return new Comparison(output, Double.NaN, Double.NaN, Double.NaN, Status.FAIL,
+                    "length " + got.length + " vs reference " + ref.length);
+        }
+        double diff2 = 0, ref2 = 0, maxAbs = 0, maxRef = 0;
+        int worst = -1;
+        for (int i = 0; i < ref.length; i++) {
+            if (!Float.isFinite(ref[i])) {
+                return new Comparison(output, Double.NaN, Double.NaN, Double.NaN, Status.MISTRUSTED,
+                        "reference is non-finite at " + i + " (" + ref[i] + ")");
+            }
+            double d = Math.abs((double) got[i] - ref[i]);
+            if (Double.isNaN(d)) d = Double.POSITIVE_INFINITY;
+            diff2 += d * d;
+            double magnitude = Math.abs(ref[i]);
+            if (scale != null) magnitude = Math.max(magnitude, Math.abs(scale[i]));
+            ref2 += magnitude * magnitude;
+            maxRef = Math.max(maxRef, magnitude);
+            if (d > maxAbs || worst < 0) {
+                maxAbs = d;
+                worst = i;
+            }
+        }
+        if (ref2 == 0) {
+            return new Comparison(output, maxAbs, Double.NaN, Double.NaN, Status.MISTRUSTED, "reference is all zeros");
+        }
+        double relL2 = Math.sqrt(diff2 / ref2);
+        double relMax = maxAbs / maxRef;
+        boolean ok = relL2 <= tol.relL2() && relMax <= tol.relMax();
+        String detail = ok ? "" : String.format(Locale.ROOT, "worst at %d: got %s, reference %s (tolerance %s)",
+                worst, got[worst], ref[worst], tol);
+        return new Comparison(output, maxAbs, relL2, relMax, ok ? Status.PASS : Status.FAIL, detail);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "%-10s max abs %.3e  rel L2 %.3e  %s%s", output, maxAbs, relL2, status,
+                detail.isEmpty() ? "" : "  " + detail);
+    }
+}

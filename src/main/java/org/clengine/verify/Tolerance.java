@@ -1,0 +1,27 @@
+package org.clengine.verify;
+
+/**
+ * How close a kernel's output must be to the reference's: relative L2 error ‖got − ref‖/‖ref‖ and the largest
+ * element error relative to the reference's largest magnitude, max|got − ref| / max|ref|.
+ */
+public record Tolerance(double relL2, double relMax) {
+
+    /**
+     * Batch norm forward outputs (y, batch mean, invstd, running stats). fp32 unit roundoff is u = 6e-8. The
+     * kernels sum a channel in 16 (or 8) lanes per chunk and then the chunk partials in order, so a sum of M terms
+     * passes through about M/16/chunks + chunks + 16 additions; with M up to 10^6 the worst-case bound is ~10^-4,
+     * the statistical one (random-walk, √k·u) ~10^-6. The reference rounds its double result to fp32 once. We
+     * allow 1e-5: 10× the observed error, far below any error a real bug makes (those are O(1)).
+     */
+    public static final Tolerance BATCHNORM_FORWARD = new Tolerance(1e-5, 1e-5);
+
+    /**
+     * Batch norm backward outputs (dx, dgamma, dbeta, dz). dx = a·g + b·(x − mean) + k subtracts the means of g
+     * and g·x̂ from g, so its relative error is the forward's amplified by the cancellation (|g|/|dx| ≈ 1–10 for
+     * random data): 1e-4.
+     */
+    public static final Tolerance BATCHNORM_BACKWARD = new Tolerance(1e-4, 1e-4);
+
+    /** Results that must match bit for bit (small-integer inputs, identical runs). */
+    public static final Tolerance EXACT = new Tolerance(0, 0);
+}
