@@ -29,7 +29,7 @@ public final class Device implements AutoCloseable {
     private long liveBytes;
     private boolean closed;
 
-    private Device(DeviceInfo info) {
+    private Device(DeviceInfo info, java.nio.file.Path cacheDirectory) {
         this.info = info;
         try {
             cl_context_properties properties = new cl_context_properties();
@@ -41,16 +41,21 @@ public final class Device implements AutoCloseable {
         } catch (CLException e) {
             throw ClException.of(e, "creating a context and queue", info.label());
         }
-        this.programs = new ProgramCache(this, ProgramCache.defaultDirectory());
+        this.programs = new ProgramCache(this, cacheDirectory);
     }
 
     /** Opens the device chosen by {@code -Dclengine.device} / {@code CLENGINE_DEVICE} or the default ranking. */
     public static Device open() {
-        return new Device(DeviceManager.choose().device());
+        return open(DeviceManager.choose().device());
     }
 
     public static Device open(DeviceInfo info) {
-        return new Device(info);
+        return new Device(info, ProgramCache.defaultDirectory());
+    }
+
+    /** Opens with the on-disk program cache in {@code cacheDirectory}. */
+    public static Device open(DeviceInfo info, java.nio.file.Path cacheDirectory) {
+        return new Device(info, cacheDirectory);
     }
 
     public DeviceInfo info() {

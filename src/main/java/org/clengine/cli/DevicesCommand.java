@@ -1,0 +1,76 @@
+package org.clengine.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.clengine.device.Device;
+import org.clengine.device.DeviceInfo;
+import org.clengine.device.DeviceManager;
+import org.clengine.device.KernelFiles;
+import org.clengine.device.OpenClUnavailableException;
+import org.clengine.device.ProgramCache;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Lists every OpenCL device, which one is chosen and why; with --verbose, cold and warm program build times. */
+@Command(name = "devices", mixinStandardHelpOptions = true,
+        description = "Lists the OpenCL devices, the one chosen (-Dclengine.device / CLENGINE_DEVICE: gpu, cpu, "
+                + "gpu:1, #index or a name substring) and why.")
+final class DevicesCommand implements Callable<Integer> {
+    @Option(names = {"-v", "--verbose"}, description = "also build every kernel file: cold (compiled) vs warm "
+            + "(loaded from the on-disk program cache)")
+    boolean verbose;
+
+    @Option(names = "--device", description = "device spec to choose by (overrides the environment)")
+    String spec;
+
+    @Override
+    public Integer call() throws IOException {
+        List<DeviceInfo> devices;
+        DeviceManager.Choice choice;
+        try {
+            devices = DeviceManager.devices();
+            choice = spec != null ? DeviceManager.choose(spec) : DeviceManager.choose();
+        } catch (OpenClUnavailableException e) {
+            System.err.println("clengine: " + e.getMessage());
+            return 3;
+        }
+        for (DeviceInfo d : devices) {
+            System.out.println(d.describe() + (d.index() == choice.device().index() ? "\n    <- chosen" : ""));
+        }
+        System.out.println("chosen: #" + choice.device().index() + " " + choice.device().name() + ", by "
+                + choice.reason());
+        System.out.println("program cache: " + ProgramCache.defaultDirectory());
+        if (verbose) buildTimes(choice.device());
+        return 0;
+    }
+
+    /** Builds each kernel file into an empty cache (cold), then in a second device from that cache (warm). */
+    private static void buildTimes(DeviceInfo info) throws IOException {
+        Path dir = Files.createTempDirectory("clengine-cache");
+        try {
+            System.out.printf(Locale.ROOT, "%-14s %-22s %12s %12s%n", "kernel file", "options", "cold ms", "warm ms");
+            for (KernelFiles.Entry k : KernelFiles.ALL) {
+                double cold = buildMillis(info, dir, k);
+                double warm = buildMillis(info, dir, k);
+                System.out.printf(Locale.ROOT, "%-14s %-22s %12.1f %12.1f%n", k.file(), k.options(), cold, warm);
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static double buildMillis(DeviceInfo info, Path dir, KernelFiles.Entry k) {
+        try (Device device = Device.open(info, dir)) {
+            device.programs().program(k.file(), k.options());
+            return device.programs().records().get(0).millis();
+        }
+    }
+}

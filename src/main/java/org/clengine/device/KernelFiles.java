@@ -1,0 +1,16 @@
+package org.clengine.device;
+
+import java.util.List;
+
+/** Every file under kernels/, with the build options it is usually built with. The coverage test keeps this complete. */
+public final class KernelFiles {
+    public record Entry(String file, String options) {
+    }
+
+    public static final List<Entry> ALL = List.of(
+            new Entry("batchnorm.cl", "-DAFFINE=1 -DFUSE=0"),
+            new Entry("copy.cl", ""));
+
+    private KernelFiles() {
+    }
+}

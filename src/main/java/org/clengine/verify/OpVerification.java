@@ -1,0 +1,26 @@
+package org.clengine.verify;
+
+import java.util.List;
+import org.clengine.backend.Backend;
+
+/** One op family's kernel-vs-reference check, as {@code ./clengine verify --op NAME} runs it. */
+public interface OpVerification {
+
+    /** One line of the verify table: a descriptor, a variant and one output's comparison. */
+    record Row(String descriptor, String variant, Comparison comparison) {
+    }
+
+    /** The op's stem: batchnorm, matmul, conv2d. */
+    String op();
+
+    /** The fixed list of descriptors verify runs. */
+    List<String> shapes();
+
+    /** Every variant on one descriptor, on {@code device} against {@code reference}. */
+    List<Row> run(Backend device, Backend reference, String descriptor, long seed);
+
+    /** Every op family verify knows, in the order it runs them. */
+    static List<OpVerification> all() {
+        return List.of(new BatchNormVerification());
+    }
+}
