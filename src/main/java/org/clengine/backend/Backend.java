@@ -20,6 +20,9 @@ public interface Backend extends AutoCloseable {
     /** A new tensor filled with {@code value}. */
     Tensor full(float value, int... shape);
 
+    /** dst = src, element for element; both of one shape. */
+    void copy(Tensor dst, Tensor src);
+
     /** Waits until every op enqueued so far has finished (a no-op on the reference). */
     default void finish() {
     }

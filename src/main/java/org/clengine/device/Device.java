@@ -20,6 +20,7 @@ import org.jocl.cl_mem;
  * allocated on it. Not thread-safe: one thread drives a device (kernel arguments are set on shared kernel objects).
  */
 public final class Device implements AutoCloseable {
+    private static final java.util.Set<String> LAUNCHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final DeviceInfo info;
     private final cl_context context;
     private final cl_command_queue queue;
@@ -143,6 +144,16 @@ public final class Device implements AutoCloseable {
         }
     }
 
+    /** Copies {@code bytes} at {@code offset} from src to dst (enqueued, not waited for). */
+    public void copy(DeviceBuffer dst, DeviceBuffer src, long offset, long bytes) {
+        checkOpen();
+        try {
+            clEnqueueCopyBuffer(queue, src.mem(), dst.mem(), offset, offset, bytes, 0, null, null);
+        } catch (CLException e) {
+            throw ClException.of(e, "copying " + bytes + " bytes", info.label());
+        }
+    }
+
     /** Fills a buffer with one float value (enqueued, not waited for). */
     public void fill(DeviceBuffer dst, float value, long floats) {
         checkOpen();
@@ -163,10 +174,16 @@ public final class Device implements AutoCloseable {
         try {
             for (int i = 0; i < args.length; i++) setArg(kernel, i, args[i]);
             clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, null);
+            LAUNCHED.add(name);
         } catch (CLException e) {
             throw ClException.of(e, "launching " + name + " with global " + java.util.Arrays.toString(global)
                     + " local " + java.util.Arrays.toString(local), info.label());
         }
+    }
+
+    /** Names of every kernel launched in this JVM, on any device: the kernel-coverage test reads it. */
+    public static java.util.Set<String> launchedKernels() {
+        return java.util.Set.copyOf(LAUNCHED);
     }
 
     /** The largest local size this kernel may be launched with on this device. */

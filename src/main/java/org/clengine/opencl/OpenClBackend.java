@@ -63,6 +63,26 @@ public final class OpenClBackend implements Backend {
         return new ClTensor(this, buffer, shape);
     }
 
+    /** copy.cl's copy_float4 for whole float4s; a plain buffer copy for the last size % 4 floats. */
+    @Override
+    public void copy(Tensor dst, Tensor src) {
+        TensorChecks.require(this, "src", src);
+        TensorChecks.require(this, "dst", dst, src.shape());
+        DeviceBuffer d = ((ClTensor) dst).buffer();
+        DeviceBuffer s = ((ClTensor) src).buffer();
+        long n4 = src.size() / 4;
+        if (n4 > 0) {
+            boolean cpu = device.info().typeName().equals("cpu");
+            long span = cpu ? 1024 : 1;
+            long local = Math.min(cpu ? 1 : 256, device.info().maxWorkGroupSize());
+            long items = BatchNormTuning.roundUp(BatchNormTuning.ceilDiv(n4, span), local);
+            device.launch(device.kernel(CopyKernel.FILE, CopyKernel.COPY_FLOAT4.kernelName, ""),
+                    CopyKernel.COPY_FLOAT4.kernelName, new long[] {items}, new long[] {local}, d, s, n4, span);
+        }
+        long tail = src.size() - 4 * n4;
+        if (tail > 0) device.copy(d, s, 16 * n4, 4 * tail);
+    }
+
     @Override
     public void finish() {
         device.finish();

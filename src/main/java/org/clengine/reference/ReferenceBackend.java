@@ -30,6 +30,13 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void copy(Tensor dst, Tensor src) {
+        TensorChecks.require(this, "src", src);
+        TensorChecks.require(this, "dst", dst, src.shape());
+        System.arraycopy(data(src), 0, data(dst), 0, src.size());
+    }
+
+    @Override
     public void batchNormForwardTraining(Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x, Tensor gamma,
             Tensor beta, Tensor residual, BatchNormRunningStats running, BatchNormConfig config) {
         BatchNormShape s = BatchNormArgs.checkTraining(this, y, saveMean, saveInvstd, x, gamma, beta, residual,

@@ -54,7 +54,7 @@ public final class BatchNormVerifier {
         Map<String, float[]> expected = outputs(reference, in, v);
         Map<String, float[]> got = outputs(device, in, v);
         Tolerance tol = v.op == BatchNormOp.BACKWARD ? Tolerance.BATCHNORM_BACKWARD : Tolerance.BATCHNORM_FORWARD;
-        float[] dxScale = v.op == BatchNormOp.BACKWARD ? dxTerms(in, v) : null;
+        Map<String, float[]> scales = v.op == BatchNormOp.BACKWARD ? backwardScales(in, v) : Map.of();
         List<Comparison> out = new ArrayList<>();
         for (var e : expected.entrySet()) {
             if (e.getKey().equals("batches")) {
@@ -64,7 +64,7 @@ public final class BatchNormVerifier {
                                 + Arrays.toString(e.getValue())));
             } else {
                 out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), tol,
-                        scale(e.getKey(), dxScale, expected)));
+                        scale(e.getKey(), scales, expected)));
             }
         }
         return out;
@@ -119,29 +119,41 @@ public final class BatchNormVerifier {
 
     /**
      * What an output's error is measured against besides its own size: a mean is as exact as its channel's spread
-     * allows (std = 1/invstd), dx as exact as the terms that cancel to give it.
+     * allows (std = 1/invstd); a sum (dgamma, dbeta) as exact as the L2 norm of its terms; dx as exact as the terms
+     * that cancel to give it.
      */
-    private static float[] scale(String output, float[] dxScale, Map<String, float[]> expected) {
-        if (output.equals("dx")) return dxScale;
+    private static float[] scale(String output, Map<String, float[]> scales, Map<String, float[]> expected) {
         if (output.equals("mean") || output.equals("run_mean")) {
             float[] invstd = expected.get("invstd");
             float[] std = new float[invstd.length];
             for (int c = 0; c < std.length; c++) std[c] = 1 / invstd[c];
             return std;
         }
-        return null;
+        return scales.get(output);
     }
 
-    /** |gamma·invstd·dy|: the size of the terms whose difference is dx. */
-    private static float[] dxTerms(Inputs in, BatchNormVariant v) {
+    /** dx: |gamma·invstd·g| per element; dgamma: ‖g·x̂‖₂ per channel; dbeta: ‖g‖₂ per channel. */
+    private static Map<String, float[]> backwardScales(Inputs in, BatchNormVariant v) {
         BatchNormShape s = in.shape();
-        float[] invstd = Saved.of(in, v).invstd();
-        float[] terms = new float[in.dy().length];
-        for (int i = 0; i < terms.length; i++) {
+        Saved saved = Saved.of(in, v);
+        float[] dx = new float[in.dy().length];
+        double[] gx2 = new double[s.c()];
+        double[] g2 = new double[s.c()];
+        for (int i = 0; i < dx.length; i++) {
             int c = (i / s.hw()) % s.c();
-            terms[i] = Math.abs((v.affine ? in.gamma()[c] : 1) * invstd[c] * in.dy()[i]);
+            double g = v.fusion.hasRelu() && !(saved.y()[i] > 0) ? 0 : in.dy()[i];
+            double xhat = (in.x()[i] - saved.mean()[c]) * saved.invstd()[c];
+            dx[i] = (float) Math.abs((v.affine ? in.gamma()[c] : 1) * saved.invstd()[c] * g);
+            gx2[c] += g * xhat * g * xhat;
+            g2[c] += g * g;
         }
-        return terms;
+        float[] dgamma = new float[s.c()];
+        float[] dbeta = new float[s.c()];
+        for (int c = 0; c < s.c(); c++) {
+            dgamma[c] = (float) Math.sqrt(gx2[c]);
+            dbeta[c] = (float) Math.sqrt(g2[c]);
+        }
+        return Map.of("dx", dx, "dgamma", dgamma, "dbeta", dbeta);
     }
 
     /** The reference forward's output and saved statistics: backward's inputs, the same on every backend. */
