@@ -16,6 +16,11 @@ public interface OpVerification {
     /** The fixed list of descriptors verify runs. */
     List<String> shapes();
 
+    /** The descriptors that together launch every kernel of the family (the kernel-coverage test runs these). */
+    default List<String> coverageShapes() {
+        return shapes();
+    }
+
     /** Every variant on one descriptor, on {@code device} against {@code reference}. */
     List<Row> run(Backend device, Backend reference, String descriptor, long seed);
 

@@ -1,0 +1,70 @@
+package org.clengine.device;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.clengine.reference.ReferenceBackend;
+import org.clengine.tensor.Tensor;
+import org.clengine.testing.ChildJvm;
+import org.clengine.testing.TestBackends;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The on-disk program cache across JVM starts, and the engine without OpenCL. */
+class ProgramCacheTest {
+
+    @Test
+    void secondJvmLoadsFromDiskAndDamagedEntriesAreRebuilt(@TempDir Path cache) throws Exception {
+        TestBackends.openCl(); // skip (or fail under CI) without OpenCL
+        assertEquals("source=compiled", probe(cache));
+        assertEquals("source=disk cache", probe(cache));
+        List<Path> entries;
+        try (Stream<Path> s = Files.list(cache)) {
+            entries = s.filter(p -> p.toString().endsWith(".bin")).toList();
+        }
+        assertEquals(1, entries.size(), "one entry per (device, driver, file, options, source)");
+        byte[] bytes = Files.readAllBytes(entries.get(0));
+        Files.write(entries.get(0), java.util.Arrays.copyOf(bytes, bytes.length / 2)); // truncated
+        assertEquals("source=compiled", probe(cache));
+        assertEquals("source=disk cache", probe(cache));
+    }
+
+    private static String probe(Path cache) throws IOException, InterruptedException {
+        ChildJvm.Result r = ChildJvm.run(CacheProbe.class, Map.of(), cache.toString());
+        assertEquals(0, r.exitCode(), r.output());
+        return r.output().lines().filter(l -> l.startsWith("source=")).findFirst().orElse(r.output());
+    }
+
+    /** With the ICD loader pointed at an empty vendors directory the engine says so; the reference still works. */
+    @Test
+    void withoutOpenClTheMessageIsClearAndTheReferenceWorks(@TempDir Path empty) throws Exception {
+        ChildJvm.Result r = ChildJvm.run(NoOpenClProbe.class, Map.of("OCL_ICD_VENDORS", empty.toString()));
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("no OpenCL platform found") && r.output().contains("pocl-opencl-icd"),
+                r.output());
+        assertTrue(r.output().contains("reference sum=6.0"), r.output());
+    }
+
+    /** Child-JVM probe: tries OpenCL, prints the message, then uses the reference backend. */
+    public static final class NoOpenClProbe {
+        public static void main(String[] args) {
+            try {
+                DeviceManager.devices();
+                System.out.println("OpenCL unexpectedly available");
+            } catch (OpenClUnavailableException e) {
+                System.out.println(e.getMessage());
+            }
+            try (Tensor t = new ReferenceBackend().tensor(new float[] {1, 2, 3}, 3)) {
+                float sum = 0;
+                for (float v : t.toArray()) sum += v;
+                System.out.println("reference sum=" + sum);
+            }
+        }
+    }
+}
