@@ -26,6 +26,14 @@
  * Apply kernels: work-item t owns values [t*span, (t+1)*span) of the whole tensor, walking row pieces; small spans
  * coalesce on GPUs, large ones stream on CPUs. Results do not depend on span.
  *
+ * Positions path, for small HW (N x C input above all), where rows of HW values are too short to vectorize: x is
+ * N rows of P = C*HW values; position q belongs to channel q/HW. Work-item (b, j) owns positions [16b, 16b+16)
+ * (float16 lanes) over rows [j*rows, (j+1)*rows). Partial (position q, row chunk j) is stored at q*chunks + j, so a
+ * channel's HW*chunks partials are contiguous and the merge kernels above add them, called with HW*chunks.
+ *   batchnorm_fwd_partial_pos (P/16, chunks)   batchnorm_fwd_apply_pos (P/16, chunks)
+ *   batchnorm_bwd_partial_pos (P/16, chunks)   batchnorm_bwd_apply_pos (P/16, chunks)
+ * A block that P cuts short runs lane by lane.
+ *
  * Defines: AFFINE (1: gamma and beta given, 0: gamma 1, beta 0), FUSE (0 none, 1 relu, 2 add z then relu).
  */
 #ifndef AFFINE
@@ -53,6 +61,7 @@ __kernel void batchnorm_fwd_partial(__global float *partial, __global const floa
     if (c >= C || j >= chunks) return;
     float p = x[(size_t)c * hw];
     float16 s1 = 0.0f, s2 = 0.0f;
+    float4 u1 = 0.0f, u2 = 0.0f;
     float t1 = 0.0f, t2 = 0.0f;
     long e = j * chunk, end = min(count, e + chunk);
     while (e < end) {
@@ -65,6 +74,11 @@ __kernel void batchnorm_fwd_partial(__global float *partial, __global const floa
             s1 += d;
             s2 = fma(d, d, s2);
         }
+        for (; k + 4 <= len; k += 4) {
+            float4 d = vload4(0, row + k) - p;
+            u1 += d;
+            u2 = fma(d, d, u2);
+        }
         for (; k < len; k++) {
             float d = row[k] - p;
             t1 += d;
@@ -73,8 +87,8 @@ __kernel void batchnorm_fwd_partial(__global float *partial, __global const floa
         e += len;
     }
     size_t at = 2 * ((size_t)c * chunks + j);
-    partial[at] = sum16(s1) + t1;
-    partial[at + 1] = sum16(s2) + t2;
+    partial[at] = sum16(s1) + (u1.x + u1.y + u1.z + u1.w) + t1;
+    partial[at + 1] = sum16(s2) + (u2.x + u2.y + u2.z + u2.w) + t2;
 }
 
 /* Running stats: run = w_old*run + w_new*batch, running var from var*var_scale (M/(M-1) unbiased, or 1). */
@@ -157,6 +171,7 @@ __kernel void batchnorm_bwd_partial(__global float *partial, __global const floa
     if (c >= C || j >= chunks) return;
     float m = mean[c];
     float8 s1 = 0.0f, s2 = 0.0f;
+    float4 u1 = 0.0f, u2 = 0.0f;
     float t1 = 0.0f, t2 = 0.0f;
     long e = j * chunk, end = min(count, e + chunk);
     while (e < end) {
@@ -170,6 +185,13 @@ __kernel void batchnorm_bwd_partial(__global float *partial, __global const floa
             s1 += g;
             s2 = fma(g, vload8(0, x + row + k) - m, s2);
         }
+        for (; k + 4 <= len; k += 4) {
+            float4 yv = FUSE ? vload4(0, y + row + k) : (float4)(0.0f);
+            float4 g = vload4(0, dy + row + k);
+            if (FUSE) g = select((float4)(0.0f), g, yv > (float4)(0.0f));
+            u1 += g;
+            u2 = fma(g, vload4(0, x + row + k) - m, u2);
+        }
         for (; k < len; k++) {
             float g = grad1(dy[row + k], FUSE ? y[row + k] : 0.0f);
             t1 += g;
@@ -177,7 +199,7 @@ __kernel void batchnorm_bwd_partial(__global float *partial, __global const floa
         }
         e += len;
     }
-    float4 a1 = s1.lo + s1.hi, a2 = s2.lo + s2.hi;
+    float4 a1 = s1.lo + s1.hi + u1, a2 = s2.lo + s2.hi + u2;
     float2 b1 = a1.lo + a1.hi, b2 = a2.lo + a2.hi;
     size_t at = 2 * ((size_t)c * chunks + j);
     partial[at] = b1.x + b1.y + t1;
@@ -230,5 +252,175 @@ __kernel void batchnorm_bwd_apply(__global float *dx, __global float *dz, __glob
 #endif
         }
         e += len;
+    }
+}
+
+/* Gathers v[(q0 + lane)/hw] into 16 lanes: per-channel values spread over positions. */
+inline float16 gather16(__global const float *v, int q0, int hw) {
+    float a[16];
+    for (int l = 0; l < 16; l++) a[l] = v[(q0 + l) / hw];
+    return vload16(0, a);
+}
+
+inline void store_partials16(__global float *partial, float16 s1, float16 s2, int q0, int chunks, int j) {
+    float a1[16], a2[16];
+    vstore16(s1, 0, a1);
+    vstore16(s2, 0, a2);
+    for (int l = 0; l < 16; l++) {
+        partial[2 * ((size_t)(q0 + l) * chunks + j)] = a1[l];
+        partial[2 * ((size_t)(q0 + l) * chunks + j) + 1] = a2[l];
+    }
+}
+
+__kernel void batchnorm_fwd_partial_pos(__global float *partial, __global const float *x,
+                                        int P, int hw, int N, int rows, int chunks) {
+    int q0 = 16 * get_global_id(0), j = get_global_id(1);
+    if (q0 >= P || j >= chunks) return;
+    int r0 = j * rows, r1 = min(N, r0 + rows);
+    if (q0 + 16 <= P) {
+        float a[16];
+        for (int l = 0; l < 16; l++) a[l] = x[(q0 + l) / hw * hw]; /* the channel's pivot, row 0 */
+        float16 p = vload16(0, a), s1 = 0.0f, s2 = 0.0f;
+        for (int r = r0; r < r1; r++) {
+            float16 d = vload16(0, x + (size_t)r * P + q0) - p;
+            s1 += d;
+            s2 = fma(d, d, s2);
+        }
+        store_partials16(partial, s1, s2, q0, chunks, j);
+        return;
+    }
+    for (int q = q0; q < P; q++) {
+        float p = x[q / hw * hw], t1 = 0.0f, t2 = 0.0f;
+        for (int r = r0; r < r1; r++) {
+            float d = x[(size_t)r * P + q] - p;
+            t1 += d;
+            t2 = fma(d, d, t2);
+        }
+        partial[2 * ((size_t)q * chunks + j)] = t1;
+        partial[2 * ((size_t)q * chunks + j) + 1] = t2;
+    }
+}
+
+__kernel void batchnorm_fwd_apply_pos(__global float *y, __global const float *x, __global const float *z,
+                                      __global const float *mean, __global const float *invstd,
+                                      __global const float *gamma, __global const float *beta,
+                                      int P, int hw, int N, int rows) {
+    int q0 = 16 * get_global_id(0), j = get_global_id(1);
+    int r0 = j * rows, r1 = min(N, r0 + rows);
+    if (q0 >= P || r0 >= N) return;
+    int lanes = min(16, P - q0);
+    float ma[16], sa[16], ha[16];
+    for (int l = 0; l < lanes; l++) {
+        int c = (q0 + l) / hw;
+        ma[l] = mean[c];
+        sa[l] = AFFINE ? invstd[c] * gamma[c] : invstd[c];
+        ha[l] = AFFINE ? beta[c] : 0.0f;
+    }
+    if (lanes == 16) {
+        float16 m = vload16(0, ma), scale = vload16(0, sa), shift = vload16(0, ha);
+        for (int r = r0; r < r1; r++) {
+            size_t at = (size_t)r * P + q0;
+            float16 v = fma(vload16(0, x + at) - m, scale, shift);
+#if FUSE == 2
+            v += vload16(0, z + at);
+#endif
+#if FUSE
+            v = select(v, (float16)(0.0f), v < (float16)(0.0f));
+#endif
+            vstore8(v.lo, 0, y + at);
+            vstore8(v.hi, 0, y + at + 8);
+        }
+        return;
+    }
+    for (int r = r0; r < r1; r++) {
+        for (int l = 0; l < lanes; l++) {
+            size_t at = (size_t)r * P + q0 + l;
+            float v = fma(x[at] - ma[l], sa[l], ha[l]);
+#if FUSE == 2
+            v += z[at];
+#endif
+#if FUSE
+            v = relu1(v);
+#endif
+            y[at] = v;
+        }
+    }
+}
+
+__kernel void batchnorm_bwd_partial_pos(__global float *partial, __global const float *dy, __global const float *x,
+                                        __global const float *y, __global const float *mean,
+                                        int P, int hw, int N, int rows, int chunks) {
+    int q0 = 16 * get_global_id(0), j = get_global_id(1);
+    if (q0 >= P || j >= chunks) return;
+    int r0 = j * rows, r1 = min(N, r0 + rows);
+    if (q0 + 16 <= P) {
+        float16 m = gather16(mean, q0, hw), s1 = 0.0f, s2 = 0.0f;
+        for (int r = r0; r < r1; r++) {
+            size_t at = (size_t)r * P + q0;
+            float16 g = vload16(0, dy + at);
+#if FUSE
+            g = select((float16)(0.0f), g, vload16(0, y + at) > (float16)(0.0f));
+#endif
+            s1 += g;
+            s2 = fma(g, vload16(0, x + at) - m, s2);
+        }
+        store_partials16(partial, s1, s2, q0, chunks, j);
+        return;
+    }
+    for (int q = q0; q < P; q++) {
+        float m = mean[q / hw], t1 = 0.0f, t2 = 0.0f;
+        for (int r = r0; r < r1; r++) {
+            size_t at = (size_t)r * P + q;
+            float g = grad1(dy[at], FUSE ? y[at] : 0.0f);
+            t1 += g;
+            t2 = fma(g, x[at] - m, t2);
+        }
+        partial[2 * ((size_t)q * chunks + j)] = t1;
+        partial[2 * ((size_t)q * chunks + j) + 1] = t2;
+    }
+}
+
+__kernel void batchnorm_bwd_apply_pos(__global float *dx, __global float *dz, __global const float *dy,
+                                      __global const float *x, __global const float *y, __global const float *mean,
+                                      __global const float *coef, int P, int hw, int N, int rows) {
+    int q0 = 16 * get_global_id(0), j = get_global_id(1);
+    int r0 = j * rows, r1 = min(N, r0 + rows);
+    if (q0 >= P || r0 >= N) return;
+    int lanes = min(16, P - q0);
+    float ma[16], aa[16], ba[16], ka[16];
+    for (int l = 0; l < lanes; l++) {
+        int c = (q0 + l) / hw;
+        ma[l] = mean[c];
+        aa[l] = coef[3 * c];
+        ba[l] = coef[3 * c + 1];
+        ka[l] = coef[3 * c + 2];
+    }
+    if (lanes == 16) {
+        float16 m = vload16(0, ma), a = vload16(0, aa), b = vload16(0, ba), k = vload16(0, ka);
+        for (int r = r0; r < r1; r++) {
+            size_t at = (size_t)r * P + q0;
+            float16 g = vload16(0, dy + at);
+#if FUSE
+            g = select((float16)(0.0f), g, vload16(0, y + at) > (float16)(0.0f));
+#endif
+            float16 v = fma(a, g, fma(b, vload16(0, x + at) - m, k));
+            vstore8(v.lo, 0, dx + at);
+            vstore8(v.hi, 0, dx + at + 8);
+#if FUSE == 2
+            vstore8(g.lo, 0, dz + at);
+            vstore8(g.hi, 0, dz + at + 8);
+#endif
+        }
+        return;
+    }
+    for (int r = r0; r < r1; r++) {
+        for (int l = 0; l < lanes; l++) {
+            size_t at = (size_t)r * P + q0 + l;
+            float g = grad1(dy[at], FUSE ? y[at] : 0.0f);
+            dx[at] = fma(aa[l], g, fma(ba[l], x[at] - ma[l], ka[l]));
+#if FUSE == 2
+            dz[at] = g;
+#endif
+        }
     }
 }

@@ -8,7 +8,11 @@ public enum BatchNormKernel {
     FWD_APPLY("batchnorm_fwd_apply"),
     BWD_PARTIAL("batchnorm_bwd_partial"),
     BWD_MERGE("batchnorm_bwd_merge"),
-    BWD_APPLY("batchnorm_bwd_apply");
+    BWD_APPLY("batchnorm_bwd_apply"),
+    FWD_PARTIAL_POS("batchnorm_fwd_partial_pos"),
+    FWD_APPLY_POS("batchnorm_fwd_apply_pos"),
+    BWD_PARTIAL_POS("batchnorm_bwd_partial_pos"),
+    BWD_APPLY_POS("batchnorm_bwd_apply_pos");
 
     public static final String FILE = "batchnorm.cl";
     public final String kernelName;

@@ -4,6 +4,7 @@ import static org.clengine.opencl.BatchNormKernel.*;
 import static org.clengine.opencl.BatchNormTuning.ceilDiv;
 import static org.clengine.opencl.BatchNormTuning.roundUp;
 
+import java.util.Arrays;
 import java.util.function.UnaryOperator;
 import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.batchnorm.BatchNormFusion;
@@ -13,7 +14,10 @@ import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
 import org.clengine.tensor.Tensor;
 
-/** The device path of batch normalization: picks the build options and geometry, then enqueues. Arguments are checked by the caller. */
+/**
+ * The device path of batch normalization: picks the build options, the path (rows, or positions for small H·W)
+ * and the geometry, then enqueues. Arguments are checked by the caller.
+ */
 final class BatchNormOpenCl {
     private final Device device;
     private UnaryOperator<BatchNormTuning> adjust = UnaryOperator.identity();
@@ -30,81 +34,111 @@ final class BatchNormOpenCl {
         return adjust.apply(BatchNormTuning.forDevice(device.info(), s));
     }
 
+    /** One call's geometry: which path, how many partials per position or channel, and what merge adds up. */
+    private record Plan(BatchNormShape s, BatchNormTuning t, String options, boolean positions, int chunks) {
+        Plan(BatchNormShape s, BatchNormTuning t, String options) {
+            this(s, t, options, t.positions(s), (int) (t.positions(s) ? ceilDiv(s.n(), t.rows())
+                    : ceilDiv(s.perChannel(), t.chunk())));
+        }
+
+        /** Partials per channel, as the merge kernels add them. */
+        int mergeChunks() {
+            return positions ? s.hw() * chunks : chunks;
+        }
+
+        long partialBytes() {
+            return 2L * Float.BYTES * s.c() * mergeChunks();
+        }
+    }
+
     void forwardTraining(Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x, Tensor gamma, Tensor beta,
             Tensor residual, BatchNormRunningStats running, BatchNormConfig config, BatchNormShape s) {
-        String options = options(gamma != null, config.fusion());
-        BatchNormTuning t = tuning(s);
-        long count = s.perChannel();
-        int chunks = (int) ceilDiv(count, t.chunk());
-        DeviceBuffer partial = device.scratch("batchnorm.partial", 2L * Float.BYTES * s.c() * chunks);
-        reduce(FWD_PARTIAL, options, s, chunks, t, partial, buf(x), s.c(), s.hw(), count, t.chunk(), chunks);
+        Plan p = new Plan(s, tuning(s), options(gamma != null, config.fusion()));
+        DeviceBuffer partial = device.scratch("batchnorm.partial", p.partialBytes());
+        reduce(p, FWD_PARTIAL, FWD_PARTIAL_POS, partial, buf(x));
         double[] w = running == null ? new double[] {1, 0} : config.runningWeights(running.track());
+        long count = s.perChannel();
         float varScale = config.unbiasedRunningVar() ? (float) ((double) count / (count - 1)) : 1f;
-        perChannel(FWD_MERGE, options, s, t, buf(saveMean), buf(saveInvstd),
-                running == null ? null : buf(running.mean()), running == null ? null : buf(running.var()), partial,
-                buf(x), s.c(), s.hw(), chunks, (float) count, (float) config.eps(), (float) w[0], (float) w[1],
-                varScale);
-        apply(FWD_APPLY, options, s, t, buf(y), buf(x), buf(residual), buf(saveMean), buf(saveInvstd), buf(gamma),
-                buf(beta), s.c(), s.hw(), s.elements());
+        perChannel(p, FWD_MERGE, buf(saveMean), buf(saveInvstd), running == null ? null : buf(running.mean()),
+                running == null ? null : buf(running.var()), partial, buf(x), s.c(), s.hw(), p.mergeChunks(),
+                (float) count, (float) config.eps(), (float) w[0], (float) w[1], varScale);
+        apply(p, FWD_APPLY, FWD_APPLY_POS, buf(y), buf(x), buf(residual), buf(saveMean), buf(saveInvstd), buf(gamma),
+                buf(beta));
     }
 
     void forwardInference(Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor residual, Tensor runningMean,
             Tensor runningVar, BatchNormConfig config, BatchNormShape s) {
-        String options = options(gamma != null, config.fusion());
-        BatchNormTuning t = tuning(s);
+        Plan p = new Plan(s, tuning(s), options(gamma != null, config.fusion()));
         DeviceBuffer mean = device.scratch("batchnorm.mean", (long) Float.BYTES * s.c());
         DeviceBuffer invstd = device.scratch("batchnorm.invstd", (long) Float.BYTES * s.c());
-        perChannel(INFER_STATS, options, s, t, mean, invstd, buf(runningMean), buf(runningVar), s.c(),
-                (float) config.eps());
-        apply(FWD_APPLY, options, s, t, buf(y), buf(x), buf(residual), mean, invstd, buf(gamma), buf(beta), s.c(),
-                s.hw(), s.elements());
+        perChannel(p, INFER_STATS, mean, invstd, buf(runningMean), buf(runningVar), s.c(), (float) config.eps());
+        apply(p, FWD_APPLY, FWD_APPLY_POS, buf(y), buf(x), buf(residual), mean, invstd, buf(gamma), buf(beta));
     }
 
     void backward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dresidual, Tensor dy, Tensor x, Tensor y,
             Tensor gamma, Tensor saveMean, Tensor saveInvstd, BatchNormConfig config, BatchNormShape s) {
         BatchNormFusion fusion = config.fusion();
-        String options = options(gamma != null, fusion);
-        BatchNormTuning t = tuning(s);
-        long count = s.perChannel();
-        int chunks = (int) ceilDiv(count, t.chunk());
-        DeviceBuffer partial = device.scratch("batchnorm.partial", 2L * Float.BYTES * s.c() * chunks);
+        Plan p = new Plan(s, tuning(s), options(gamma != null, fusion));
+        DeviceBuffer partial = device.scratch("batchnorm.partial", p.partialBytes());
         DeviceBuffer coef = device.scratch("batchnorm.coef", 3L * Float.BYTES * s.c());
         DeviceBuffer mask = fusion.hasRelu() ? buf(y) : null;
-        reduce(BWD_PARTIAL, options, s, chunks, t, partial, buf(dy), buf(x), mask, buf(saveMean), s.c(), s.hw(),
-                count, t.chunk(), chunks);
-        perChannel(BWD_MERGE, options, s, t, buf(dgamma), buf(dbeta), coef, partial, buf(saveInvstd), buf(gamma),
-                s.c(), chunks, (float) count);
-        apply(BWD_APPLY, options, s, t, buf(dx), buf(dresidual), buf(dy), buf(x), mask, buf(saveMean), coef, s.c(),
-                s.hw(), s.elements());
+        reduce(p, BWD_PARTIAL, BWD_PARTIAL_POS, partial, buf(dy), buf(x), mask, buf(saveMean));
+        perChannel(p, BWD_MERGE, buf(dgamma), buf(dbeta), coef, partial, buf(saveInvstd), buf(gamma), s.c(),
+                p.mergeChunks(), (float) s.perChannel());
+        apply(p, BWD_APPLY, BWD_APPLY_POS, buf(dx), buf(dresidual), buf(dy), buf(x), mask, buf(saveMean), coef);
     }
 
     static String options(boolean affine, BatchNormFusion fusion) {
         return "-DAFFINE=" + (affine ? 1 : 0) + " -DFUSE=" + fusion.define;
     }
 
-    /** (C, chunks) work-items. */
-    private void reduce(BatchNormKernel k, String options, BatchNormShape s, int chunks, BatchNormTuning t,
-            Object... args) {
-        long local = t.localReduce();
-        device.launch(device.kernel(FILE, k.kernelName, options), k.kernelName,
-                new long[] {roundUp(s.c(), local), chunks}, new long[] {local, 1}, args);
+    /** Partial sums: (C, chunks) work-items on the row path, (P/16, chunks) on the positions path. */
+    private void reduce(Plan p, BatchNormKernel rowKernel, BatchNormKernel posKernel, Object... buffers) {
+        BatchNormShape s = p.s();
+        if (p.positions()) {
+            launchPositions(p, posKernel, buffers, p.chunks());
+        } else {
+            long local = p.t().localReduce();
+            launch(p, rowKernel, new long[] {roundUp(s.c(), local), p.chunks()}, new long[] {local, 1},
+                    with(buffers, s.c(), s.hw(), s.perChannel(), p.t().chunk(), p.chunks()));
+        }
+    }
+
+    /** Normalize or dx: one work-item per span on the row path, per 16 positions × rows on the positions path. */
+    private void apply(Plan p, BatchNormKernel rowKernel, BatchNormKernel posKernel, Object... buffers) {
+        BatchNormShape s = p.s();
+        if (p.positions()) {
+            launchPositions(p, posKernel, buffers);
+        } else {
+            long local = p.t().localApply();
+            long items = ceilDiv(s.elements(), p.t().span());
+            launch(p, rowKernel, new long[] {roundUp(items, local)}, new long[] {local},
+                    with(buffers, s.c(), s.hw(), s.elements(), p.t().span()));
+        }
+    }
+
+    private void launchPositions(Plan p, BatchNormKernel k, Object[] buffers, Object... more) {
+        BatchNormShape s = p.s();
+        int positions = s.c() * s.hw();
+        long local = p.t().localPositions();
+        Object[] args = with(with(buffers, positions, s.hw(), s.n(), p.t().rows()), more);
+        launch(p, k, new long[] {roundUp(ceilDiv(positions, 16), local), p.chunks()}, new long[] {local, 1}, args);
     }
 
     /** One work-item per channel. */
-    private void perChannel(BatchNormKernel k, String options, BatchNormShape s, BatchNormTuning t, Object... args) {
-        long local = t.localReduce();
-        device.launch(device.kernel(FILE, k.kernelName, options), k.kernelName,
-                new long[] {roundUp(s.c(), local)}, new long[] {local}, args);
+    private void perChannel(Plan p, BatchNormKernel k, Object... args) {
+        long local = p.t().localReduce();
+        launch(p, k, new long[] {roundUp(p.s().c(), local)}, new long[] {local}, args);
     }
 
-    /** One work-item per span of the tensor; the last two kernel arguments are the total and the span. */
-    private void apply(BatchNormKernel k, String options, BatchNormShape s, BatchNormTuning t, Object... args) {
-        Object[] all = java.util.Arrays.copyOf(args, args.length + 1);
-        all[args.length] = t.span();
-        long items = ceilDiv(s.elements(), t.span());
-        long local = t.localApply();
-        device.launch(device.kernel(FILE, k.kernelName, options), k.kernelName,
-                new long[] {roundUp(items, local)}, new long[] {local}, all);
+    private void launch(Plan p, BatchNormKernel k, long[] global, long[] local, Object[] args) {
+        device.launch(device.kernel(FILE, k.kernelName, p.options()), k.kernelName, global, local, args);
+    }
+
+    private static Object[] with(Object[] head, Object... tail) {
+        Object[] all = Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
     }
 
     private static DeviceBuffer buf(Tensor t) {

@@ -22,7 +22,7 @@ public final class BatchNormVerification implements OpVerification {
 
     @Override
     public List<String> coverageShapes() {
-        return List.of("mb3ic5ih7iw9");
+        return List.of("mb3ic5ih7iw9", "mb13ic37"); // row path, positions path
     }
 
     @Override

@@ -82,9 +82,10 @@ class BatchNormNumericsTest {
     }
 
     /** Same input, same bits: run after run, and whatever local size and span the launch uses. */
-    @Test
-    void bitwiseIdenticalWhateverTheLocalSize() {
-        BatchNormShape s = BatchNormShape.parse("mb5ic6ih33iw31");
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"mb5ic6ih33iw31", "mb300ic40", "mb64ic9ih2iw3"})
+    void bitwiseIdenticalWhateverTheLocalSize(String descriptor) {
+        BatchNormShape s = BatchNormShape.parse(descriptor);
         BatchNormVerifier.Inputs in = BatchNormVerifier.Inputs.random(s, seed);
         long max = device.device().info().maxWorkGroupSize();
         List<int[]> locals = List.of(new int[] {1, 1}, new int[] {1, 1}, new int[] {2, 3}, new int[] {7, 64},

@@ -40,22 +40,29 @@ class BatchNormTest {
         return tests;
     }
 
-    /** Tiny chunks, spans and odd local sizes: every row-crossing and tail path of the kernels runs. */
+    /**
+     * Tiny chunks, spans, rows and odd local sizes, each path forced on every shape: every row-crossing, partial-block
+     * and tail branch of the kernels runs.
+     */
     @TestFactory
     List<DynamicTest> oddGeometryMatchesTheReference() {
         OpenClBackend device = TestBackends.openCl();
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
-        for (String d : List.of("mb3ic5ih7iw9", "mb13ic3", "mb2ic2ih41iw43", "mb5ic4iw29")) {
-            for (BatchNormVariant v : BatchNormVariant.values()) {
-                tests.add(dynamicTest(d + " " + v.label() + " chunk=37 span=29 seed=" + seed, () -> {
-                    device.adjustBatchNormTuning(t -> new BatchNormTuning(37, 29, 3, 5));
-                    try {
-                        check(device, BatchNormShape.parse(d), v, seed, " with chunk 37, span 29, local 3/5");
-                    } finally {
-                        device.adjustBatchNormTuning(t -> t);
-                    }
-                }));
+        for (boolean positions : new boolean[] {false, true}) {
+            BatchNormTuning odd = new BatchNormTuning(37, 29, 3, 5, 0, 3, 3).withPositionsPath(positions);
+            String how = (positions ? " positions path" : " row path") + ", chunk 37, span 29, rows 3, local 3/5";
+            for (String d : List.of("mb3ic5ih7iw9", "mb13ic3", "mb2ic2ih41iw43", "mb5ic4iw29", "mb7ic37", "mb9ic2ih3iw3")) {
+                for (BatchNormVariant v : BatchNormVariant.values()) {
+                    tests.add(dynamicTest(d + " " + v.label() + how + " seed=" + seed, () -> {
+                        device.adjustBatchNormTuning(t -> odd);
+                        try {
+                            check(device, BatchNormShape.parse(d), v, seed, how);
+                        } finally {
+                            device.adjustBatchNormTuning(t -> t);
+                        }
+                    }));
+                }
             }
         }
         return tests;
