@@ -60,6 +60,9 @@ final class DevicesCommand implements Callable<Integer> {
                 double warm = buildMillis(info, dir, k);
                 System.out.printf(Locale.ROOT, "%-14s %-22s %12.1f %12.1f%n", k.file(), k.options(), cold, warm);
             }
+            System.out.println("cold: compiled with an empty engine cache; warm: the device binary loaded from it."
+                    + "\nDrivers may keep a cache of their own under a cold build (PoCL: ~/.cache/pocl);"
+                    + " POCL_KERNEL_CACHE=0 shows a build from scratch.");
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
