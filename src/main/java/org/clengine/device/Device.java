@@ -26,6 +26,7 @@ public final class Device implements AutoCloseable {
     private final cl_command_queue queue;
     private final ProgramCache programs;
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
+    private final Map<cl_kernel, Long> maxLocal = new java.util.IdentityHashMap<>();
     private int liveBuffers;
     private long liveBytes;
     private boolean closed;
@@ -188,9 +189,11 @@ public final class Device implements AutoCloseable {
 
     /** The largest local size this kernel may be launched with on this device. */
     public long maxLocalSize(cl_kernel kernel) {
-        long[] size = new long[1];
-        clGetKernelWorkGroupInfo(kernel, info.id(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(size), null);
-        return size[0];
+        return maxLocal.computeIfAbsent(kernel, k -> {
+            long[] size = new long[1];
+            clGetKernelWorkGroupInfo(k, info.id(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(size), null);
+            return size[0];
+        });
     }
 
     /** Waits until everything enqueued has finished. */

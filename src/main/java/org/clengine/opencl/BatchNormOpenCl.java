@@ -98,8 +98,7 @@ final class BatchNormOpenCl {
         if (p.positions()) {
             launchPositions(p, posKernel, buffers, p.chunks());
         } else {
-            long local = p.t().localReduce();
-            launch(p, rowKernel, new long[] {roundUp(s.c(), local), p.chunks()}, new long[] {local, 1},
+            launch(p, rowKernel, new long[] {s.c(), p.chunks()}, p.t().localReduce(),
                     with(buffers, s.c(), s.hw(), s.perChannel(), p.t().chunk(), p.chunks()));
         }
     }
@@ -110,9 +109,7 @@ final class BatchNormOpenCl {
         if (p.positions()) {
             launchPositions(p, posKernel, buffers);
         } else {
-            long local = p.t().localApply();
-            long items = ceilDiv(s.elements(), p.t().span());
-            launch(p, rowKernel, new long[] {roundUp(items, local)}, new long[] {local},
+            launch(p, rowKernel, new long[] {ceilDiv(s.elements(), p.t().span())}, p.t().localApply(),
                     with(buffers, s.c(), s.hw(), s.elements(), p.t().span()));
         }
     }
@@ -120,19 +117,28 @@ final class BatchNormOpenCl {
     private void launchPositions(Plan p, BatchNormKernel k, Object[] buffers, Object... more) {
         BatchNormShape s = p.s();
         int positions = s.c() * s.hw();
-        long local = p.t().localPositions();
         Object[] args = with(with(buffers, positions, s.hw(), s.n(), p.t().rows()), more);
-        launch(p, k, new long[] {roundUp(ceilDiv(positions, 16), local), p.chunks()}, new long[] {local, 1}, args);
+        launch(p, k, new long[] {ceilDiv(positions, 16), p.chunks()}, p.t().localPositions(), args);
     }
 
     /** One work-item per channel. */
     private void perChannel(Plan p, BatchNormKernel k, Object... args) {
-        long local = p.t().localReduce();
-        launch(p, k, new long[] {roundUp(p.s().c(), local)}, new long[] {local}, args);
+        launch(p, k, new long[] {p.s().c()}, p.t().localReduce(), args);
     }
 
-    private void launch(Plan p, BatchNormKernel k, long[] global, long[] local, Object[] args) {
-        device.launch(device.kernel(FILE, k.kernelName, p.options()), k.kernelName, global, local, args);
+    /**
+     * Launches {@code items} work-items (the kernels guard the excess): local size {@code local} in dimension 0
+     * (1 in the others), cut to what the device allows this kernel; the global size is rounded up to it.
+     */
+    private void launch(Plan p, BatchNormKernel k, long[] items, long local, Object[] args) {
+        org.jocl.cl_kernel kernel = device.kernel(FILE, k.kernelName, p.options());
+        long l0 = Math.max(1, Math.min(local, device.maxLocalSize(kernel)));
+        long[] global = items.clone();
+        long[] locals = new long[items.length];
+        java.util.Arrays.fill(locals, 1);
+        locals[0] = l0;
+        global[0] = roundUp(items[0], l0);
+        device.launch(kernel, k.kernelName, global, locals, args);
     }
 
     private static Object[] with(Object[] head, Object... tail) {
