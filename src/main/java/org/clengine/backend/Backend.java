@@ -1,6 +1,7 @@
 package org.clengine.backend;
 
 import org.clengine.batchnorm.BatchNormConfig;
+import org.clengine.conv.Conv2dParams;
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.tensor.Tensor;
 
@@ -58,6 +59,18 @@ public interface Backend extends AutoCloseable {
      */
     void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dresidual, Tensor dy, Tensor x, Tensor y,
             Tensor gamma, Tensor saveMean, Tensor saveInvstd, BatchNormConfig config);
+
+    /**
+     * 2-D convolution forward (PyTorch's F.conv2d): y [N,K,P,Q] = conv(x [N,C,H,W], w [K,C/groups,R,S]) + bias [K]
+     * (bias may be null), then ReLU when {@code params.relu()}.
+     */
+    void conv2dForward(Tensor y, Tensor x, Tensor w, Tensor bias, Conv2dParams params);
+
+    /** Convolution backward-data: dx [N,C,H,W] from dy [N,K,P,Q] and w. */
+    void conv2dBackwardData(Tensor dx, Tensor dy, Tensor w, Conv2dParams params);
+
+    /** Convolution backward-weights: dw [K,C/groups,R,S] and dbias [K] (may be null) from dy and x. */
+    void conv2dBackwardWeights(Tensor dw, Tensor dbias, Tensor dy, Tensor x, Conv2dParams params);
 
     @Override
     void close();

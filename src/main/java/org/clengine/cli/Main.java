@@ -10,7 +10,25 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        System.exit(new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(Main::failure).execute(args));
+    }
+
+    /**
+     * A failure the user can act on is one line, not a stack trace: no OpenCL (exit 3), a bad argument such as a
+     * device spec that matches nothing (exit 2). Anything else is a bug and keeps its trace (exit 1).
+     */
+    private static int failure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        if (e instanceof org.clengine.device.OpenClUnavailableException) {
+            cmd.getErr().println("clengine: " + e.getMessage());
+            return 3;
+        }
+        if (e instanceof IllegalArgumentException) {
+            cmd.getErr().println("clengine: " + e.getMessage());
+            return 2;
+        }
+        e.printStackTrace(cmd.getErr());
+        return 1;
     }
 
     @Override

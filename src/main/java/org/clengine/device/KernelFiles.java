@@ -9,7 +9,8 @@ public final class KernelFiles {
 
     public static final List<Entry> ALL = List.of(
             new Entry("batchnorm.cl", "-DAFFINE=1 -DFUSE=0"),
-            new Entry("copy.cl", ""));
+            new Entry("copy.cl", ""),
+            new Entry("conv2d.cl", "-DHAS_BIAS=1 -DRELU=0"));
 
     private KernelFiles() {
     }

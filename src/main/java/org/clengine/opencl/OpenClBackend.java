@@ -7,6 +7,9 @@ import org.clengine.batchnorm.BatchNormArgs;
 import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.batchnorm.BatchNormShape;
+import org.clengine.conv.Conv2dArgs;
+import org.clengine.conv.Conv2dParams;
+import org.clengine.conv.Conv2dShape;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
 import org.clengine.tensor.Tensor;
@@ -16,6 +19,7 @@ public final class OpenClBackend implements Backend {
     private final Device device;
     private final boolean ownsDevice;
     private final BatchNormOpenCl batchNorm;
+    private final Conv2dOpenCl conv2d;
 
     /** Uses a device opened elsewhere; closing the backend leaves it open. */
     public OpenClBackend(Device device) {
@@ -26,6 +30,7 @@ public final class OpenClBackend implements Backend {
         this.device = device;
         this.ownsDevice = ownsDevice;
         this.batchNorm = new BatchNormOpenCl(device);
+        this.conv2d = new Conv2dOpenCl(device);
     }
 
     /** Opens the chosen device ({@code -Dclengine.device}, {@code CLENGINE_DEVICE}, or the default ranking). */
@@ -119,6 +124,24 @@ public final class OpenClBackend implements Backend {
         BatchNormShape s = BatchNormArgs.checkBackward(this, dx, dgamma, dbeta, dresidual, dy, x, y, gamma,
                 saveMean, saveInvstd, config);
         batchNorm.backward(dx, dgamma, dbeta, dresidual, dy, x, y, gamma, saveMean, saveInvstd, config, s);
+    }
+
+    @Override
+    public void conv2dForward(Tensor y, Tensor x, Tensor w, Tensor bias, Conv2dParams params) {
+        Conv2dShape s = Conv2dArgs.checkForward(this, y, x, w, bias, params);
+        conv2d.forward(y, x, w, bias, s);
+    }
+
+    @Override
+    public void conv2dBackwardData(Tensor dx, Tensor dy, Tensor w, Conv2dParams params) {
+        Conv2dShape s = Conv2dArgs.checkBackwardData(this, dx, dy, w, params);
+        conv2d.backwardData(dx, dy, w, s);
+    }
+
+    @Override
+    public void conv2dBackwardWeights(Tensor dw, Tensor dbias, Tensor dy, Tensor x, Conv2dParams params) {
+        Conv2dShape s = Conv2dArgs.checkBackwardWeights(this, dw, dbias, dy, x, params);
+        conv2d.backwardWeights(dw, dbias, dy, x, s);
     }
 
     @Override

@@ -6,6 +6,9 @@ import org.clengine.batchnorm.BatchNormArgs;
 import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.batchnorm.BatchNormShape;
+import org.clengine.conv.Conv2dArgs;
+import org.clengine.conv.Conv2dParams;
+import org.clengine.conv.Conv2dShape;
 import org.clengine.tensor.Tensor;
 
 /** The oracle: every op as plain Java loops with double accumulation. Needs no OpenCL. */
@@ -65,6 +68,24 @@ public final class ReferenceBackend implements Backend {
         BatchNormReference.backward(data(dx), data(dgamma), data(dbeta), data(dresidual), data(dy), data(x),
                 config.fusion().hasRelu() ? data(y) : null, data(gamma), data(saveMean), data(saveInvstd), s,
                 config.fusion());
+    }
+
+    @Override
+    public void conv2dForward(Tensor y, Tensor x, Tensor w, Tensor bias, Conv2dParams params) {
+        Conv2dShape s = Conv2dArgs.checkForward(this, y, x, w, bias, params);
+        Conv2dReference.forward(data(y), data(x), data(w), data(bias), s);
+    }
+
+    @Override
+    public void conv2dBackwardData(Tensor dx, Tensor dy, Tensor w, Conv2dParams params) {
+        Conv2dShape s = Conv2dArgs.checkBackwardData(this, dx, dy, w, params);
+        Conv2dReference.backwardData(data(dx), data(dy), data(w), s);
+    }
+
+    @Override
+    public void conv2dBackwardWeights(Tensor dw, Tensor dbias, Tensor dy, Tensor x, Conv2dParams params) {
+        Conv2dShape s = Conv2dArgs.checkBackwardWeights(this, dw, dbias, dy, x, params);
+        Conv2dReference.backwardWeights(data(dw), data(dbias), data(dy), data(x), s);
     }
 
     private static float[] data(Tensor t) {

@@ -22,6 +22,16 @@ public record Tolerance(double relL2, double relMax) {
      */
     public static final Tolerance BATCHNORM_BACKWARD = new Tolerance(1e-4, 1e-4);
 
+    /**
+     * Convolution outputs, each a sum of {@code length} products accumulated in order in fp32: the random-walk
+     * error of such a sum is about √length·u relative to the norm of its terms; we allow 4·√length·u (at least
+     * 1e-6). The comparison measures it against the terms' size (see Comparison's scale).
+     */
+    public static Tolerance conv2d(long length) {
+        double t = Math.max(1e-6, 4 * Math.sqrt(length) * 6e-8);
+        return new Tolerance(t, 4 * t);
+    }
+
     /** Results that must match bit for bit (small-integer inputs, identical runs). */
     public static final Tolerance EXACT = new Tolerance(0, 0);
 }

@@ -1,0 +1,104 @@
+/*
+ * conv2d.cl: 2-D convolution, NCHW fp32. x is (N, C, H, W), w is (K, C/G, R, S), y is (N, K, P, Q). Output
+ * channel k belongs to group k / (K/G) and reads input channels of that group only. Output row p, filter row r
+ * read input row h = p*sh - pt + r*dlh (columns alike); rows outside [0, H) are padding (zero).
+ *
+ * Direct variants, the reference's twins: one work-item per element of the result, a plain loop over what it
+ * sums, accumulated in order with fma (deterministic).
+ *   conv2d_fwd_direct          (P*Q, K, N)    y = [relu](bias + sum over c, r, t of x*w)
+ *   conv2d_bwd_data_direct     (H*W, C, N)    dx = sum over k of the group, r, t with p = (h + pt - r*dlh)/sh
+ *                                             an integer in [0, P) (columns alike) of dy*w
+ *   conv2d_bwd_weights_direct  (R*S, C/G, K)  dw = sum over n, p, q of dy*x
+ *   conv2d_bwd_bias            (K)            dbias = sum over n, p, q of dy
+ *
+ * Defines: HAS_BIAS (0/1), RELU (0/1) for the forward.
+ */
+#ifndef HAS_BIAS
+#define HAS_BIAS 0
+#endif
+#ifndef RELU
+#define RELU 0
+#endif
+
+#define CONV_DIMS int N, int C, int H, int W, int K, int R, int S, int P, int Q, \
+                  int sh, int sw, int pt, int pl, int dlh, int dlw, int G
+
+__kernel void conv2d_fwd_direct(__global float *y, __global const float *x, __global const float *w,
+                                __global const float *bias, CONV_DIMS) {
+    int pq = get_global_id(0), k = get_global_id(1), n = get_global_id(2);
+    if (pq >= P * Q || k >= K || n >= N) return;
+    int p = pq / Q, q = pq % Q, CG = C / G, c0 = k / (K / G) * CG;
+    float acc = HAS_BIAS ? bias[k] : 0.0f;
+    for (int c = 0; c < CG; c++) {
+        __global const float *xc = x + ((size_t)n * C + c0 + c) * H * W;
+        __global const float *wc = w + ((size_t)k * CG + c) * R * S;
+        for (int r = 0; r < R; r++) {
+            int h = p * sh - pt + r * dlh;
+            if (h < 0 || h >= H) continue;
+            for (int t = 0; t < S; t++) {
+                int v = q * sw - pl + t * dlw;
+                if (v >= 0 && v < W) acc = fma(xc[h * W + v], wc[r * S + t], acc);
+            }
+        }
+    }
+#if RELU
+    acc = acc < 0.0f ? 0.0f : acc;
+#endif
+    y[(((size_t)n * K + k) * P + p) * Q + q] = acc;
+}
+
+__kernel void conv2d_bwd_data_direct(__global float *dx, __global const float *dy, __global const float *w,
+                                     CONV_DIMS) {
+    int hv = get_global_id(0), c = get_global_id(1), n = get_global_id(2);
+    if (hv >= H * W || c >= C || n >= N) return;
+    int h = hv / W, v = hv % W, CG = C / G, KG = K / G, g = c / CG, cc = c % CG;
+    float acc = 0.0f;
+    for (int kk = 0; kk < KG; kk++) {
+        int k = g * KG + kk;
+        __global const float *dyk = dy + ((size_t)n * K + k) * P * Q;
+        __global const float *wk = w + ((size_t)k * CG + cc) * R * S;
+        for (int r = 0; r < R; r++) {
+            int hp = h + pt - r * dlh;
+            if (hp < 0 || hp % sh != 0 || hp / sh >= P) continue;
+            for (int t = 0; t < S; t++) {
+                int vq = v + pl - t * dlw;
+                if (vq < 0 || vq % sw != 0 || vq / sw >= Q) continue;
+                acc = fma(dyk[(hp / sh) * Q + vq / sw], wk[r * S + t], acc);
+            }
+        }
+    }
+    dx[(((size_t)n * C + c) * H + h) * W + v] = acc;
+}
+
+__kernel void conv2d_bwd_weights_direct(__global float *dw, __global const float *dy, __global const float *x,
+                                        CONV_DIMS) {
+    int rt = get_global_id(0), cc = get_global_id(1), k = get_global_id(2);
+    int CG = C / G;
+    if (rt >= R * S || cc >= CG || k >= K) return;
+    int r = rt / S, t = rt % S, c = k / (K / G) * CG + cc;
+    float acc = 0.0f;
+    for (int n = 0; n < N; n++) {
+        __global const float *dyk = dy + ((size_t)n * K + k) * P * Q;
+        __global const float *xc = x + ((size_t)n * C + c) * H * W;
+        for (int p = 0; p < P; p++) {
+            int h = p * sh - pt + r * dlh;
+            if (h < 0 || h >= H) continue;
+            for (int q = 0; q < Q; q++) {
+                int v = q * sw - pl + t * dlw;
+                if (v >= 0 && v < W) acc = fma(dyk[p * Q + q], xc[h * W + v], acc);
+            }
+        }
+    }
+    dw[((size_t)k * CG + cc) * R * S + rt] = acc;
+}
+
+__kernel void conv2d_bwd_bias(__global float *dbias, __global const float *dy, int N, int K, int PQ) {
+    int k = get_global_id(0);
+    if (k >= K) return;
+    float acc = 0.0f;
+    for (int n = 0; n < N; n++) {
+        __global const float *dyk = dy + ((size_t)n * K + k) * PQ;
+        for (int i = 0; i < PQ; i++) acc += dyk[i];
+    }
+    dbias[k] = acc;
+}

@@ -1,0 +1,16 @@
+package org.clengine.opencl;
+
+/** The kernels of kernels/conv2d.cl, one constant each. */
+public enum Conv2dKernel {
+    FWD_DIRECT("conv2d_fwd_direct"),
+    BWD_DATA_DIRECT("conv2d_bwd_data_direct"),
+    BWD_WEIGHTS_DIRECT("conv2d_bwd_weights_direct"),
+    BWD_BIAS("conv2d_bwd_bias");
+
+    public static final String FILE = "conv2d.cl";
+    public final String kernelName;
+
+    Conv2dKernel(String kernelName) {
+        this.kernelName = kernelName;
+    }
+}

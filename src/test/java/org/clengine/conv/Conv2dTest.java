@@ -1,0 +1,124 @@
+package org.clengine.conv;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.clengine.backend.Backend;
+import org.clengine.opencl.OpenClBackend;
+import org.clengine.reference.Conv2dReference;
+import org.clengine.tensor.Tensor;
+import org.clengine.testing.TestBackends;
+import org.clengine.verify.Comparison;
+import org.clengine.verify.Conv2dVerifier;
+import org.clengine.verify.RandomFill;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/** Every convolution op on the OpenCL backend against the reference. */
+class Conv2dTest {
+    /** 1×1 images, primes, stride > kernel, dilation 2–3, groups 1/2/C, asymmetric padding, batch 1, wide C. */
+    static final List<String> SHAPES = List.of(
+            "mb1ic1ih1oc1kh1", "mb2ic3ih1oc5kh1", "mb1ic1ih5oc1kh5", "mb2ic3ih7oc4kh3ph1", "mb1ic2ih13iw7oc3kh3",
+            "mb3ic5ih11oc7kh3sh2", "mb2ic4ih9oc4kh2sh3", "mb1ic3ih17oc2kh1sh4", "mb2ic2ih10oc3kh3dh1",
+            "mb1ic3ih15oc2kh3ph2dh2", "mb2ic2ih9iw12oc2kh2kw3dh1dw2", "g2mb2ic4ih8oc6kh3ph1", "g3mb1ic6ih7oc3kh3",
+            "g8mb2ic8ih9oc8kh3ph1", "g16mb1ic16ih6oc32kh3sh2ph1", "mb2ic3ih8oc4kh3ph1pb0pw2pr0",
+            "mb1ic2ih7iw9oc3kh2kw4ph0pb3pw1pr2", "mb1ic64ih7oc64kh3ph1", "mb1ic256ih3oc128kh1", "mb2ic128ih4oc17kh3ph1",
+            "mb7ic3ih5oc2kh3ph1", "mb13ic2ih3oc3kh2", "mb1ic97ih3oc5kh1", "mb1ic5ih31iw29oc3kh5sh2ph2",
+            "mb2ic3ih12oc2kh4sh4", "mb1ic1ih23oc1kh7ph3", "mb2ic6ih5oc6kh5ph2", "g2mb1ic6ih11oc4kh3sh2dh1ph2",
+            "mb1ic3ih2iw5oc2kh2kw2ph1", "mb3ic1ih4oc3kh3ph1sh3", "mb1ic2ih1iw9oc2kh1kw3pw1",
+            "mb1ic4ih6oc2kh3ph1pb0pw0pr2sh2", "mb2ic32ih14oc32kh3ph1", "g32mb1ic32ih9oc32kh3ph1sh2",
+            "mb1ic3ih224oc8kh7sh2ph3", "mb2ic16ih28oc24kh1sh2", "mb1ic5ih8oc7kh3dh2ph2", "mb4ic3ih3oc2kh3ph1",
+            "mb1ic2ih19oc2kh3sh5ph1", "g5mb2ic10ih7oc15kh1", "mb1ic8ih5iw3oc3kh3kw1ph1", "mb2ic1ih6oc1kh6",
+            "mb1ic1ih8oc1kh2sh2", "mb3ic11ih5oc13kh3ph1");
+
+    @TestFactory
+    List<DynamicTest> everyOpMatchesTheReference() {
+        OpenClBackend device = TestBackends.openCl();
+        long seed = TestBackends.seed();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String d : SHAPES) {
+            for (Conv2dVerifier.Variant v : Conv2dVerifier.Variant.values()) {
+                tests.add(dynamicTest(d + " " + v.label() + " seed=" + seed, () -> {
+                    List<Comparison> r = Conv2dVerifier.run(device, TestBackends.REFERENCE, Conv2dShape.parse(d), v,
+                            seed);
+                    assertTrue(r.stream().allMatch(Comparison::passed), () -> d + " " + v.label()
+                            + " (reproduce with -Dclengine.seed=" + seed + "):\n"
+                            + r.stream().map(Comparison::toString).collect(Collectors.joining("\n")));
+                }));
+            }
+        }
+        return tests;
+    }
+
+    @Test
+    void descriptorsRoundTrip() {
+        for (String d : SHAPES) assertTrue(Conv2dShape.parse(d).descriptor().equals(d), d);
+    }
+
+    /** Small integers: every product and sum is exact in fp32, so kernel and reference agree bit for bit. */
+    @Test
+    void smallIntegersAreExact() {
+        OpenClBackend device = TestBackends.openCl();
+        RandomFill r = new RandomFill(TestBackends.seed());
+        for (String d : List.of("mb2ic3ih9oc4kh3ph1sh2", "g2mb1ic4ih6oc2kh2dh1ph1pb0")) {
+            Conv2dShape s = Conv2dShape.parse(d);
+            float[] x = r.integers(Tensor.elementCount(s.xDims()), 3);
+            float[] w = r.integers(Tensor.elementCount(s.wDims()), 3);
+            float[] dy = r.integers(Tensor.elementCount(s.yDims()), 3);
+            for (Backend b : List.of(TestBackends.REFERENCE, device)) {
+                float[] y = new float[Tensor.elementCount(s.yDims())];
+                Conv2dReference.forward(y, x, w, null, s);
+                try (Tensor xt = b.tensor(x, s.xDims()); Tensor wt = b.tensor(w, s.wDims());
+                        Tensor dyt = b.tensor(dy, s.yDims()); Tensor yt = b.full(Float.NaN, s.yDims());
+                        Tensor dxt = b.full(Float.NaN, s.xDims()); Tensor dwt = b.full(Float.NaN, s.wDims())) {
+                    b.conv2dForward(yt, xt, wt, null, s.params());
+                    assertArrayEquals(y, yt.toArray(), d + " forward on " + b.name());
+                    float[] dx = new float[Tensor.elementCount(s.xDims())];
+                    Conv2dReference.backwardData(dx, dy, w, s);
+                    b.conv2dBackwardData(dxt, dyt, wt, s.params());
+                    assertArrayEquals(dx, dxt.toArray(), d + " backward-data on " + b.name());
+                    float[] dw = new float[Tensor.elementCount(s.wDims())];
+                    Conv2dReference.backwardWeights(dw, null, dy, x, s);
+                    b.conv2dBackwardWeights(dwt, null, dyt, xt, s.params());
+                    assertArrayEquals(dw, dwt.toArray(), d + " backward-weights on " + b.name());
+                }
+            }
+        }
+    }
+
+    /** Impossible configurations are errors naming the numbers, on both backends. */
+    @Test
+    void impossibleConfigurationsAreClearErrors() {
+        assertMessage("kernel size 5×5 (dilated 5×5) is larger than the padded input 4×4",
+                () -> Conv2dShape.parse("mb1ic1ih4oc1kh5"));
+        assertMessage("groups 2 must divide the input channels 3", () -> Conv2dShape.parse("g2mb1ic3ih4oc2kh1"));
+        assertMessage("dilated 5×5", () -> Conv2dShape.parse("mb1ic1ih4oc1kh3dh1"));
+        assertMessage("stride must be at least 1", () -> Conv2dParams.DEFAULT.withStride(0, 1));
+        assertMessage("padding must be non-negative", () -> Conv2dParams.DEFAULT.withPadding(-1, 0));
+        assertMessage("is not a conv2d descriptor", () -> Conv2dShape.parse("mb1ic1ih4"));
+        for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
+            try (Tensor x = b.full(1f, 1, 4, 5, 5); Tensor w = b.full(1f, 2, 3, 3, 3); Tensor y = b.full(1f, 1, 2, 3, 3);
+                    Tensor w2 = b.full(1f, 2, 4, 3, 3); Tensor bias = b.full(0f, 3)) {
+                assertMessage("have 3 input channels per group", () -> b.conv2dForward(y, x, w, null,
+                        Conv2dParams.DEFAULT));
+                assertMessage("y has shape [1, 2, 3, 3], expected [1, 2, 5, 5]", () -> b.conv2dForward(y, x, w2, null,
+                        Conv2dParams.DEFAULT.withPadding(1, 1)));
+                assertMessage("bias has shape [3], expected [2]", () -> b.conv2dForward(y, x, w2, bias,
+                        Conv2dParams.DEFAULT));
+                assertMessage("params is null", () -> b.conv2dForward(y, x, w2, null, null));
+                assertMessage("x is null", () -> b.conv2dForward(y, null, w2, null, Conv2dParams.DEFAULT));
+            }
+        }
+    }
+
+    private static void assertMessage(String words, org.junit.jupiter.api.function.Executable call) {
+        var e = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(e.getMessage().contains(words), e.getMessage());
+    }
+}
