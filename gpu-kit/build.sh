@@ -7,7 +7,7 @@
 #     jre/                      jlink runtime: only the modules jdeps finds in the jars below
 #     clengine-cli.jar          the engine's CLI (org.clengine.cli.Main)
 #     clengine-benchmarks.jar   only when benchmarks/target/clengine-benchmarks.jar exists
-#     lib/libOpenCL.so.1        the ocl-icd loader (also as libOpenCL.so, the name JOCL tries first)
+#     lib/libOpenCL.so.1        the ocl-icd loader (also as libOpenCL.so, the name older JOCLs ask for)
 #     lib/libJOCL_*.so          JOCL's JNI library, loaded through java.library.path instead of a /tmp copy
 #     lib/fallback/             libz, libstdc++, libgcc_s: used by run.sh only if the target lacks them
 #     peers/                    PyTorch peer script for the same shapes
@@ -95,8 +95,8 @@ ICD_LOADER=$(readlink -f "$ARCH_DIR/libOpenCL.so.1" 2>/dev/null || true)
 [[ -f $ICD_LOADER ]] || die "no $ARCH_DIR/libOpenCL.so.1 (apt-get install ocl-icd-libopencl1)"
 grep -q OCL_ICD_VENDORS "$ICD_LOADER" || die "$ICD_LOADER is not the ocl-icd loader (run.sh relies on OCL_ICD_VENDORS)"
 cp "$ICD_LOADER" "$KIT/lib/libOpenCL.so.1"
-# JOCL 2.0.6 dlopens libOpenCL.so first, then libOpenCL.so.1: both names must resolve to the kit's loader, or a
-# system libOpenCL.so (ocl-icd-opencl-dev) would win over the kit's .so.1.
+# JOCL 2.0.6 dlopens libOpenCL.so.1, then libOpenCL.so (2.0.5 tried only libOpenCL.so): the kit answers to both
+# names, so whichever JOCL opens through LD_LIBRARY_PATH is the kit's loader.
 cp "$ICD_LOADER" "$KIT/lib/libOpenCL.so"
 
 # Libraries outside glibc that the runtime, JOCL and the loader link against. Every Linux with a GPU driver has

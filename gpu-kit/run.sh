@@ -79,8 +79,11 @@ find_nvidia_opencl() {
             [[ -f $lib ]] && { echo "$lib"; return; }
         done
     done
-    # Last resort: wherever a container runtime mounted the driver.
-    find /usr /run /opt /lib64 /lib -maxdepth 6 -name 'libnvidia-opencl.so*' \( -type f -o -type l \) 2>/dev/null | sort | head -1
+    # Last resort: wherever a container runtime mounted the driver (bounded: images with CUDA and Python are big).
+    local limit=()
+    command -v timeout >/dev/null && limit=(timeout 60)
+    "${limit[@]}" find /usr /run /opt /lib64 /lib -maxdepth 6 -name 'libnvidia-opencl.so*' \( -type f -o -type l \) \
+        2>/dev/null | sort | head -1
 }
 
 # Chooses the ICDs: exports OCL_ICD_VENDORS for a private nvidia.icd, or leaves the system's.
@@ -100,7 +103,9 @@ setup_icds() {
             echo "$lib" > "$WORK/vendors/nvidia.icd"
             export OCL_ICD_VENDORS=$WORK/vendors
             # The driver's other libraries (libcuda.so.1, libnvidia-ptxjitcompiler.so.1) sit beside it.
-            export LD_LIBRARY_PATH=$KIT/lib:$(dirname "$lib")${LD_LIBRARY_PATH#"$KIT/lib"}
+            local dir
+            dir=$(dirname "$lib")
+            [[ ":$LD_LIBRARY_PATH:" == *":$dir:"* ]] || export LD_LIBRARY_PATH=$KIT/lib:$dir${LD_LIBRARY_PATH#"$KIT/lib"}
             echo "OpenCL driver: $(ls -l "$lib" | sed 's/^[^/]*//')"
             echo "OCL_ICD_VENDORS=$OCL_ICD_VENDORS; nvidia.icd holds: $(cat "$WORK/vendors/nvidia.icd")"
             return

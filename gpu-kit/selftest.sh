@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # gpu-kit/selftest.sh [--full] [--no-build]: builds the kit and proves it runs from a clean environment on this
 # machine's OpenCL (PoCL): `env -i`, a PATH holding only symlinks to the few tools run.sh uses (no java, no mvn),
-# HOME and TMPDIR in a fresh temporary folder. Three runs:
+# HOME and TMPDIR in a fresh temporary folder. Four runs:
 #
 #   1. the NVIDIA path with PoCL standing in: CLENGINE_NVIDIA_OPENCL names PoCL's ICD library, so run.sh writes
 #      its private vendors folder and OCL_ICD_VENDORS exactly as it would for libnvidia-opencl.so.1; devices and
 #      verify must pass (a batch norm subset; --full runs verify --all)
-#   2. the fallback: no NVIDIA library, run.sh must say so and use /etc/OpenCL/vendors (devices only)
-#   3. no OpenCL at all (OCL_ICD_VENDORS set to an empty folder): run.sh must exit 3
+#   2. the search: a libnvidia-opencl.so.1 found on LD_LIBRARY_PATH ends up in the private ICD file
+#   3. the fallback: no NVIDIA library, run.sh must say so and use /etc/OpenCL/vendors (devices only)
+#   4. no OpenCL at all (OCL_ICD_VENDORS set to an empty folder): run.sh must exit 3
 #
 # Prints one line per check and exits non-zero on the first failure.
 set -euo pipefail
@@ -65,14 +66,26 @@ summary=$(tail -1 "$T/out1/verify.txt")
 ls "$T/tmp" | grep -q JOCL && fail "JOCL extracted its JNI library into TMPDIR instead of using the kit's"
 ok "NVIDIA path with PoCL's ICD ($pocl): verify $VERIFY_ARGS: $summary ($(( $(date +%s) - start )) s)"
 
-# 2. the fallback to the system's ICDs
+# 2. the search: a libnvidia-opencl.so.1 on LD_LIBRARY_PATH is found and written into the private ICD file. It is a
+#    symlink to PoCL, and PoCL loaded under another name finds none of its device plugins, so exit 3 is expected.
+mkdir -p "$T/driver"
+ln -s "$pocl" "$T/driver/libnvidia-opencl.so.1"
+rc=0
+"${clean_env[@]}" LD_LIBRARY_PATH="$T/driver" CLENGINE_KIT_STEPS=devices "$KIT/run.sh" "$T/out2s" > "$T/run2s.txt" 2>&1 \
+    || rc=$?
+grep -q "nvidia.icd holds: $T/driver/libnvidia-opencl.so.1" "$T/out2s/run.log" \
+    || { tail -30 "$T/run2s.txt" >&2; fail "run.sh did not find libnvidia-opencl.so.1 on LD_LIBRARY_PATH"; }
+(( rc == 3 )) || fail "run.sh with PoCL disguised as NVIDIA exited $rc, expected 3"
+ok "search: found $T/driver/libnvidia-opencl.so.1 on LD_LIBRARY_PATH and wrote it into nvidia.icd"
+
+# 3. the fallback to the system's ICDs
 rc=0
 "${clean_env[@]}" CLENGINE_KIT_STEPS=devices "$KIT/run.sh" "$T/out2" > "$T/run2.txt" 2>&1 || rc=$?
 (( rc == 0 )) || { tail -30 "$T/run2.txt" >&2; fail "run.sh (fallback) exited $rc"; }
 grep -q "falling back to the system's ICDs" "$T/out2/run.log" || fail "run.sh did not report the fallback"
 ok "fallback to /etc/OpenCL/vendors: $(grep -m1 '^chosen:' "$T/out2/devices.txt")"
 
-# 3. no OpenCL platform at all
+# 4. no OpenCL platform at all
 rc=0
 "${clean_env[@]}" OCL_ICD_VENDORS="$T/empty-vendors" CLENGINE_KIT_STEPS="devices verify" \
     "$KIT/run.sh" "$T/out3" > "$T/run3.txt" 2>&1 || rc=$?
