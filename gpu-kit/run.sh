@@ -10,7 +10,8 @@
 #   5. benchmarks         -> OUTDIR/bench.json, OUTDIR/bench.log (when the kit has clengine-benchmarks.jar)
 #   everything printed    -> OUTDIR/run.log
 #
-# Exit status: 0 all passed; 1 verify failed; 3 no usable OpenCL device; 4 benchmarks failed; 2 bad usage.
+# Exit status: 0 all passed; 1 verify failed; 3 no usable OpenCL device; 4 benchmarks failed; 2 bad usage
+# (or a CLENGINE_NVIDIA_OPENCL that holds no library).
 #
 # Environment:
 #   CLENGINE_NVIDIA_OPENCL     path of libnvidia-opencl.so.1 (or of a folder holding it), skips the search;
@@ -31,7 +32,7 @@ for arg in "$@"; do
     case $arg in
         --system-icds) SYSTEM_ICDS=1 ;;
         --no-bench) STEPS=${STEPS//bench/} ;;
-        -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,/^set /{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "run.sh: unknown option $arg" >&2; exit 2 ;;
         *) [[ -z $OUTDIR ]] || { echo "run.sh: one OUTDIR only" >&2; exit 2; }; OUTDIR=$arg ;;
     esac
@@ -98,6 +99,9 @@ setup_icds() {
     else
         local lib
         lib=$(find_nvidia_opencl)
+        if [[ -z $lib && -n ${CLENGINE_NVIDIA_OPENCL:-} ]]; then
+            return 2  # an explicit choice that does not exist is an error, not a reason to fall back
+        fi
         if [[ -n $lib ]]; then
             mkdir -p "$WORK/vendors"
             echo "$lib" > "$WORK/vendors/nvidia.icd"
@@ -151,7 +155,7 @@ main() {
     echo "clengine gpu-kit run, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -srm), output in $OUTDIR"
     head -3 "$KIT/KIT.txt" 2>/dev/null
     setup_java || return 3
-    setup_icds
+    setup_icds || return 2
     record_nvidia_smi
     echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
     local rc_devices=0 rc_verify=0 rc_bench=0
