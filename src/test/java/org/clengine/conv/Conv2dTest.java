@@ -56,9 +56,15 @@ class Conv2dTest {
         return tests;
     }
 
+    /** The canonical descriptor parses back to the same problem, and is stable. */
     @Test
     void descriptorsRoundTrip() {
-        for (String d : SHAPES) assertTrue(Conv2dShape.parse(d).descriptor().equals(d), d);
+        for (String d : SHAPES) {
+            Conv2dShape s = Conv2dShape.parse(d);
+            org.junit.jupiter.api.Assertions.assertEquals(s, Conv2dShape.parse(s.descriptor()), d);
+            org.junit.jupiter.api.Assertions.assertEquals(s.descriptor(), Conv2dShape.parse(s.descriptor())
+                    .descriptor(), d);
+        }
     }
 
     /** Small integers: every product and sum is exact in fp32, so kernel and reference agree bit for bit. */
