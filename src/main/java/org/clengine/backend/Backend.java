@@ -3,6 +3,8 @@ package org.clengine.backend;
 import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.conv.Conv2dParams;
 import org.clengine.batchnorm.BatchNormRunningStats;
+import org.clengine.pooling.Pool2dParams;
+import org.clengine.sgd.SgdParams;
 import org.clengine.tensor.Tensor;
 
 /**
@@ -71,6 +73,72 @@ public interface Backend extends AutoCloseable {
 
     /** Convolution backward-weights: dw [K,C/groups,R,S] and dbias [K] (may be null) from dy and x. */
     void conv2dBackwardWeights(Tensor dw, Tensor dbias, Tensor dy, Tensor x, Conv2dParams params);
+
+    // ---- Small ops of the training loop. Elementwise ops take tensors of one shape; y may be one of the inputs. ----
+
+    /** Every element of t = value. */
+    void fill(Tensor t, float value);
+
+    /** y = alpha·x. */
+    void scale(Tensor y, Tensor x, float alpha);
+
+    /** y = a + b (the residual add). */
+    void add(Tensor y, Tensor a, Tensor b);
+
+    /** Backward of {@link #add}: da = dy and db = dy; either output may be null (not wanted). */
+    void addBackward(Tensor da, Tensor db, Tensor dy);
+
+    /** y = max(x, 0); NaN stays NaN. */
+    void reluForward(Tensor y, Tensor x);
+
+    /** dx = dy where the forward output y &gt; 0, else 0 (PyTorch's threshold_backward on the output). */
+    void reluBackward(Tensor dx, Tensor dy, Tensor y);
+
+    /** y = 1 / (1 + exp(−x)). */
+    void sigmoidForward(Tensor y, Tensor x);
+
+    /** dx = dy·y·(1 − y) from the forward output y. */
+    void sigmoidBackward(Tensor dx, Tensor dy, Tensor y);
+
+    /**
+     * Max pooling: y [N,C,P,Q] = the largest x [N,C,H,W] in each window; padding never wins. NaN counts as the
+     * largest value; among equal values the first in row-major window order wins (the argmax backward uses).
+     */
+    void maxPool2dForward(Tensor y, Tensor x, Pool2dParams params);
+
+    /**
+     * Max pooling backward: dx [N,C,H,W] = the sum of dy over the windows whose argmax (found again in x, as the
+     * forward finds it) is that element; 0 elsewhere. Deterministic: no atomics.
+     */
+    void maxPool2dBackward(Tensor dx, Tensor dy, Tensor x, Pool2dParams params);
+
+    /** Average pooling: y = mean of each window (divisor as {@link Pool2dParams#countIncludePad()} says). */
+    void avgPool2dForward(Tensor y, Tensor x, Pool2dParams params);
+
+    /** Average pooling backward: dx [N,C,H,W] = Σ over windows containing it of dy / divisor. */
+    void avgPool2dBackward(Tensor dx, Tensor dy, Pool2dParams params);
+
+    /** Global average pooling: y [N,C] = mean of x [N,C,H,W] over H·W. */
+    void globalAvgPoolForward(Tensor y, Tensor x);
+
+    /** Global average pooling backward: dx [N,C,H,W] = dy [N,C] / (H·W). */
+    void globalAvgPoolBackward(Tensor dx, Tensor dy);
+
+    /**
+     * Softmax + cross-entropy, mean over the batch, as PyTorch's {@code F.cross_entropy(logits, labels)}.
+     *
+     * @param result  output [2]: {mean loss, number of rows whose first largest logit is at the label}
+     * @param dlogits output [N,K]: (softmax − one-hot)/N, or null (evaluation: loss and count only)
+     * @param logits  [N,K]
+     * @param labels  [N] class indices in [0, K) stored as floats; on OpenCL an index outside makes the loss NaN
+     */
+    void softmaxCrossEntropy(Tensor result, Tensor dlogits, Tensor logits, Tensor labels);
+
+    /**
+     * One SGD step in place ({@link SgdParams}): param and the momentum buffer (null exactly when momentum is 0)
+     * are updated from grad.
+     */
+    void sgdUpdate(Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams params);
 
     @Override
     void close();

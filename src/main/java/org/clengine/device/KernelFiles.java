@@ -10,7 +10,11 @@ public final class KernelFiles {
     public static final List<Entry> ALL = List.of(
             new Entry("batchnorm.cl", "-DAFFINE=1 -DFUSE=0"),
             new Entry("copy.cl", ""),
-            new Entry("conv2d.cl", "-DHAS_BIAS=1 -DRELU=0"));
+            new Entry("conv2d.cl", "-DHAS_BIAS=1 -DRELU=0"),
+            new Entry("elementwise.cl", ""),
+            new Entry("pooling.cl", "-DCOUNT_PAD=1"),
+            new Entry("loss.cl", "-DHAS_GRAD=1"),
+            new Entry("sgd.cl", "-DMOMENTUM=1"));
 
     private KernelFiles() {
     }

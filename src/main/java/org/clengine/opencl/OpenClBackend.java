@@ -12,6 +12,13 @@ import org.clengine.conv.Conv2dParams;
 import org.clengine.conv.Conv2dShape;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
+import org.clengine.elementwise.ElementwiseArgs;
+import org.clengine.loss.LossArgs;
+import org.clengine.pooling.Pool2dParams;
+import org.clengine.pooling.Pool2dShape;
+import org.clengine.pooling.PoolingArgs;
+import org.clengine.sgd.SgdArgs;
+import org.clengine.sgd.SgdParams;
 import org.clengine.tensor.Tensor;
 
 /** Every op on one OpenCL device through kernels/*.cl. Ops are enqueued; reading a tensor waits for them. */
@@ -20,6 +27,9 @@ public final class OpenClBackend implements Backend {
     private final boolean ownsDevice;
     private final BatchNormOpenCl batchNorm;
     private final Conv2dOpenCl conv2d;
+    private final ElementwiseOpenCl elementwise;
+    private final PoolingOpenCl pooling;
+    private final LossOpenCl loss;
 
     /** Uses a device opened elsewhere; closing the backend leaves it open. */
     public OpenClBackend(Device device) {
@@ -31,6 +41,9 @@ public final class OpenClBackend implements Backend {
         this.ownsDevice = ownsDevice;
         this.batchNorm = new BatchNormOpenCl(device);
         this.conv2d = new Conv2dOpenCl(device);
+        this.elementwise = new ElementwiseOpenCl(device);
+        this.pooling = new PoolingOpenCl(device);
+        this.loss = new LossOpenCl(device);
     }
 
     /** Opens the chosen device ({@code -Dclengine.device}, {@code CLENGINE_DEVICE}, or the default ranking). */
@@ -142,6 +155,104 @@ public final class OpenClBackend implements Backend {
     public void conv2dBackwardWeights(Tensor dw, Tensor dbias, Tensor dy, Tensor x, Conv2dParams params) {
         Conv2dShape s = Conv2dArgs.checkBackwardWeights(this, dw, dbias, dy, x, params);
         conv2d.backwardWeights(dw, dbias, dy, x, s);
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        TensorChecks.require(this, "t", t);
+        device.fill(((ClTensor) t).buffer(), value, t.size());
+    }
+
+    @Override
+    public void scale(Tensor y, Tensor x, float alpha) {
+        ElementwiseArgs.sameShape(this, "x", x, "y", y);
+        elementwise.scale(y, x, ElementwiseArgs.finite("alpha", alpha));
+    }
+
+    @Override
+    public void add(Tensor y, Tensor a, Tensor b) {
+        ElementwiseArgs.sameShape(this, "a", a, "b", b, "y", y);
+        elementwise.add(y, a, b);
+    }
+
+    @Override
+    public void addBackward(Tensor da, Tensor db, Tensor dy) {
+        ElementwiseArgs.sameShape(this, "dy", dy);
+        if (da != null) TensorChecks.require(this, "da", da, dy.shape());
+        if (db != null) TensorChecks.require(this, "db", db, dy.shape());
+        elementwise.addBackward(da, db, dy);
+    }
+
+    @Override
+    public void reluForward(Tensor y, Tensor x) {
+        ElementwiseArgs.sameShape(this, "x", x, "y", y);
+        elementwise.reluForward(y, x);
+    }
+
+    @Override
+    public void reluBackward(Tensor dx, Tensor dy, Tensor y) {
+        ElementwiseArgs.sameShape(this, "dy", dy, "y", y, "dx", dx);
+        elementwise.reluBackward(dx, dy, y);
+    }
+
+    @Override
+    public void sigmoidForward(Tensor y, Tensor x) {
+        ElementwiseArgs.sameShape(this, "x", x, "y", y);
+        elementwise.sigmoidForward(y, x);
+    }
+
+    @Override
+    public void sigmoidBackward(Tensor dx, Tensor dy, Tensor y) {
+        ElementwiseArgs.sameShape(this, "dy", dy, "y", y, "dx", dx);
+        elementwise.sigmoidBackward(dx, dy, y);
+    }
+
+    @Override
+    public void maxPool2dForward(Tensor y, Tensor x, Pool2dParams params) {
+        Pool2dShape s = PoolingArgs.checkForward(this, y, x, params);
+        pooling.maxForward(y, x, s);
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor dx, Tensor dy, Tensor x, Pool2dParams params) {
+        Pool2dShape s = PoolingArgs.checkMaxBackward(this, dx, dy, x, params);
+        pooling.maxBackward(dx, dy, x, s);
+    }
+
+    @Override
+    public void avgPool2dForward(Tensor y, Tensor x, Pool2dParams params) {
+        Pool2dShape s = PoolingArgs.checkForward(this, y, x, params);
+        pooling.avgForward(y, x, s);
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor dx, Tensor dy, Pool2dParams params) {
+        Pool2dShape s = PoolingArgs.checkAvgBackward(this, dx, dy, params);
+        pooling.avgBackward(dx, dy, s);
+    }
+
+    @Override
+    public void globalAvgPoolForward(Tensor y, Tensor x) {
+        PoolingArgs.checkGlobal(this, "x", x, "y", y);
+        pooling.globalAvgForward(y, x);
+    }
+
+    @Override
+    public void globalAvgPoolBackward(Tensor dx, Tensor dy) {
+        PoolingArgs.checkGlobal(this, "dx", dx, "dy", dy);
+        pooling.globalAvgBackward(dx, dy);
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Tensor result, Tensor dlogits, Tensor logits, Tensor labels) {
+        int[] nk = LossArgs.checkSoftmaxCrossEntropy(this, result, dlogits, logits, labels);
+        loss.softmaxCrossEntropy(result, dlogits, logits, labels, nk[0], nk[1]);
+    }
+
+    @Override
+    public void sgdUpdate(Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams params) {
+        SgdArgs.check(this, param, momentumBuffer, grad, params);
+        elementwise.sgdUpdate(param, momentumBuffer, grad, params);
     }
 
     @Override

@@ -9,6 +9,13 @@ import org.clengine.batchnorm.BatchNormShape;
 import org.clengine.conv.Conv2dArgs;
 import org.clengine.conv.Conv2dParams;
 import org.clengine.conv.Conv2dShape;
+import org.clengine.elementwise.ElementwiseArgs;
+import org.clengine.loss.LossArgs;
+import org.clengine.pooling.Pool2dParams;
+import org.clengine.pooling.Pool2dShape;
+import org.clengine.pooling.PoolingArgs;
+import org.clengine.sgd.SgdArgs;
+import org.clengine.sgd.SgdParams;
 import org.clengine.tensor.Tensor;
 
 /** The oracle: every op as plain Java loops with double accumulation. Needs no OpenCL. */
@@ -86,6 +93,107 @@ public final class ReferenceBackend implements Backend {
     public void conv2dBackwardWeights(Tensor dw, Tensor dbias, Tensor dy, Tensor x, Conv2dParams params) {
         Conv2dShape s = Conv2dArgs.checkBackwardWeights(this, dw, dbias, dy, x, params);
         Conv2dReference.backwardWeights(data(dw), data(dbias), data(dy), data(x), s);
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        TensorChecks.require(this, "t", t);
+        java.util.Arrays.fill(data(t), value);
+    }
+
+    @Override
+    public void scale(Tensor y, Tensor x, float alpha) {
+        ElementwiseArgs.sameShape(this, "x", x, "y", y);
+        ElementwiseArgs.finite("alpha", alpha);
+        ElementwiseReference.scale(data(y), data(x), alpha);
+    }
+
+    @Override
+    public void add(Tensor y, Tensor a, Tensor b) {
+        ElementwiseArgs.sameShape(this, "a", a, "b", b, "y", y);
+        ElementwiseReference.add(data(y), data(a), data(b));
+    }
+
+    @Override
+    public void addBackward(Tensor da, Tensor db, Tensor dy) {
+        ElementwiseArgs.sameShape(this, "dy", dy);
+        if (da != null) TensorChecks.require(this, "da", da, dy.shape());
+        if (db != null) TensorChecks.require(this, "db", db, dy.shape());
+        if (da != null) copy(da, dy);
+        if (db != null) copy(db, dy);
+    }
+
+    @Override
+    public void reluForward(Tensor y, Tensor x) {
+        ElementwiseArgs.sameShape(this, "x", x, "y", y);
+        ElementwiseReference.reluForward(data(y), data(x));
+    }
+
+    @Override
+    public void reluBackward(Tensor dx, Tensor dy, Tensor y) {
+        ElementwiseArgs.sameShape(this, "dy", dy, "y", y, "dx", dx);
+        ElementwiseReference.reluBackward(data(dx), data(dy), data(y));
+    }
+
+    @Override
+    public void sigmoidForward(Tensor y, Tensor x) {
+        ElementwiseArgs.sameShape(this, "x", x, "y", y);
+        ElementwiseReference.sigmoidForward(data(y), data(x));
+    }
+
+    @Override
+    public void sigmoidBackward(Tensor dx, Tensor dy, Tensor y) {
+        ElementwiseArgs.sameShape(this, "dy", dy, "y", y, "dx", dx);
+        ElementwiseReference.sigmoidBackward(data(dx), data(dy), data(y));
+    }
+
+    @Override
+    public void maxPool2dForward(Tensor y, Tensor x, Pool2dParams params) {
+        Pool2dShape s = PoolingArgs.checkForward(this, y, x, params);
+        PoolingReference.maxForward(data(y), data(x), s);
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor dx, Tensor dy, Tensor x, Pool2dParams params) {
+        Pool2dShape s = PoolingArgs.checkMaxBackward(this, dx, dy, x, params);
+        PoolingReference.maxBackward(data(dx), data(dy), data(x), s);
+    }
+
+    @Override
+    public void avgPool2dForward(Tensor y, Tensor x, Pool2dParams params) {
+        Pool2dShape s = PoolingArgs.checkForward(this, y, x, params);
+        PoolingReference.avgForward(data(y), data(x), s);
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor dx, Tensor dy, Pool2dParams params) {
+        Pool2dShape s = PoolingArgs.checkAvgBackward(this, dx, dy, params);
+        PoolingReference.avgBackward(data(dx), data(dy), s);
+    }
+
+    @Override
+    public void globalAvgPoolForward(Tensor y, Tensor x) {
+        PoolingArgs.checkGlobal(this, "x", x, "y", y);
+        PoolingReference.globalAvgForward(data(y), data(x), x.dim(2) * x.dim(3));
+    }
+
+    @Override
+    public void globalAvgPoolBackward(Tensor dx, Tensor dy) {
+        PoolingArgs.checkGlobal(this, "dx", dx, "dy", dy);
+        PoolingReference.globalAvgBackward(data(dx), data(dy), dx.dim(2) * dx.dim(3));
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Tensor result, Tensor dlogits, Tensor logits, Tensor labels) {
+        int[] nk = LossArgs.checkSoftmaxCrossEntropy(this, result, dlogits, logits, labels);
+        LossArgs.checkLabels(data(labels), nk[1]);
+        LossReference.softmaxCrossEntropy(data(result), data(dlogits), data(logits), data(labels), nk[0], nk[1]);
+    }
+
+    @Override
+    public void sgdUpdate(Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams params) {
+        SgdArgs.check(this, param, momentumBuffer, grad, params);
+        SgdReference.update(data(param), data(momentumBuffer), data(grad), params);
     }
 
     private static float[] data(Tensor t) {

@@ -3,14 +3,20 @@ package org.clengine.reference;
 import org.clengine.backend.Backend;
 import org.clengine.tensor.Tensor;
 
-/** A tensor in a Java array. */
+/** A tensor in a Java array, or a view of another's array. */
 final class ReferenceTensor extends Tensor {
     private final ReferenceBackend backend;
+    private final ReferenceTensor base;
     private float[] data;
 
     ReferenceTensor(ReferenceBackend backend, float[] data, int[] shape) {
+        this(backend, null, data, shape);
+    }
+
+    private ReferenceTensor(ReferenceBackend backend, ReferenceTensor base, float[] data, int[] shape) {
         super(shape);
         this.backend = backend;
+        this.base = base;
         this.data = data;
     }
 
@@ -37,8 +43,13 @@ final class ReferenceTensor extends Tensor {
     }
 
     @Override
+    public Tensor view(int... shape) {
+        return new ReferenceTensor(backend, base == null ? this : base, data(), checkViewShape(shape));
+    }
+
+    @Override
     public boolean isClosed() {
-        return data == null;
+        return data == null || (base != null && base.isClosed());
     }
 
     @Override

@@ -67,6 +67,22 @@ public abstract class Tensor implements AutoCloseable {
 
     public abstract boolean isClosed();
 
+    /**
+     * The same elements under another shape of the same size (a reshape sharing storage, as PyTorch's {@code view}):
+     * writes through either are seen by both. The view is usable only while this tensor is open; closing the view
+     * releases nothing.
+     */
+    public abstract Tensor view(int... shape);
+
+    /** {@code shape} holds exactly this tensor's number of elements. */
+    protected final int[] checkViewShape(int[] shape) {
+        if (elementCount(shape) != size) {
+            throw new IllegalArgumentException("cannot view tensor " + shapeString() + " (" + size + " elements) as "
+                    + Arrays.toString(shape) + " (" + elementCount(shape) + " elements)");
+        }
+        return shape;
+    }
+
     protected final void checkHostArray(float[] data) {
         if (data == null) throw new IllegalArgumentException("data is null");
         if (data.length != size) {

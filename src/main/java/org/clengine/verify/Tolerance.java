@@ -32,6 +32,43 @@ public record Tolerance(double relL2, double relMax) {
         return new Tolerance(t, 4 * t);
     }
 
+    /**
+     * Sums of {@code terms} floats accumulated in order in fp32 against a double reference (average pooling, the
+     * batch's loss): the same random-walk bound as {@link #conv2d}.
+     */
+    public static Tolerance sum(long terms) {
+        return conv2d(terms);
+    }
+
+    /**
+     * Sigmoid, softmax and the log-sum-exp of the loss: OpenCL's full-profile exp and log are within 3 ulp, and
+     * each output adds a few fp32 roundings (≈ 2e-7 relative in all); we allow 1e-6.
+     */
+    public static final Tolerance TRANSCENDENTAL = new Tolerance(1e-6, 1e-6);
+
+    /**
+     * Softmax gradients over {@code classes}: each is exp(l − m)/s with s a sum of that many terms in fp32, so the
+     * larger of {@link #TRANSCENDENTAL} and {@link #sum}(classes).
+     */
+    public static Tolerance softmax(long classes) {
+        Tolerance s = sum(classes);
+        return new Tolerance(Math.max(s.relL2(), TRANSCENDENTAL.relL2()), Math.max(s.relMax(),
+                TRANSCENDENTAL.relMax()));
+    }
+
+    /**
+     * The batch's mean loss: per-row log-sum-exp (3 ulp each) then a sum of N rows in fp32 (√N·u): 1e-5 covers
+     * N up to 10^4.
+     */
+    public static final Tolerance LOSS = new Tolerance(1e-5, 1e-5);
+
+    /**
+     * SGD: d = g + wd·p, buf = m·buf + d, p − lr·buf, each rounded to fp32 once (the reference in double): a few
+     * units of roundoff relative to |p| and |buf|; we allow 1e-6. A wrong term (sign of the decay, a missing
+     * momentum) moves p by lr·wd·p or more: 1e-3 with the parameters verify uses.
+     */
+    public static final Tolerance SGD = new Tolerance(1e-6, 1e-6);
+
     /** Results that must match bit for bit (small-integer inputs, identical runs). */
     public static final Tolerance EXACT = new Tolerance(0, 0);
 }

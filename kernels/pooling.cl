@@ -1,0 +1,125 @@
+/*
+ * pooling.cl: 2-D max and average pooling and global average pooling, NCHW fp32; twins in
+ * reference/PoolingReference.java. x is (N, C, H, W), y is (N, C, P, Q); a plane is one (n, c). Window (p, q)
+ * covers input rows p*sh - ph ... p*sh - ph + kh - 1 and columns q*sw - pw ... q*sw - pw + kw - 1; positions
+ * outside [0, H) x [0, W) are padding and never win a max.
+ *
+ *   pooling_max_fwd         (P*Q, planes)  y = max of the window; NaN wins; among equal values the first in
+ *                                          row-major window order (the argmax)
+ *   pooling_max_bwd         (H*W, planes)  dx = sum of dy over the windows whose argmax is this element: each
+ *                                          work-item walks the windows that contain it (p, q ascending) and finds
+ *                                          their argmax again in x. A gather: deterministic, no atomics.
+ *   pooling_avg_fwd         (P*Q, planes)  y = window sum / divisor
+ *   pooling_avg_bwd         (H*W, planes)  dx = sum over the windows containing it of dy / divisor
+ *   pooling_global_avg_fwd  (N*C)          y[n, c] = mean of the H*W plane
+ *   pooling_global_avg_bwd  (H*W, N*C)     dx = dy[n, c] / (H*W)
+ *
+ * Divisor (PyTorch's): the window clipped to the padded input when COUNT_PAD is 1, else to the input itself.
+ * Defines: COUNT_PAD (0/1, average pooling only). Local size up to 64 in dimension 0; the kernels guard the excess.
+ */
+#ifndef COUNT_PAD
+#define COUNT_PAD 1
+#endif
+
+#define POOL_DIMS int H, int W, int P, int Q, int kh, int kw, int sh, int sw, int ph, int pw, int planes
+
+/* First row and column of the windows that contain input row h: p from ceil((h + ph - kh + 1)/sh) to (h + ph)/sh. */
+inline int first_window(int h, int ph, int kh, int sh) {
+    int t = h + ph - kh + 1;
+    return t <= 0 ? 0 : (t + sh - 1) / sh;
+}
+
+inline int pool_argmax(__global const float *xp, int p, int q, int H, int W, int kh, int kw, int sh, int sw, int ph,
+                       int pw) {
+    int h0 = max(p * sh - ph, 0), h1 = min(p * sh - ph + kh, H);
+    int w0 = max(q * sw - pw, 0), w1 = min(q * sw - pw + kw, W);
+    int best = h0 * W + w0;
+    float m = -INFINITY;
+    for (int h = h0; h < h1; h++) {
+        for (int w = w0; w < w1; w++) {
+            float v = xp[h * W + w];
+            if (v > m || isnan(v)) {
+                m = v;
+                best = h * W + w;
+            }
+        }
+    }
+    return best;
+}
+
+inline float pool_divisor(int p, int q, int H, int W, int kh, int kw, int sh, int sw, int ph, int pw) {
+    int h0 = p * sh - ph, w0 = q * sw - pw;
+    int h1 = min(h0 + kh, H + ph), w1 = min(w0 + kw, W + pw);
+#if COUNT_PAD
+    return (float)((h1 - h0) * (w1 - w0));
+#else
+    return (float)((min(h1, H) - max(h0, 0)) * (min(w1, W) - max(w0, 0)));
+#endif
+}
+
+__kernel void pooling_max_fwd(__global float *y, __global const float *x, POOL_DIMS) {
+    int pq = get_global_id(0), plane = get_global_id(1);
+    if (pq >= P * Q || plane >= planes) return;
+    __global const float *xp = x + (size_t)plane * H * W;
+    y[(size_t)plane * P * Q + pq] = xp[pool_argmax(xp, pq / Q, pq % Q, H, W, kh, kw, sh, sw, ph, pw)];
+}
+
+__kernel void pooling_max_bwd(__global float *dx, __global const float *dy, __global const float *x, POOL_DIMS) {
+    int hw = get_global_id(0), plane = get_global_id(1);
+    if (hw >= H * W || plane >= planes) return;
+    int h = hw / W, w = hw % W;
+    __global const float *xp = x + (size_t)plane * H * W;
+    __global const float *dyp = dy + (size_t)plane * P * Q;
+    int p1 = min(P - 1, (h + ph) / sh), q0 = first_window(w, pw, kw, sw), q1 = min(Q - 1, (w + pw) / sw);
+    float acc = 0.0f;
+    for (int p = first_window(h, ph, kh, sh); p <= p1; p++) {
+        for (int q = q0; q <= q1; q++) {
+            if (pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw) == hw) acc += dyp[p * Q + q];
+        }
+    }
+    dx[(size_t)plane * H * W + hw] = acc;
+}
+
+__kernel void pooling_avg_fwd(__global float *y, __global const float *x, POOL_DIMS) {
+    int pq = get_global_id(0), plane = get_global_id(1);
+    if (pq >= P * Q || plane >= planes) return;
+    int p = pq / Q, q = pq % Q;
+    __global const float *xp = x + (size_t)plane * H * W;
+    int h0 = max(p * sh - ph, 0), h1 = min(p * sh - ph + kh, H);
+    int w0 = max(q * sw - pw, 0), w1 = min(q * sw - pw + kw, W);
+    float acc = 0.0f;
+    for (int h = h0; h < h1; h++) {
+        for (int w = w0; w < w1; w++) acc += xp[h * W + w];
+    }
+    y[(size_t)plane * P * Q + pq] = acc / pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw);
+}
+
+__kernel void pooling_avg_bwd(__global float *dx, __global const float *dy, POOL_DIMS) {
+    int hw = get_global_id(0), plane = get_global_id(1);
+    if (hw >= H * W || plane >= planes) return;
+    int h = hw / W, w = hw % W;
+    __global const float *dyp = dy + (size_t)plane * P * Q;
+    int p1 = min(P - 1, (h + ph) / sh), q0 = first_window(w, pw, kw, sw), q1 = min(Q - 1, (w + pw) / sw);
+    float acc = 0.0f;
+    for (int p = first_window(h, ph, kh, sh); p <= p1; p++) {
+        for (int q = q0; q <= q1; q++) {
+            acc += dyp[p * Q + q] / pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw);
+        }
+    }
+    dx[(size_t)plane * H * W + hw] = acc;
+}
+
+__kernel void pooling_global_avg_fwd(__global float *y, __global const float *x, int HW, int planes) {
+    int plane = get_global_id(0);
+    if (plane >= planes) return;
+    __global const float *xp = x + (size_t)plane * HW;
+    float acc = 0.0f;
+    for (int i = 0; i < HW; i++) acc += xp[i];
+    y[plane] = acc / (float)HW;
+}
+
+__kernel void pooling_global_avg_bwd(__global float *dx, __global const float *dy, int HW, int planes) {
+    int i = get_global_id(0), plane = get_global_id(1);
+    if (i >= HW || plane >= planes) return;
+    dx[(size_t)plane * HW + i] = dy[plane] / (float)HW;
+}

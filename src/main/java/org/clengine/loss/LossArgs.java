@@ -1,0 +1,43 @@
+package org.clengine.loss;
+
+import static org.clengine.backend.TensorChecks.optional;
+import static org.clengine.backend.TensorChecks.require;
+
+import org.clengine.backend.Backend;
+import org.clengine.tensor.Tensor;
+
+/** Checks softmax + cross-entropy calls; both backends call these. */
+public final class LossArgs {
+    private LossArgs() {
+    }
+
+    /**
+     * result [2], dlogits [N,K] or null, logits [N,K], labels [N].
+     *
+     * @return {N, K}
+     */
+    public static int[] checkSoftmaxCrossEntropy(Backend b, Tensor result, Tensor dlogits, Tensor logits,
+            Tensor labels) {
+        require(b, "logits", logits);
+        if (logits.rank() != 2) {
+            throw new IllegalArgumentException("softmax cross-entropy takes logits [N,classes], got "
+                    + logits.shapeString());
+        }
+        int n = logits.dim(0), k = logits.dim(1);
+        require(b, "result", result, 2);
+        optional(b, "dlogits", dlogits, n, k);
+        require(b, "labels", labels, n);
+        return new int[] {n, k};
+    }
+
+    /** Labels must be class indices in [0, classes): the reference checks them on the host. */
+    public static void checkLabels(float[] labels, int classes) {
+        for (int i = 0; i < labels.length; i++) {
+            float l = labels[i];
+            if (!(l >= 0 && l < classes && l == Math.rint(l))) {
+                throw new IllegalArgumentException("label " + i + " is " + l + "; labels must be class indices in [0, "
+                        + classes + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package org.clengine.opencl;
+
+import static org.clengine.opencl.ElementwiseOpenCl.buf;
+import static org.clengine.opencl.LossKernel.*;
+
+import org.clengine.device.Device;
+import org.clengine.device.DeviceBuffer;
+import org.clengine.tensor.Tensor;
+
+/** The device path of kernels/loss.cl: per-row losses into a scratch buffer, then one fixed-order sum. */
+final class LossOpenCl {
+    private final Device device;
+
+    LossOpenCl(Device device) {
+        this.device = device;
+    }
+
+    void softmaxCrossEntropy(Tensor result, Tensor dlogits, Tensor logits, Tensor labels, int n, int k) {
+        String options = "-DHAS_GRAD=" + (dlogits != null ? 1 : 0);
+        DeviceBuffer rows = device.scratch("loss.rows", 2L * Float.BYTES * n);
+        org.jocl.cl_kernel perRow = device.kernel(FILE, SOFTMAX_XENT_ROWS.kernelName, options);
+        long local = Math.max(1, Math.min(Math.min(64, n), device.maxLocalSize(perRow)));
+        device.launch(perRow, SOFTMAX_XENT_ROWS.kernelName, new long[] {BatchNormTuning.roundUp(n, local)},
+                new long[] {local}, rows, buf(dlogits), buf(logits), buf(labels), n, k);
+        device.launch(device.kernel(FILE, SOFTMAX_XENT_SUM.kernelName, options), SOFTMAX_XENT_SUM.kernelName,
+                new long[] {1}, new long[] {1}, buf(result), rows, n);
+    }
+}

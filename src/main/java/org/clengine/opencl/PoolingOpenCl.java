@@ -1,0 +1,72 @@
+package org.clengine.opencl;
+
+import static org.clengine.opencl.BatchNormTuning.roundUp;
+import static org.clengine.opencl.ElementwiseOpenCl.buf;
+import static org.clengine.opencl.PoolingKernel.*;
+
+import org.clengine.device.Device;
+import org.clengine.pooling.Pool2dShape;
+import org.clengine.tensor.Tensor;
+
+/** The device path of kernels/pooling.cl: one work-item per output (forward) or input (backward) element. */
+final class PoolingOpenCl {
+    private final Device device;
+
+    PoolingOpenCl(Device device) {
+        this.device = device;
+    }
+
+    void maxForward(Tensor y, Tensor x, Pool2dShape s) {
+        launch(MAX_FWD, "", (long) s.p() * s.q(), s, buf(y), buf(x));
+    }
+
+    void maxBackward(Tensor dx, Tensor dy, Tensor x, Pool2dShape s) {
+        launch(MAX_BWD, "", (long) s.h() * s.w(), s, buf(dx), buf(dy), buf(x));
+    }
+
+    void avgForward(Tensor y, Tensor x, Pool2dShape s) {
+        launch(AVG_FWD, countPad(s), (long) s.p() * s.q(), s, buf(y), buf(x));
+    }
+
+    void avgBackward(Tensor dx, Tensor dy, Pool2dShape s) {
+        launch(AVG_BWD, countPad(s), (long) s.h() * s.w(), s, buf(dx), buf(dy));
+    }
+
+    /** x [N,C,H,W] → y [N,C]: one work-item per plane. */
+    void globalAvgForward(Tensor y, Tensor x) {
+        int planes = x.dim(0) * x.dim(1), hw = x.dim(2) * x.dim(3);
+        launch(GLOBAL_AVG_FWD, "", new long[] {planes}, buf(y), buf(x), hw, planes);
+    }
+
+    void globalAvgBackward(Tensor dx, Tensor dy) {
+        int planes = dx.dim(0) * dx.dim(1), hw = dx.dim(2) * dx.dim(3);
+        launch(GLOBAL_AVG_BWD, "", new long[] {hw, planes}, buf(dx), buf(dy), hw, planes);
+    }
+
+    private static String countPad(Pool2dShape s) {
+        return "-DCOUNT_PAD=" + (s.params().countIncludePad() ? 1 : 0);
+    }
+
+    /** (items, planes) work-items, then the buffers and POOL_DIMS. */
+    private void launch(PoolingKernel k, String options, long items, Pool2dShape s, Object... buffers) {
+        var p = s.params();
+        int planes = s.n() * s.c();
+        Object[] dims = {s.h(), s.w(), s.p(), s.q(), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(),
+            p.padW(), planes};
+        Object[] args = java.util.Arrays.copyOf(buffers, buffers.length + dims.length);
+        System.arraycopy(dims, 0, args, buffers.length, dims.length);
+        launch(k, options, new long[] {items, planes}, args);
+    }
+
+    /** Local size up to 64 in dimension 0, cut to the kernel's limit; the kernels guard the excess. */
+    private void launch(PoolingKernel k, String options, long[] items, Object... args) {
+        org.jocl.cl_kernel kernel = device.kernel(FILE, k.kernelName, options);
+        long l0 = Math.max(1, Math.min(Math.min(64, items[0]), device.maxLocalSize(kernel)));
+        long[] global = items.clone();
+        global[0] = roundUp(items[0], l0);
+        long[] local = new long[items.length];
+        java.util.Arrays.fill(local, 1);
+        local[0] = l0;
+        device.launch(kernel, k.kernelName, global, local, args);
+    }
+}

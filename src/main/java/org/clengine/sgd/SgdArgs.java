@@ -1,0 +1,21 @@
+package org.clengine.sgd;
+
+import static org.clengine.backend.TensorChecks.presence;
+import static org.clengine.backend.TensorChecks.require;
+
+import org.clengine.backend.Backend;
+import org.clengine.tensor.Tensor;
+
+/** Checks SGD calls; both backends call these. */
+public final class SgdArgs {
+    private SgdArgs() {
+    }
+
+    public static void check(Backend b, Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams p) {
+        if (p == null) throw new IllegalArgumentException("params is null");
+        require(b, "param", param);
+        require(b, "grad", grad, param.shape());
+        presence("momentum buffer", momentumBuffer, p.hasMomentum(), "when momentum is " + p.momentum());
+        if (momentumBuffer != null) require(b, "momentum buffer", momentumBuffer, param.shape());
+    }
+}
