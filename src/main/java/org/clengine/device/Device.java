@@ -17,7 +17,9 @@ import org.jocl.cl_mem;
 
 /**
  * One OpenCL device opened for work: a context, one in-order profiling queue, the program cache and the buffers
- * allocated on it. Not thread-safe: one thread drives a device (kernel arguments are set on shared kernel objects).
+ * allocated on it. Thread-safe by one lock, this object's monitor: every method holds it, and the backends hold it
+ * for a whole op (several launches that share scratch buffers and kernel objects). Ops from several threads are
+ * therefore serialized in the order they take the lock; each runs exactly as it would alone.
  */
 public final class Device implements AutoCloseable {
     private static final java.util.Set<String> LAUNCHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -73,13 +75,13 @@ public final class Device implements AutoCloseable {
     }
 
     /** A kernel from {@code kernels/FILE} built with {@code options}; built once, then cached. */
-    public cl_kernel kernel(String file, String name, String options) {
+    public synchronized cl_kernel kernel(String file, String name, String options) {
         checkOpen();
         return programs.kernel(file, name, options);
     }
 
     /** Allocates {@code bytes} of device memory; the message names the size and the device's limits on failure. */
-    public DeviceBuffer allocate(long bytes) {
+    public synchronized DeviceBuffer allocate(long bytes) {
         checkOpen();
         if (bytes <= 0) throw new IllegalArgumentException("buffer size must be positive, got " + bytes + " bytes");
         if (bytes > info.maxAllocBytes()) {
@@ -101,7 +103,7 @@ public final class Device implements AutoCloseable {
      * A device-owned temporary of at least {@code bytes}, reused across calls under the same key. Safe because the
      * queue is in order: one op's kernels finish before the next op's start.
      */
-    public DeviceBuffer scratch(String key, long bytes) {
+    public synchronized DeviceBuffer scratch(String key, long bytes) {
         DeviceBuffer b = scratch.get(key);
         if (b == null || b.bytes() < bytes) {
             if (b != null) b.close();
@@ -111,21 +113,21 @@ public final class Device implements AutoCloseable {
         return b;
     }
 
-    void released(DeviceBuffer buffer) {
+    synchronized void released(DeviceBuffer buffer) {
         liveBuffers--;
         liveBytes -= buffer.bytes();
     }
 
     /** Buffers allocated on this device and not yet closed (scratch included). */
-    public int liveBuffers() {
+    public synchronized int liveBuffers() {
         return liveBuffers;
     }
 
-    public long liveBytes() {
+    public synchronized long liveBytes() {
         return liveBytes;
     }
 
-    public void write(DeviceBuffer dst, float[] src) {
+    public synchronized void write(DeviceBuffer dst, float[] src) {
         checkOpen();
         try {
             clEnqueueWriteBuffer(queue, dst.mem(), CL_TRUE, 0, (long) src.length * Sizeof.cl_float,
@@ -135,7 +137,7 @@ public final class Device implements AutoCloseable {
         }
     }
 
-    public void read(DeviceBuffer src, float[] dst) {
+    public synchronized void read(DeviceBuffer src, float[] dst) {
         checkOpen();
         try {
             clEnqueueReadBuffer(queue, src.mem(), CL_TRUE, 0, (long) dst.length * Sizeof.cl_float,
@@ -146,7 +148,7 @@ public final class Device implements AutoCloseable {
     }
 
     /** Copies {@code bytes} at {@code offset} from src to dst (enqueued, not waited for). */
-    public void copy(DeviceBuffer dst, DeviceBuffer src, long offset, long bytes) {
+    public synchronized void copy(DeviceBuffer dst, DeviceBuffer src, long offset, long bytes) {
         checkOpen();
         try {
             clEnqueueCopyBuffer(queue, src.mem(), dst.mem(), offset, offset, bytes, 0, null, null);
@@ -156,7 +158,7 @@ public final class Device implements AutoCloseable {
     }
 
     /** Fills a buffer with one float value (enqueued, not waited for). */
-    public void fill(DeviceBuffer dst, float value, long floats) {
+    public synchronized void fill(DeviceBuffer dst, float value, long floats) {
         checkOpen();
         try {
             clEnqueueFillBuffer(queue, dst.mem(), Pointer.to(new float[] {value}), Sizeof.cl_float, 0,
@@ -170,7 +172,7 @@ public final class Device implements AutoCloseable {
      * Sets the arguments and enqueues a kernel. Arguments: {@link DeviceBuffer} or null (a NULL global pointer),
      * Integer, Long, Float. {@code local} may be null. Global sizes must be multiples of the local sizes.
      */
-    public void launch(cl_kernel kernel, String name, long[] global, long[] local, Object... args) {
+    public synchronized void launch(cl_kernel kernel, String name, long[] global, long[] local, Object... args) {
         checkOpen();
         try {
             for (int i = 0; i < args.length; i++) setArg(kernel, i, args[i]);
@@ -188,7 +190,7 @@ public final class Device implements AutoCloseable {
     }
 
     /** The largest local size this kernel may be launched with on this device. */
-    public long maxLocalSize(cl_kernel kernel) {
+    public synchronized long maxLocalSize(cl_kernel kernel) {
         return maxLocal.computeIfAbsent(kernel, k -> {
             long[] size = new long[1];
             clGetKernelWorkGroupInfo(k, info.id(), CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(size), null);
@@ -197,7 +199,7 @@ public final class Device implements AutoCloseable {
     }
 
     /** Waits until everything enqueued has finished. */
-    public void finish() {
+    public synchronized void finish() {
         checkOpen();
         try {
             clFinish(queue);
@@ -232,7 +234,7 @@ public final class Device implements AutoCloseable {
 
     /** Releases scratch buffers, programs, queue and context, in reverse order of creation. Never throws. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) return;
         try {
             clFinish(queue);

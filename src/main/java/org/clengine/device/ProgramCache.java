@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Programs built from {@code /kernels/FILE} on the classpath, cached in memory per (file, options) and on disk as
  * device binaries keyed by platform, device, driver, file, options and the source's hash, so that a second JVM does
- * not recompile. A disk entry carries a SHA-256 of its payload; a damaged entry is deleted and rebuilt.
+ * not recompile. A disk entry carries a SHA-256 of its payload; a damaged entry is deleted and rebuilt. Entries are
+ * written to a temporary file and renamed into place, so a JVM building at the same time never reads half a file.
+ * Entries of another driver version have other keys and are never looked at.
  */
 public final class ProgramCache implements AutoCloseable {
     public static final String DIR_PROPERTY = "clengine.cache.dir";
@@ -187,12 +189,23 @@ public final class ProgramCache implements AutoCloseable {
             if (size[0] == 0) return;
             byte[] binary = new byte[(int) size[0]];
             clGetProgramInfo(program, CL_PROGRAM_BINARIES, Sizeof.POINTER, Pointer.to(Pointer.to(binary)), null);
-            Files.createDirectories(directory);
+            createPrivateDirectory(directory);
             Path tmp = Files.createTempFile(directory, "entry", ".tmp");
             Files.write(tmp, withChecksum(binary));
             Files.move(tmp, entry, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | CLException e) {
             log.warn("could not store a program binary in {}: {}", directory, e.toString());
+        }
+    }
+
+    /** The cache directory is the user's alone (0700): binaries from it are loaded into the driver. */
+    private static void createPrivateDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) return;
+        try {
+            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createDirectories(dir);
         }
     }
 

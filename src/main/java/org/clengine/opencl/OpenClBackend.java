@@ -21,7 +21,10 @@ import org.clengine.sgd.SgdArgs;
 import org.clengine.sgd.SgdParams;
 import org.clengine.tensor.Tensor;
 
-/** Every op on one OpenCL device through kernels/*.cl. Ops are enqueued; reading a tensor waits for them. */
+/**
+ * Every op on one OpenCL device through kernels/*.cl. Ops are enqueued; reading a tensor waits for them.
+ * Thread-safe: each op holds the device's lock while it checks its arguments and enqueues (see {@link Device}).
+ */
 public final class OpenClBackend implements Backend {
     private final Device device;
     private final boolean ownsDevice;
@@ -84,21 +87,23 @@ public final class OpenClBackend implements Backend {
     /** copy.cl's copy_float4 for whole float4s; a plain buffer copy for the last size % 4 floats. */
     @Override
     public void copy(Tensor dst, Tensor src) {
-        TensorChecks.require(this, "src", src);
-        TensorChecks.require(this, "dst", dst, src.shape());
-        DeviceBuffer d = ((ClTensor) dst).buffer();
-        DeviceBuffer s = ((ClTensor) src).buffer();
-        long n4 = src.size() / 4;
-        if (n4 > 0) {
-            boolean cpu = device.info().typeName().equals("cpu");
-            long span = cpu ? 1024 : 1;
-            long local = Math.min(cpu ? 1 : 256, device.info().maxWorkGroupSize());
-            long items = BatchNormTuning.roundUp(BatchNormTuning.ceilDiv(n4, span), local);
-            device.launch(device.kernel(CopyKernel.FILE, CopyKernel.COPY_FLOAT4.kernelName, ""),
-                    CopyKernel.COPY_FLOAT4.kernelName, new long[] {items}, new long[] {local}, d, s, n4, span);
+        synchronized (device) {
+            TensorChecks.require(this, "src", src);
+            TensorChecks.require(this, "dst", dst, src.shape());
+            DeviceBuffer d = ((ClTensor) dst).buffer();
+            DeviceBuffer s = ((ClTensor) src).buffer();
+            long n4 = src.size() / 4;
+            if (n4 > 0) {
+                boolean cpu = device.info().typeName().equals("cpu");
+                long span = cpu ? 1024 : 1;
+                long local = Math.min(cpu ? 1 : 256, device.info().maxWorkGroupSize());
+                long items = BatchNormTuning.roundUp(BatchNormTuning.ceilDiv(n4, span), local);
+                device.launch(device.kernel(CopyKernel.FILE, CopyKernel.COPY_FLOAT4.kernelName, ""),
+                        CopyKernel.COPY_FLOAT4.kernelName, new long[] {items}, new long[] {local}, d, s, n4, span);
+            }
+            long tail = src.size() - 4 * n4;
+            if (tail > 0) device.copy(d, s, 16 * n4, 4 * tail);
         }
-        long tail = src.size() - 4 * n4;
-        if (tail > 0) device.copy(d, s, 16 * n4, 4 * tail);
     }
 
     @Override
@@ -118,43 +123,55 @@ public final class OpenClBackend implements Backend {
     @Override
     public void batchNormForwardTraining(Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x, Tensor gamma,
             Tensor beta, Tensor residual, BatchNormRunningStats running, BatchNormConfig config) {
-        BatchNormShape s = BatchNormArgs.checkTraining(this, y, saveMean, saveInvstd, x, gamma, beta, residual,
-                running, config);
-        batchNorm.forwardTraining(y, saveMean, saveInvstd, x, gamma, beta, residual, running, config, s);
+        synchronized (device) {
+            BatchNormShape s = BatchNormArgs.checkTraining(this, y, saveMean, saveInvstd, x, gamma, beta, residual,
+                    running, config);
+            batchNorm.forwardTraining(y, saveMean, saveInvstd, x, gamma, beta, residual, running, config, s);
+        }
     }
 
     @Override
     public void batchNormForwardInference(Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor residual,
             Tensor runningMean, Tensor runningVar, BatchNormConfig config) {
-        BatchNormShape s = BatchNormArgs.checkInference(this, y, x, gamma, beta, residual, runningMean, runningVar,
-                config);
-        batchNorm.forwardInference(y, x, gamma, beta, residual, runningMean, runningVar, config, s);
+        synchronized (device) {
+            BatchNormShape s = BatchNormArgs.checkInference(this, y, x, gamma, beta, residual, runningMean, runningVar,
+                    config);
+            batchNorm.forwardInference(y, x, gamma, beta, residual, runningMean, runningVar, config, s);
+        }
     }
 
     @Override
     public void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dresidual, Tensor dy, Tensor x,
             Tensor y, Tensor gamma, Tensor saveMean, Tensor saveInvstd, BatchNormConfig config) {
-        BatchNormShape s = BatchNormArgs.checkBackward(this, dx, dgamma, dbeta, dresidual, dy, x, y, gamma,
-                saveMean, saveInvstd, config);
-        batchNorm.backward(dx, dgamma, dbeta, dresidual, dy, x, y, gamma, saveMean, saveInvstd, config, s);
+        synchronized (device) {
+            BatchNormShape s = BatchNormArgs.checkBackward(this, dx, dgamma, dbeta, dresidual, dy, x, y, gamma,
+                    saveMean, saveInvstd, config);
+            batchNorm.backward(dx, dgamma, dbeta, dresidual, dy, x, y, gamma, saveMean, saveInvstd, config, s);
+        }
     }
 
     @Override
     public void conv2dForward(Tensor y, Tensor x, Tensor w, Tensor bias, Conv2dParams params) {
-        Conv2dShape s = Conv2dArgs.checkForward(this, y, x, w, bias, params);
-        conv2d.forward(y, x, w, bias, s);
+        synchronized (device) {
+            Conv2dShape s = Conv2dArgs.checkForward(this, y, x, w, bias, params);
+            conv2d.forward(y, x, w, bias, s);
+        }
     }
 
     @Override
     public void conv2dBackwardData(Tensor dx, Tensor dy, Tensor w, Conv2dParams params) {
-        Conv2dShape s = Conv2dArgs.checkBackwardData(this, dx, dy, w, params);
-        conv2d.backwardData(dx, dy, w, s);
+        synchronized (device) {
+            Conv2dShape s = Conv2dArgs.checkBackwardData(this, dx, dy, w, params);
+            conv2d.backwardData(dx, dy, w, s);
+        }
     }
 
     @Override
     public void conv2dBackwardWeights(Tensor dw, Tensor dbias, Tensor dy, Tensor x, Conv2dParams params) {
-        Conv2dShape s = Conv2dArgs.checkBackwardWeights(this, dw, dbias, dy, x, params);
-        conv2d.backwardWeights(dw, dbias, dy, x, s);
+        synchronized (device) {
+            Conv2dShape s = Conv2dArgs.checkBackwardWeights(this, dw, dbias, dy, x, params);
+            conv2d.backwardWeights(dw, dbias, dy, x, s);
+        }
     }
 
     @Override

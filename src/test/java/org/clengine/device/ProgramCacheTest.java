@@ -35,6 +35,35 @@ class ProgramCacheTest {
         assertEquals("source=disk cache", probe(cache));
     }
 
+    /** Two JVMs building into one empty cache at once: both succeed, the entry is whole, the directory is 0700. */
+    @Test
+    void concurrentJvmsNeverReadHalfAnEntry(@TempDir Path parent) throws Exception {
+        TestBackends.openCl();
+        Path cache = parent.resolve("cache");
+        for (int round = 0; round < 3; round++) {
+            var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> probeQuietly(cache));
+            var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> probeQuietly(cache));
+            for (String r : List.of(first.get(), second.get())) {
+                assertTrue(r.equals("source=compiled") || r.equals("source=disk cache"), r);
+            }
+        }
+        try (Stream<Path> s = Files.list(cache)) {
+            List<Path> files = s.toList();
+            assertEquals(1, files.size(), "one whole entry and no temporary files left: " + files);
+            assertTrue(ProgramCache.verifiedPayload(Files.readAllBytes(files.get(0))) != null, "entry checksum");
+        }
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(cache)));
+    }
+
+    private static String probeQuietly(Path cache) {
+        try {
+            return probe(cache);
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+
     private static String probe(Path cache) throws IOException, InterruptedException {
         ChildJvm.Result r = ChildJvm.run(CacheProbe.class, Map.of(), cache.toString());
         assertEquals(0, r.exitCode(), r.output());

@@ -1,0 +1,10 @@
+package org.clengine.onnx;
+
+import org.clengine.ClEngineException;
+
+/** A file that is not valid ONNX protobuf, or holds what the engine cannot read. */
+public class OnnxFormatException extends ClEngineException {
+    public OnnxFormatException(String message) {
+        super(message);
+    }
+}
