@@ -176,100 +176,132 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void fill(Tensor t, float value) {
-        TensorChecks.require(this, "t", t);
-        device.fill(((ClTensor) t).buffer(), value, t.size());
+        synchronized (device) {
+            TensorChecks.require(this, "t", t);
+            device.fill(((ClTensor) t).buffer(), value, t.size());
+        }
     }
 
     @Override
     public void scale(Tensor y, Tensor x, float alpha) {
-        ElementwiseArgs.sameShape(this, "x", x, "y", y);
-        elementwise.scale(y, x, ElementwiseArgs.finite("alpha", alpha));
+        synchronized (device) {
+            ElementwiseArgs.sameShape(this, "x", x, "y", y);
+            elementwise.scale(y, x, ElementwiseArgs.finite("alpha", alpha));
+        }
     }
 
     @Override
     public void add(Tensor y, Tensor a, Tensor b) {
-        ElementwiseArgs.sameShape(this, "a", a, "b", b, "y", y);
-        elementwise.add(y, a, b);
+        synchronized (device) {
+            ElementwiseArgs.sameShape(this, "a", a, "b", b, "y", y);
+            elementwise.add(y, a, b);
+        }
     }
 
     @Override
     public void addBackward(Tensor da, Tensor db, Tensor dy) {
-        ElementwiseArgs.sameShape(this, "dy", dy);
-        if (da != null) TensorChecks.require(this, "da", da, dy.shape());
-        if (db != null) TensorChecks.require(this, "db", db, dy.shape());
-        elementwise.addBackward(da, db, dy);
+        synchronized (device) {
+            ElementwiseArgs.sameShape(this, "dy", dy);
+            if (da != null) TensorChecks.require(this, "da", da, dy.shape());
+            if (db != null) TensorChecks.require(this, "db", db, dy.shape());
+            elementwise.addBackward(da, db, dy);
+        }
     }
 
     @Override
     public void reluForward(Tensor y, Tensor x) {
-        ElementwiseArgs.sameShape(this, "x", x, "y", y);
-        elementwise.reluForward(y, x);
+        synchronized (device) {
+            ElementwiseArgs.sameShape(this, "x", x, "y", y);
+            elementwise.reluForward(y, x);
+        }
     }
 
     @Override
     public void reluBackward(Tensor dx, Tensor dy, Tensor y) {
-        ElementwiseArgs.sameShape(this, "dy", dy, "y", y, "dx", dx);
-        elementwise.reluBackward(dx, dy, y);
+        synchronized (device) {
+            ElementwiseArgs.sameShape(this, "dy", dy, "y", y, "dx", dx);
+            elementwise.reluBackward(dx, dy, y);
+        }
     }
 
     @Override
     public void sigmoidForward(Tensor y, Tensor x) {
-        ElementwiseArgs.sameShape(this, "x", x, "y", y);
-        elementwise.sigmoidForward(y, x);
+        synchronized (device) {
+            ElementwiseArgs.sameShape(this, "x", x, "y", y);
+            elementwise.sigmoidForward(y, x);
+        }
     }
 
     @Override
     public void sigmoidBackward(Tensor dx, Tensor dy, Tensor y) {
-        ElementwiseArgs.sameShape(this, "dy", dy, "y", y, "dx", dx);
-        elementwise.sigmoidBackward(dx, dy, y);
+        synchronized (device) {
+            ElementwiseArgs.sameShape(this, "dy", dy, "y", y, "dx", dx);
+            elementwise.sigmoidBackward(dx, dy, y);
+        }
     }
 
     @Override
     public void maxPool2dForward(Tensor y, Tensor x, Pool2dParams params) {
-        Pool2dShape s = PoolingArgs.checkForward(this, y, x, params);
-        pooling.maxForward(y, x, s);
+        synchronized (device) {
+            Pool2dShape s = PoolingArgs.checkForward(this, y, x, params);
+            pooling.maxForward(y, x, s);
+        }
     }
 
     @Override
     public void maxPool2dBackward(Tensor dx, Tensor dy, Tensor x, Pool2dParams params) {
-        Pool2dShape s = PoolingArgs.checkMaxBackward(this, dx, dy, x, params);
-        pooling.maxBackward(dx, dy, x, s);
+        synchronized (device) {
+            Pool2dShape s = PoolingArgs.checkMaxBackward(this, dx, dy, x, params);
+            pooling.maxBackward(dx, dy, x, s);
+        }
     }
 
     @Override
     public void avgPool2dForward(Tensor y, Tensor x, Pool2dParams params) {
-        Pool2dShape s = PoolingArgs.checkForward(this, y, x, params);
-        pooling.avgForward(y, x, s);
+        synchronized (device) {
+            Pool2dShape s = PoolingArgs.checkForward(this, y, x, params);
+            pooling.avgForward(y, x, s);
+        }
     }
 
     @Override
     public void avgPool2dBackward(Tensor dx, Tensor dy, Pool2dParams params) {
-        Pool2dShape s = PoolingArgs.checkAvgBackward(this, dx, dy, params);
-        pooling.avgBackward(dx, dy, s);
+        synchronized (device) {
+            Pool2dShape s = PoolingArgs.checkAvgBackward(this, dx, dy, params);
+            pooling.avgBackward(dx, dy, s);
+        }
     }
 
     @Override
     public void globalAvgPoolForward(Tensor y, Tensor x) {
-        PoolingArgs.checkGlobal(this, "x", x, "y", y);
-        pooling.globalAvgForward(y, x);
+        synchronized (device) {
+            PoolingArgs.checkGlobal(this, "x", x, "y", y);
+            pooling.globalAvgForward(y, x);
+        }
     }
 
     @Override
     public void globalAvgPoolBackward(Tensor dx, Tensor dy) {
-        PoolingArgs.checkGlobal(this, "dx", dx, "dy", dy);
-        pooling.globalAvgBackward(dx, dy);
+        synchronized (device) {
+            PoolingArgs.checkGlobal(this, "dx", dx, "dy", dy);
+            pooling.globalAvgBackward(dx, dy);
+        }
     }
 
     @Override
     public void softmaxCrossEntropy(Tensor result, Tensor dlogits, Tensor logits, Tensor labels) {
-        int[] nk = LossArgs.checkSoftmaxCrossEntropy(this, result, dlogits, logits, labels);
-        loss.softmaxCrossEntropy(result, dlogits, logits, labels, nk[0], nk[1]);
+        synchronized (device) {
+            int[] nk = LossArgs.checkSoftmaxCrossEntropy(this, result, dlogits, logits, labels);
+            loss.softmaxCrossEntropy(result, dlogits, logits, labels, nk[0], nk[1]);
+        }
     }
 
     @Override
     public void sgdUpdate(Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams params) {
-        SgdArgs.check(this, param, momentumBuffer, grad, params);
-        elementwise.sgdUpdate(param, momentumBuffer, grad, params);
+        synchronized (device) {
+            SgdArgs.check(this, param, momentumBuffer, grad, params);
+            elementwise.sgdUpdate(param, momentumBuffer, grad, params);
+        }
     }
 
     @Override
