@@ -1,0 +1,132 @@
+package org.clengine.nn;
+
+import java.util.Map;
+import org.clengine.backend.Backend;
+import org.clengine.batchnorm.BatchNormConfig;
+import org.clengine.batchnorm.BatchNormFusion;
+import org.clengine.batchnorm.BatchNormRunningStats;
+import org.clengine.tensor.Tensor;
+
+/**
+ * Batch normalization over channel dimension 1, PyTorch's {@code BatchNorm1d} ([N,C] or [N,C,L]) and
+ * {@code BatchNorm2d} ([N,C,H,W]) with their defaults: eps 1e-5, momentum 0.1, affine (weight = gamma 1, bias =
+ * beta 0), running statistics tracked. Training mode normalizes with the batch's statistics and updates the
+ * running ones; evaluation mode uses the running ones. A fused ReLU, or residual add then ReLU
+ * ({@link #forward(Tensor, Tensor)}), runs in the same kernels.
+ */
+public final class BatchNorm extends Module implements ReluFusable {
+    private final int channels;
+    private final boolean spatial;
+    private final Parameter gamma;
+    private final Parameter beta;
+    private BatchNormRunningStats running;
+    private BatchNormConfig config = BatchNormConfig.DEFAULT;
+    private Tensor x;
+    private Tensor y;
+    private Tensor saveMean;
+    private Tensor saveInvstd;
+    private boolean trainedForward;
+
+    private BatchNorm(Backend backend, int channels, boolean spatial) {
+        super(backend);
+        this.channels = channels;
+        this.spatial = spatial;
+        float[] ones = new float[channels];
+        java.util.Arrays.fill(ones, 1f);
+        this.gamma = parameter("weight", ones, channels);
+        this.beta = parameter("bias", new float[channels], channels);
+        this.running = BatchNormRunningStats.create(backend, channels);
+        buffer("running_mean", running.mean());
+        buffer("running_var", running.var());
+    }
+
+    /** PyTorch's BatchNorm2d(channels): input [N,C,H,W]. */
+    public static BatchNorm batchNorm2d(Backend backend, int channels) {
+        return new BatchNorm(backend, channels, true);
+    }
+
+    /** PyTorch's BatchNorm1d(channels): input [N,C] or [N,C,L]. */
+    public static BatchNorm batchNorm1d(Backend backend, int channels) {
+        return new BatchNorm(backend, channels, false);
+    }
+
+    @Override
+    public void fuseRelu() {
+        if (config.fusion() == BatchNormFusion.NONE) config = config.withFusion(BatchNormFusion.RELU);
+    }
+
+    @Override
+    public boolean reluFused() {
+        return config.fusion().hasRelu();
+    }
+
+    /** y = relu(BN(x) + residual): the tail of a residual block. */
+    public void fuseAddRelu() {
+        config = config.withFusion(BatchNormFusion.ADD_RELU);
+    }
+
+    public BatchNormRunningStats runningStats() {
+        return running;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        if (config.fusion().hasResidual()) {
+            throw new IllegalStateException("this BatchNorm adds a residual: call forward(x, residual)");
+        }
+        return forward(input, null);
+    }
+
+    /** Forward with the residual added before the ReLU (only after {@link #fuseAddRelu()}). */
+    public Tensor forward(Tensor input, Tensor residual) {
+        checkInput(input);
+        x = input;
+        y = workspace("y", input.shape());
+        if (isTraining()) {
+            saveMean = workspace("save_mean", channels);
+            saveInvstd = workspace("save_invstd", channels);
+            backend.batchNormForwardTraining(y, saveMean, saveInvstd, x, gamma.value(), beta.value(), residual,
+                    running, config);
+        } else {
+            backend.batchNormForwardInference(y, x, gamma.value(), beta.value(), residual, running.mean(),
+                    running.var(), config);
+        }
+        trainedForward = isTraining();
+        return y;
+    }
+
+    private void checkInput(Tensor input) {
+        if (input == null) throw new IllegalArgumentException("BatchNorm: input is null");
+        boolean ok = spatial ? input.rank() == 4 : input.rank() == 2 || input.rank() == 3;
+        if (!ok || input.dim(1) != channels) {
+            throw new IllegalArgumentException((spatial ? "BatchNorm2d(" : "BatchNorm1d(") + channels + ") expects "
+                    + (spatial ? "[N," + channels + ",H,W]" : "[N," + channels + "] or [N," + channels + ",L]")
+                    + ", got " + input.shapeString());
+        }
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        if (!trainedForward) throw new IllegalStateException("BatchNorm backward needs a training-mode forward");
+        Tensor dx = workspace("dx", x.shape());
+        Tensor dres = config.fusion().hasResidual() ? workspace("dresidual", x.shape()) : null;
+        backend.batchNormBackward(dx, gamma.grad(), beta.grad(), dres, dy, x, config.fusion().hasRelu() ? y : null,
+                gamma.value(), saveMean, saveInvstd, config);
+        return dx;
+    }
+
+    /** The residual's gradient from the last backward (add+ReLU fusion only). */
+    public Tensor residualGradient() {
+        return workspace("dresidual", x.shape());
+    }
+
+    @Override
+    protected Map<String, Long> ownCounters() {
+        return Map.of("num_batches_tracked", running.batchesTracked());
+    }
+
+    @Override
+    protected void setOwnCounter(String name, long value) {
+        running = new BatchNormRunningStats(running.mean(), running.var(), value);
+    }
+}

@@ -1,0 +1,68 @@
+package org.clengine.nn;
+
+import org.clengine.backend.Backend;
+import org.clengine.conv.Conv2dParams;
+import org.clengine.conv.Conv2dShape;
+import org.clengine.tensor.Tensor;
+
+/**
+ * 2-D convolution, PyTorch's {@code nn.Conv2d}: weight [K, C/groups, R, S], optional bias [K], square kernel,
+ * stride and padding. With a fused ReLU the forward output is relu(conv) and backward masks dy with y &gt; 0.
+ */
+public final class Conv2d extends Module implements ReluFusable {
+    private final Parameter weight;
+    private final Parameter bias;
+    private Conv2dParams params;
+    private Tensor x;
+    private Tensor y;
+
+    public Conv2d(Backend backend, int inChannels, int outChannels, int kernel, int stride, int padding,
+            boolean bias, Init init) {
+        super(backend);
+        this.params = Conv2dParams.DEFAULT.withStride(stride, stride).withPadding(padding, padding);
+        int fanIn = inChannels * kernel * kernel;
+        Tensor.elementCount(outChannels, inChannels, kernel, kernel);
+        this.weight = parameter("weight", init.kaimingUniform(outChannels * fanIn, fanIn), outChannels, inChannels,
+                kernel, kernel);
+        this.bias = bias ? parameter("bias", init.kaimingUniform(outChannels, fanIn), outChannels) : null;
+    }
+
+    @Override
+    public void fuseRelu() {
+        params = params.withRelu(true);
+    }
+
+    @Override
+    public boolean reluFused() {
+        return params.relu();
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        expectShape("Conv2d", input, 4, 1, weight.value().dim(1));
+        Conv2dShape s = Conv2dShape.of(input.shape(), weight.value().shape(), params);
+        x = input;
+        y = workspace("y", s.yDims());
+        backend.conv2dForward(y, x, weight.value(), bias == null ? null : bias.value(), params);
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        Tensor g = dy;
+        if (params.relu()) {
+            g = workspace("dy_relu", dy.shape());
+            backend.reluBackward(g, dy, y);
+        }
+        Conv2dParams plain = params.withRelu(false);
+        backend.conv2dBackwardWeights(weight.grad(), bias == null ? null : bias.grad(), g, x, plain);
+        if (!inputGradient()) return null;
+        Tensor dx = workspace("dx", x.shape());
+        backend.conv2dBackwardData(dx, g, weight.value(), plain);
+        return dx;
+    }
+}

@@ -1,0 +1,66 @@
+package org.clengine.nn;
+
+import org.clengine.backend.Backend;
+import org.clengine.pooling.Pool2dParams;
+import org.clengine.pooling.Pool2dShape;
+import org.clengine.tensor.Tensor;
+
+/**
+ * Pooling: PyTorch's {@code MaxPool2d}, {@code AvgPool2d} (count_include_pad as given) and global average pooling
+ * ({@code AdaptiveAvgPool2d(1)} then flatten: [N,C,H,W] → [N,C]).
+ */
+public final class Pool extends Module {
+    public enum Kind { MAX, AVG, GLOBAL_AVG }
+
+    private final Kind kind;
+    private final Pool2dParams params;
+    private Tensor x;
+
+    private Pool(Backend backend, Kind kind, Pool2dParams params) {
+        super(backend);
+        this.kind = kind;
+        this.params = params;
+    }
+
+    public static Pool max(Backend backend, Pool2dParams params) {
+        return new Pool(backend, Kind.MAX, params);
+    }
+
+    public static Pool avg(Backend backend, Pool2dParams params) {
+        return new Pool(backend, Kind.AVG, params);
+    }
+
+    public static Pool globalAvg(Backend backend) {
+        return new Pool(backend, Kind.GLOBAL_AVG, null);
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        expectShape(kind + " pooling", input, 4, -1, 0);
+        x = input;
+        if (kind == Kind.GLOBAL_AVG) {
+            Tensor y = workspace("y", x.dim(0), x.dim(1));
+            backend.globalAvgPoolForward(y, x);
+            return y;
+        }
+        Tensor y = workspace("y", Pool2dShape.of(x.shape(), params).yDims());
+        if (kind == Kind.MAX) {
+            backend.maxPool2dForward(y, x, params);
+        } else {
+            backend.avgPool2dForward(y, x, params);
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        if (!inputGradient()) return null;
+        Tensor dx = workspace("dx", x.shape());
+        switch (kind) {
+            case MAX -> backend.maxPool2dBackward(dx, dy, x, params);
+            case AVG -> backend.avgPool2dBackward(dx, dy, params);
+            case GLOBAL_AVG -> backend.globalAvgPoolBackward(dx, dy);
+        }
+        return dx;
+    }
+}

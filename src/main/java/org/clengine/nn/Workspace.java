@@ -1,0 +1,32 @@
+package org.clengine.nn;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.clengine.backend.Backend;
+import org.clengine.tensor.Tensor;
+
+/**
+ * A module's activations and gradients, allocated on first use and reused by every later call with the same
+ * shape: after the first training step a step allocates nothing. One tensor per (name, shape), kept until
+ * {@link #close()}; a handful of batch sizes (training, evaluation, the last partial batch) each keep their own.
+ */
+final class Workspace implements AutoCloseable {
+    private final Backend backend;
+    private final Map<String, Tensor> tensors = new LinkedHashMap<>();
+
+    Workspace(Backend backend) {
+        this.backend = backend;
+    }
+
+    /** The tensor for {@code name} with this shape; contents are whatever the last use left. */
+    Tensor get(String name, int... shape) {
+        return tensors.computeIfAbsent(name + Arrays.toString(shape), k -> backend.full(0f, shape));
+    }
+
+    @Override
+    public void close() {
+        tensors.values().forEach(Tensor::close);
+        tensors.clear();
+    }
+}
