@@ -1,0 +1,140 @@
+package org.clengine.train;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.clengine.backend.Backend;
+import org.clengine.data.Batches;
+import org.clengine.data.Dataset;
+import org.clengine.nn.LrSchedule;
+import org.clengine.nn.Module;
+import org.clengine.nn.Sgd;
+import org.clengine.nn.SoftmaxCrossEntropy;
+import org.clengine.tensor.Tensor;
+
+/**
+ * The training loop: per batch, one write of the images and one of the labels to the device, forward, loss,
+ * backward, SGD step, and a read of two floats (loss, correct count). Everything else stays on the device, and
+ * after the first step of a batch shape nothing is allocated.
+ */
+public final class Trainer implements AutoCloseable {
+
+    /** One step's result, for progress displays. */
+    public record Step(long index, int size, double loss, int correct, double lr) {
+    }
+
+    /** Mean loss and accuracy over a pass, with its images and wall time. */
+    public record Metrics(double loss, double accuracy, int images, double seconds) {
+        public double imagesPerSecond() {
+            return images / seconds;
+        }
+    }
+
+    /** Device tensors and host arrays for one batch size. */
+    private record Slot(Tensor images, Tensor labels, float[] hostImages, float[] hostLabels) {
+    }
+
+    private final Backend backend;
+    private final Module model;
+    private final SoftmaxCrossEntropy loss;
+    private final Sgd sgd;
+    private final LrSchedule schedule;
+    private final int batch;
+    private final Map<Integer, Slot> slots = new HashMap<>();
+    private long step;
+
+    public Trainer(Module model, Sgd sgd, LrSchedule schedule, int batch) {
+        this.backend = model.backend();
+        this.model = model;
+        this.sgd = sgd;
+        this.schedule = schedule;
+        this.batch = batch;
+        this.loss = new SoftmaxCrossEntropy(backend);
+        model.requireInputGradient(false);
+    }
+
+    public Module model() {
+        return model;
+    }
+
+    /** Steps taken so far (the schedule's clock). */
+    public long steps() {
+        return step;
+    }
+
+    /** One epoch over {@code data} in the order {@code seed} and {@code epoch} give, dropping a last partial batch. */
+    public Metrics trainEpoch(Dataset data, long seed, int epoch, Consumer<Step> onStep) {
+        Batches batches = new Batches(data, batch, true);
+        batches.shuffle(seed, epoch);
+        model.train();
+        double lossSum = 0;
+        long correct = 0;
+        int images = 0;
+        long start = System.nanoTime();
+        for (int b = 0; b < batches.count(); b++) {
+            Step s = trainStep(batches, b);
+            lossSum += s.loss() * s.size();
+            correct += s.correct();
+            images += s.size();
+            if (onStep != null) onStep.accept(s);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Metrics(lossSum / images, (double) correct / images, images, seconds);
+    }
+
+    /** One training step on batch {@code b}. */
+    public Step trainStep(Batches batches, int b) {
+        Slot slot = slot(batches.size(b), batches);
+        batches.fill(b, slot.hostImages(), slot.hostLabels());
+        slot.images().copyFrom(slot.hostImages());
+        slot.labels().copyFrom(slot.hostLabels());
+        Tensor logits = model.forward(slot.images());
+        loss.forward(logits, slot.labels(), true);
+        model.backward(loss.backward());
+        double lr = schedule.lr(step);
+        sgd.setLr(lr);
+        sgd.step();
+        float[] r = loss.result().toArray();
+        return new Step(step++, batches.size(b), r[0], Math.round(r[1]), lr);
+    }
+
+    /** Mean loss and accuracy over {@code data} in evaluation mode (running statistics), batch by batch. */
+    public Metrics evaluate(Dataset data) {
+        Batches batches = new Batches(data, batch, false);
+        model.eval();
+        double lossSum = 0;
+        long correct = 0;
+        long start = System.nanoTime();
+        for (int b = 0; b < batches.count(); b++) {
+            Slot slot = slot(batches.size(b), batches);
+            batches.fill(b, slot.hostImages(), slot.hostLabels());
+            slot.images().copyFrom(slot.hostImages());
+            slot.labels().copyFrom(slot.hostLabels());
+            loss.forward(model.forward(slot.images()), slot.labels(), false);
+            float[] r = loss.result().toArray();
+            lossSum += (double) r[0] * batches.size(b);
+            correct += Math.round(r[1]);
+        }
+        model.train();
+        return new Metrics(lossSum / data.count(), (double) correct / data.count(), data.count(),
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    private Slot slot(int size, Batches batches) {
+        return slots.computeIfAbsent(size, n -> {
+            Dataset d = batches.dataset();
+            float[] host = new float[n * d.imageSize()];
+            return new Slot(backend.tensor(host, n, d.channels(), d.height(), d.width()), backend.full(0f, n), host,
+                    new float[n]);
+        });
+    }
+
+    @Override
+    public void close() {
+        slots.values().forEach(s -> {
+            s.labels().close();
+            s.images().close();
+        });
+        loss.close();
+    }
+}
