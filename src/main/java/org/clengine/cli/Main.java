@@ -11,8 +11,13 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
-                .setExecutionExceptionHandler(Main::failure).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line as main runs it (tests execute it in-process). */
+    static CommandLine commandLine() {
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(Main::failure);
     }
 
     /**

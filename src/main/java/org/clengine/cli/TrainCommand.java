@@ -91,8 +91,14 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (noBn && bnAfterRelu) throw new IllegalArgumentException("--no-bn and --bn-after-relu exclude each other");
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1");
-        Dataset train = Dataset.mnistFormat(data, true);
-        Dataset test = Dataset.mnistFormat(data, false);
+        Dataset train;
+        Dataset test;
+        try {
+            train = Dataset.mnistFormat(data, true);
+            test = Dataset.mnistFormat(data, false);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         if (limit != null) train = train.limit(limit);
         if (testLimit != null) test = test.limit(testLimit);
         double[] ms = train.meanStd();

@@ -1,0 +1,113 @@
+package org.clengine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.clengine.testing.TestBackends;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./clengine train} in-process on slices of Fashion-MNIST (Debian's dataset-fashion-mnist; skipped with a
+ * message when it is missing, failed under CI=true, where the launcher installs it): the run learns, the same seed
+ * gives the same curves, every output file is written, and bad flags are one-line errors.
+ */
+class TrainCommandTest {
+    static final Path DATA = Path.of("/usr/share/datasets/fashion-mnist");
+
+    @TempDir
+    Path dir;
+
+    static void requireData() {
+        boolean present = Files.isRegularFile(DATA.resolve("train-images-idx3-ubyte.gz"));
+        if (!present && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("CI=true but " + DATA + " is missing; apt-get install dataset-fashion-mnist");
+        }
+        assumeTrue(present, "SKIPPED: no " + DATA + " (apt-get install dataset-fashion-mnist); train tests not run");
+    }
+
+    static int run(String... args) {
+        StringWriter err = new StringWriter();
+        int code = Main.commandLine().setErr(new PrintWriter(err)).execute(args);
+        LAST_ERR = err.toString();
+        return code;
+    }
+
+    static String LAST_ERR = "";
+
+    /** 2,048 images, two epochs of the MLP with batch norm: the loss must fall by half and the test set pass 75%. */
+    @Test
+    void aShortRunLearns() throws IOException {
+        requireData();
+        TestBackends.openCl();
+        Path out = dir.resolve("learn");
+        assertEquals(0, run("train", "--model", "mlp", "--limit", "2048", "--test-limit", "1000", "--epochs", "2",
+                "--batch", "64", "--seed", "5", "--out", out.toString()), LAST_ERR);
+        List<String> steps = Files.readAllLines(out.resolve("steps.csv"));
+        double first = meanLoss(steps.subList(1, 6)), last = meanLoss(steps.subList(steps.size() - 10, steps.size()));
+        assertTrue(last < first / 2, "loss fell from " + first + " to " + last);
+        String[] epoch2 = Files.readAllLines(out.resolve("epochs.csv")).get(2).split(",");
+        assertTrue(Double.parseDouble(epoch2[4]) > 0.75, "test accuracy " + epoch2[4]);
+        for (String f : List.of("epochs.csv", "steps.csv", "curves.png", "model.clstate")) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+    }
+
+    /** The same seed on the same device: identical steps and identical epoch losses and accuracies. */
+    @Test
+    void sameSeedSameCurves() throws IOException {
+        requireData();
+        TestBackends.openCl();
+        for (String model : List.of("cnn")) {
+            String[] a = {"train", "--model", model, "--limit", "96", "--test-limit", "50", "--epochs", "2",
+                "--batch", "32", "--seed", "9", "--out", dir.resolve(model + "1").toString()};
+            assertEquals(0, run(a), LAST_ERR);
+            a[a.length - 1] = dir.resolve(model + "2").toString();
+            assertEquals(0, run(a), LAST_ERR);
+            assertEquals(Files.readAllLines(dir.resolve(model + "1/steps.csv")),
+                    Files.readAllLines(dir.resolve(model + "2/steps.csv")), model);
+            assertEquals(curves(dir.resolve(model + "1/epochs.csv")), curves(dir.resolve(model + "2/epochs.csv")));
+        }
+    }
+
+    /** The reference backend runs the same command (slowly: a tiny slice). */
+    @Test
+    void referenceBackendRuns() {
+        requireData();
+        assertEquals(0, run("train", "--backend", "reference", "--model", "mlp", "--no-bn", "--limit", "64",
+                "--test-limit", "32", "--epochs", "1", "--batch", "32", "--out", dir.resolve("ref").toString()),
+                LAST_ERR);
+    }
+
+    @Test
+    void badFlagsAreOneLineErrors() {
+        assertEquals(2, run("train", "--no-bn", "--bn-after-relu"));
+        assertTrue(LAST_ERR.contains("--no-bn and --bn-after-relu exclude each other"), LAST_ERR);
+        assertEquals(2, run("train", "--data", dir.resolve("nowhere").toString()));
+        assertTrue(LAST_ERR.contains("no train-images-idx3-ubyte or train-images-idx3-ubyte.gz in"), LAST_ERR);
+        assertTrue(LAST_ERR.strip().lines().count() == 1, LAST_ERR);
+        requireData();
+        assertEquals(2, run("train", "--model", "resnet", "--bn-after-relu", "--limit", "64", "--backend",
+                "reference"));
+        assertTrue(LAST_ERR.contains("the resnet model puts batch norm before the ReLU only"), LAST_ERR);
+    }
+
+    private static double meanLoss(List<String> rows) {
+        return rows.stream().mapToDouble(r -> Double.parseDouble(r.split(",")[2])).average().orElseThrow();
+    }
+
+    /** epochs.csv without its timing columns (images/s, seconds). */
+    private static List<String> curves(Path csv) throws IOException {
+        return Files.readAllLines(csv).stream().map(l -> {
+            String[] c = l.split(",");
+            return String.join(",", c[0], c[1], c[2], c[3], c[4], c[7]);
+        }).toList();
+    }
+}
