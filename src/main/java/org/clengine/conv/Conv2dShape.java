@@ -43,10 +43,14 @@ public record Conv2dShape(int n, int c, int h, int w, int k, int r, int s, Conv2
         if (w.length != 4) throw new IllegalArgumentException("conv2d weights must be [K,C/groups,R,S], got "
                 + java.util.Arrays.toString(w));
         if (params == null) throw new IllegalArgumentException("params is null");
+        if (x[1] % params.groups() != 0 || w[0] % params.groups() != 0) {
+            throw new IllegalArgumentException("groups " + params.groups() + " must divide the input channels "
+                    + x[1] + " and the output channels " + w[0]);
+        }
         if ((long) w[1] * params.groups() != x[1]) {
             throw new IllegalArgumentException("weights " + java.util.Arrays.toString(w) + " have " + w[1]
                     + " input channels per group; input " + java.util.Arrays.toString(x) + " with groups "
-                    + params.groups() + " needs " + (x[1] / Math.max(1, params.groups())));
+                    + params.groups() + " needs " + x[1] / params.groups());
         }
         return new Conv2dShape(x[0], x[1], x[2], x[3], w[0], w[2], w[3], params);
     }
