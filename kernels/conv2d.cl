@@ -5,11 +5,12 @@
  *
  * Direct variants, the reference's twins: one work-item per element of the result, a plain loop over what it
  * sums, accumulated in order with fma (deterministic).
- *   conv2d_fwd_direct          (P*Q, K, N)    y = [relu](bias + sum over c, r, t of x*w)
+ *   conv2d_fwd_direct          (P*Q, K, nb)   y = [relu](bias + sum over c, r, t of x*w), images n0 ... n0+nb-1
  *   conv2d_bwd_data_direct     (H*W, C, N)    dx = sum over k of the group, r, t with p = (h + pt - r*dlh)/sh
  *                                             an integer in [0, P) (columns alike) of dy*w
  *   conv2d_bwd_weights_direct  (R*S, C/G, K)  dw = sum over n, p, q of dy*x
  *   conv2d_bwd_bias            (K)            dbias = sum over n, p, q of dy
+ *
  *
  * Defines: HAS_BIAS (0/1), RELU (0/1) for the forward.
  */
@@ -24,8 +25,8 @@
                   int sh, int sw, int pt, int pl, int dlh, int dlw, int G
 
 __kernel void conv2d_fwd_direct(__global float *y, __global const float *x, __global const float *w,
-                                __global const float *bias, CONV_DIMS) {
-    int pq = get_global_id(0), k = get_global_id(1), n = get_global_id(2);
+                                __global const float *bias, int n0, CONV_DIMS) {
+    int pq = get_global_id(0), k = get_global_id(1), n = n0 + get_global_id(2);
     if (pq >= P * Q || k >= K || n >= N) return;
     int p = pq / Q, q = pq % Q, CG = C / G, c0 = k / (K / G) * CG;
     float acc = HAS_BIAS ? bias[k] : 0.0f;

@@ -72,6 +72,19 @@ public interface Backend extends AutoCloseable {
     /** Convolution backward-weights: dw [K,C/groups,R,S] and dbias [K] (may be null) from dy and x. */
     void conv2dBackwardWeights(Tensor dw, Tensor dbias, Tensor dy, Tensor x, Conv2dParams params);
 
+    /**
+     * Convolution, then batch normalization in training mode, with the statistics taken as the convolution writes
+     * its output (cuDNN's fused ResNet path does this): {@code conv = conv2d(x, w) + bias}, then
+     * {@code y = BN(conv)} exactly as {@link #batchNormForwardTraining}. {@code conv} is kept: BN's backward needs
+     * it. The OpenCL backend reads conv once fewer from memory; its result is bitwise the unfused one's.
+     */
+    default void conv2dBatchNormForwardTraining(Tensor conv, Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x,
+            Tensor w, Tensor bias, Conv2dParams convParams, Tensor gamma, Tensor beta, Tensor residual,
+            BatchNormRunningStats running, BatchNormConfig config) {
+        conv2dForward(conv, x, w, bias, convParams);
+        batchNormForwardTraining(y, saveMean, saveInvstd, conv, gamma, beta, residual, running, config);
+    }
+
     @Override
     void close();
 }

@@ -17,9 +17,14 @@ final class Conv2dOpenCl {
     }
 
     void forward(Tensor y, Tensor x, Tensor w, Tensor bias, Conv2dShape s) {
+        forward(y, x, w, bias, s, 0, s.n());
+    }
+
+    /** Images n0 … n0+nb−1 only. */
+    void forward(Tensor y, Tensor x, Tensor w, Tensor bias, Conv2dShape s, int n0, int nb) {
         String options = "-DHAS_BIAS=" + (bias != null ? 1 : 0) + " -DRELU=" + (s.params().relu() ? 1 : 0);
-        launch(FWD_DIRECT, options, new long[] {(long) s.p() * s.q(), s.k(), s.n()}, dims(buf(y), buf(x), buf(w),
-                buf(bias), s));
+        launch(FWD_DIRECT, options, new long[] {(long) s.p() * s.q(), s.k(), nb}, dims(buf(y), buf(x), buf(w),
+                buf(bias), n0, s));
     }
 
     void backwardData(Tensor dx, Tensor dy, Tensor w, Conv2dShape s) {

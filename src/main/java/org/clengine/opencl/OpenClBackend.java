@@ -161,6 +161,37 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /**
+     * The convolution runs in steps of whole BN chunks of images; after each step the BN partial sums of its output
+     * are taken while it is still in cache. Same partials, same merge order: bitwise the unfused result. Shapes on
+     * BN's positions path (H·W < 16) or with rows cut across chunks run unfused.
+     */
+    @Override
+    public void conv2dBatchNormForwardTraining(Tensor conv, Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x,
+            Tensor w, Tensor bias, Conv2dParams convParams, Tensor gamma, Tensor beta, Tensor residual,
+            BatchNormRunningStats running, BatchNormConfig config) {
+        synchronized (device) {
+            Conv2dShape cs = Conv2dArgs.checkForward(this, conv, x, w, bias, convParams);
+            BatchNormShape bs = BatchNormArgs.checkTraining(this, y, saveMean, saveInvstd, conv, gamma, beta,
+                    residual, running, config);
+            BatchNormOpenCl.Plan p = batchNorm.plan(bs, gamma != null, config);
+            if (p.positions() || p.t().chunk() % bs.hw() != 0) {
+                conv2d.forward(conv, x, w, bias, cs);
+                batchNorm.forwardTraining(y, saveMean, saveInvstd, conv, gamma, beta, residual, running, config, bs);
+                return;
+            }
+            int rows = (int) (p.t().chunk() / bs.hw());
+            DeviceBuffer partial = batchNorm.partialScratch(p);
+            DeviceBuffer convBuffer = ((ClTensor) conv).buffer();
+            for (int n0 = 0; n0 < cs.n(); n0 += rows) {
+                int nb = Math.min(rows, cs.n() - n0);
+                conv2d.forward(conv, x, w, bias, cs, n0, nb);
+                batchNorm.forwardPartials(p, partial, convBuffer, n0 / rows, 1);
+            }
+            batchNorm.mergeAndApply(p, partial, y, saveMean, saveInvstd, conv, gamma, beta, residual, running, config);
+        }
+    }
+
     @Override
     public void close() {
         if (ownsDevice) device.close();
