@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.clengine.reference.Conv2dReference;
 import org.clengine.tensor.Tensor;
+import org.clengine.testing.FiniteDifferences;
 import org.clengine.verify.RandomFill;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,29 +39,12 @@ class Conv2dReferenceTest {
         float[] dbias = new float[s.k()];
         Conv2dReference.backwardData(dx, dy, w, s);
         Conv2dReference.backwardWeights(dw, dbias, dy, x, s);
-        double[] xd = toDouble(x), wd = toDouble(w), bd = new double[s.k()];
-        check(d + " dx", dx, xd, () -> loss(xd, wd, bd, dy, s));
-        check(d + " dw", dw, wd, () -> loss(xd, wd, bd, dy, s));
-        check(d + " dbias", dbias, bd, () -> loss(xd, wd, bd, dy, s));
+        double[] xd = FiniteDifferences.toDouble(x), wd = FiniteDifferences.toDouble(w), bd = new double[s.k()];
+        FiniteDifferences.check(d + " dx", dx, xd, () -> loss(xd, wd, bd, dy, s), 1e-3, 1e-6);
+        FiniteDifferences.check(d + " dw", dw, wd, () -> loss(xd, wd, bd, dy, s), 1e-3, 1e-6);
+        FiniteDifferences.check(d + " dbias", dbias, bd, () -> loss(xd, wd, bd, dy, s), 1e-3, 1e-6);
     }
 
-    /** The loss is linear in each parameter, so differences in double are exact up to rounding. */
-    private static void check(String what, float[] analytic, double[] p, java.util.function.DoubleSupplier f) {
-        double err2 = 0, ref2 = 0, h = 1e-3;
-        for (int i = 0; i < p.length; i++) {
-            double keep = p[i];
-            p[i] = keep + h;
-            double up = f.getAsDouble();
-            p[i] = keep - h;
-            double down = f.getAsDouble();
-            p[i] = keep;
-            double numeric = (up - down) / (2 * h);
-            err2 += (numeric - analytic[i]) * (numeric - analytic[i]);
-            ref2 += numeric * numeric;
-        }
-        assertTrue(ref2 > 0 && Math.sqrt(err2 / ref2) < 1e-6, what + ": relative error "
-                + Math.sqrt(err2 / ref2));
-    }
 
     /** Σ dy·(conv(x, w) + bias), written out in double independently of the reference's loops. */
     private static double loss(double[] x, double[] w, double[] bias, float[] dy, Conv2dShape s) {
@@ -92,9 +76,4 @@ class Conv2dReferenceTest {
         return total;
     }
 
-    private static double[] toDouble(float[] a) {
-        double[] out = new double[a.length];
-        for (int i = 0; i < a.length; i++) out[i] = a[i];
-        return out;
-    }
 }
