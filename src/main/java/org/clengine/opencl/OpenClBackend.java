@@ -9,6 +9,10 @@ import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.batchnorm.BatchNormShape;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
+import org.clengine.matmul.MatmulArgs;
+import org.clengine.matmul.MatmulLayout;
+import org.clengine.matmul.MatmulParams;
+import org.clengine.matmul.MatmulShape;
 import org.clengine.tensor.Tensor;
 
 /** Every op on one OpenCL device through kernels/*.cl. Ops are enqueued; reading a tensor waits for them. */
@@ -16,6 +20,7 @@ public final class OpenClBackend implements Backend {
     private final Device device;
     private final boolean ownsDevice;
     private final BatchNormOpenCl batchNorm;
+    private final MatmulOpenCl matmul;
 
     /** Uses a device opened elsewhere; closing the backend leaves it open. */
     public OpenClBackend(Device device) {
@@ -26,6 +31,7 @@ public final class OpenClBackend implements Backend {
         this.device = device;
         this.ownsDevice = ownsDevice;
         this.batchNorm = new BatchNormOpenCl(device);
+        this.matmul = new MatmulOpenCl(device);
     }
 
     /** Opens the chosen device ({@code -Dclengine.device}, {@code CLENGINE_DEVICE}, or the default ranking). */
@@ -104,5 +110,24 @@ public final class OpenClBackend implements Backend {
     @Override
     public void close() {
         if (ownsDevice) device.close();
+    }
+
+    /**
+     * Changes GEMM's parameters (tests, verify and tune); the base is the stored tuning for this device and driver
+     * ({@code ./clengine tune matmul}) or else the default for the device's kind.
+     */
+    public void adjustMatmulTuning(UnaryOperator<MatmulTuning> adjust) {
+        matmul.adjustTuning(adjust);
+    }
+
+    public MatmulTuning matmulTuning() {
+        return matmul.tuning();
+    }
+
+    @Override
+    public void matmul(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape shape, MatmulLayout layout,
+            MatmulParams params) {
+        MatmulArgs.check(this, c, a, b, bias, shape, layout, params);
+        matmul.run(c, a, b, bias, shape, layout, params);
     }
 }

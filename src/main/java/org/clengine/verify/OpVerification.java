@@ -21,6 +21,6 @@ public interface OpVerification {
 
     /** Every op family verify knows, in the order it runs them. */
     static List<OpVerification> all() {
-        return List.of(new BatchNormVerification());
+        return List.of(new BatchNormVerification(), new MatmulVerification());
     }
 }
