@@ -44,9 +44,14 @@ public record MatmulTuning(int mr, int vw, int nv, int mc, int nc, int kc, int l
      * (../shared/MEASURED.md). GPUs: one 4×16 tile per work-item in 8×8 groups, no K blocking.
      */
     public static MatmulTuning forDevice(DeviceInfo device) {
-        if (device.typeName().equals("cpu")) {
-            return new MatmulTuning(8, 16, 2, 128, 128, 256, 1, 32L * 32 * 32, 256, MatmulPath.AUTO);
-        }
+        return device.typeName().equals("cpu") ? cpuDefault() : gpuDefault();
+    }
+
+    public static MatmulTuning cpuDefault() {
+        return new MatmulTuning(8, 16, 2, 128, 128, 256, 1, 32L * 32 * 32, 256, MatmulPath.AUTO);
+    }
+
+    public static MatmulTuning gpuDefault() {
         return new MatmulTuning(4, 4, 4, 4, 16, 1 << 20, 8, 16L * 16 * 16, 0, MatmulPath.AUTO);
     }
 
@@ -88,8 +93,9 @@ public record MatmulTuning(int mr, int vw, int nv, int mc, int nc, int kc, int l
         return new MatmulTuning(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, p);
     }
 
-    public MatmulTuning withTile(int r, int w, int v) {
-        return new MatmulTuning(r, w, v, mc, nc, kc, local, plainBelow, directBMaxM, path);
+    /** Another register tile with its own macro tile and K block (which must be multiples of it). */
+    public MatmulTuning withTile(int r, int w, int v, int rows, int cols, int k) {
+        return new MatmulTuning(r, w, v, rows, cols, k, local, plainBelow, directBMaxM, path);
     }
 
     public MatmulTuning withBlocks(int rows, int cols, int k) {

@@ -37,21 +37,17 @@ public final class MatmulVerification implements OpVerification {
                 MatmulCase.of(s, MatmulParams.of(-1.5f, 0.75f)).padded(),
                 MatmulCase.of(s, MatmulParams.of(0.5f, 0).withBias(MatmulBias.PER_COLUMN).withRelu(true)),
                 MatmulCase.of(s, MatmulParams.of(2, -1).withBias(MatmulBias.PER_ROW)).withIntegers());
-        List<MatmulVerifier.Inputs> inputs = new ArrayList<>();
-        List<MatmulVerifier.Expected> expected = new ArrayList<>();
-        for (MatmulCase mc : cases) {
-            inputs.add(MatmulVerifier.Inputs.random(mc, seed));
-            expected.add(MatmulVerifier.expect(reference, mc, inputs.get(inputs.size() - 1)));
-        }
+        List<MatmulVerifier.Prepared> prepared = cases.stream().map(c -> MatmulVerifier.prepare(reference, c, seed))
+                .toList();
         List<Row> rows = new ArrayList<>();
         for (MatmulPath path : paths(device)) {
             if (device instanceof OpenClBackend cl) cl.adjustMatmulTuning(t -> t.withPath(path));
             try {
-                for (int i = 0; i < cases.size(); i++) {
-                    MatmulCase mc = cases.get(i);
+                for (MatmulVerifier.Prepared p : prepared) {
+                    MatmulCase mc = p.matmulCase();
                     String variant = path.name().toLowerCase(Locale.ROOT) + " " + mc.params().label()
                             + (mc.label().contains("ld+") ? " ld+" : "") + (mc.integers() ? " int" : "");
-                    rows.add(new Row(descriptor, variant, MatmulVerifier.compare(device, mc, inputs.get(i), expected.get(i))));
+                    rows.add(new Row(descriptor, variant, MatmulVerifier.compare(device, p)));
                 }
             } finally {
                 if (device instanceof OpenClBackend cl) cl.adjustMatmulTuning(t -> t);
