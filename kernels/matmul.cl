@@ -195,13 +195,15 @@ __kernel void matmul_packed(__global float *c, __global const float *ap, __globa
                 for (int r = 0; r < MR; r++)
 #pragma unroll
                     for (int v = 0; v < NV; v++) acc[r][v] = (VEC)(0.0f);
-                for (int k = k0; k < kend; k++) {
+                /* pointers walk K so each load is a constant offset from one register */
+                __global const float *ak = pa + k0 * MR, *bk = bq + (size_t)k0 * row;
+                for (int k = k0; k < kend; k++, ak += MR, bk += row) {
                     VEC bv[NV];
 #pragma unroll
-                    for (int v = 0; v < NV; v++) bv[v] = VLOAD(v, bq + (size_t)k * row);
+                    for (int v = 0; v < NV; v++) bv[v] = VLOAD(v, bk);
 #pragma unroll
                     for (int r = 0; r < MR; r++) {
-                        VEC ar = (VEC)(pa[k * MR + r]);
+                        VEC ar = (VEC)(ak[r]);
 #pragma unroll
                         for (int v = 0; v < NV; v++) acc[r][v] = fma(ar, bv[v], acc[r][v]);
                     }

@@ -44,9 +44,10 @@ final class TuneCommand implements Callable<Integer> {
         long s = seed != null ? seed : System.nanoTime();
         try (OpenClBackend device = OpenClBackend.open()) {
             DeviceInfo info = device.device().info();
+            java.nio.file.Path dir = device.device().programs().directory();
             if (reset) {
-                boolean deleted = Files.deleteIfExists(MatmulTuningStore.file(info));
-                System.out.println((deleted ? "deleted " : "no tuning stored at ") + MatmulTuningStore.file(info));
+                boolean deleted = Files.deleteIfExists(MatmulTuningStore.file(dir, info));
+                System.out.println((deleted ? "deleted " : "no tuning stored at ") + MatmulTuningStore.file(dir, info));
                 return 0;
             }
             System.out.printf(Locale.ROOT, "device %s, seed %d%n", info.label(), s);
@@ -64,7 +65,7 @@ final class TuneCommand implements Callable<Integer> {
             } else {
                 String comment = "clengine tune matmul on " + info.label() + ", " + LocalDate.now() + ": "
                         + winner.label();
-                System.out.println("stored in " + MatmulTuningStore.save(info, winner, comment));
+                System.out.println("stored in " + MatmulTuningStore.save(dir, info, winner, comment));
             }
         }
         return 0;

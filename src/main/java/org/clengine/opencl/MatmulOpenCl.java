@@ -29,7 +29,7 @@ final class MatmulOpenCl {
 
     /** The stored tuning for this device and driver if there is one, else the default; then the adjustment. */
     MatmulTuning tuning() {
-        if (base == null) base = MatmulTuningStore.load(device.info()).orElse(MatmulTuning.forDevice(device.info()));
+        if (base == null) base = MatmulTuningStore.load(device.programs().directory(), device.info()).orElse(MatmulTuning.forDevice(device.info()));
         return adjust.apply(base);
     }
 

@@ -13,23 +13,19 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Properties;
 import org.clengine.device.DeviceInfo;
-import org.clengine.device.ProgramCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The winner of {@code ./clengine tune matmul}, one properties file per device and driver in the program cache's
- * directory: {@code matmul-tuning-HASH.properties}, HASH over platform, device, vendor and driver version. A new
+ * The winner of {@code ./clengine tune matmul}, one properties file per device and driver in the device's program
+ * cache directory ({@link org.clengine.device.ProgramCache#defaultDirectory()} unless the device was opened with
+ * another): {@code matmul-tuning-HASH.properties}, HASH over platform, device, vendor and driver version. A new
  * driver gets a new file, so a stale tuning is never used; a damaged file is ignored with a warning.
  */
 public final class MatmulTuningStore {
     private static final Logger log = LoggerFactory.getLogger(MatmulTuningStore.class);
 
     private MatmulTuningStore() {
-    }
-
-    public static Path file(DeviceInfo d) {
-        return file(ProgramCache.defaultDirectory(), d);
     }
 
     public static Path file(Path directory, DeviceInfo d) {
@@ -43,8 +39,9 @@ public final class MatmulTuningStore {
         }
     }
 
-    public static Optional<MatmulTuning> load(DeviceInfo d) {
-        Path f = file(d);
+    /** The stored tuning for {@code d} in {@code directory}, if there is a readable one. */
+    public static Optional<MatmulTuning> load(Path directory, DeviceInfo d) {
+        Path f = file(directory, d);
         if (!Files.isRegularFile(f)) return Optional.empty();
         Properties p = new Properties();
         try (Reader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
@@ -59,8 +56,8 @@ public final class MatmulTuningStore {
     }
 
     /** Writes atomically (temporary file, then rename), with {@code comment} on top. */
-    public static Path save(DeviceInfo d, MatmulTuning t, String comment) throws IOException {
-        Path f = file(d);
+    public static Path save(Path directory, DeviceInfo d, MatmulTuning t, String comment) throws IOException {
+        Path f = file(directory, d);
         Files.createDirectories(f.getParent());
         Properties p = new Properties();
         p.setProperty("mr", Integer.toString(t.mr()));
