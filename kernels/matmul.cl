@@ -75,9 +75,10 @@ __kernel void matmul_plain(__global float *c, __global const float *a, __global 
     *pc = epilogue1(v, bias, epi, m, n);
 }
 
-/* dst[k*w + r] = src[r*ld + k] for r < rows, k < 16: a rows x 16 block written k-major, 8 rows at a time. */
-inline void transpose16(__global float *dst, int w, __global const float *src, size_t ld, int rows) {
-    for (int r0 = 0; r0 < rows; r0 += 8) {
+/* dst[k*w + r] = src[r*ld + k] for r < w, k < 16: a w x 16 block written k-major, 8 rows at a time, then singles. */
+inline void transpose16(__global float *dst, int w, __global const float *src, size_t ld) {
+    int r0 = 0;
+    for (; r0 + 8 <= w; r0 += 8) {
         float t[8][16];
 #pragma unroll
         for (int i = 0; i < 8; i++) vstore16(vload16(0, src + (r0 + i) * ld), 0, t[i]);
@@ -87,9 +88,15 @@ inline void transpose16(__global float *dst, int w, __global const float *src, s
             vstore8(col, 0, dst + k * w + r0);
         }
     }
+    for (; r0 < w; r0++) {
+        float t[16];
+        vstore16(vload16(0, src + r0 * ld), 0, t);
+#pragma unroll
+        for (int k = 0; k < 16; k++) dst[k * w + r0] = t[k];
+    }
 }
 
-/* The general case (edges, short rows): element by element, zeros past the matrix. */
+/* The general case (partial panels, the last k < 16): element by element, zeros past the matrix. */
 inline void pack_slow(__global float *dst, int w, __global const float *src, size_t ld, int trans,
                       int rows, int k0, int kend) {
     for (int k = k0; k < kend; k++)
@@ -101,16 +108,17 @@ inline void pack_slow(__global float *dst, int w, __global const float *src, siz
  * "rows" orientation (trans = 0) panel row r, term k is src[r*ld + k]; otherwise src[k*ld + r]. */
 inline void pack_panel(__global float *dst, int w, __global const float *src, size_t ld, int trans,
                        int rows, int k0, int kend) {
-    if (rows < w || w % 8 != 0) {
-        pack_slow(dst, w, src, ld, trans, rows, k0, kend);
-    } else if (trans) {
-        for (int k = k0; k < kend; k++)
-            for (int r = 0; r < w; r += 8) vstore8(vload8(0, src + (size_t)k * ld + r), 0, dst + k * w + r);
-    } else {
-        int k = k0;
-        for (; k + 16 <= kend; k += 16) transpose16(dst + k * w, w, src + k, ld, w);
-        pack_slow(dst, w, src, ld, 0, rows, k, kend);
+    int k = k0;
+    if (rows == w && trans) {
+        for (; k < kend; k++) {
+            int r = 0;
+            for (; r + 8 <= w; r += 8) vstore8(vload8(0, src + (size_t)k * ld + r), 0, dst + k * w + r);
+            for (; r < w; r++) dst[k * w + r] = src[(size_t)k * ld + r];
+        }
+    } else if (rows == w) {
+        for (; k + 16 <= kend; k += 16) transpose16(dst + k * w, w, src + k, ld);
     }
+    pack_slow(dst, w, src, ld, trans, rows, k, kend);
 }
 
 __kernel void matmul_pack_a(__global float *ap, __global const float *a, int M, int K,

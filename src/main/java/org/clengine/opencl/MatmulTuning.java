@@ -26,9 +26,7 @@ public record MatmulTuning(int mr, int vw, int nv, int mc, int nc, int kc, int l
 
     public MatmulTuning {
         if (mr < 1 || mr > 16) throw new IllegalArgumentException("mr " + mr + " is not in 1..16");
-        if (vw != 1 && vw != 2 && vw != 4 && vw != 8 && vw != 16) {
-            throw new IllegalArgumentException("vw " + vw + " is not an OpenCL vector width");
-        }
+        if (vw != 4 && vw != 8 && vw != 16) throw new IllegalArgumentException("vw " + vw + " is not 4, 8 or 16");
         if (nv < 1 || nv > 8) throw new IllegalArgumentException("nv " + nv + " is not in 1..8");
         if (mc < mr || mc % mr != 0) throw new IllegalArgumentException("mc " + mc + " is not a multiple of mr " + mr);
         if (nc < vw * nv || nc % (vw * nv) != 0) {
