@@ -29,8 +29,19 @@ final class MatmulOpenCl {
 
     /** The stored tuning for this device and driver if there is one, else the default; then the adjustment. */
     MatmulTuning tuning() {
-        if (base == null) base = MatmulTuningStore.load(device.programs().directory(), device.info()).orElse(MatmulTuning.forDevice(device.info()));
+        if (base == null) {
+            base = MatmulTuningStore.load(device.programs().directory(), device.info())
+                    .orElse(MatmulTuning.forDevice(device.info()));
+        }
         return adjust.apply(base);
+    }
+
+    /**
+     * Where matmul_packed reads B: panels {@code q < full} at {@code b + off + batch·stride + q·panel + k·row},
+     * later ones packed in {@code bt} ({@code btStride} floats per batch).
+     */
+    private record BPanels(DeviceBuffer b, long off, long stride, long panel, int row, int full, DeviceBuffer bt,
+            long btStride) {
     }
 
     void run(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s, MatmulLayout l, MatmulParams p) {
@@ -40,38 +51,35 @@ final class MatmulOpenCl {
             plain(c, a, b, bias, s, l, p);
             return;
         }
-        String options = t.options();
-        int mr = t.mr(), nr = t.nr();
-        long apStride = (long) MatmulTuning.ceilDiv(s.m(), mr) * mr * s.k();
+        long apStride = (long) MatmulTuning.ceilDiv(s.m(), t.mr()) * t.mr() * s.k();
         DeviceBuffer ap = device.scratch("matmul.ap", Float.BYTES * apStride * s.batch());
-        launch(PACK_A, options, new long[] {MatmulTuning.ceilDiv(s.m(), mr), ceil(s.k(), PACK_K), s.batch()}, null,
-                ap, buf(a), s.m(), s.k(), l.offA(), l.lda(), l.strideA(), s.transA() ? 1 : 0, apStride);
-        boolean direct = path == MatmulPath.DIRECT_B;
-        int panels = MatmulTuning.ceilDiv(s.n(), nr);
-        int full = direct ? s.n() / nr : panels;
-        long packedStride = (long) (panels - full) * s.k() * nr;
-        if (!direct) packedStride = (long) panels * s.k() * nr;
-        DeviceBuffer bp = null;
-        if (packedStride > 0) {
-            bp = device.scratch("matmul.bp", Float.BYTES * packedStride * s.batch());
-            int col0 = direct ? full * nr : 0;
-            launch(PACK_B, options, new long[] {panels - (direct ? full : 0), ceil(s.k(), PACK_K), s.batch()}, null,
-                    bp, buf(b), s.n(), s.k(), l.offB(), l.ldb(), l.strideB(), s.transB() ? 1 : 0, col0, packedStride);
-        }
+        launch(PACK_A, t.options(), new long[] {MatmulTuning.ceilDiv(s.m(), t.mr()), ceil(s.k(), PACK_K), s.batch()},
+                null, ap, buf(a), s.m(), s.k(), l.offA(), l.lda(), l.strideA(), s.transA() ? 1 : 0, apStride);
+        BPanels panels = bPanels(t, buf(b), s, l, path == MatmulPath.DIRECT_B);
         int[] tile = t.macroTile(s, device.info().computeUnits());
         long[] global = {roundUp(ceil(s.m(), tile[0]), t.local()), roundUp(ceil(s.n(), tile[1]), t.local()),
                 s.batch()};
-        if (direct) {
-            launch(PACKED, options, global, new long[] {t.local(), t.local(), 1}, buf(c), ap, buf(b), bp, buf(bias),
-                    s.m(), s.n(), s.k(), l.offC(), l.ldc(), l.strideC(), apStride, (long) l.offB(),
-                    (long) l.strideB(), (long) nr, l.ldb(), full, packedStride, tile[0], tile[1], t.kc(),
-                    p.alpha(), p.beta(), p.epilogueFlags());
-        } else {
-            launch(PACKED, options, global, new long[] {t.local(), t.local(), 1}, buf(c), ap, bp, null, buf(bias),
-                    s.m(), s.n(), s.k(), l.offC(), l.ldc(), l.strideC(), apStride, 0L, packedStride,
-                    (long) s.k() * nr, nr, panels, 0L, tile[0], tile[1], t.kc(), p.alpha(), p.beta(),
-                    p.epilogueFlags());
+        launch(PACKED, t.options(), global, new long[] {t.local(), t.local(), 1}, buf(c), ap, panels.b(),
+                panels.bt(), buf(bias), s.m(), s.n(), s.k(), l.offC(), l.ldc(), l.strideC(), apStride, panels.off(),
+                panels.stride(), panels.panel(), panels.row(), panels.full(), panels.btStride(), tile[0], tile[1],
+                t.kc(), p.alpha(), p.beta(), p.epilogueFlags());
+    }
+
+    /** Packs all of B, or in place only the columns past the last full NR-wide panel. */
+    private BPanels bPanels(MatmulTuning t, DeviceBuffer b, MatmulShape s, MatmulLayout l, boolean inPlace) {
+        int nr = t.nr();
+        int panels = MatmulTuning.ceilDiv(s.n(), nr);
+        int full = inPlace ? s.n() / nr : 0;
+        long packedStride = (long) (panels - full) * s.k() * nr;
+        DeviceBuffer bp = null;
+        if (packedStride > 0) {
+            bp = device.scratch("matmul.bp", Float.BYTES * packedStride * s.batch());
+            launch(PACK_B, t.options(), new long[] {panels - full, ceil(s.k(), PACK_K), s.batch()}, null, bp, b,
+                    s.n(), s.k(), l.offB(), l.ldb(), l.strideB(), s.transB() ? 1 : 0, full * nr, packedStride);
         }
+        return inPlace
+                ? new BPanels(b, l.offB(), l.strideB(), nr, l.ldb(), full, bp, packedStride)
+                : new BPanels(bp, 0, packedStride, (long) s.k() * nr, nr, panels, null, 0);
     }
 
     private void plain(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s, MatmulLayout l, MatmulParams p) {
