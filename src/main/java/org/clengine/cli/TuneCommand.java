@@ -26,7 +26,7 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "random seed of the checks (default: fresh, printed)")
     Long seed;
 
-    @Option(names = "--repeats", defaultValue = "7", description = "timed runs per shape; the fastest counts")
+    @Option(names = "--repeats", defaultValue = "15", description = "timed runs per shape; the fastest counts")
     int repeats;
 
     @Option(names = "--dry-run", description = "search and print, but store nothing")

@@ -125,18 +125,25 @@ public final class MatmulTuner {
         return winner.tuning().withDirectBMaxM(directBMaxM(winner.tuning()));
     }
 
-    /** Checks, then times, each candidate; prints one line per candidate. */
+    /** Checks each candidate, then times those that passed; prints one line per candidate. */
     public List<Result> evaluate(List<MatmulTuning> candidates) {
+        List<MatmulTuning> passed = new ArrayList<>();
         List<Result> results = new ArrayList<>();
         for (MatmulTuning t : candidates) {
             String failure = check(t);
-            double[] gflops = failure == null ? TIMED.stream().mapToDouble(s -> gflops(t, s)).toArray()
-                    : new double[0];
-            Result r = new Result(t, failure, gflops);
+            if (failure == null) {
+                passed.add(t);
+            } else {
+                results.add(new Result(t, failure, new double[0]));
+                out.printf(Locale.ROOT, "  %-32s REJECTED: %s%n", t.label(), failure);
+            }
+        }
+        double[][] gflops = gflops(passed, TIMED);
+        for (int i = 0; i < passed.size(); i++) {
+            Result r = new Result(passed.get(i), null, gflops[i]);
             results.add(r);
-            out.printf(Locale.ROOT, "  %-32s %s%n", t.label(), failure != null ? "REJECTED: " + failure
-                    : String.format(Locale.ROOT, "%s  mean %.1f GFLOP/s", Arrays.toString(
-                            Arrays.stream(gflops).map(g -> Math.round(g * 10) / 10.0).toArray()), r.score()));
+            out.printf(Locale.ROOT, "  %-32s %s  mean %.1f GFLOP/s%n", r.tuning().label(), Arrays.toString(
+                    Arrays.stream(gflops[i]).map(g -> Math.round(g * 10) / 10.0).toArray()), r.score());
         }
         return results;
     }
@@ -167,39 +174,50 @@ public final class MatmulTuner {
         int best = 0;
         for (int m : new int[] {64, 256, 1024}) {
             MatmulShape s = new MatmulShape(1, m, 3136, 576, false, false);
-            double packed = gflops(t.withPath(MatmulPath.PACKED), s);
-            double direct = gflops(t.withPath(MatmulPath.DIRECT_B), s);
-            out.printf(Locale.ROOT, "  %-20s packed %.1f, B in place %.1f GFLOP/s%n", s, packed, direct);
-            if (direct > packed) best = m;
+            double[][] g = gflops(List.of(t.withPath(MatmulPath.PACKED), t.withPath(MatmulPath.DIRECT_B)), List.of(s));
+            out.printf(Locale.ROOT, "  %-20s packed %.1f, B in place %.1f GFLOP/s%n", s, g[0][0], g[1][0]);
+            if (g[1][0] > g[0][0]) best = m;
         }
         return best;
     }
 
     /**
-     * GFLOP/s of the fastest of {@code repeats} timed runs after one warm-up, packing included. The fastest, not the
-     * median: on a shared machine other work only ever adds time, so the minimum is the least disturbed estimate.
+     * GFLOP/s of each tuning on each shape, packing included: the fastest of {@code repeats} timed runs after one
+     * warm-up. The candidates take turns within each repeat, so a burst of other work on a shared machine slows
+     * them all alike; and the fastest run, not the median, counts, as other work only ever adds time.
      */
-    public double gflops(MatmulTuning t, MatmulShape s) {
-        device.adjustMatmulTuning(x -> t);
+    public double[][] gflops(List<MatmulTuning> tunings, List<MatmulShape> shapes) {
+        double[][] best = new double[tunings.size()][shapes.size()];
         try (TensorScope scope = new TensorScope(device)) {
-            MatmulLayout l = MatmulLayout.contiguous(s);
-            Tensor a = scope.full(0.5f, s.batch() * s.m() * s.k());
-            Tensor b = scope.full(0.25f, s.batch() * s.k() * s.n());
-            Tensor c = scope.full(0, s.batch() * s.m() * s.n());
-            int inner = (int) Math.max(1, Math.min(20, 2e8 / s.flops()));
-            double[] ms = new double[repeats];
-            for (int i = -1; i < repeats; i++) {
-                device.finish();
-                long start = System.nanoTime();
-                for (int j = 0; j < inner; j++) device.matmul(c, a, b, null, s, l, MatmulParams.DEFAULT);
-                device.finish();
-                if (i >= 0) ms[i] = (System.nanoTime() - start) / 1e6 / inner;
+            List<Tensor[]> operands = new ArrayList<>();
+            for (MatmulShape s : shapes) {
+                operands.add(new Tensor[] {scope.full(0.5f, s.batch() * s.m() * s.k()),
+                        scope.full(0.25f, s.batch() * s.k() * s.n()), scope.full(0, s.batch() * s.m() * s.n())});
             }
-            Arrays.sort(ms);
-            return s.flops() / ms[0] / 1e6;
+            for (int rep = -1; rep < repeats; rep++) {
+                for (int i = 0; i < tunings.size(); i++) {
+                    for (int j = 0; j < shapes.size(); j++) {
+                        double g = timeOnce(tunings.get(i), shapes.get(j), operands.get(j));
+                        if (rep >= 0) best[i][j] = Math.max(best[i][j], g);
+                    }
+                }
+            }
         } finally {
             device.adjustMatmulTuning(x -> x);
         }
+        return best;
+    }
+
+    /** GFLOP/s of a few back-to-back calls (enough for ~0.2 GFLOP). */
+    private double timeOnce(MatmulTuning t, MatmulShape s, Tensor[] acb) {
+        device.adjustMatmulTuning(x -> t);
+        MatmulLayout l = MatmulLayout.contiguous(s);
+        int inner = (int) Math.max(1, Math.min(20, 2e8 / s.flops()));
+        device.finish();
+        long start = System.nanoTime();
+        for (int j = 0; j < inner; j++) device.matmul(acb[2], acb[0], acb[1], null, s, l, MatmulParams.DEFAULT);
+        device.finish();
+        return s.flops() * inner / (System.nanoTime() - start);
     }
 
     private static int roundUp(int a, int multiple) {
