@@ -17,7 +17,8 @@ public record MatmulLayout(int offA, int lda, int strideA, int offB, int ldb, in
     private static int size(MatmulShape s, int rows, int cols) {
         long n = (long) rows * cols;
         if (n * s.batch() > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(s + " has operands of more than 2^31 floats; tensors are indexed by int");
+            throw new IllegalArgumentException(s + " has operands of more than 2^31 floats; tensors are indexed by "
+                    + "int");
         }
         return (int) n;
     }

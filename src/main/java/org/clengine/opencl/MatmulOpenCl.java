@@ -11,7 +11,10 @@ import org.clengine.matmul.MatmulParams;
 import org.clengine.matmul.MatmulShape;
 import org.clengine.tensor.Tensor;
 
-/** The device path of GEMM: picks the path and geometry from the tuning, then enqueues. Arguments are checked by the caller. */
+/**
+ * The device path of GEMM: picks the path and geometry from the tuning, then enqueues. Arguments are checked by the
+ * caller.
+ */
 final class MatmulOpenCl {
     /** k values per pack work-item; the kernels' PACK_K default. */
     private static final int PACK_K = 64;
@@ -48,18 +51,16 @@ final class MatmulOpenCl {
         MatmulTuning t = tuning();
         MatmulPath path = t.pathFor(s);
         if (path == MatmulPath.PLAIN) {
-            plain(c, a, b, bias, s, l, p);
+            plain(t, c, a, b, bias, s, l, p);
             return;
         }
         long apStride = (long) MatmulTuning.ceilDiv(s.m(), t.mr()) * t.mr() * s.k();
         DeviceBuffer ap = device.scratch("matmul.ap", Float.BYTES * apStride * s.batch());
-        launch(PACK_A, t.options(), new long[] {MatmulTuning.ceilDiv(s.m(), t.mr()), ceil(s.k(), PACK_K), s.batch()},
-                null, ap, buf(a), s.m(), s.k(), l.offA(), l.lda(), l.strideA(), s.transA() ? 1 : 0, apStride);
+        launch(PACK_A, t, new long[] {MatmulTuning.ceilDiv(s.m(), t.mr()), ceil(s.k(), PACK_K), s.batch()}, ap, buf(a),
+                s.m(), s.k(), l.offA(), l.lda(), l.strideA(), s.transA() ? 1 : 0, apStride);
         BPanels panels = bPanels(t, buf(b), s, l, path == MatmulPath.DIRECT_B);
         int[] tile = t.macroTile(s, device.info().computeUnits());
-        long[] global = {roundUp(ceil(s.m(), tile[0]), t.local()), roundUp(ceil(s.n(), tile[1]), t.local()),
-                s.batch()};
-        launch(PACKED, t.options(), global, new long[] {t.local(), t.local(), 1}, buf(c), ap, panels.b(),
+        launch(PACKED, t, new long[] {ceil(s.m(), tile[0]), ceil(s.n(), tile[1]), s.batch()}, buf(c), ap, panels.b(),
                 panels.bt(), buf(bias), s.m(), s.n(), s.k(), l.offC(), l.ldc(), l.strideC(), apStride, panels.off(),
                 panels.stride(), panels.panel(), panels.row(), panels.full(), panels.btStride(), tile[0], tile[1],
                 t.kc(), p.alpha(), p.beta(), p.epilogueFlags());
@@ -74,7 +75,7 @@ final class MatmulOpenCl {
         DeviceBuffer bp = null;
         if (packedStride > 0) {
             bp = device.scratch("matmul.bp", Float.BYTES * packedStride * s.batch());
-            launch(PACK_B, t.options(), new long[] {panels - full, ceil(s.k(), PACK_K), s.batch()}, null, bp, b,
+            launch(PACK_B, t, new long[] {panels - full, ceil(s.k(), PACK_K), s.batch()}, bp, b,
                     s.n(), s.k(), l.offB(), l.ldb(), l.strideB(), s.transB() ? 1 : 0, full * nr, packedStride);
         }
         return inPlace
@@ -82,17 +83,25 @@ final class MatmulOpenCl {
                 : new BPanels(bp, 0, packedStride, (long) s.k() * nr, nr, panels, null, 0);
     }
 
-    private void plain(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s, MatmulLayout l, MatmulParams p) {
-        boolean cpu = device.info().typeName().equals("cpu");
-        long[] local = {16, cpu ? 1 : 8, 1};
-        launch(PLAIN, tuning().options(), new long[] {roundUp(s.n(), local[0]), roundUp(s.m(), local[1]), s.batch()}, local,
+    /** One work-item per element of C; 16 along N per group (×8 along M on GPUs). */
+    private void plain(MatmulTuning t, Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s, MatmulLayout l,
+            MatmulParams p) {
+        long[] local = {16, device.info().typeName().equals("cpu") ? 1 : 8, 1};
+        long[] global = {roundUp(s.n(), local[0]), roundUp(s.m(), local[1]), s.batch()};
+        launch(PLAIN, t.options(), global, local,
                 buf(c), buf(a), buf(b), buf(bias), s.m(), s.n(), s.k(), l.offA(), l.lda(), l.strideA(),
                 s.transA() ? 1 : 0, l.offB(), l.ldb(), l.strideB(), s.transB() ? 1 : 0, l.offC(), l.ldc(),
                 l.strideC(), p.alpha(), p.beta(), p.epilogueFlags());
     }
 
+    /** Local size {@code local × local × 1} (1 on CPUs: one work-item per group), global sizes rounded up to it. */
+    private void launch(MatmulKernel k, MatmulTuning t, long[] items, Object... args) {
+        long[] local = {t.local(), t.local(), 1};
+        long[] global = {roundUp(items[0], local[0]), roundUp(items[1], local[1]), items[2]};
+        launch(k, t.options(), global, local, args);
+    }
+
     private void launch(MatmulKernel k, String options, long[] global, long[] local, Object... args) {
-        if (local == null) local = new long[] {1, 1, 1};
         device.launch(device.kernel(FILE, k.kernelName, options), k.kernelName, global, local, args);
     }
 

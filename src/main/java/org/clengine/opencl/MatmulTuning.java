@@ -71,8 +71,8 @@ public record MatmulTuning(int mr, int vw, int nv, int mc, int nc, int kc, int l
     }
 
     /**
-     * Macro tile {rows, columns} for this shape on {@code units} compute units: mc × nc, halved (the larger side
-     * first) after clamping to the matrix, until there are at least 4 work-items per unit or the tile is one register tile.
+     * Macro tile {rows, columns} for this shape on {@code units} compute units: mc × nc clamped to the matrix, then
+     * halved (the larger side first) until there are at least 4 work-items per unit or it is one register tile.
      */
     public int[] macroTile(MatmulShape s, int units) {
         int rows = Math.min(mc, ceilDiv(s.m(), mr) * mr), cols = Math.min(nc, ceilDiv(s.n(), nr()) * nr());

@@ -109,8 +109,8 @@ public final class MatmulVerifier {
     }
 
     /**
-     * The size of each element's terms, |alpha|·Σ|a·b| + |beta·c| + |bias|: what rounding errors scale with, and the
-     * yardstick when the result itself is a small difference of large terms.
+     * The size of each element's terms, |alpha|·Σ|a·b| + |beta·c| + |bias|: what rounding errors scale with, and
+     * the yardstick when the result itself is a small difference of large terms.
      */
     static float[] scale(MatmulCase mc, Inputs in) {
         float[] c = abs(in.c());
