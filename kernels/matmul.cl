@@ -101,7 +101,7 @@ inline void pack_slow(__global float *dst, int w, __global const float *src, siz
                       int rows, int k0, int kend) {
     for (int k = k0; k < kend; k++)
         for (int r = 0; r < w; r++)
-            dst[k * w + r] = r >= rows ? 0.0f : trans ? src[(size_t)k * ld + r] : src[r * ld + k];
+            dst[(size_t)k * w + r] = r >= rows ? 0.0f : trans ? src[(size_t)k * ld + r] : src[r * ld + k];
 }
 
 /* One panel of w rows (of op(A), or columns of op(B)) over k in [k0, kend); src points at row 0, k 0. In the
@@ -112,11 +112,11 @@ inline void pack_panel(__global float *dst, int w, __global const float *src, si
     if (rows == w && trans) {
         for (; k < kend; k++) {
             int r = 0;
-            for (; r + 8 <= w; r += 8) vstore8(vload8(0, src + (size_t)k * ld + r), 0, dst + k * w + r);
-            for (; r < w; r++) dst[k * w + r] = src[(size_t)k * ld + r];
+            for (; r + 8 <= w; r += 8) vstore8(vload8(0, src + (size_t)k * ld + r), 0, dst + (size_t)k * w + r);
+            for (; r < w; r++) dst[(size_t)k * w + r] = src[(size_t)k * ld + r];
         }
     } else if (rows == w) {
-        for (; k + 16 <= kend; k += 16) transpose16(dst + k * w, w, src + k, ld);
+        for (; k + 16 <= kend; k += 16) transpose16(dst + (size_t)k * w, w, src + k, ld);
     }
     pack_slow(dst, w, src, ld, trans, rows, k, kend);
 }
@@ -204,7 +204,7 @@ __kernel void matmul_packed(__global float *c, __global const float *ap, __globa
 #pragma unroll
                     for (int v = 0; v < NV; v++) acc[r][v] = (VEC)(0.0f);
                 /* pointers walk K so each load is a constant offset from one register */
-                __global const float *ak = pa + k0 * MR, *bk = bq + (size_t)k0 * row;
+                __global const float *ak = pa + (size_t)k0 * MR, *bk = bq + (size_t)k0 * row;
                 for (int k = k0; k < kend; k++, ak += MR, bk += row) {
                     VEC bv[NV];
 #pragma unroll
