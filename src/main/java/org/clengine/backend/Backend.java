@@ -3,6 +3,9 @@ package org.clengine.backend;
 import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.conv.Conv2dParams;
 import org.clengine.batchnorm.BatchNormRunningStats;
+import org.clengine.matmul.MatmulLayout;
+import org.clengine.matmul.MatmulParams;
+import org.clengine.matmul.MatmulShape;
 import org.clengine.tensor.Tensor;
 
 /**
@@ -87,4 +90,34 @@ public interface Backend extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * GEMM, strided-batched, with an epilogue: for each batch, {@code C = relu?(alpha·op(A)·op(B) + beta·C + bias)}
+     * in fp32, row major; op transposes where the shape says so. Tensors are flat buffers here: only their sizes
+     * matter, and the layout says where each matrix lies (offsets, leading dimensions, batch strides, as in
+     * {@code cublasSgemmStridedBatched}). {@code beta == 0} never reads C.
+     *
+     * @param c      output C (M×N per batch, at layout offC/ldc/strideC)
+     * @param a      input A (M×K per batch, K×M when the shape says transA)
+     * @param b      input B (K×N per batch, N×K when transB)
+     * @param bias   M floats (bias per row) or N floats (per column), shared by every batch; null without a bias
+     * @param shape  batch, M, N, K and the transposes
+     * @param layout where the matrices lie in their tensors
+     * @param params alpha, beta, bias mode and ReLU
+     */
+    void matmul(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape shape, MatmulLayout layout,
+            MatmulParams params);
+
+    /** As the full form with dense matrices (no offsets, leading dimensions = column counts). */
+    default void matmul(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape shape, MatmulParams params) {
+        matmul(c, a, b, bias, shape, shape == null ? null : MatmulLayout.contiguous(shape), params);
+    }
+
+    /**
+     * {@code C = A·B} with the sizes taken from the tensors: A [M,K], B [K,N], C [M,N], or batched [batch,M,K],
+     * [batch,K,N], [batch,M,N].
+     */
+    default void matmul(Tensor c, Tensor a, Tensor b) {
+        matmul(c, a, b, null, MatmulShape.fromTensors(c, a, b), MatmulParams.DEFAULT);
+    }
 }

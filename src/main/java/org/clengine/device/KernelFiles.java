@@ -10,7 +10,8 @@ public final class KernelFiles {
     public static final List<Entry> ALL = List.of(
             new Entry("batchnorm.cl", "-DAFFINE=1 -DFUSE=0"),
             new Entry("copy.cl", ""),
-            new Entry("conv2d.cl", "-DHAS_BIAS=1 -DRELU=0"));
+            new Entry("conv2d.cl", "-DHAS_BIAS=1 -DRELU=0"),
+            new Entry("matmul.cl", "-DMR=8 -DVW=16 -DNV=2"));
 
     private KernelFiles() {
     }

@@ -12,6 +12,10 @@ import org.clengine.conv.Conv2dParams;
 import org.clengine.conv.Conv2dShape;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
+import org.clengine.matmul.MatmulArgs;
+import org.clengine.matmul.MatmulLayout;
+import org.clengine.matmul.MatmulParams;
+import org.clengine.matmul.MatmulShape;
 import org.clengine.tensor.Tensor;
 
 /**
@@ -23,6 +27,7 @@ public final class OpenClBackend implements Backend {
     private final boolean ownsDevice;
     private final BatchNormOpenCl batchNorm;
     private final Conv2dOpenCl conv2d;
+    private final MatmulOpenCl matmul;
 
     /** Uses a device opened elsewhere; closing the backend leaves it open. */
     public OpenClBackend(Device device) {
@@ -34,6 +39,7 @@ public final class OpenClBackend implements Backend {
         this.ownsDevice = ownsDevice;
         this.batchNorm = new BatchNormOpenCl(device);
         this.conv2d = new Conv2dOpenCl(device);
+        this.matmul = new MatmulOpenCl(device);
     }
 
     /** Opens the chosen device ({@code -Dclengine.device}, {@code CLENGINE_DEVICE}, or the default ranking). */
@@ -195,5 +201,26 @@ public final class OpenClBackend implements Backend {
     @Override
     public void close() {
         if (ownsDevice) device.close();
+    }
+
+    /**
+     * Changes GEMM's parameters (tests, verify and tune); the base is the stored tuning for this device and driver
+     * ({@code ./clengine tune matmul}) or else the default for the device's kind.
+     */
+    public void adjustMatmulTuning(UnaryOperator<MatmulTuning> adjust) {
+        matmul.adjustTuning(adjust);
+    }
+
+    public MatmulTuning matmulTuning() {
+        return matmul.tuning();
+    }
+
+    @Override
+    public void matmul(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape shape, MatmulLayout layout,
+            MatmulParams params) {
+        synchronized (device) {
+            MatmulArgs.check(this, c, a, b, bias, shape, layout, params);
+            matmul.run(c, a, b, bias, shape, layout, params);
+        }
     }
 }

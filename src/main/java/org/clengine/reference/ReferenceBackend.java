@@ -9,6 +9,10 @@ import org.clengine.batchnorm.BatchNormShape;
 import org.clengine.conv.Conv2dArgs;
 import org.clengine.conv.Conv2dParams;
 import org.clengine.conv.Conv2dShape;
+import org.clengine.matmul.MatmulArgs;
+import org.clengine.matmul.MatmulLayout;
+import org.clengine.matmul.MatmulParams;
+import org.clengine.matmul.MatmulShape;
 import org.clengine.tensor.Tensor;
 
 /** The oracle: every op as plain Java loops with double accumulation. Needs no OpenCL. */
@@ -95,5 +99,12 @@ public final class ReferenceBackend implements Backend {
     @Override
     public void close() {
         // nothing native to release
+    }
+
+    @Override
+    public void matmul(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape shape, MatmulLayout layout,
+            MatmulParams params) {
+        MatmulArgs.check(this, c, a, b, bias, shape, layout, params);
+        MatmulReference.gemm(data(c), data(a), data(b), data(bias), shape, layout, params);
     }
 }

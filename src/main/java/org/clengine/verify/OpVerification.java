@@ -26,6 +26,6 @@ public interface OpVerification {
 
     /** Every op family verify knows, in the order it runs them. */
     static List<OpVerification> all() {
-        return List.of(new BatchNormVerification(), new Conv2dVerification());
+        return List.of(new BatchNormVerification(), new MatmulVerification(), new Conv2dVerification());
     }
 }
