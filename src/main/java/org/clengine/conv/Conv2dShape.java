@@ -112,6 +112,21 @@ public record Conv2dShape(int n, int c, int h, int w, int k, int r, int s, Conv2
         return 2.0 * n * k * p() * q() * (c / groups()) * r * s;
     }
 
+    /**
+     * The convolution whose forward on dy is this one's backward-data, or null when there is none: with stride 1,
+     * dx = conv(dy, flipped and transposed w) with padding dilation·(R−1) − pad on each side (which must not be
+     * negative), the same dilation and groups.
+     */
+    public Conv2dShape backwardDataAsForward() {
+        if (params.strideH() != 1 || params.strideW() != 1) return null;
+        int eh = params.dilationH() * (r - 1), ew = params.dilationW() * (s - 1);
+        int top = eh - params.padTop(), bottom = eh - params.padBottom();
+        int left = ew - params.padLeft(), right = ew - params.padRight();
+        if (top < 0 || bottom < 0 || left < 0 || right < 0) return null;
+        return new Conv2dShape(n, k, p(), q(), c, r, s, new Conv2dParams(1, 1, top, bottom, left, right,
+                params.dilationH(), params.dilationW(), params.groups(), false));
+    }
+
     public String descriptor() {
         Conv2dParams pr = params;
         StringBuilder b = new StringBuilder();

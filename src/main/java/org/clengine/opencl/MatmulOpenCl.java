@@ -48,6 +48,12 @@ final class MatmulOpenCl {
     }
 
     void run(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s, MatmulLayout l, MatmulParams p) {
+        run(buf(c), buf(a), buf(b), buf(bias), s, l, p);
+    }
+
+    /** The same on raw buffers, for ops built on GEMM (convolution) whose operands are scratch. */
+    void run(DeviceBuffer c, DeviceBuffer a, DeviceBuffer b, DeviceBuffer bias, MatmulShape s, MatmulLayout l,
+            MatmulParams p) {
         MatmulTuning t = tuning();
         MatmulPath path = t.pathFor(s);
         if (path == MatmulPath.PLAIN) {
@@ -56,12 +62,12 @@ final class MatmulOpenCl {
         }
         long apStride = (long) MatmulTuning.ceilDiv(s.m(), t.mr()) * t.mr() * s.k();
         DeviceBuffer ap = device.scratch("matmul.ap", Float.BYTES * apStride * s.batch());
-        launch(PACK_A, t, new long[] {MatmulTuning.ceilDiv(s.m(), t.mr()), ceil(s.k(), PACK_K), s.batch()}, ap, buf(a),
+        launch(PACK_A, t, new long[] {MatmulTuning.ceilDiv(s.m(), t.mr()), ceil(s.k(), PACK_K), s.batch()}, ap, a,
                 s.m(), s.k(), l.offA(), l.lda(), l.strideA(), s.transA() ? 1 : 0, apStride);
-        BPanels panels = bPanels(t, buf(b), s, l, path == MatmulPath.DIRECT_B);
+        BPanels panels = bPanels(t, b, s, l, path == MatmulPath.DIRECT_B);
         int[] tile = t.macroTile(s, device.info().computeUnits());
-        launch(PACKED, t, new long[] {ceil(s.m(), tile[0]), ceil(s.n(), tile[1]), s.batch()}, buf(c), ap, panels.b(),
-                panels.bt(), buf(bias), s.m(), s.n(), s.k(), l.offC(), l.ldc(), l.strideC(), apStride, panels.off(),
+        launch(PACKED, t, new long[] {ceil(s.m(), tile[0]), ceil(s.n(), tile[1]), s.batch()}, c, ap, panels.b(),
+                panels.bt(), bias, s.m(), s.n(), s.k(), l.offC(), l.ldc(), l.strideC(), apStride, panels.off(),
                 panels.stride(), panels.panel(), panels.row(), panels.full(), panels.btStride(), tile[0], tile[1],
                 t.kc(), p.alpha(), p.beta(), p.epilogueFlags());
     }
@@ -84,12 +90,12 @@ final class MatmulOpenCl {
     }
 
     /** One work-item per element of C; 16 along N per group (×8 along M on GPUs). */
-    private void plain(MatmulTuning t, Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s, MatmulLayout l,
-            MatmulParams p) {
+    private void plain(MatmulTuning t, DeviceBuffer c, DeviceBuffer a, DeviceBuffer b, DeviceBuffer bias,
+            MatmulShape s, MatmulLayout l, MatmulParams p) {
         long[] local = {16, device.info().typeName().equals("cpu") ? 1 : 8, 1};
         long[] global = {roundUp(s.n(), local[0]), roundUp(s.m(), local[1]), s.batch()};
         launch(PLAIN, t.options(), global, local,
-                buf(c), buf(a), buf(b), buf(bias), s.m(), s.n(), s.k(), l.offA(), l.lda(), l.strideA(),
+                c, a, b, bias, s.m(), s.n(), s.k(), l.offA(), l.lda(), l.strideA(),
                 s.transA() ? 1 : 0, l.offB(), l.ldb(), l.strideB(), s.transB() ? 1 : 0, l.offC(), l.ldc(),
                 l.strideC(), p.alpha(), p.beta(), p.epilogueFlags());
     }

@@ -38,8 +38,8 @@ public final class OpenClBackend implements Backend {
         this.device = device;
         this.ownsDevice = ownsDevice;
         this.batchNorm = new BatchNormOpenCl(device);
-        this.conv2d = new Conv2dOpenCl(device);
         this.matmul = new MatmulOpenCl(device);
+        this.conv2d = new Conv2dOpenCl(device, matmul);
     }
 
     /** Opens the chosen device ({@code -Dclengine.device}, {@code CLENGINE_DEVICE}, or the default ranking). */
@@ -107,6 +107,13 @@ public final class OpenClBackend implements Backend {
     /** Changes batch norm's launch geometry (tests and tuning); the default comes from the device. */
     public void adjustBatchNormTuning(UnaryOperator<BatchNormTuning> adjust) {
         batchNorm.adjustTuning(adjust);
+    }
+
+    /** Forces the convolution's path (tests); AUTO chooses per shape. */
+    public void conv2dPath(Conv2dPath path) {
+        synchronized (device) {
+            conv2d.force(path);
+        }
     }
 
     public BatchNormTuning batchNormTuning(BatchNormShape shape) {

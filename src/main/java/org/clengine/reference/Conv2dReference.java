@@ -126,4 +126,23 @@ public final class Conv2dReference {
             for (int k = 0; k < acc.length; k++) dx[base + k] = (float) acc[k];
         }
     }
+
+    /**
+     * The filter of backward-data as a forward convolution (stride 1): wf is (C, K/G, R, S) with
+     * wf[c][kk][R−1−r][S−1−t] = w[g·K/G + kk][c − g·C/G][r][t], g the group of input channel c.
+     */
+    public static void flipWeights(float[] wf, float[] w, Conv2dShape s) {
+        int cg = s.c() / s.groups(), kg = s.k() / s.groups(), r = s.r(), t = s.s();
+        for (int c = 0; c < s.c(); c++) {
+            int g = c / cg;
+            for (int kk = 0; kk < kg; kk++) {
+                for (int i = 0; i < r; i++) {
+                    for (int j = 0; j < t; j++) {
+                        wf[((c * kg + kk) * r + (r - 1 - i)) * t + (t - 1 - j)] =
+                                w[(((g * kg + kk) * cg + c % cg) * r + i) * t + j];
+                    }
+                }
+            }
+        }
+    }
 }
