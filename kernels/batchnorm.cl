@@ -15,7 +15,8 @@
  * The ReLU keeps NaN (v < 0 ? 0 : v), so NaN in gives NaN out.
  *
  * Kernels (global sizes; local sizes are the host's choice, globals rounded up and guarded):
- *   batchnorm_fwd_partial  (C, chunks)  x -> partial[c][j] = (S1, S2)
+ *   batchnorm_fwd_partial  (C, chunks)  x -> partial[c][j] = (S1, S2), for chunks j0, j0+1, ... (j0 lets a
+ *                                       convolution reduce each stretch of its output as soon as it is written)
  *   batchnorm_fwd_merge    (C)          partials -> save_mean, save_invstd; running stats updated in place
  *   batchnorm_infer_stats  (C)          running mean, var -> mean, invstd
  *   batchnorm_fwd_apply    (items)      y = fuse(gamma*(x - mean)*invstd + beta [+ z])
@@ -56,8 +57,8 @@ inline float grad1(float dy, float y) { return FUSE ? (y > 0.0f ? dy : 0.0f) : d
 inline float8 grad8(float8 dy, float8 y) { return FUSE ? select((float8)(0.0f), dy, y > (float8)(0.0f)) : dy; }
 
 __kernel void batchnorm_fwd_partial(__global float *partial, __global const float *x,
-                                    int C, int hw, long count, long chunk, int chunks) {
-    int c = get_global_id(0), j = get_global_id(1);
+                                    int C, int hw, long count, long chunk, int chunks, int j0) {
+    int c = get_global_id(0), j = j0 + get_global_id(1);
     if (c >= C || j >= chunks) return;
     float p = x[(size_t)c * hw];
     float16 s1 = 0.0f, s2 = 0.0f;

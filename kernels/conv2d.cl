@@ -5,11 +5,19 @@
  *
  * Direct variants, the reference's twins: one work-item per element of the result, a plain loop over what it
  * sums, accumulated in order with fma (deterministic).
- *   conv2d_fwd_direct          (P*Q, K, N)    y = [relu](bias + sum over c, r, t of x*w)
+ *   conv2d_fwd_direct          (P*Q, K, nb)   y = [relu](bias + sum over c, r, t of x*w), images n0 ... n0+nb-1
  *   conv2d_bwd_data_direct     (H*W, C, N)    dx = sum over k of the group, r, t with p = (h + pt - r*dlh)/sh
  *                                             an integer in [0, P) (columns alike) of dy*w
  *   conv2d_bwd_weights_direct  (R*S, C/G, K)  dw = sum over n, p, q of dy*x
  *   conv2d_bwd_bias            (K)            dbias = sum over n, p, q of dy
+ *
+ *
+ * GEMM path helpers (the convolution becomes GEMMs with matmul.cl):
+ *   conv2d_im2col  (C*R*S, nb)  col[i][(c*R + r)*S + t][p*Q + q] = x[n0 + i][c][h][v], 0 in the padding
+ *   conv2d_col2im  (H, C, nb)   dx[n0 + i][c][h][v] = sum over r, t whose (p, q) lands on (h, v) of
+ *                               dcol[i][(c*R + r)*S + t][p*Q + q]: a gather, so each dx is summed in one fixed order
+ *   conv2d_flip_weights (R*S, K/G, C)  wf[c][kk][R-1-r][S-1-t] = w[g*(K/G) + kk][c - g*(C/G)][r][t], g = c/(C/G):
+ *                               with stride 1, backward-data is the forward convolution of dy with wf
  *
  * Defines: HAS_BIAS (0/1), RELU (0/1) for the forward.
  */
@@ -24,8 +32,8 @@
                   int sh, int sw, int pt, int pl, int dlh, int dlw, int G
 
 __kernel void conv2d_fwd_direct(__global float *y, __global const float *x, __global const float *w,
-                                __global const float *bias, CONV_DIMS) {
-    int pq = get_global_id(0), k = get_global_id(1), n = get_global_id(2);
+                                __global const float *bias, int n0, CONV_DIMS) {
+    int pq = get_global_id(0), k = get_global_id(1), n = n0 + get_global_id(2);
     if (pq >= P * Q || k >= K || n >= N) return;
     int p = pq / Q, q = pq % Q, CG = C / G, c0 = k / (K / G) * CG;
     float acc = HAS_BIAS ? bias[k] : 0.0f;
@@ -101,4 +109,49 @@ __kernel void conv2d_bwd_bias(__global float *dbias, __global const float *dy, i
         for (int i = 0; i < PQ; i++) acc += dyk[i];
     }
     dbias[k] = acc;
+}
+
+__kernel void conv2d_im2col(__global float *col, __global const float *x, int n0, CONV_DIMS) {
+    int row = get_global_id(0), i = get_global_id(1);
+    if (row >= C * R * S || n0 + i >= N) return;
+    int c = row / (R * S), r = row / S % R, t = row % S;
+    __global const float *xc = x + ((size_t)(n0 + i) * C + c) * H * W;
+    __global float *out = col + ((size_t)i * C * R * S + row) * P * Q;
+    for (int p = 0; p < P; p++) {
+        int h = p * sh - pt + r * dlh;
+        bool inside = h >= 0 && h < H;
+        for (int q = 0; q < Q; q++) {
+            int v = q * sw - pl + t * dlw;
+            out[p * Q + q] = inside && v >= 0 && v < W ? xc[h * W + v] : 0.0f;
+        }
+    }
+}
+
+__kernel void conv2d_col2im(__global float *dx, __global const float *dcol, int n0, CONV_DIMS) {
+    int h = get_global_id(0), c = get_global_id(1), i = get_global_id(2);
+    if (h >= H || c >= C || n0 + i >= N) return;
+    __global const float *dc = dcol + (size_t)i * C * R * S * P * Q;
+    __global float *out = dx + (((size_t)(n0 + i) * C + c) * H + h) * W;
+    for (int v = 0; v < W; v++) {
+        float acc = 0.0f;
+        for (int r = 0; r < R; r++) {
+            int hp = h + pt - r * dlh;
+            if (hp < 0 || hp % sh != 0 || hp / sh >= P) continue;
+            for (int t = 0; t < S; t++) {
+                int vq = v + pl - t * dlw;
+                if (vq < 0 || vq % sw != 0 || vq / sw >= Q) continue;
+                acc += dc[((size_t)(c * R + r) * S + t) * P * Q + (hp / sh) * Q + vq / sw];
+            }
+        }
+        out[v] = acc;
+    }
+}
+
+__kernel void conv2d_flip_weights(__global float *wf, __global const float *w, int C, int K, int R, int S, int G) {
+    int rt = get_global_id(0), kk = get_global_id(1), c = get_global_id(2);
+    int CG = C / G, KG = K / G;
+    if (rt >= R * S || kk >= KG || c >= C) return;
+    int r = rt / S, t = rt % S, g = c / CG;
+    wf[(((size_t)c * KG + kk) * R + (R - 1 - r)) * S + (S - 1 - t)] =
+        w[(((size_t)(g * KG + kk) * CG + c % CG) * R + r) * S + t];
 }

@@ -5,6 +5,9 @@ import org.clengine.conv.Conv2dParams;
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.pooling.Pool2dParams;
 import org.clengine.sgd.SgdParams;
+import org.clengine.matmul.MatmulLayout;
+import org.clengine.matmul.MatmulParams;
+import org.clengine.matmul.MatmulShape;
 import org.clengine.tensor.Tensor;
 
 /**
@@ -139,7 +142,49 @@ public interface Backend extends AutoCloseable {
      * are updated from grad.
      */
     void sgdUpdate(Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams params);
+    /**
+     * Convolution, then batch normalization in training mode, with the statistics taken as the convolution writes
+     * its output (cuDNN's fused ResNet path does this): {@code conv = conv2d(x, w) + bias}, then
+     * {@code y = BN(conv)} exactly as {@link #batchNormForwardTraining}. {@code conv} is kept: BN's backward needs
+     * it. The OpenCL backend reads conv once fewer from memory; its result is bitwise the unfused one's.
+     */
+    default void conv2dBatchNormForwardTraining(Tensor conv, Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x,
+            Tensor w, Tensor bias, Conv2dParams convParams, Tensor gamma, Tensor beta, Tensor residual,
+            BatchNormRunningStats running, BatchNormConfig config) {
+        conv2dForward(conv, x, w, bias, convParams);
+        batchNormForwardTraining(y, saveMean, saveInvstd, conv, gamma, beta, residual, running, config);
+    }
 
     @Override
     void close();
+
+    /**
+     * GEMM, strided-batched, with an epilogue: for each batch, {@code C = relu?(alpha·op(A)·op(B) + beta·C + bias)}
+     * in fp32, row major; op transposes where the shape says so. Tensors are flat buffers here: only their sizes
+     * matter, and the layout says where each matrix lies (offsets, leading dimensions, batch strides, as in
+     * {@code cublasSgemmStridedBatched}). {@code beta == 0} never reads C.
+     *
+     * @param c      output C (M×N per batch, at layout offC/ldc/strideC)
+     * @param a      input A (M×K per batch, K×M when the shape says transA)
+     * @param b      input B (K×N per batch, N×K when transB)
+     * @param bias   M floats (bias per row) or N floats (per column), shared by every batch; null without a bias
+     * @param shape  batch, M, N, K and the transposes
+     * @param layout where the matrices lie in their tensors
+     * @param params alpha, beta, bias mode and ReLU
+     */
+    void matmul(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape shape, MatmulLayout layout,
+            MatmulParams params);
+
+    /** As the full form with dense matrices (no offsets, leading dimensions = column counts). */
+    default void matmul(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape shape, MatmulParams params) {
+        matmul(c, a, b, bias, shape, shape == null ? null : MatmulLayout.contiguous(shape), params);
+    }
+
+    /**
+     * {@code C = A·B} with the sizes taken from the tensors: A [M,K], B [K,N], C [M,N], or batched [batch,M,K],
+     * [batch,K,N], [batch,M,N].
+     */
+    default void matmul(Tensor c, Tensor a, Tensor b) {
+        matmul(c, a, b, null, MatmulShape.fromTensors(c, a, b), MatmulParams.DEFAULT);
+    }
 }

@@ -43,10 +43,14 @@ public record Conv2dShape(int n, int c, int h, int w, int k, int r, int s, Conv2
         if (w.length != 4) throw new IllegalArgumentException("conv2d weights must be [K,C/groups,R,S], got "
                 + java.util.Arrays.toString(w));
         if (params == null) throw new IllegalArgumentException("params is null");
+        if (x[1] % params.groups() != 0 || w[0] % params.groups() != 0) {
+            throw new IllegalArgumentException("groups " + params.groups() + " must divide the input channels "
+                    + x[1] + " and the output channels " + w[0]);
+        }
         if ((long) w[1] * params.groups() != x[1]) {
             throw new IllegalArgumentException("weights " + java.util.Arrays.toString(w) + " have " + w[1]
                     + " input channels per group; input " + java.util.Arrays.toString(x) + " with groups "
-                    + params.groups() + " needs " + (x[1] / Math.max(1, params.groups())));
+                    + params.groups() + " needs " + x[1] / params.groups());
         }
         return new Conv2dShape(x[0], x[1], x[2], x[3], w[0], w[2], w[3], params);
     }
@@ -106,6 +110,21 @@ public record Conv2dShape(int n, int c, int h, int w, int k, int r, int s, Conv2
     /** Multiply-adds count twice: 2·N·K·P·Q·(C/groups)·R·S, the same for each of the three ops. */
     public double flops() {
         return 2.0 * n * k * p() * q() * (c / groups()) * r * s;
+    }
+
+    /**
+     * The convolution whose forward on dy is this one's backward-data, or null when there is none: with stride 1,
+     * dx = conv(dy, flipped and transposed w) with padding dilation·(R−1) − pad on each side (which must not be
+     * negative), the same dilation and groups.
+     */
+    public Conv2dShape backwardDataAsForward() {
+        if (params.strideH() != 1 || params.strideW() != 1) return null;
+        int eh = params.dilationH() * (r - 1), ew = params.dilationW() * (s - 1);
+        int top = eh - params.padTop(), bottom = eh - params.padBottom();
+        int left = ew - params.padLeft(), right = ew - params.padRight();
+        if (top < 0 || bottom < 0 || left < 0 || right < 0) return null;
+        return new Conv2dShape(n, k, p(), q(), c, r, s, new Conv2dParams(1, 1, top, bottom, left, right,
+                params.dilationH(), params.dilationW(), params.groups(), false));
     }
 
     public String descriptor() {

@@ -157,6 +157,16 @@ public final class Device implements AutoCloseable {
         }
     }
 
+    /** Copies {@code bytes} from src at {@code srcOffset} to dst at {@code dstOffset} (enqueued, not waited for). */
+    public synchronized void copy(DeviceBuffer dst, long dstOffset, DeviceBuffer src, long srcOffset, long bytes) {
+        checkOpen();
+        try {
+            clEnqueueCopyBuffer(queue, src.mem(), dst.mem(), srcOffset, dstOffset, bytes, 0, null, null);
+        } catch (CLException e) {
+            throw ClException.of(e, "copying " + bytes + " bytes", info.label());
+        }
+    }
+
     /** Fills a buffer with one float value (enqueued, not waited for). */
     public synchronized void fill(DeviceBuffer dst, float value, long floats) {
         checkOpen();

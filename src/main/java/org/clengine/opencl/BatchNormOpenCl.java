@@ -35,7 +35,7 @@ final class BatchNormOpenCl {
     }
 
     /** One call's geometry: which path, how many partials per position or channel, and what merge adds up. */
-    private record Plan(BatchNormShape s, BatchNormTuning t, String options, boolean positions, int chunks) {
+    record Plan(BatchNormShape s, BatchNormTuning t, String options, boolean positions, int chunks) {
         Plan(BatchNormShape s, BatchNormTuning t, String options) {
             this(s, t, options, t.positions(s), (int) (t.positions(s) ? ceilDiv(s.n(), t.rows())
                     : ceilDiv(s.perChannel(), t.chunk())));
@@ -53,9 +53,37 @@ final class BatchNormOpenCl {
 
     void forwardTraining(Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x, Tensor gamma, Tensor beta,
             Tensor residual, BatchNormRunningStats running, BatchNormConfig config, BatchNormShape s) {
-        Plan p = new Plan(s, tuning(s), options(gamma != null, config.fusion()));
-        DeviceBuffer partial = device.scratch("batchnorm.partial", p.partialBytes());
-        reduce(p, FWD_PARTIAL, FWD_PARTIAL_POS, partial, buf(x));
+        Plan p = plan(s, gamma != null, config);
+        DeviceBuffer partial = partialScratch(p);
+        if (p.positions()) {
+            reduce(p, FWD_PARTIAL, FWD_PARTIAL_POS, partial, buf(x));
+        } else {
+            forwardPartials(p, partial, buf(x), 0, p.chunks());
+        }
+        mergeAndApply(p, partial, y, saveMean, saveInvstd, x, gamma, beta, residual, running, config);
+    }
+
+    /** The plan for a forward-training call: a convolution that fuses the statistics needs it too. */
+    Plan plan(BatchNormShape s, boolean affine, BatchNormConfig config) {
+        return new Plan(s, tuning(s), options(affine, config.fusion()));
+    }
+
+    /** Row path only: partial sums of chunks [j0, j0 + count) of every channel into the plan's scratch. */
+    DeviceBuffer forwardPartials(Plan p, DeviceBuffer partial, DeviceBuffer x, int j0, int count) {
+        BatchNormShape s = p.s();
+        launch(p, FWD_PARTIAL, new long[] {s.c(), count}, p.t().localReduce(),
+                new Object[] {partial, x, s.c(), s.hw(), s.perChannel(), p.t().chunk(), p.chunks(), j0});
+        return partial;
+    }
+
+    DeviceBuffer partialScratch(Plan p) {
+        return device.scratch("batchnorm.partial", p.partialBytes());
+    }
+
+    /** Merges the partials (running stats updated) and normalizes: the forward's second half. */
+    void mergeAndApply(Plan p, DeviceBuffer partial, Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x,
+            Tensor gamma, Tensor beta, Tensor residual, BatchNormRunningStats running, BatchNormConfig config) {
+        BatchNormShape s = p.s();
         double[] w = running == null ? new double[] {1, 0} : config.runningWeights(running.track());
         long count = s.perChannel();
         float varScale = config.unbiasedRunningVar() ? (float) ((double) count / (count - 1)) : 1f;

@@ -5,7 +5,10 @@ public enum Conv2dKernel {
     FWD_DIRECT("conv2d_fwd_direct"),
     BWD_DATA_DIRECT("conv2d_bwd_data_direct"),
     BWD_WEIGHTS_DIRECT("conv2d_bwd_weights_direct"),
-    BWD_BIAS("conv2d_bwd_bias");
+    BWD_BIAS("conv2d_bwd_bias"),
+    IM2COL("conv2d_im2col"),
+    COL2IM("conv2d_col2im"),
+    FLIP_WEIGHTS("conv2d_flip_weights");
 
     public static final String FILE = "conv2d.cl";
     public final String kernelName;

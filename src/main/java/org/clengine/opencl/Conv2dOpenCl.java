@@ -6,33 +6,172 @@ import static org.clengine.opencl.Conv2dKernel.*;
 import org.clengine.conv.Conv2dShape;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
+import org.clengine.matmul.MatmulBias;
+import org.clengine.matmul.MatmulLayout;
+import org.clengine.matmul.MatmulParams;
+import org.clengine.matmul.MatmulShape;
 import org.clengine.tensor.Tensor;
 
-/** The device path of convolution: direct kernels for now. Arguments are checked by the caller. */
+/**
+ * The device path of convolution. The GEMM path turns each group of a chunk of images into one batched GEMM
+ * (matmul.cl): forward y = W·col; backward-data, with stride 1, the forward convolution of dy with the flipped,
+ * transposed filter, otherwise dcol = Wᵀ·dy then col2im; backward-weights dW += dy·colᵀ image by image. col is im2col's matrix, or x itself for 1×1 convolutions with stride 1 and no padding. Depthwise and tiny
+ * problems take the direct kernels. Arguments are checked by the caller.
+ */
 final class Conv2dOpenCl {
-    private final Device device;
+    /** im2col's matrix is made for as many images at a time as fit in this many floats (64 MiB). */
+    private static final long COL_FLOATS = 16L << 20;
 
-    Conv2dOpenCl(Device device) {
+    private final Device device;
+    private final MatmulOpenCl matmul;
+    private Conv2dPath forced = Conv2dPath.AUTO;
+
+    Conv2dOpenCl(Device device, MatmulOpenCl matmul) {
         this.device = device;
+        this.matmul = matmul;
+    }
+
+    void force(Conv2dPath path) {
+        forced = path;
+    }
+
+    /** GEMM when each group's GEMM has some size on both sides; depthwise-like shapes stay direct. */
+    boolean gemm(Conv2dShape s) {
+        if (forced != Conv2dPath.AUTO) return forced == Conv2dPath.GEMM;
+        return s.k() / s.groups() >= 8 && (long) s.c() / s.groups() * s.r() * s.s() >= 8;
     }
 
     void forward(Tensor y, Tensor x, Tensor w, Tensor bias, Conv2dShape s) {
-        String options = "-DHAS_BIAS=" + (bias != null ? 1 : 0) + " -DRELU=" + (s.params().relu() ? 1 : 0);
-        launch(FWD_DIRECT, options, new long[] {(long) s.p() * s.q(), s.k(), s.n()}, dims(buf(y), buf(x), buf(w),
-                buf(bias), s));
+        forward(y, x, w, bias, s, 0, s.n());
+    }
+
+    /** Images n0 … n0+nb−1 only. */
+    void forward(Tensor y, Tensor x, Tensor w, Tensor bias, Conv2dShape s, int n0, int nb) {
+        if (!gemm(s)) {
+            String options = "-DHAS_BIAS=" + (bias != null ? 1 : 0) + " -DRELU=" + (s.params().relu() ? 1 : 0);
+            launch(FWD_DIRECT, options, new long[] {(long) s.p() * s.q(), s.k(), nb}, dims(buf(y), buf(x), buf(w),
+                    buf(bias), n0, s));
+            return;
+        }
+        forwardGemm(buf(y), buf(x), buf(w), bias, s, n0, nb);
+    }
+
+    /** Per chunk of images: im2col (unless pointwise), then one batched GEMM per group, bias and ReLU fused. */
+    private void forwardGemm(DeviceBuffer y, DeviceBuffer x, DeviceBuffer w, Tensor bias, Conv2dShape s, int n0,
+            int nb) {
+        int g = s.groups(), kg = s.k() / g, crsG = s.c() / g * s.r() * s.s(), pq = s.p() * s.q();
+        MatmulParams params = MatmulParams.DEFAULT.withBias(bias == null ? MatmulBias.NONE : MatmulBias.PER_ROW)
+                .withRelu(s.params().relu());
+        for (int[] chunk : chunks(s, n0, nb)) {
+            Operand b = columns(s, x, chunk[0], chunk[1]);
+            for (int grp = 0; grp < g; grp++) {
+                MatmulShape shape = new MatmulShape(chunk[1], kg, pq, crsG, false, false);
+                MatmulLayout layout = new MatmulLayout(grp * kg * crsG, crsG, 0,
+                        b.offset() + grp * b.groupStride(), pq, b.imageStride(),
+                        (chunk[0] * s.k() + grp * kg) * pq, pq, s.k() * pq);
+                matmul.run(y, w, b.buffer(), groupBias(bias, grp, kg, g), shape, layout, params);
+            }
+        }
     }
 
     void backwardData(Tensor dx, Tensor dy, Tensor w, Conv2dShape s) {
-        launch(BWD_DATA_DIRECT, "", new long[] {(long) s.h() * s.w(), s.c(), s.n()}, dims(buf(dx), buf(dy), buf(w),
-                s));
+        if (!gemm(s)) {
+            launch(BWD_DATA_DIRECT, "", new long[] {(long) s.h() * s.w(), s.c(), s.n()},
+                    dims(buf(dx), buf(dy), buf(w), s));
+            return;
+        }
+        Conv2dShape asForward = s.backwardDataAsForward();
+        if (asForward != null && gemm(asForward)) {
+            // stride 1: dx is the forward convolution of dy with the flipped, transposed filter
+            DeviceBuffer wf = device.scratch("conv2d.flipped", (long) s.k() * s.c() / s.groups() * s.r() * s.s()
+                    * Float.BYTES);
+            launch(FLIP_WEIGHTS, "", new long[] {(long) s.r() * s.s(), s.k() / s.groups(), s.c()},
+                    new Object[] {wf, buf(w), s.c(), s.k(), s.r(), s.s(), s.groups()});
+            forwardGemm(buf(dx), buf(dy), wf, null, asForward, 0, s.n());
+            return;
+        }
+        int g = s.groups(), kg = s.k() / g, cg = s.c() / g, crsG = cg * s.r() * s.s(), pq = s.p() * s.q();
+        boolean direct = pointwise(s);
+        for (int[] chunk : chunks(s, 0, s.n())) {
+            DeviceBuffer out = direct ? buf(dx) : device.scratch("conv2d.col", colFloats(s, chunk[1]) * Float.BYTES);
+            for (int grp = 0; grp < g; grp++) {
+                MatmulShape shape = new MatmulShape(chunk[1], crsG, pq, kg, true, false);
+                int offC = direct ? (chunk[0] * s.c() + grp * cg) * pq : grp * crsG * pq;
+                int strideC = direct ? s.c() * pq : s.c() * s.r() * s.s() * pq;
+                MatmulLayout layout = new MatmulLayout(grp * kg * crsG, crsG, 0, (chunk[0] * s.k() + grp * kg) * pq,
+                        pq, s.k() * pq, offC, pq, strideC);
+                matmul.run(out, buf(w), buf(dy), null, shape, layout, MatmulParams.DEFAULT);
+            }
+            if (!direct) {
+                launch(COL2IM, "", new long[] {s.h(), s.c(), chunk[1]}, dims(buf(dx), out, chunk[0], s));
+            }
+        }
     }
 
     void backwardWeights(Tensor dw, Tensor dbias, Tensor dy, Tensor x, Conv2dShape s) {
-        launch(BWD_WEIGHTS_DIRECT, "", new long[] {(long) s.r() * s.s(), s.c() / s.groups(), s.k()},
-                dims(buf(dw), buf(dy), buf(x), s));
+        if (!gemm(s)) {
+            launch(BWD_WEIGHTS_DIRECT, "", new long[] {(long) s.r() * s.s(), s.c() / s.groups(), s.k()},
+                    dims(buf(dw), buf(dy), buf(x), s));
+        } else {
+            int g = s.groups(), kg = s.k() / g, crsG = s.c() / g * s.r() * s.s(), pq = s.p() * s.q();
+            for (int[] chunk : chunks(s, 0, s.n())) {
+                Operand col = columns(s, buf(x), chunk[0], chunk[1]);
+                for (int i = 0; i < chunk[1]; i++) {
+                    int n = chunk[0] + i;
+                    MatmulParams params = MatmulParams.of(1, n == 0 ? 0 : 1); // dW accumulates image by image
+                    for (int grp = 0; grp < g; grp++) {
+                        MatmulShape shape = new MatmulShape(1, kg, crsG, pq, false, true);
+                        MatmulLayout layout = new MatmulLayout((n * s.k() + grp * kg) * pq, pq, 0,
+                                col.offset() + i * col.imageStride() + grp * col.groupStride(), pq, 0,
+                                grp * kg * crsG, crsG, 0);
+                        matmul.run(buf(dw), buf(dy), col.buffer(), null, shape, layout, params);
+                    }
+                }
+            }
+        }
         if (dbias != null) {
             launch(BWD_BIAS, "", new long[] {s.k()}, new Object[] {buf(dbias), buf(dy), s.n(), s.k(), s.p() * s.q()});
         }
+    }
+
+    /** Where a chunk's col matrix lies: image i's group g starts at offset + i·imageStride + g·groupStride. */
+    private record Operand(DeviceBuffer buffer, int offset, int imageStride, int groupStride) {
+    }
+
+    /** im2col of images n0 … n0+nb−1 into scratch; for pointwise convolutions x itself. */
+    private Operand columns(Conv2dShape s, DeviceBuffer x, int n0, int nb) {
+        int pq = s.p() * s.q(), rs = s.r() * s.s(), cg = s.c() / s.groups();
+        if (pointwise(s)) return new Operand(x, n0 * s.c() * pq, s.c() * pq, cg * pq);
+        DeviceBuffer col = device.scratch("conv2d.col", colFloats(s, nb) * Float.BYTES);
+        launch(IM2COL, "", new long[] {(long) s.c() * rs, nb}, dims(col, x, n0, s));
+        return new Operand(col, 0, s.c() * rs * pq, cg * rs * pq);
+    }
+
+    /** 1×1, stride 1, no padding: the input already is the col matrix. */
+    private static boolean pointwise(Conv2dShape s) {
+        var p = s.params();
+        return s.r() == 1 && s.s() == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padTop() == 0
+                && p.padBottom() == 0 && p.padLeft() == 0 && p.padRight() == 0;
+    }
+
+    private static long colFloats(Conv2dShape s, int images) {
+        return (long) images * s.c() * s.r() * s.s() * s.p() * s.q();
+    }
+
+    /** {n0, nb} pieces of images n0 … n0+nb−1 whose col matrix fits COL_FLOATS (at least one image each). */
+    private static java.util.List<int[]> chunks(Conv2dShape s, int n0, int nb) {
+        int per = (int) Math.max(1, Math.min(nb, COL_FLOATS / Math.max(1, colFloats(s, 1))));
+        java.util.List<int[]> out = new java.util.ArrayList<>();
+        for (int i = 0; i < nb; i += per) out.add(new int[] {n0 + i, Math.min(per, nb - i)});
+        return out;
+    }
+
+    /** The bias slice of one group, copied to scratch (the GEMM epilogue reads its bias from offset 0). */
+    private DeviceBuffer groupBias(Tensor bias, int grp, int kg, int groups) {
+        if (bias == null || groups == 1) return buf(bias);
+        DeviceBuffer slice = device.scratch("conv2d.bias", (long) kg * Float.BYTES); // in-order queue: reuse is safe
+        device.copy(slice, 0, buf(bias), (long) grp * kg * Float.BYTES, (long) kg * Float.BYTES);
+        return slice;
     }
 
     /** The tensors, then the sizes and parameters every direct kernel takes (CONV_DIMS in conv2d.cl). */

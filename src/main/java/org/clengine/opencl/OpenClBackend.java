@@ -19,6 +19,10 @@ import org.clengine.pooling.Pool2dShape;
 import org.clengine.pooling.PoolingArgs;
 import org.clengine.sgd.SgdArgs;
 import org.clengine.sgd.SgdParams;
+import org.clengine.matmul.MatmulArgs;
+import org.clengine.matmul.MatmulLayout;
+import org.clengine.matmul.MatmulParams;
+import org.clengine.matmul.MatmulShape;
 import org.clengine.tensor.Tensor;
 
 /**
@@ -33,6 +37,7 @@ public final class OpenClBackend implements Backend {
     private final ElementwiseOpenCl elementwise;
     private final PoolingOpenCl pooling;
     private final LossOpenCl loss;
+    private final MatmulOpenCl matmul;
 
     /** Uses a device opened elsewhere; closing the backend leaves it open. */
     public OpenClBackend(Device device) {
@@ -43,7 +48,8 @@ public final class OpenClBackend implements Backend {
         this.device = device;
         this.ownsDevice = ownsDevice;
         this.batchNorm = new BatchNormOpenCl(device);
-        this.conv2d = new Conv2dOpenCl(device);
+        this.matmul = new MatmulOpenCl(device);
+        this.conv2d = new Conv2dOpenCl(device, matmul);
         this.elementwise = new ElementwiseOpenCl(device);
         this.pooling = new PoolingOpenCl(device);
         this.loss = new LossOpenCl(device);
@@ -116,6 +122,13 @@ public final class OpenClBackend implements Backend {
         batchNorm.adjustTuning(adjust);
     }
 
+    /** Forces the convolution's path (tests); AUTO chooses per shape. */
+    public void conv2dPath(Conv2dPath path) {
+        synchronized (device) {
+            conv2d.force(path);
+        }
+    }
+
     public BatchNormTuning batchNormTuning(BatchNormShape shape) {
         return batchNorm.tuning(shape);
     }
@@ -171,6 +184,37 @@ public final class OpenClBackend implements Backend {
         synchronized (device) {
             Conv2dShape s = Conv2dArgs.checkBackwardWeights(this, dw, dbias, dy, x, params);
             conv2d.backwardWeights(dw, dbias, dy, x, s);
+        }
+    }
+
+    /**
+     * The convolution runs in steps of whole BN chunks of images; after each step the BN partial sums of its output
+     * are taken while it is still in cache. Same partials, same merge order: bitwise the unfused result. Shapes on
+     * BN's positions path (H·W < 16) or with rows cut across chunks run unfused.
+     */
+    @Override
+    public void conv2dBatchNormForwardTraining(Tensor conv, Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x,
+            Tensor w, Tensor bias, Conv2dParams convParams, Tensor gamma, Tensor beta, Tensor residual,
+            BatchNormRunningStats running, BatchNormConfig config) {
+        synchronized (device) {
+            Conv2dShape cs = Conv2dArgs.checkForward(this, conv, x, w, bias, convParams);
+            BatchNormShape bs = BatchNormArgs.checkTraining(this, y, saveMean, saveInvstd, conv, gamma, beta,
+                    residual, running, config);
+            BatchNormOpenCl.Plan p = batchNorm.plan(bs, gamma != null, config);
+            if (p.positions() || p.t().chunk() % bs.hw() != 0) {
+                conv2d.forward(conv, x, w, bias, cs);
+                batchNorm.forwardTraining(y, saveMean, saveInvstd, conv, gamma, beta, residual, running, config, bs);
+                return;
+            }
+            int rows = (int) (p.t().chunk() / bs.hw());
+            DeviceBuffer partial = batchNorm.partialScratch(p);
+            DeviceBuffer convBuffer = ((ClTensor) conv).buffer();
+            for (int n0 = 0; n0 < cs.n(); n0 += rows) {
+                int nb = Math.min(rows, cs.n() - n0);
+                conv2d.forward(conv, x, w, bias, cs, n0, nb);
+                batchNorm.forwardPartials(p, partial, convBuffer, n0 / rows, 1);
+            }
+            batchNorm.mergeAndApply(p, partial, y, saveMean, saveInvstd, conv, gamma, beta, residual, running, config);
         }
     }
 
@@ -307,5 +351,26 @@ public final class OpenClBackend implements Backend {
     @Override
     public void close() {
         if (ownsDevice) device.close();
+    }
+
+    /**
+     * Changes GEMM's parameters (tests, verify and tune); the base is the stored tuning for this device and driver
+     * ({@code ./clengine tune matmul}) or else the default for the device's kind.
+     */
+    public void adjustMatmulTuning(UnaryOperator<MatmulTuning> adjust) {
+        matmul.adjustTuning(adjust);
+    }
+
+    public MatmulTuning matmulTuning() {
+        return matmul.tuning();
+    }
+
+    @Override
+    public void matmul(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape shape, MatmulLayout layout,
+            MatmulParams params) {
+        synchronized (device) {
+            MatmulArgs.check(this, c, a, b, bias, shape, layout, params);
+            matmul.run(c, a, b, bias, shape, layout, params);
+        }
     }
 }

@@ -16,6 +16,10 @@ import org.clengine.pooling.Pool2dShape;
 import org.clengine.pooling.PoolingArgs;
 import org.clengine.sgd.SgdArgs;
 import org.clengine.sgd.SgdParams;
+import org.clengine.matmul.MatmulArgs;
+import org.clengine.matmul.MatmulLayout;
+import org.clengine.matmul.MatmulParams;
+import org.clengine.matmul.MatmulShape;
 import org.clengine.tensor.Tensor;
 
 /** The oracle: every op as plain Java loops with double accumulation. Needs no OpenCL. */
@@ -203,5 +207,12 @@ public final class ReferenceBackend implements Backend {
     @Override
     public void close() {
         // nothing native to release
+    }
+
+    @Override
+    public void matmul(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape shape, MatmulLayout layout,
+            MatmulParams params) {
+        MatmulArgs.check(this, c, a, b, bias, shape, layout, params);
+        MatmulReference.gemm(data(c), data(a), data(b), data(bias), shape, layout, params);
     }
 }

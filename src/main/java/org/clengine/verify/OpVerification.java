@@ -40,7 +40,8 @@ public interface OpVerification {
 
     /** Every op family verify knows, in the order it runs them. */
     static List<OpVerification> all() {
-        return List.of(new BatchNormVerification(), new Conv2dVerification(), new ElementwiseVerification(),
-                new PoolingVerification(), new LossVerification(), new SgdVerification());
+        return List.of(new BatchNormVerification(), new MatmulVerification(), new Conv2dVerification(),
+                new ElementwiseVerification(), new PoolingVerification(), new LossVerification(),
+                new SgdVerification());
     }
 }

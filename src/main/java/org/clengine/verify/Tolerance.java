@@ -80,4 +80,16 @@ public record Tolerance(double relL2, double relMax) {
 
     /** Results that must match bit for bit (small-integer inputs, identical runs). */
     public static final Tolerance EXACT = new Tolerance(0, 0);
+
+    /**
+     * GEMM's C, with errors measured against each element's scale |alpha|·Σ|a·b| + |beta·c| + |bias| rather than
+     * |c| (a dot product of random signs is a small difference of large terms). The kernels sum the K products of
+     * one element in order, one fma each (the packed kernel rounds once more per K block), so the error is at most
+     * about K·u of the scale (Higham, fp32 u = 2^-24) and for random data grows like √K·u. We allow u·(8 + 2√K):
+     * 6e-7 at K = 1, 8e-6 at K = 4096 — far below the 1/K a single lost or doubled term costs, so such bugs fail.
+     */
+    public static Tolerance matmul(int k) {
+        double t = 0x1p-24 * (8 + 2 * Math.sqrt(k));
+        return new Tolerance(t, t);
+    }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.clengine.reference.BatchNormReference;
+import org.clengine.testing.FiniteDifferences;
 import org.clengine.verify.RandomFill;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -78,11 +79,11 @@ class BatchNormReferenceTest {
             BatchNormShape s = BatchNormShape.parse("mb3ic2ih2iw3");
             RandomFill r = new RandomFill(42 + fusion.ordinal());
             int e = (int) s.elements();
-            double[] x = toDouble(r.perChannel(s.n(), s.c(), s.hw(), 2, 1));
-            double[] gamma = affine ? toDouble(r.uniform(s.c(), 0.5, 1.5)) : ones(s.c());
-            double[] beta = affine ? toDouble(r.normal(s.c())) : new double[s.c()];
-            double[] z = fusion.hasResidual() ? toDouble(r.normal(e)) : null;
-            double[] w = toDouble(r.normal(e));
+            double[] x = FiniteDifferences.toDouble(r.perChannel(s.n(), s.c(), s.hw(), 2, 1));
+            double[] gamma = affine ? FiniteDifferences.toDouble(r.uniform(s.c(), 0.5, 1.5)) : ones(s.c());
+            double[] beta = affine ? FiniteDifferences.toDouble(r.normal(s.c())) : new double[s.c()];
+            double[] z = fusion.hasResidual() ? FiniteDifferences.toDouble(r.normal(e)) : null;
+            double[] w = FiniteDifferences.toDouble(r.normal(e));
 
             float[] y = new float[e], mean = new float[s.c()], invstd = new float[s.c()];
             BatchNormReference.forwardTraining(y, mean, invstd, null, null, toFloat(x), affine ? toFloat(gamma) : null,
@@ -93,34 +94,16 @@ class BatchNormReferenceTest {
                     toFloat(x), y, affine ? toFloat(gamma) : null, mean, invstd, s, fusion);
 
             String what = fusion + (affine ? "" : " affine=false");
-            assertGradient(what + " dx", dx, x, () -> loss(x, gamma, beta, z, w, s, fusion));
+            java.util.function.DoubleSupplier f = () -> loss(x, gamma, beta, z, w, s, fusion);
+            FiniteDifferences.check(what + " dx", dx, x, f, 1e-6, 1e-5);
             if (affine) {
-                assertGradient(what + " dgamma", dgamma, gamma, () -> loss(x, gamma, beta, z, w, s, fusion));
-                assertGradient(what + " dbeta", dbeta, beta, () -> loss(x, gamma, beta, z, w, s, fusion));
+                FiniteDifferences.check(what + " dgamma", dgamma, gamma, f, 1e-6, 1e-5);
+                FiniteDifferences.check(what + " dbeta", dbeta, beta, f, 1e-6, 1e-5);
             }
-            if (z != null) assertGradient(what + " dz", dz, z, () -> loss(x, gamma, beta, z, w, s, fusion));
+            if (z != null) FiniteDifferences.check(what + " dz", dz, z, f, 1e-6, 1e-5);
         }
     }
 
-    /** Central differences of f over every element of p (perturbed in place), against the analytic gradient. */
-    private static void assertGradient(String what, float[] analytic, double[] p,
-            java.util.function.DoubleSupplier f) {
-        double h = 1e-6;
-        double err2 = 0, ref2 = 0;
-        for (int i = 0; i < p.length; i++) {
-            double keep = p[i];
-            p[i] = keep + h;
-            double up = f.getAsDouble();
-            p[i] = keep - h;
-            double down = f.getAsDouble();
-            p[i] = keep;
-            double numeric = (up - down) / (2 * h);
-            err2 += (numeric - analytic[i]) * (numeric - analytic[i]);
-            ref2 += numeric * numeric;
-        }
-        double rel = Math.sqrt(err2 / ref2);
-        assertTrue(ref2 > 0 && rel < 1e-5, what + ": relative L2 error vs finite differences " + rel);
-    }
 
     /** The forward pass written out in double, independent of the reference's code. */
     private static double loss(double[] x, double[] gamma, double[] beta, double[] z, double[] w, BatchNormShape s,
@@ -148,11 +131,6 @@ class BatchNormReferenceTest {
         return total;
     }
 
-    private static double[] toDouble(float[] a) {
-        double[] out = new double[a.length];
-        for (int i = 0; i < a.length; i++) out[i] = a[i];
-        return out;
-    }
 
     private static float[] toFloat(double[] a) {
         float[] out = new float[a.length];

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.clengine.reference.Conv2dReference;
 import org.clengine.tensor.Tensor;
+import org.clengine.testing.FiniteDifferences;
 import org.clengine.verify.RandomFill;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,6 +25,48 @@ class Conv2dReferenceTest {
         assertArrayEquals(new float[] {10 - 1, 10 - 3, 10 - 7, 10 + 5 - 9}, y);
     }
 
+    /** The GEMM path's twins: conv = W·im2col(x); col2im is im2col's adjoint; flipped-filter forward = dx. */
+    @ParameterizedTest
+    @ValueSource(strings = {"mb2ic3ih5oc2kh3ph1", "mb1ic2ih7iw6oc3kh2kw3dh1ph1pb0pw2pr1", "mb2ic4ih6oc2kh3sh2ph1"})
+    void gemmPathTwinsAgreeWithTheDefinition(String d) {
+        Conv2dShape s = Conv2dShape.parse(d);
+        RandomFill r = new RandomFill(11);
+        float[] x = r.normal(Tensor.elementCount(s.xDims()));
+        float[] w = r.normal(Tensor.elementCount(s.wDims()));
+        int rows = s.c() * s.r() * s.s(), pq = s.p() * s.q();
+        float[] col = new float[s.n() * rows * pq];
+        Conv2dReference.im2col(col, x, 0, s.n(), s);
+        float[] y = new float[Tensor.elementCount(s.yDims())];
+        Conv2dReference.forward(y, x, w, null, s);
+        for (int n = 0; n < s.n(); n++) {
+            for (int k = 0; k < s.k(); k++) {
+                for (int i = 0; i < pq; i++) {
+                    double acc = 0;
+                    for (int j = 0; j < rows; j++) acc += (double) w[k * rows + j] * col[(n * rows + j) * pq + i];
+                    org.junit.jupiter.api.Assertions.assertEquals(y[(n * s.k() + k) * pq + i], acc, 1e-5, d);
+                }
+            }
+        }
+        float[] dcol = r.normal(col.length);
+        float[] back = new float[x.length];
+        Conv2dReference.col2im(back, dcol, 0, s.n(), s);
+        double lhs = 0, rhs = 0;
+        for (int i = 0; i < col.length; i++) lhs += (double) col[i] * dcol[i];
+        for (int i = 0; i < x.length; i++) rhs += (double) x[i] * back[i];
+        org.junit.jupiter.api.Assertions.assertEquals(lhs, rhs, 1e-6 * Math.abs(lhs) + 1e-9, d + " adjoint (col2im rounds to float)");
+        Conv2dShape asForward = s.backwardDataAsForward();
+        if (asForward != null) {
+            float[] dy = r.normal(y.length);
+            float[] dx = new float[x.length];
+            Conv2dReference.backwardData(dx, dy, w, s);
+            float[] wf = new float[w.length];
+            Conv2dReference.flipWeights(wf, w, s);
+            float[] viaForward = new float[x.length];
+            Conv2dReference.forward(viaForward, dy, wf, null, asForward);
+            assertArrayEquals(dx, viaForward, 1e-5f, d + " backward-data as a forward convolution");
+        }
+    }
+
     /** loss = Σ dy·conv(x, w): its gradients by central differences must match backward-data and -weights. */
     @ParameterizedTest
     @ValueSource(strings = {"mb2ic3ih5oc2kh3ph1", "g2mb1ic4ih6iw5oc2kh2sh2dh1ph1pb0pr2", "mb1ic2ih4oc3kh1sh3"})
@@ -38,29 +81,12 @@ class Conv2dReferenceTest {
         float[] dbias = new float[s.k()];
         Conv2dReference.backwardData(dx, dy, w, s);
         Conv2dReference.backwardWeights(dw, dbias, dy, x, s);
-        double[] xd = toDouble(x), wd = toDouble(w), bd = new double[s.k()];
-        check(d + " dx", dx, xd, () -> loss(xd, wd, bd, dy, s));
-        check(d + " dw", dw, wd, () -> loss(xd, wd, bd, dy, s));
-        check(d + " dbias", dbias, bd, () -> loss(xd, wd, bd, dy, s));
+        double[] xd = FiniteDifferences.toDouble(x), wd = FiniteDifferences.toDouble(w), bd = new double[s.k()];
+        FiniteDifferences.check(d + " dx", dx, xd, () -> loss(xd, wd, bd, dy, s), 1e-3, 1e-6);
+        FiniteDifferences.check(d + " dw", dw, wd, () -> loss(xd, wd, bd, dy, s), 1e-3, 1e-6);
+        FiniteDifferences.check(d + " dbias", dbias, bd, () -> loss(xd, wd, bd, dy, s), 1e-3, 1e-6);
     }
 
-    /** The loss is linear in each parameter, so differences in double are exact up to rounding. */
-    private static void check(String what, float[] analytic, double[] p, java.util.function.DoubleSupplier f) {
-        double err2 = 0, ref2 = 0, h = 1e-3;
-        for (int i = 0; i < p.length; i++) {
-            double keep = p[i];
-            p[i] = keep + h;
-            double up = f.getAsDouble();
-            p[i] = keep - h;
-            double down = f.getAsDouble();
-            p[i] = keep;
-            double numeric = (up - down) / (2 * h);
-            err2 += (numeric - analytic[i]) * (numeric - analytic[i]);
-            ref2 += numeric * numeric;
-        }
-        assertTrue(ref2 > 0 && Math.sqrt(err2 / ref2) < 1e-6, what + ": relative error "
-                + Math.sqrt(err2 / ref2));
-    }
 
     /** Σ dy·(conv(x, w) + bias), written out in double independently of the reference's loops. */
     private static double loss(double[] x, double[] w, double[] bias, float[] dy, Conv2dShape s) {
@@ -92,9 +118,4 @@ class Conv2dReferenceTest {
         return total;
     }
 
-    private static double[] toDouble(float[] a) {
-        double[] out = new double[a.length];
-        for (int i = 0; i < a.length; i++) out[i] = a[i];
-        return out;
-    }
 }

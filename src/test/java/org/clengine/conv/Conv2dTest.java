@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.clengine.backend.Backend;
+import org.clengine.opencl.Conv2dPath;
 import org.clengine.opencl.OpenClBackend;
 import org.clengine.reference.Conv2dReference;
 import org.clengine.tensor.Tensor;
@@ -37,20 +38,28 @@ class Conv2dTest {
             "mb1ic2ih19oc2kh3sh5ph1", "g5mb2ic10ih7oc15kh1", "mb1ic8ih5iw3oc3kh3kw1ph1", "mb2ic1ih6oc1kh6",
             "mb1ic1ih8oc1kh2sh2", "mb3ic11ih5oc13kh3ph1");
 
+    /** Every shape × op on each path: the one AUTO picks, and both forced. */
     @TestFactory
     List<DynamicTest> everyOpMatchesTheReference() {
         OpenClBackend device = TestBackends.openCl();
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
-        for (String d : SHAPES) {
-            for (Conv2dVerifier.Variant v : Conv2dVerifier.Variant.values()) {
-                tests.add(dynamicTest(d + " " + v.label() + " seed=" + seed, () -> {
-                    List<Comparison> r = Conv2dVerifier.run(device, TestBackends.REFERENCE, Conv2dShape.parse(d), v,
-                            seed);
-                    assertTrue(r.stream().allMatch(Comparison::passed), () -> d + " " + v.label()
-                            + " (reproduce with -Dclengine.seed=" + seed + "):\n"
-                            + r.stream().map(Comparison::toString).collect(Collectors.joining("\n")));
-                }));
+        for (Conv2dPath path : Conv2dPath.values()) {
+            for (String d : SHAPES) {
+                for (Conv2dVerifier.Variant v : Conv2dVerifier.Variant.values()) {
+                    tests.add(dynamicTest(d + " " + v.label() + " " + path + " seed=" + seed, () -> {
+                        device.conv2dPath(path);
+                        List<Comparison> r;
+                        try {
+                            r = Conv2dVerifier.run(device, TestBackends.REFERENCE, Conv2dShape.parse(d), v, seed);
+                        } finally {
+                            device.conv2dPath(Conv2dPath.AUTO);
+                        }
+                        assertTrue(r.stream().allMatch(Comparison::passed), () -> d + " " + v.label() + " " + path
+                                + " (reproduce with -Dclengine.seed=" + seed + "):\n"
+                                + r.stream().map(Comparison::toString).collect(Collectors.joining("\n")));
+                    }));
+                }
             }
         }
         return tests;

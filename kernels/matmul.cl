@@ -1,0 +1,224 @@
+/*
+ * matmul.cl: C = epilogue(alpha*op(A)*op(B) + beta*C), fp32, row major, strided batches.
+ *
+ * Dimension letters: C is M x N, op(A) is M x K, op(B) is K x N. Stored A is M x K (K x M when transposed), read
+ * at a[a_off + batch*a_stride + row*lda + col]; likewise B and C. beta == 0 never reads C. The epilogue adds
+ * bias[m] (EPI bit 1) or bias[n] (bit 2), then applies ReLU v < 0 ? 0 : v (bit 4; keeps NaN).
+ *
+ * Kernels:
+ *   matmul_plain   (N, M, batch)  one work-item per C element; K summed in order with fma. The reference's twin,
+ *                                 and the fastest choice for problems too small to pay for packing.
+ *   matmul_pack_a  (M/MR, K/PACK_K, batch)  op(A) -> ap: panel p holds rows [p*MR, p*MR+MR) k-major,
+ *                                 ap[batch*ap_stride + p*MR*K + k*MR + r]; rows past M are zeros.
+ *   matmul_pack_b  (N/NR, K/PACK_K, batch)  op(B) columns [col0, N) -> bp: panel q holds NR columns k-major,
+ *                                 bp[batch*bp_stride + q*K*NR + k*NR + j]; columns past N are zeros.
+ *   matmul_packed  (M tiles, N tiles, batch)  the fast kernel. Work-item (i, j) owns a macro tile of mc rows by
+ *                                 nc columns of C and walks K in blocks of kc; in a block it runs the MR x NR
+ *                                 register tile over each (row panel, column panel) pair, column panels outer.
+ *                                 B panel q < full_panels is read at b + b_off + batch*b_stride + q*b_panel +
+ *                                 k*b_row: packed (b = bp, b_panel = K*NR, b_row = NR) or, when B is not
+ *                                 transposed, in place (b = B, b_panel = NR, b_row = ldb); later panels (the
+ *                                 columns no full in-place panel covers) come packed from bt. Rows and columns past the
+ *                                 matrix are computed on the zero padding and masked only when C is written, so
+ *                                 the K loop has no conditions. C is written once per K block: the first block
+ *                                 applies beta, later ones add, the last applies the epilogue.
+ * Launch: matmul_packed's tile index runs in dimension 0 over M, so work-items that share one B panel run back
+ * to back (PoCL runs dimension 0 fastest); on CPUs local size 1, on GPUs a small 2-D group.
+ *
+ * Defines (compile time; the register tile): MR rows (default 8), VW vector width 4/8/16 (16), NV vectors per row
+ * (2), so NR = VW*NV columns; PACK_K k values per pack work-item (64). mc, nc, kc are arguments.
+ */
+#ifndef MR
+#define MR 8
+#endif
+#ifndef VW
+#define VW 16
+#endif
+#ifndef NV
+#define NV 2
+#endif
+#ifndef PACK_K
+#define PACK_K 64
+#endif
+#define NR (VW * NV)
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define VEC CAT(float, VW)
+#define VLOAD CAT(vload, VW)
+#define VSTORE CAT(vstore, VW)
+
+#define EPI_BIAS_ROW 1
+#define EPI_BIAS_COL 2
+#define EPI_RELU 4
+
+inline float epilogue1(float v, __global const float *bias, int epi, int m, int n) {
+    if (epi & EPI_BIAS_ROW) v += bias[m];
+    if (epi & EPI_BIAS_COL) v += bias[n];
+    if (epi & EPI_RELU) v = v < 0.0f ? 0.0f : v;
+    return v;
+}
+
+__kernel void matmul_plain(__global float *c, __global const float *a, __global const float *b,
+                           __global const float *bias, int M, int N, int K,
+                           int a_off, int lda, int a_stride, int ta, int b_off, int ldb, int b_stride, int tb,
+                           int c_off, int ldc, int c_stride, float alpha, float beta, int epi) {
+    int n = get_global_id(0), m = get_global_id(1), batch = get_global_id(2);
+    if (n >= N || m >= M) return;
+    __global const float *pa = a + a_off + (size_t)batch * a_stride + (ta ? m : (size_t)m * lda);
+    __global const float *pb = b + b_off + (size_t)batch * b_stride + (tb ? (size_t)n * ldb : n);
+    size_t sa = ta ? lda : 1, sb = tb ? 1 : ldb;
+    float acc = 0.0f;
+    for (int k = 0; k < K; k++) acc = fma(pa[k * sa], pb[k * sb], acc);
+    __global float *pc = c + c_off + (size_t)batch * c_stride + (size_t)m * ldc + n;
+    float v = alpha * acc;
+    if (beta != 0.0f) v = fma(beta, *pc, v);
+    *pc = epilogue1(v, bias, epi, m, n);
+}
+
+/* dst[k*w + r] = src[r*ld + k] for r < w, k < 16: a w x 16 block written k-major, 8 rows at a time, then singles. */
+inline void transpose16(__global float *dst, int w, __global const float *src, size_t ld) {
+    int r0 = 0;
+    for (; r0 + 8 <= w; r0 += 8) {
+        float t[8][16];
+#pragma unroll
+        for (int i = 0; i < 8; i++) vstore16(vload16(0, src + (r0 + i) * ld), 0, t[i]);
+#pragma unroll
+        for (int k = 0; k < 16; k++) {
+            float8 col = (float8)(t[0][k], t[1][k], t[2][k], t[3][k], t[4][k], t[5][k], t[6][k], t[7][k]);
+            vstore8(col, 0, dst + k * w + r0);
+        }
+    }
+    for (; r0 < w; r0++) {
+        float t[16];
+        vstore16(vload16(0, src + r0 * ld), 0, t);
+#pragma unroll
+        for (int k = 0; k < 16; k++) dst[k * w + r0] = t[k];
+    }
+}
+
+/* The general case (partial panels, the last k < 16): element by element, zeros past the matrix. */
+inline void pack_slow(__global float *dst, int w, __global const float *src, size_t ld, int trans,
+                      int rows, int k0, int kend) {
+    for (int k = k0; k < kend; k++)
+        for (int r = 0; r < w; r++)
+            dst[(size_t)k * w + r] = r >= rows ? 0.0f : trans ? src[(size_t)k * ld + r] : src[r * ld + k];
+}
+
+/* One panel of w rows (of op(A), or columns of op(B)) over k in [k0, kend); src points at row 0, k 0. In the
+ * "rows" orientation (trans = 0) panel row r, term k is src[r*ld + k]; otherwise src[k*ld + r]. */
+inline void pack_panel(__global float *dst, int w, __global const float *src, size_t ld, int trans,
+                       int rows, int k0, int kend) {
+    int k = k0;
+    if (rows == w && trans) {
+        for (; k < kend; k++) {
+            int r = 0;
+            for (; r + 8 <= w; r += 8) vstore8(vload8(0, src + (size_t)k * ld + r), 0, dst + (size_t)k * w + r);
+            for (; r < w; r++) dst[(size_t)k * w + r] = src[(size_t)k * ld + r];
+        }
+    } else if (rows == w) {
+        for (; k + 16 <= kend; k += 16) transpose16(dst + (size_t)k * w, w, src + k, ld);
+    }
+    pack_slow(dst, w, src, ld, trans, rows, k, kend);
+}
+
+__kernel void matmul_pack_a(__global float *ap, __global const float *a, int M, int K,
+                            int a_off, int lda, int a_stride, int ta, long ap_stride) {
+    int p = get_global_id(0), k0 = get_global_id(1) * PACK_K, batch = get_global_id(2);
+    if (p * MR >= M || k0 >= K) return;
+    __global const float *src = a + a_off + (size_t)batch * a_stride + (ta ? p * MR : (size_t)p * MR * lda);
+    pack_panel(ap + batch * ap_stride + (size_t)p * MR * K, MR, src, lda, ta, min(MR, M - p * MR), k0,
+               min(K, k0 + PACK_K));
+}
+
+/* B's panels are columns of op(B): "rows" orientation when B is stored transposed (N x K). */
+__kernel void matmul_pack_b(__global float *bp, __global const float *b, int N, int K,
+                            int b_off, int ldb, int b_stride, int tb, int col0, long bp_stride) {
+    int q = get_global_id(0), k0 = get_global_id(1) * PACK_K, batch = get_global_id(2);
+    int n0 = col0 + q * NR;
+    if (n0 >= N || k0 >= K) return;
+    __global const float *src = b + b_off + (size_t)batch * b_stride + (tb ? (size_t)n0 * ldb : n0);
+    pack_panel(bp + batch * bp_stride + (size_t)q * NR * K, NR, src, ldb, !tb, min(NR, N - n0), k0,
+               min(K, k0 + PACK_K));
+}
+
+/* Writes one MR x NR tile of C: first K block (beta), later blocks (add), last block (epilogue); edges masked. */
+inline void store_tile(VEC acc[MR][NV], __global float *c, int ldc, int m0, int n0, int rows, int cols,
+                       int first, int last, float alpha, float beta, __global const float *bias, int epi) {
+    if (rows == MR && cols == NR) {
+#pragma unroll
+        for (int r = 0; r < MR; r++) {
+            __global float *row = c + (size_t)(m0 + r) * ldc + n0;
+#pragma unroll
+            for (int v = 0; v < NV; v++) {
+                VEC x = alpha * acc[r][v];
+                if (!first) x += VLOAD(v, row);
+                else if (beta != 0.0f) x = fma((VEC)(beta), VLOAD(v, row), x);
+                if (last && epi) {
+                    if (epi & EPI_BIAS_ROW) x += bias[m0 + r];
+                    if (epi & EPI_BIAS_COL) x += VLOAD(v, bias + n0);
+                    if (epi & EPI_RELU) x = select(x, (VEC)(0.0f), x < (VEC)(0.0f));
+                }
+                VSTORE(x, v, row);
+            }
+        }
+        return;
+    }
+    for (int r = 0; r < rows; r++) {
+        float t[NR];
+#pragma unroll
+        for (int v = 0; v < NV; v++) VSTORE(acc[r][v], v, t);
+        __global float *row = c + (size_t)(m0 + r) * ldc + n0;
+        for (int j = 0; j < cols; j++) {
+            float x = alpha * t[j];
+            if (!first) x += row[j];
+            else if (beta != 0.0f) x = fma(beta, row[j], x);
+            row[j] = last ? epilogue1(x, bias, epi, m0 + r, n0 + j) : x;
+        }
+    }
+}
+
+__kernel void matmul_packed(__global float *c, __global const float *ap, __global const float *b,
+                            __global const float *bt, __global const float *bias, int M, int N, int K,
+                            int c_off, int ldc, int c_stride, long ap_stride,
+                            long b_off, long b_stride, long b_panel, int b_row, int full_panels, long bt_stride,
+                            int mc, int nc, int kc, float alpha, float beta, int epi) {
+    int batch = get_global_id(2);
+    int p0 = get_global_id(0) * (mc / MR), q0 = get_global_id(1) * (nc / NR);
+    int p1 = min(p0 + mc / MR, (M + MR - 1) / MR), q1 = min(q0 + nc / NR, (N + NR - 1) / NR);
+    __global const float *a_batch = ap + batch * ap_stride;
+    __global float *c_batch = c + c_off + (size_t)batch * c_stride;
+    for (int k0 = 0; k0 < K; k0 += kc) {
+        int kend = min(K, k0 + kc);
+        for (int q = q0; q < q1; q++) {
+            __global const float *bq = b + b_off + batch * b_stride + q * b_panel;
+            int row = b_row;
+            if (q >= full_panels) {
+                bq = bt + batch * bt_stride + (size_t)(q - full_panels) * K * NR;
+                row = NR;
+            }
+            for (int p = p0; p < p1; p++) {
+                __global const float *pa = a_batch + (size_t)p * MR * K;
+                VEC acc[MR][NV];
+#pragma unroll
+                for (int r = 0; r < MR; r++)
+#pragma unroll
+                    for (int v = 0; v < NV; v++) acc[r][v] = (VEC)(0.0f);
+                /* pointers walk K so each load is a constant offset from one register */
+                __global const float *ak = pa + (size_t)k0 * MR, *bk = bq + (size_t)k0 * row;
+                for (int k = k0; k < kend; k++, ak += MR, bk += row) {
+                    VEC bv[NV];
+#pragma unroll
+                    for (int v = 0; v < NV; v++) bv[v] = VLOAD(v, bk);
+#pragma unroll
+                    for (int r = 0; r < MR; r++) {
+                        VEC ar = (VEC)(ak[r]);
+#pragma unroll
+                        for (int v = 0; v < NV; v++) acc[r][v] = fma(ar, bv[v], acc[r][v]);
+                    }
+                }
+                store_tile(acc, c_batch, ldc, p * MR, q * NR, min(MR, M - p * MR), min(NR, N - q * NR),
+                           k0 == 0, kend == K, alpha, beta, bias, epi);
+            }
+        }
+    }
+}

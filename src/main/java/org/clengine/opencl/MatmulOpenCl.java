@@ -1,0 +1,121 @@
+package org.clengine.opencl;
+
+import static org.clengine.opencl.BatchNormTuning.roundUp;
+import static org.clengine.opencl.MatmulKernel.*;
+
+import java.util.function.UnaryOperator;
+import org.clengine.device.Device;
+import org.clengine.device.DeviceBuffer;
+import org.clengine.matmul.MatmulLayout;
+import org.clengine.matmul.MatmulParams;
+import org.clengine.matmul.MatmulShape;
+import org.clengine.tensor.Tensor;
+
+/**
+ * The device path of GEMM: picks the path and geometry from the tuning, then enqueues. Arguments are checked by the
+ * caller.
+ */
+final class MatmulOpenCl {
+    /** k values per pack work-item; the kernels' PACK_K default. */
+    private static final int PACK_K = 64;
+    private final Device device;
+    private MatmulTuning base;
+    private UnaryOperator<MatmulTuning> adjust = UnaryOperator.identity();
+
+    MatmulOpenCl(Device device) {
+        this.device = device;
+    }
+
+    void adjustTuning(UnaryOperator<MatmulTuning> adjust) {
+        this.adjust = adjust;
+    }
+
+    /** The stored tuning for this device and driver if there is one, else the default; then the adjustment. */
+    MatmulTuning tuning() {
+        if (base == null) {
+            base = MatmulTuningStore.load(device.programs().directory(), device.info())
+                    .orElse(MatmulTuning.forDevice(device.info()));
+        }
+        return adjust.apply(base);
+    }
+
+    /**
+     * Where matmul_packed reads B: panels {@code q < full} at {@code b + off + batch·stride + q·panel + k·row},
+     * later ones packed in {@code bt} ({@code btStride} floats per batch).
+     */
+    private record BPanels(DeviceBuffer b, long off, long stride, long panel, int row, int full, DeviceBuffer bt,
+            long btStride) {
+    }
+
+    void run(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s, MatmulLayout l, MatmulParams p) {
+        run(buf(c), buf(a), buf(b), buf(bias), s, l, p);
+    }
+
+    /** The same on raw buffers, for ops built on GEMM (convolution) whose operands are scratch. */
+    void run(DeviceBuffer c, DeviceBuffer a, DeviceBuffer b, DeviceBuffer bias, MatmulShape s, MatmulLayout l,
+            MatmulParams p) {
+        MatmulTuning t = tuning();
+        MatmulPath path = t.pathFor(s);
+        if (path == MatmulPath.PLAIN) {
+            plain(t, c, a, b, bias, s, l, p);
+            return;
+        }
+        long apStride = (long) MatmulTuning.ceilDiv(s.m(), t.mr()) * t.mr() * s.k();
+        DeviceBuffer ap = device.scratch("matmul.ap", Float.BYTES * apStride * s.batch());
+        launch(PACK_A, t, new long[] {MatmulTuning.ceilDiv(s.m(), t.mr()), ceil(s.k(), PACK_K), s.batch()}, ap, a,
+                s.m(), s.k(), l.offA(), l.lda(), l.strideA(), s.transA() ? 1 : 0, apStride);
+        BPanels panels = bPanels(t, b, s, l, path == MatmulPath.DIRECT_B);
+        int[] tile = t.macroTile(s, device.info().computeUnits());
+        launch(PACKED, t, new long[] {ceil(s.m(), tile[0]), ceil(s.n(), tile[1]), s.batch()}, c, ap, panels.b(),
+                panels.bt(), bias, s.m(), s.n(), s.k(), l.offC(), l.ldc(), l.strideC(), apStride, panels.off(),
+                panels.stride(), panels.panel(), panels.row(), panels.full(), panels.btStride(), tile[0], tile[1],
+                t.kc(), p.alpha(), p.beta(), p.epilogueFlags());
+    }
+
+    /** Packs all of B, or in place only the columns past the last full NR-wide panel. */
+    private BPanels bPanels(MatmulTuning t, DeviceBuffer b, MatmulShape s, MatmulLayout l, boolean inPlace) {
+        int nr = t.nr();
+        int panels = MatmulTuning.ceilDiv(s.n(), nr);
+        int full = inPlace ? s.n() / nr : 0;
+        long packedStride = (long) (panels - full) * s.k() * nr;
+        DeviceBuffer bp = null;
+        if (packedStride > 0) {
+            bp = device.scratch("matmul.bp", Float.BYTES * packedStride * s.batch());
+            launch(PACK_B, t, new long[] {panels - full, ceil(s.k(), PACK_K), s.batch()}, bp, b,
+                    s.n(), s.k(), l.offB(), l.ldb(), l.strideB(), s.transB() ? 1 : 0, full * nr, packedStride);
+        }
+        return inPlace
+                ? new BPanels(b, l.offB(), l.strideB(), nr, l.ldb(), full, bp, packedStride)
+                : new BPanels(bp, 0, packedStride, (long) s.k() * nr, nr, panels, null, 0);
+    }
+
+    /** One work-item per element of C; 16 along N per group (×8 along M on GPUs). */
+    private void plain(MatmulTuning t, DeviceBuffer c, DeviceBuffer a, DeviceBuffer b, DeviceBuffer bias,
+            MatmulShape s, MatmulLayout l, MatmulParams p) {
+        long[] local = {16, device.info().typeName().equals("cpu") ? 1 : 8, 1};
+        long[] global = {roundUp(s.n(), local[0]), roundUp(s.m(), local[1]), s.batch()};
+        launch(PLAIN, t.options(), global, local,
+                c, a, b, bias, s.m(), s.n(), s.k(), l.offA(), l.lda(), l.strideA(),
+                s.transA() ? 1 : 0, l.offB(), l.ldb(), l.strideB(), s.transB() ? 1 : 0, l.offC(), l.ldc(),
+                l.strideC(), p.alpha(), p.beta(), p.epilogueFlags());
+    }
+
+    /** Local size {@code local × local × 1} (1 on CPUs: one work-item per group), global sizes rounded up to it. */
+    private void launch(MatmulKernel k, MatmulTuning t, long[] items, Object... args) {
+        long[] local = {t.local(), t.local(), 1};
+        long[] global = {roundUp(items[0], local[0]), roundUp(items[1], local[1]), items[2]};
+        launch(k, t.options(), global, local, args);
+    }
+
+    private void launch(MatmulKernel k, String options, long[] global, long[] local, Object... args) {
+        device.launch(device.kernel(FILE, k.kernelName, options), k.kernelName, global, local, args);
+    }
+
+    private static long ceil(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
+    private static DeviceBuffer buf(Tensor t) {
+        return t == null ? null : ((ClTensor) t).buffer();
+    }
+}
