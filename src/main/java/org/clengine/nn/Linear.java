@@ -1,21 +1,22 @@
 package org.clengine.nn;
 
 import org.clengine.backend.Backend;
-import org.clengine.conv.Conv2dParams;
+import org.clengine.matmul.MatmulBias;
+import org.clengine.matmul.MatmulParams;
+import org.clengine.matmul.MatmulShape;
 import org.clengine.tensor.Tensor;
 
 /**
- * A fully connected layer, PyTorch's {@code nn.Linear}: y [N,out] = x [N,in] · weightᵀ + bias, weight [out,in].
- * With a fused ReLU the output is relu(y) and backward masks dy with y &gt; 0.
+ * A fully connected layer, PyTorch's {@code nn.Linear}: y [N,out] = x [N,in] · weightᵀ + bias, weight [out,in], as
+ * one GEMM with the bias (and a fused ReLU) in its epilogue. Backward: dx = dy · weight and
+ * dweight = dyᵀ · x (GEMMs with a transposed operand), dbias = 1ᵀ · dy (a GEMM with a ones row).
  */
 public final class Linear extends Module implements ReluFusable {
     private final int in;
     private final int out;
     private final Parameter weight;
     private final Parameter bias;
-    private final Tensor weight4;
-    private final Tensor weightGrad4;
-    private Conv2dParams params = Conv2dParams.DEFAULT;
+    private boolean relu;
     private Tensor x;
     private Tensor y;
 
@@ -26,18 +27,16 @@ public final class Linear extends Module implements ReluFusable {
         this.out = out;
         this.weight = parameter("weight", init.kaimingUniform(out * in, in), out, in);
         this.bias = bias ? parameter("bias", init.kaimingUniform(out, in), out) : null;
-        this.weight4 = weight.value().view(out, in, 1, 1);
-        this.weightGrad4 = weight.grad().view(out, in, 1, 1);
     }
 
     @Override
     public void fuseRelu() {
-        params = params.withRelu(true);
+        relu = true;
     }
 
     @Override
     public boolean reluFused() {
-        return params.relu();
+        return relu;
     }
 
     @Override
@@ -46,8 +45,10 @@ public final class Linear extends Module implements ReluFusable {
         int n = input.dim(0);
         x = input;
         y = workspace("y", n, out);
-        backend.conv2dForward(y.view(n, out, 1, 1), x.view(n, in, 1, 1), weight4, bias == null ? null
-                : bias.value(), params);
+        MatmulParams p = MatmulParams.DEFAULT.withBias(bias == null ? MatmulBias.NONE : MatmulBias.PER_COLUMN)
+                .withRelu(relu);
+        backend.matmul(y, x, weight.value(), bias == null ? null : bias.value(),
+                new MatmulShape(1, n, out, in, false, true), p);
         return y;
     }
 
@@ -55,16 +56,19 @@ public final class Linear extends Module implements ReluFusable {
     public Tensor backward(Tensor dy) {
         int n = x.dim(0);
         Tensor g = dy;
-        if (params.relu()) {
+        if (relu) {
             g = workspace("dy_relu", n, out);
             backend.reluBackward(g, dy, y);
         }
-        Conv2dParams plain = params.withRelu(false);
-        Tensor g4 = g.view(n, out, 1, 1);
-        backend.conv2dBackwardWeights(weightGrad4, bias == null ? null : bias.grad(), g4, x.view(n, in, 1, 1), plain);
+        backend.matmul(weight.grad(), g, x, null, new MatmulShape(1, out, in, n, true, false), MatmulParams.DEFAULT);
+        if (bias != null) {
+            Tensor ones = workspace("ones", n);
+            backend.fill(ones, 1f);
+            backend.matmul(bias.grad(), ones, g, null, MatmulShape.of(1, out, n), MatmulParams.DEFAULT);
+        }
         if (!inputGradient()) return null;
         Tensor dx = workspace("dx", n, in);
-        backend.conv2dBackwardData(dx.view(n, in, 1, 1), g4, weight4, plain);
+        backend.matmul(dx, g, weight.value(), null, MatmulShape.of(n, in, out), MatmulParams.DEFAULT);
         return dx;
     }
 }
