@@ -9,6 +9,10 @@
  *   pooling_max_bwd         (H*W, planes)  dx = sum of dy over the windows whose argmax is this element: each
  *                                          work-item walks the windows that contain it (p, q ascending) and finds
  *                                          their argmax again in x. A gather: deterministic, no atomics.
+ *   pooling_max_bwd_disjoint (P*Q, planes) the same when windows do not overlap (stride >= window): each window
+ *                                          writes dy at its argmax and 0 at its other positions, one argmax per
+ *                                          window instead of one per input element; the host zero-fills dx first
+ *                                          unless the windows tile the input exactly.
  *   pooling_avg_fwd         (P*Q, planes)  y = window sum / divisor
  *   pooling_avg_bwd         (H*W, planes)  dx = sum over the windows containing it of dy / divisor
  *   pooling_global_avg_fwd  (N*C)          y[n, c] = mean of the H*W plane
@@ -78,6 +82,22 @@ __kernel void pooling_max_bwd(__global float *dx, __global const float *dy, __gl
         }
     }
     dx[(size_t)plane * H * W + hw] = acc;
+}
+
+__kernel void pooling_max_bwd_disjoint(__global float *dx, __global const float *dy, __global const float *x,
+                                       POOL_DIMS) {
+    int pq = get_global_id(0), plane = get_global_id(1);
+    if (pq >= P * Q || plane >= planes) return;
+    int p = pq / Q, q = pq % Q;
+    __global const float *xp = x + (size_t)plane * H * W;
+    __global float *dxp = dx + (size_t)plane * H * W;
+    int best = pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw);
+    float g = dy[(size_t)plane * P * Q + pq];
+    int h0 = max(p * sh - ph, 0), h1 = min(p * sh - ph + kh, H);
+    int w0 = max(q * sw - pw, 0), w1 = min(q * sw - pw + kw, W);
+    for (int h = h0; h < h1; h++) {
+        for (int w = w0; w < w1; w++) dxp[h * W + w] = h * W + w == best ? g : 0.0f;
+    }
 }
 
 __kernel void pooling_avg_fwd(__global float *y, __global const float *x, POOL_DIMS) {

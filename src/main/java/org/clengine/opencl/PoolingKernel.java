@@ -4,6 +4,7 @@ package org.clengine.opencl;
 public enum PoolingKernel {
     MAX_FWD("pooling_max_fwd"),
     MAX_BWD("pooling_max_bwd"),
+    MAX_BWD_DISJOINT("pooling_max_bwd_disjoint"),
     AVG_FWD("pooling_avg_fwd"),
     AVG_BWD("pooling_avg_bwd"),
     GLOBAL_AVG_FWD("pooling_global_avg_fwd"),

@@ -22,7 +22,8 @@ public final class Conv2dVerification implements OpVerification {
 
     @Override
     public List<String> coverageShapes() {
-        return List.of("mb2ic3ih7oc4kh3ph1");
+        // direct kernels; GEMM with col2im (stride 2); GEMM with flipped weights (stride 1 backward-data)
+        return List.of("mb2ic3ih7oc4kh3ph1", "mb2ic3ih7oc8kh3ph1sh2", "mb2ic8ih7oc8kh3ph1");
     }
 
     @Override

@@ -40,7 +40,7 @@ public final class PoolingVerification implements OpVerification {
 
     @Override
     public List<String> coverageShapes() {
-        return List.of("mb2ic3ih7iw9kh3sh2ph1");
+        return List.of("mb2ic3ih7iw9kh3sh2ph1", "mb2ic3ih7kh2"); // overlapping (gather), disjoint (scatter)
     }
 
     @Override
