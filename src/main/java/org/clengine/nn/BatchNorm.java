@@ -65,6 +65,11 @@ public final class BatchNorm extends Module implements ReluFusable {
         config = config.withFusion(BatchNormFusion.ADD_RELU);
     }
 
+    /** BatchNorm2d (statistics over N·H·W) rather than BatchNorm1d. */
+    public boolean spatial() {
+        return spatial;
+    }
+
     public BatchNormRunningStats runningStats() {
         return running;
     }
@@ -92,6 +97,26 @@ public final class BatchNorm extends Module implements ReluFusable {
                     running.var(), config);
         }
         trainedForward = isTraining();
+        return y;
+    }
+
+    /**
+     * {@code this(conv(input), residual)}: in training mode one fused op that takes the batch statistics as the
+     * convolution writes its output (bitwise the unfused result), else the two ops in turn.
+     */
+    Tensor forwardAfter(Conv2d conv, Tensor input, Tensor residual) {
+        if (!isTraining() || conv.reluFused()) return forward(conv.forward(input), residual);
+        if (config.fusion().hasResidual() != (residual != null)) {
+            throw new IllegalStateException("residual given " + (residual != null) + ", fusion " + config.fusion());
+        }
+        x = conv.prepare(input);
+        checkInput(x);
+        y = workspace("y", x.shape());
+        saveMean = workspace("save_mean", channels);
+        saveInvstd = workspace("save_invstd", channels);
+        backend.conv2dBatchNormForwardTraining(x, y, saveMean, saveInvstd, input, conv.weight().value(),
+                conv.biasValue(), conv.params(), gamma.value(), beta.value(), residual, running, config);
+        trainedForward = true;
         return y;
     }
 

@@ -43,12 +43,26 @@ public final class Conv2d extends Module implements ReluFusable {
 
     @Override
     public Tensor forward(Tensor input) {
+        prepare(input);
+        backend.conv2dForward(y, x, weight.value(), biasValue(), params);
+        return y;
+    }
+
+    /** Checks the input, records it for backward and returns the output tensor, not yet computed. */
+    Tensor prepare(Tensor input) {
         expectShape("Conv2d", input, 4, 1, weight.value().dim(1));
         Conv2dShape s = Conv2dShape.of(input.shape(), weight.value().shape(), params);
         x = input;
         y = workspace("y", s.yDims());
-        backend.conv2dForward(y, x, weight.value(), bias == null ? null : bias.value(), params);
         return y;
+    }
+
+    Tensor biasValue() {
+        return bias == null ? null : bias.value();
+    }
+
+    Conv2dParams params() {
+        return params;
     }
 
     @Override

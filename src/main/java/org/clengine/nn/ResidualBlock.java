@@ -7,7 +7,8 @@ import org.clengine.tensor.Tensor;
  * ResNet's basic block: y = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), 3×3 convolutions without bias,
  * conv1 with the block's stride; the shortcut is x itself, or (when the stride or channel count changes) a 1×1
  * convolution with that stride and a batch norm ("downsample.0", "downsample.1", as torchvision names them).
- * bn2, the add and the last ReLU run as one fused kernel (BN+add+ReLU); bn1 and its ReLU as BN+ReLU.
+ * bn2, the add and the last ReLU run as one fused kernel (BN+add+ReLU); bn1 and its ReLU as BN+ReLU; in training
+ * each convolution hands its output's batch statistics to its batch norm as it writes (conv → BN statistics).
  * Without batch norm the convolutions get biases, conv1 a fused ReLU, and the tail is a plain add then ReLU.
  */
 public final class ResidualBlock extends Module {
@@ -54,11 +55,8 @@ public final class ResidualBlock extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Tensor shortcut = downsample == null ? x : downsample.forward(x);
-        Tensor h = conv1.forward(x);
-        if (bn1 != null) h = bn1.forward(h);
-        h = conv2.forward(h);
-        if (bn2 != null) return bn2.forward(h, shortcut);
-        return relu.forward(add.forward(h, shortcut));
+        if (bn1 != null) return bn2.forwardAfter(conv2, bn1.forwardAfter(conv1, x, null), shortcut);
+        return relu.forward(add.forward(conv2.forward(conv1.forward(x)), shortcut));
     }
 
     @Override

@@ -9,7 +9,8 @@ import org.clengine.tensor.Tensor;
 /**
  * Modules applied in order, named "0", "1", … as in PyTorch. When built, a layer that can apply a ReLU itself
  * ({@link ReluFusable}: batch norm, convolution, linear) and is followed by a ReLU takes that ReLU into its own
- * kernels; the ReLU module stays in the list (names unchanged) and passes through.
+ * kernels; the ReLU module stays in the list (names unchanged) and passes through. A convolution followed by batch
+ * norm runs, in training, as one op that takes the statistics while the convolution writes.
  */
 public final class Sequential extends Module {
     private final List<Module> modules;
@@ -42,10 +43,20 @@ public final class Sequential extends Module {
         modules.get(0).requireInputGradient(on);
     }
 
+    /** Runs the modules in turn; a convolution followed by batch norm runs as one fused op (conv → BN statistics). */
     @Override
     public Tensor forward(Tensor x) {
         Tensor t = x;
-        for (Module m : modules) t = m.forward(t);
+        for (int i = 0; i < modules.size(); i++) {
+            Module m = modules.get(i);
+            if (m instanceof Conv2d conv && i + 1 < modules.size() && modules.get(i + 1) instanceof BatchNorm bn
+                    && bn.spatial()) {
+                t = bn.forwardAfter(conv, t, null);
+                i++;
+            } else {
+                t = m.forward(t);
+            }
+        }
         return t;
     }
 
