@@ -4,19 +4,23 @@
  * covers input rows p*sh - ph ... p*sh - ph + kh - 1 and columns q*sw - pw ... q*sw - pw + kw - 1; positions
  * outside [0, H) x [0, W) are padding and never win a max.
  *
- *   pooling_max_fwd         (P*Q, planes)  y = max of the window; NaN wins; among equal values the first in
- *                                          row-major window order (the argmax)
+ *   pooling_max_fwd         (P, planes)    y = max of the window; NaN wins; among equal values the first in
+ *                                          row-major window order (the argmax); one output row per work-item
  *   pooling_max_bwd         (H*W, planes)  dx = sum of dy over the windows whose argmax is this element: each
  *                                          work-item walks the windows that contain it (p, q ascending) and finds
  *                                          their argmax again in x. A gather: deterministic, no atomics.
- *   pooling_max_bwd_disjoint (P*Q, planes) the same when windows do not overlap (stride >= window): each window
+ *   pooling_max_bwd_disjoint (P, planes)   the same when windows do not overlap (stride >= window): each window
  *                                          writes dy at its argmax and 0 at its other positions, one argmax per
- *                                          window instead of one per input element; the host zero-fills dx first
- *                                          unless the windows tile the input exactly.
+ *                                          window instead of one per input element, a row of windows per
+ *                                          work-item; the host zero-fills dx first unless the windows tile the
+ *                                          input exactly.
  *   pooling_avg_fwd         (P*Q, planes)  y = window sum / divisor
  *   pooling_avg_bwd         (H*W, planes)  dx = sum over the windows containing it of dy / divisor
  *   pooling_global_avg_fwd  (N*C)          y[n, c] = mean of the H*W plane
  *   pooling_global_avg_bwd  (H*W, N*C)     dx = dy[n, c] / (H*W)
+ *
+ * Row kernels (a row of outputs per work-item) save the division per item and walk memory in order: 1.5-3x faster
+ * than one output per item on PoCL (mb128ic32ih28kh2).
  *
  * Divisor (PyTorch's): the window clipped to the padded input when COUNT_PAD is 1, else to the input itself.
  * Defines: COUNT_PAD (0/1, average pooling only). Local size up to 64 in dimension 0; the kernels guard the excess.
@@ -62,10 +66,11 @@ inline float pool_divisor(int p, int q, int H, int W, int kh, int kw, int sh, in
 }
 
 __kernel void pooling_max_fwd(__global float *y, __global const float *x, POOL_DIMS) {
-    int pq = get_global_id(0), plane = get_global_id(1);
-    if (pq >= P * Q || plane >= planes) return;
+    int p = get_global_id(0), plane = get_global_id(1);
+    if (p >= P || plane >= planes) return;
     __global const float *xp = x + (size_t)plane * H * W;
-    y[(size_t)plane * P * Q + pq] = xp[pool_argmax(xp, pq / Q, pq % Q, H, W, kh, kw, sh, sw, ph, pw)];
+    __global float *yp = y + ((size_t)plane * P + p) * Q;
+    for (int q = 0; q < Q; q++) yp[q] = xp[pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw)];
 }
 
 __kernel void pooling_max_bwd(__global float *dx, __global const float *dy, __global const float *x, POOL_DIMS) {
@@ -86,17 +91,19 @@ __kernel void pooling_max_bwd(__global float *dx, __global const float *dy, __gl
 
 __kernel void pooling_max_bwd_disjoint(__global float *dx, __global const float *dy, __global const float *x,
                                        POOL_DIMS) {
-    int pq = get_global_id(0), plane = get_global_id(1);
-    if (pq >= P * Q || plane >= planes) return;
-    int p = pq / Q, q = pq % Q;
+    int p = get_global_id(0), plane = get_global_id(1);
+    if (p >= P || plane >= planes) return;
     __global const float *xp = x + (size_t)plane * H * W;
     __global float *dxp = dx + (size_t)plane * H * W;
-    int best = pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw);
-    float g = dy[(size_t)plane * P * Q + pq];
+    __global const float *dyp = dy + ((size_t)plane * P + p) * Q;
     int h0 = max(p * sh - ph, 0), h1 = min(p * sh - ph + kh, H);
-    int w0 = max(q * sw - pw, 0), w1 = min(q * sw - pw + kw, W);
-    for (int h = h0; h < h1; h++) {
-        for (int w = w0; w < w1; w++) dxp[h * W + w] = h * W + w == best ? g : 0.0f;
+    for (int q = 0; q < Q; q++) {
+        int best = pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw);
+        float g = dyp[q];
+        int w0 = max(q * sw - pw, 0), w1 = min(q * sw - pw + kw, W);
+        for (int h = h0; h < h1; h++) {
+            for (int w = w0; w < w1; w++) dxp[h * W + w] = h * W + w == best ? g : 0.0f;
+        }
     }
 }
 

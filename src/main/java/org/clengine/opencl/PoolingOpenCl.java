@@ -17,7 +17,7 @@ final class PoolingOpenCl {
     }
 
     void maxForward(Tensor y, Tensor x, Pool2dShape s) {
-        launch(MAX_FWD, "", (long) s.p() * s.q(), s, buf(y), buf(x));
+        launch(MAX_FWD, "", s.p(), s, buf(y), buf(x));
     }
 
     /**
@@ -30,7 +30,7 @@ final class PoolingOpenCl {
             boolean tiles = p.strideH() == p.kernelH() && p.strideW() == p.kernelW() && p.padH() == 0
                     && p.padW() == 0 && s.p() * p.kernelH() == s.h() && s.q() * p.kernelW() == s.w();
             if (!tiles) device.fill(buf(dx), 0f, dx.size());
-            launch(MAX_BWD_DISJOINT, "", (long) s.p() * s.q(), s, buf(dx), buf(dy), buf(x));
+            launch(MAX_BWD_DISJOINT, "", s.p(), s, buf(dx), buf(dy), buf(x));
         } else {
             launch(MAX_BWD, "", (long) s.h() * s.w(), s, buf(dx), buf(dy), buf(x));
         }
