@@ -106,7 +106,8 @@ final class TrainCommand implements Callable<Integer> {
         test.normalize(ms[0], ms[1]);
         Models.Norm norm = noBn ? Models.Norm.NONE : bnAfterRelu ? Models.Norm.AFTER_RELU : Models.Norm.BEFORE_RELU;
         long wallStart = System.nanoTime();
-        try (Device dev = backend == BackendKind.OPENCL ? Device.open(DeviceManager.choose(device).device()) : null;
+        try (Device dev = backend == BackendKind.OPENCL ? Device.open((device == null
+                ? DeviceManager.choose() : DeviceManager.choose(device)).device()) : null;
                 Backend b = dev != null ? new OpenClBackend(dev) : new ReferenceBackend();
                 Sequential net = Models.build(model, b, train.channels(), train.height(), train.width(),
                         train.classes(), norm, seed);
@@ -129,6 +130,9 @@ final class TrainCommand implements Callable<Integer> {
                     + "%d, lr %s (%s), momentum %s, weight decay %s, seed %d%n", train.count(), test.count(), ms[0],
                     ms[1], batch, lr, schedule.name().toLowerCase(Locale.ROOT), momentum, weightDecay, seed);
             TrainReport report = new TrainReport(stepsPerEpoch);
+            long trainImages = 0;
+            double trainSeconds = 0;
+            double testAccuracy = 0;
             try (Trainer trainer = new Trainer(net, sgd, lrs, batch)) {
                 for (int e = 1; e <= epochs; e++) {
                     Trainer.Metrics m;
@@ -147,6 +151,9 @@ final class TrainCommand implements Callable<Integer> {
                         });
                     }
                     Trainer.Metrics t = trainer.evaluate(test);
+                    trainImages += m.images();
+                    trainSeconds += m.seconds();
+                    testAccuracy = t.accuracy();
                     report.epoch(new TrainReport.Epoch(e, m, t, sgd.lr()));
                     System.out.printf(Locale.ROOT, "epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc "
                             + "%.2f%% | %.0f images/s, %.1f s (+ %.1f s test)%n", e, epochs, m.loss(),
@@ -154,6 +161,9 @@ final class TrainCommand implements Callable<Integer> {
                             t.seconds());
                 }
             }
+            System.out.printf(Locale.ROOT, "test accuracy %.2f%% after %d epochs; %.0f training images/s on %s "
+                    + "(%d images in %.1f s of training steps)%n", 100 * testAccuracy, epochs, trainImages
+                    / trainSeconds, b.name(), trainImages, trainSeconds);
             report.write(out);
             StateFile.save(net, out.resolve("model.clstate"));
             System.out.printf(Locale.ROOT, "wrote %s/{epochs.csv, steps.csv, curves.png, model.clstate}; wall time "
