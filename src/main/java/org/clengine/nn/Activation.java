@@ -53,6 +53,7 @@ public final class Activation extends Module {
     @Override
     public Tensor backward(Tensor dy) {
         if (absorbed) return dy;
+        expectForward(kind.name(), y);
         Tensor dx = workspace("dx", y.shape());
         if (kind == Kind.RELU) {
             backend.reluBackward(dx, dy, y);

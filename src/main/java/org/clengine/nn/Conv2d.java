@@ -50,11 +50,17 @@ public final class Conv2d extends Module implements ReluFusable {
 
     /** Checks the input, records it for backward and returns the output tensor, not yet computed. */
     Tensor prepare(Tensor input) {
-        expectShape("Conv2d", input, 4, 1, weight.value().dim(1));
+        expectShape(toString(), input, -1, weight.value().dim(1), -1, -1);
         Conv2dShape s = Conv2dShape.of(input.shape(), weight.value().shape(), params);
         x = input;
         y = workspace("y", s.yDims());
         return y;
+    }
+
+    @Override
+    public String toString() {
+        int[] w = weight.value().shape();
+        return "Conv2d(" + w[1] + "→" + w[0] + ", " + w[2] + "×" + w[3] + ")";
     }
 
     Tensor biasValue() {
@@ -67,6 +73,8 @@ public final class Conv2d extends Module implements ReluFusable {
 
     @Override
     public Tensor backward(Tensor dy) {
+        expectForward(toString(), x);
+        expectShape(toString() + " backward", dy, y.shape());
         Tensor g = dy;
         if (params.relu()) {
             g = workspace("dy_relu", dy.shape());

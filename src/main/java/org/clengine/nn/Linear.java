@@ -30,6 +30,11 @@ public final class Linear extends Module implements ReluFusable {
     }
 
     @Override
+    public String toString() {
+        return "Linear(" + in + "→" + out + ")";
+    }
+
+    @Override
     public void fuseRelu() {
         relu = true;
     }
@@ -41,7 +46,7 @@ public final class Linear extends Module implements ReluFusable {
 
     @Override
     public Tensor forward(Tensor input) {
-        expectShape("Linear(" + in + ", " + out + ")", input, 2, 1, in);
+        expectShape(toString(), input, -1, in);
         int n = input.dim(0);
         x = input;
         y = workspace("y", n, out);
@@ -54,6 +59,8 @@ public final class Linear extends Module implements ReluFusable {
 
     @Override
     public Tensor backward(Tensor dy) {
+        expectForward(toString(), x);
+        expectShape(toString() + " backward", dy, y.shape());
         int n = x.dim(0);
         Tensor g = dy;
         if (relu) {

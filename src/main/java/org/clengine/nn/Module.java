@@ -146,13 +146,29 @@ public abstract class Module implements AutoCloseable {
         return workspace.get(name, shape);
     }
 
-    /** Throws when x is not [N, ...dims] with N ≥ 1: a wrong input is an error naming both shapes. */
-    protected static void expectShape(String module, Tensor x, int rank, int dim, int size) {
+    /**
+     * Throws when the input does not fit: {@code expected} is the shape the module takes with -1 for any size
+     * (e.g. {-1, 3, -1, -1} for [N,3,H,W]); the message names the module, what it takes and what it got.
+     */
+    protected static void expectShape(String module, Tensor x, int... expected) {
         if (x == null) throw new IllegalArgumentException(module + ": input is null");
-        if (x.rank() != rank || (dim >= 0 && x.dim(dim) != size)) {
-            throw new IllegalArgumentException(module + " expects a " + rank + "-D input with " + size + " at "
-                    + "dimension " + dim + ", got " + x.shapeString());
+        boolean ok = x.rank() == expected.length;
+        for (int i = 0; ok && i < expected.length; i++) ok = expected[i] < 0 || x.dim(i) == expected[i];
+        if (!ok) {
+            StringBuilder want = new StringBuilder("[");
+            String letters = expected.length == 4 ? "NCHW" : "NC";
+            for (int i = 0; i < expected.length; i++) {
+                if (i > 0) want.append(", ");
+                want.append(expected[i] >= 0 ? Integer.toString(expected[i])
+                        : i < letters.length() ? String.valueOf(letters.charAt(i)) : "?");
+            }
+            throw new IllegalArgumentException(module + " takes input " + want + "], got " + x.shapeString());
         }
+    }
+
+    /** Throws when backward comes before any forward. */
+    protected static void expectForward(String module, Tensor saved) {
+        if (saved == null) throw new IllegalStateException(module + ": backward before forward");
     }
 
     /** Closes children (newest first), then parameters, buffers and activations. Never throws. */

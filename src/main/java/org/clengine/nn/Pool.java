@@ -36,7 +36,7 @@ public final class Pool extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
-        expectShape(kind + " pooling", input, 4, -1, 0);
+        expectShape(kind.name().toLowerCase(java.util.Locale.ROOT) + " pooling", input, -1, -1, -1, -1);
         x = input;
         if (kind == Kind.GLOBAL_AVG) {
             Tensor y = workspace("y", x.dim(0), x.dim(1));
@@ -54,6 +54,7 @@ public final class Pool extends Module {
 
     @Override
     public Tensor backward(Tensor dy) {
+        expectForward(kind + " pooling", x);
         if (!inputGradient()) return null;
         Tensor dx = workspace("dx", x.shape());
         switch (kind) {
