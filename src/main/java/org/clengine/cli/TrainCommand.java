@@ -32,7 +32,8 @@ final class TrainCommand implements Callable<Integer> {
 
     enum Schedule { COSINE, STEP, CONSTANT }
 
-    @Option(names = "--epochs", defaultValue = "3", description = "passes over the training set (default ${DEFAULT-VALUE})")
+    @Option(names = "--epochs", defaultValue = "3",
+            description = "passes over the training set (default ${DEFAULT-VALUE})")
     int epochs;
 
     @Option(names = "--batch", defaultValue = "128", description = "mini-batch size (default ${DEFAULT-VALUE})")
@@ -44,7 +45,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default ${DEFAULT-VALUE})")
     double momentum;
 
-    @Option(names = "--weight-decay", defaultValue = "5e-4", description = "SGD weight decay (default ${DEFAULT-VALUE})")
+    @Option(names = "--weight-decay", defaultValue = "5e-4",
+            description = "SGD weight decay (default ${DEFAULT-VALUE})")
     double weightDecay;
 
     @Option(names = "--schedule", defaultValue = "cosine", description = "learning rate per step: cosine (to 0 over "
@@ -57,7 +59,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--bn-after-relu", description = "batch norm after each ReLU instead of before it")
     boolean bnAfterRelu;
 
-    @Option(names = "--model", defaultValue = "cnn", description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "cnn",
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     Models.Kind model;
 
     @Option(names = "--device", description = "OpenCL device: gpu, cpu, gpu:1, #2 or a name substring (default: "
@@ -91,6 +94,43 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (noBn && bnAfterRelu) throw new IllegalArgumentException("--no-bn and --bn-after-relu exclude each other");
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1");
+        Dataset[] sets = load();
+        Dataset train = sets[0], test = sets[1];
+        Models.Norm norm = noBn ? Models.Norm.NONE : bnAfterRelu ? Models.Norm.AFTER_RELU : Models.Norm.BEFORE_RELU;
+        long wallStart = System.nanoTime();
+        try (Device dev = backend == BackendKind.OPENCL ? Device.open((device == null ? DeviceManager.choose()
+                : DeviceManager.choose(device)).device()) : null;
+                Backend b = dev != null ? new OpenClBackend(dev) : new ReferenceBackend();
+                Sequential net = Models.build(model, b, train.channels(), train.height(), train.width(),
+                        train.classes(), norm, seed);
+                Sgd sgd = new Sgd(net.parameters(), lr, momentum, weightDecay)) {
+            int stepsPerEpoch = train.count() / batch;
+            if (stepsPerEpoch < 1) {
+                throw new IllegalArgumentException("--batch " + batch + " exceeds the " + train.count()
+                        + " training images");
+            }
+            System.out.printf(Locale.ROOT, "train: %s, %s model (%s batch norm), %d parameters, on %s%n",
+                    train.name(), model.label(), norm.name().toLowerCase(Locale.ROOT).replace('_', ' '),
+                    parameterCount(net), b.name());
+            System.out.printf(Locale.ROOT, "  %d training / %d test images; batch %d, lr %s (%s), momentum %s, "
+                    + "weight decay %s, seed %d%n", train.count(), test.count(), batch, lr,
+                    schedule.name().toLowerCase(Locale.ROOT), momentum, weightDecay, seed);
+            TrainReport report = new TrainReport(stepsPerEpoch);
+            try (Trainer trainer = new Trainer(net, sgd, schedule((long) stepsPerEpoch * epochs), batch)) {
+                for (int e = 1; e <= epochs; e++) epoch(trainer, train, test, e, stepsPerEpoch, report);
+            }
+            System.out.printf(Locale.ROOT, "test accuracy %.2f%% after %d epochs; %.0f training images/s on %s%n",
+                    100 * report.lastTestAccuracy(), epochs, report.imagesPerSecond(), b.name());
+            report.write(out);
+            StateFile.save(net, out.resolve("model.clstate"));
+            System.out.printf(Locale.ROOT, "wrote %s/{epochs.csv, steps.csv, curves.png, model.clstate}; wall time "
+                    + "%.1f s%n", out, (System.nanoTime() - wallStart) / 1e9);
+        }
+        return 0;
+    }
+
+    /** The training and test sets, limited as asked, both normalised by the training set's mean and std. */
+    private Dataset[] load() {
         Dataset train;
         Dataset test;
         try {
@@ -104,72 +144,40 @@ final class TrainCommand implements Callable<Integer> {
         double[] ms = train.meanStd();
         train.normalize(ms[0], ms[1]);
         test.normalize(ms[0], ms[1]);
-        Models.Norm norm = noBn ? Models.Norm.NONE : bnAfterRelu ? Models.Norm.AFTER_RELU : Models.Norm.BEFORE_RELU;
-        long wallStart = System.nanoTime();
-        try (Device dev = backend == BackendKind.OPENCL ? Device.open((device == null
-                ? DeviceManager.choose() : DeviceManager.choose(device)).device()) : null;
-                Backend b = dev != null ? new OpenClBackend(dev) : new ReferenceBackend();
-                Sequential net = Models.build(model, b, train.channels(), train.height(), train.width(),
-                        train.classes(), norm, seed);
-                Sgd sgd = new Sgd(net.parameters(), lr, momentum, weightDecay)) {
-            int stepsPerEpoch = train.count() / batch;
-            if (stepsPerEpoch < 1) {
-                throw new IllegalArgumentException("--batch " + batch + " exceeds the " + train.count()
-                        + " training images");
-            }
-            long total = (long) stepsPerEpoch * epochs;
-            LrSchedule lrs = switch (schedule) {
-                case COSINE -> LrSchedule.cosine(lr, total, 0);
-                case STEP -> LrSchedule.step(lr, Math.max(1, total / 3), 0.1);
-                case CONSTANT -> LrSchedule.constant(lr);
-            };
-            System.out.printf(Locale.ROOT, "train: %s, %s model (%s), %d parameters, on %s%n", train.name(),
-                    model.label(), norm.name().toLowerCase(Locale.ROOT).replace('_', ' ') + " batch norm",
-                    parameterCount(net), b.name());
-            System.out.printf(Locale.ROOT, "  %d training / %d test images, normalised by mean %.4f std %.4f; batch "
-                    + "%d, lr %s (%s), momentum %s, weight decay %s, seed %d%n", train.count(), test.count(), ms[0],
-                    ms[1], batch, lr, schedule.name().toLowerCase(Locale.ROOT), momentum, weightDecay, seed);
-            TrainReport report = new TrainReport(stepsPerEpoch);
-            long trainImages = 0;
-            double trainSeconds = 0;
-            double testAccuracy = 0;
-            try (Trainer trainer = new Trainer(net, sgd, lrs, batch)) {
-                for (int e = 1; e <= epochs; e++) {
-                    Trainer.Metrics m;
-                    try (ProgressBar bar = new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", e,
-                            epochs)).setInitialMax(stepsPerEpoch).setStyle(ProgressBarStyle.ASCII)
-                            .setUpdateIntervalMillis(250).setUnit(" steps", 1).build()) {
-                        long start = System.nanoTime();
-                        long[] images = {0};
-                        m = trainer.trainEpoch(train, seed, e, s -> {
-                            report.step(s);
-                            images[0] += s.size();
-                            bar.step();
-                            bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %5.1f%% %6.0f img/s",
-                                    s.loss(), 100.0 * s.correct() / s.size(), images[0] / ((System.nanoTime()
-                                            - start) / 1e9)));
-                        });
-                    }
-                    Trainer.Metrics t = trainer.evaluate(test);
-                    trainImages += m.images();
-                    trainSeconds += m.seconds();
-                    testAccuracy = t.accuracy();
-                    report.epoch(new TrainReport.Epoch(e, m, t, sgd.lr()));
-                    System.out.printf(Locale.ROOT, "epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc "
-                            + "%.2f%% | %.0f images/s, %.1f s (+ %.1f s test)%n", e, epochs, m.loss(),
-                            100 * m.accuracy(), t.loss(), 100 * t.accuracy(), m.imagesPerSecond(), m.seconds(),
-                            t.seconds());
-                }
-            }
-            System.out.printf(Locale.ROOT, "test accuracy %.2f%% after %d epochs; %.0f training images/s on %s "
-                    + "(%d images in %.1f s of training steps)%n", 100 * testAccuracy, epochs, trainImages
-                    / trainSeconds, b.name(), trainImages, trainSeconds);
-            report.write(out);
-            StateFile.save(net, out.resolve("model.clstate"));
-            System.out.printf(Locale.ROOT, "wrote %s/{epochs.csv, steps.csv, curves.png, model.clstate}; wall time "
-                    + "%.1f s%n", out, (System.nanoTime() - wallStart) / 1e9);
+        System.out.printf(Locale.ROOT, "data: %s, normalised by the training images' mean %.4f and std %.4f%n",
+                data, ms[0], ms[1]);
+        return new Dataset[] {train, test};
+    }
+
+    private LrSchedule schedule(long totalSteps) {
+        return switch (schedule) {
+            case COSINE -> LrSchedule.cosine(lr, totalSteps, 0);
+            case STEP -> LrSchedule.step(lr, Math.max(1, totalSteps / 3), 0.1);
+            case CONSTANT -> LrSchedule.constant(lr);
+        };
+    }
+
+    /** One epoch under a progress bar, then the test set; one line of results. */
+    private void epoch(Trainer trainer, Dataset train, Dataset test, int e, int steps, TrainReport report) {
+        Trainer.Metrics m;
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", e, epochs))
+                .setInitialMax(steps).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
+                .setUnit(" steps", 1).build()) {
+            long start = System.nanoTime();
+            long[] images = {0};
+            m = trainer.trainEpoch(train, seed, e, s -> {
+                report.step(s);
+                images[0] += s.size();
+                bar.step();
+                bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %5.1f%% %6.0f img/s", s.loss(),
+                        100.0 * s.correct() / s.size(), images[0] / ((System.nanoTime() - start) / 1e9)));
+            });
         }
-        return 0;
+        Trainer.Metrics t = trainer.evaluate(test);
+        report.epoch(new TrainReport.Epoch(e, m, t, trainer.lr()));
+        System.out.printf(Locale.ROOT, "epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.0f "
+                + "images/s, %.1f s (+ %.1f s test)%n", e, epochs, m.loss(), 100 * m.accuracy(), t.loss(),
+                100 * t.accuracy(), m.imagesPerSecond(), m.seconds(), t.seconds());
     }
 
     private static long parameterCount(Sequential net) {

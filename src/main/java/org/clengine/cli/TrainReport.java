@@ -42,14 +42,24 @@ final class TrainReport {
         epochs.add(e);
     }
 
+    double lastTestAccuracy() {
+        return epochs.isEmpty() ? Double.NaN : epochs.get(epochs.size() - 1).test().accuracy();
+    }
+
+    /** Training images per second over every epoch's training steps (evaluation excluded). */
+    double imagesPerSecond() {
+        return epochs.stream().mapToDouble(e -> e.train().images()).sum()
+                / epochs.stream().mapToDouble(e -> e.train().seconds()).sum();
+    }
+
     void write(Path dir) throws IOException {
         Files.createDirectories(dir);
         StringBuilder csv = new StringBuilder("epoch,train_loss,train_accuracy,test_loss,test_accuracy,"
                 + "train_images_per_s,train_seconds,lr_at_end\n");
         for (Epoch e : epochs) {
-            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.1f,%.2f,%.6g%n", e.epoch(), e.train().loss(),
-                    e.train().accuracy(), e.test().loss(), e.test().accuracy(), e.train().imagesPerSecond(),
-                    e.train().seconds(), e.lr()));
+            csv.append(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.1f,%.2f,%.6g%n", e.epoch(),
+                    e.train().loss(), e.train().accuracy(), e.test().loss(), e.test().accuracy(),
+                    e.train().imagesPerSecond(), e.train().seconds(), e.lr()));
         }
         Files.writeString(dir.resolve("epochs.csv"), csv);
         StringBuilder s = new StringBuilder("step,images,loss,correct,lr\n");

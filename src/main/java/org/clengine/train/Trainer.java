@@ -57,6 +57,11 @@ public final class Trainer implements AutoCloseable {
         return model;
     }
 
+    /** The learning rate of the last step. */
+    public double lr() {
+        return sgd.lr();
+    }
+
     /** Steps taken so far (the schedule's clock). */
     public long steps() {
         return step;
