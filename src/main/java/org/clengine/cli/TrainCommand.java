@@ -19,7 +19,9 @@ import org.clengine.reference.ReferenceBackend;
 import org.clengine.train.Models;
 import org.clengine.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code ./clengine train}: a model on Fashion-MNIST (or any MNIST-format data), with curves and a saved state. */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -90,6 +92,16 @@ final class TrainCommand implements Callable<Integer> {
             + "Debian's dataset-fashion-mnist)")
     Path data;
 
+    @Option(names = {"-q", "--quiet"}, description = "no progress bars: one line per epoch")
+    boolean quiet;
+
+    @Spec
+    CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     @Override
     public Integer call() throws Exception {
         if (noBn && bnAfterRelu) throw new IllegalArgumentException("--no-bn and --bn-after-relu exclude each other");
@@ -109,21 +121,22 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--batch " + batch + " exceeds the " + train.count()
                         + " training images");
             }
-            System.out.printf(Locale.ROOT, "train: %s, %s model (%s batch norm), %d parameters, on %s%n",
+            out().printf(Locale.ROOT, "train: %s, %s model (%s batch norm), %d parameters, on %s%n",
                     train.name(), model.label(), norm.name().toLowerCase(Locale.ROOT).replace('_', ' '),
                     parameterCount(net), b.name());
-            System.out.printf(Locale.ROOT, "  %d training / %d test images; batch %d, lr %s (%s), momentum %s, "
+            out().printf(Locale.ROOT, "  %d training / %d test images; batch %d, lr %s (%s), momentum %s, "
                     + "weight decay %s, seed %d%n", train.count(), test.count(), batch, lr,
                     schedule.name().toLowerCase(Locale.ROOT), momentum, weightDecay, seed);
             TrainReport report = new TrainReport(stepsPerEpoch);
             try (Trainer trainer = new Trainer(net, sgd, schedule((long) stepsPerEpoch * epochs), batch)) {
                 for (int e = 1; e <= epochs; e++) epoch(trainer, train, test, e, stepsPerEpoch, report);
             }
-            System.out.printf(Locale.ROOT, "test accuracy %.2f%% after %d epochs; %.0f training images/s on %s%n",
+            out().printf(Locale.ROOT, "test accuracy %.2f%% after %d epochs; %.0f training images/s on %s%n",
                     100 * report.lastTestAccuracy(), epochs, report.imagesPerSecond(), b.name());
             report.write(out);
+            out().flush();
             StateFile.save(net, out.resolve("model.clstate"));
-            System.out.printf(Locale.ROOT, "wrote %s/{epochs.csv, steps.csv, curves.png, model.clstate}; wall time "
+            out().printf(Locale.ROOT, "wrote %s/{epochs.csv, steps.csv, curves.png, model.clstate}; wall time "
                     + "%.1f s%n", out, (System.nanoTime() - wallStart) / 1e9);
         }
         return 0;
@@ -144,7 +157,7 @@ final class TrainCommand implements Callable<Integer> {
         double[] ms = train.meanStd();
         train.normalize(ms[0], ms[1]);
         test.normalize(ms[0], ms[1]);
-        System.out.printf(Locale.ROOT, "data: %s, normalised by the training images' mean %.4f and std %.4f%n",
+        out().printf(Locale.ROOT, "data: %s, normalised by the training images' mean %.4f and std %.4f%n",
                 data, ms[0], ms[1]);
         return new Dataset[] {train, test};
     }
@@ -160,22 +173,26 @@ final class TrainCommand implements Callable<Integer> {
     /** One epoch under a progress bar, then the test set; one line of results. */
     private void epoch(Trainer trainer, Dataset train, Dataset test, int e, int steps, TrainReport report) {
         Trainer.Metrics m;
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", e, epochs))
-                .setInitialMax(steps).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
-                .setUnit(" steps", 1).build()) {
-            long start = System.nanoTime();
-            long[] images = {0};
-            m = trainer.trainEpoch(train, seed, e, s -> {
-                report.step(s);
-                images[0] += s.size();
-                bar.step();
-                bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %5.1f%% %6.0f img/s", s.loss(),
-                        100.0 * s.correct() / s.size(), images[0] / ((System.nanoTime() - start) / 1e9)));
-            });
+        if (quiet) {
+            m = trainer.trainEpoch(train, seed, e, report::step);
+        } else {
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", e, epochs))
+                    .setInitialMax(steps).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
+                    .setUnit(" steps", 1).build()) {
+                long start = System.nanoTime();
+                long[] images = {0};
+                m = trainer.trainEpoch(train, seed, e, s -> {
+                    report.step(s);
+                    images[0] += s.size();
+                    bar.step();
+                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %5.1f%% %6.0f img/s", s.loss(),
+                            100.0 * s.correct() / s.size(), images[0] / ((System.nanoTime() - start) / 1e9)));
+                });
+            }
         }
         Trainer.Metrics t = trainer.evaluate(test);
         report.epoch(new TrainReport.Epoch(e, m, t, trainer.lr()));
-        System.out.printf(Locale.ROOT, "epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.0f "
+        out().printf(Locale.ROOT, "epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.0f "
                 + "images/s, %.1f s (+ %.1f s test)%n", e, epochs, m.loss(), 100 * m.accuracy(), t.loss(),
                 100 * t.accuracy(), m.imagesPerSecond(), m.seconds(), t.seconds());
     }

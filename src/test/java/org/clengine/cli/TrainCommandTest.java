@@ -35,7 +35,10 @@ class TrainCommandTest {
 
     static int run(String... args) {
         StringWriter err = new StringWriter();
-        int code = Main.commandLine().setErr(new PrintWriter(err)).execute(args);
+        String[] quiet = java.util.Arrays.copyOf(args, args.length + 1);
+        quiet[args.length] = "--quiet";
+        int code = Main.commandLine().setOut(new PrintWriter(new StringWriter())).setErr(new PrintWriter(err))
+                .execute(args.length > 0 && args[0].equals("train") ? quiet : args);
         LAST_ERR = err.toString();
         return code;
     }
