@@ -9,6 +9,8 @@ import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.batchnorm.BatchNormFusion;
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.conv.Conv2dParams;
+import org.clengine.pooling.Pool2dParams;
+import org.clengine.sgd.SgdParams;
 import org.clengine.tensor.Tensor;
 import org.clengine.tensor.TensorScope;
 
@@ -150,7 +152,41 @@ public final class BadInputCases {
                     t.close();
                     t.toArray();
                 })));
+        cases.addAll(trainingOps());
         return cases;
+    }
+
+    /** The training loop's ops: elementwise, pooling, loss, SGD. */
+    private static List<Case> trainingOps() {
+        Pool2dParams two = Pool2dParams.of(2);
+        SgdParams sgd = new SgdParams(0.1f, 0.9f, 0);
+        return List.of(
+                new Case("elementwise", "add of two shapes", "b has shape [3, 2], expected [2, 3]",
+                        c -> c.b().add(c.t(2, 3), c.t(2, 3), c.t(3, 2))),
+                new Case("elementwise", "scale by NaN", "alpha must be finite",
+                        c -> c.b().scale(c.t(4), c.t(4), Float.NaN)),
+                new Case("elementwise", "relu backward without dx", "dx is null",
+                        c -> c.b().reluBackward(null, c.t(4), c.t(4))),
+                new Case("pooling", "output of another shape", "y has shape [1, 1, 3, 3], expected [1, 1, 2, 2]",
+                        c -> c.b().maxPool2dForward(c.t(1, 1, 3, 3), c.t(1, 1, 4, 4), two)),
+                new Case("pooling", "padding over half the window", "between 0 and half the window",
+                        c -> Pool2dParams.of(2, 1, 2)),
+                new Case("pooling", "window larger than the input", "pooling window 2×2 is larger than the padded input",
+                        c -> c.b().avgPool2dForward(c.t(1, 1, 1, 1), c.t(1, 1, 1, 1), two)),
+                new Case("pooling", "global pooling of 2-D", "global average pooling takes x [N,C,H,W]",
+                        c -> c.b().globalAvgPoolForward(c.t(2, 3), c.t(2, 3))),
+                new Case("loss", "labels of another length", "labels has shape [3], expected [2]",
+                        c -> c.b().softmaxCrossEntropy(c.t(2), null, c.t(2, 5), c.t(3))),
+                new Case("loss", "3-D logits", "takes logits [N,classes]",
+                        c -> c.b().softmaxCrossEntropy(c.t(2), null, c.t(2, 5, 1), c.t(2))),
+                new Case("sgd", "momentum without a buffer", "momentum buffer is required",
+                        c -> c.b().sgdUpdate(c.t(4), null, c.t(4), sgd)),
+                new Case("sgd", "gradient of another shape", "grad has shape [5], expected [4]",
+                        c -> c.b().sgdUpdate(c.t(4), c.t(4), c.t(5), sgd)),
+                new Case("sgd", "negative learning rate", "learning rate must be non-negative",
+                        c -> new SgdParams(-0.1f, 0, 0)),
+                new Case("tensor", "view of another size", "cannot view tensor [2, 3] (6 elements) as [4]",
+                        c -> c.t(2, 3).view(4)));
     }
 
     private static Case bn(String name, String words, Consumer<Context> call) {
