@@ -79,6 +79,12 @@ public final class BenchMain implements Callable<Integer> {
                     + BenchFamily.ALL.stream().map(BenchFamily::stem).toList() + " or all");
             return 2;
         }
+        try {
+            for (BenchFamily family : families) validate(family);
+        } catch (IllegalArgumentException e) {
+            System.err.println("clengine bench: " + e.getMessage());
+            return 2;
+        }
         DeviceInfo device;
         try {
             device = DeviceManager.choose().device();
@@ -93,12 +99,6 @@ public final class BenchMain implements Callable<Integer> {
                         + "Java " + Runtime.version(),
                 "load average before: " + loadAverage()));
         header.forEach(System.out::println);
-        try {
-            for (BenchFamily family : families) validate(family);
-        } catch (IllegalArgumentException e) {
-            System.err.println("clengine bench: " + e.getMessage());
-            return 2;
-        }
         Report report = new Report(device.name(), device.driverVersion());
         int missing = 0;
         for (BenchFamily family : families) {

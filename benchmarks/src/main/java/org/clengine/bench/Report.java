@@ -81,11 +81,12 @@ final class Report {
         return new Results(device, driver, all.stream().map(Entry::row).toList());
     }
 
-    /** Family, op, shape and variant in the family's order, then clengine, copy, peers. */
+    /** Family, op, shape in the family's order; the copy row first, then each variant: clengine, then peers. */
     private static Comparator<Entry> order() {
         Function<Entry, Integer> family = e -> BenchFamily.ALL.indexOf(e.family());
         Function<Entry, Integer> shape = e -> e.family().shapes().indexOf(e.row().shape());
-        Function<Entry, Integer> variant = e -> e.family().variants().indexOf(e.row().variant());
+        Function<Entry, Integer> variant = e -> e.row().system().equals(COPY) ? -1 // the bound heads its group
+                : e.family().variants().indexOf(e.row().variant());
         Function<Entry, Integer> system = e -> switch (e.row().system()) {
             case BenchSystems.CLENGINE -> 0;
             case COPY -> 1;

@@ -30,32 +30,37 @@ final class ReportText {
     private ReportText() {
     }
 
+    /** The table's cells, header first; the GFLOP/s column only when some row has a FLOP count. */
     static List<String[]> cells(List<Row> rows) {
         Map<String, Double> speedups = Report.peerSpeedups(rows);
+        boolean flops = rows.stream().anyMatch(r -> r.gflops() != null);
         List<String[]> out = new ArrayList<>();
+        out.add(flops ? HEADER : drop(HEADER, 6));
         for (Row r : rows) {
             Double ratio = speedups.get(Report.key(r) + " " + r.system());
-            out.add(new String[] {r.op(), r.shape(), r.system(), r.variant(), fmt(r.ms(), "%.3f"),
-                    fmt(r.gbps(), "%.1f"), fmt(r.gflops(), "%.1f"), fmt(r.fraction(), "%.2f"), fmt(ratio, "%.2f")});
+            String[] row = {r.op(), r.shape(), r.system(), r.variant(), fmt(r.ms(), "%.3f"), fmt(r.gbps(), "%.1f"),
+                    fmt(r.gflops(), "%.1f"), fmt(r.fraction(), "%.2f"), fmt(ratio, "%.2f")};
+            out.add(flops ? row : drop(row, 6));
         }
         return out;
     }
 
-    /** Fixed-width columns for the console; GFLOP/s dropped when no row has one. */
+    private static String[] drop(String[] row, int column) {
+        List<String> list = new ArrayList<>(List.of(row));
+        list.remove(column);
+        return list.toArray(String[]::new);
+    }
+
+    /** Fixed-width columns for the console: text left, numbers right. */
     static String text(Results results) {
-        List<String[]> cells = cells(results.rows());
-        boolean flops = results.rows().stream().anyMatch(r -> r.gflops() != null);
-        List<String[]> all = new ArrayList<>();
-        all.add(HEADER);
-        all.addAll(cells);
-        int[] width = new int[HEADER.length];
+        List<String[]> all = cells(results.rows());
+        int[] width = new int[all.get(0).length];
         for (String[] row : all) {
             for (int i = 0; i < row.length; i++) width[i] = Math.max(width[i], row[i].length());
         }
         StringBuilder sb = new StringBuilder();
         for (String[] row : all) {
             for (int i = 0; i < row.length; i++) {
-                if (i == 6 && !flops) continue;
                 String f = i < 4 ? "%-" + width[i] + "s  " : "%" + width[i] + "s  ";
                 sb.append(String.format(Locale.ROOT, f, row[i]));
             }
@@ -68,10 +73,15 @@ final class ReportText {
     static String markdown(Results results, Report report, List<String> header) {
         StringBuilder sb = new StringBuilder("# clengine benchmark results\n\n");
         for (String line : header) sb.append("- ").append(line).append('\n');
-        sb.append("\n| ").append(String.join(" | ", HEADER)).append(" |\n|");
-        for (int i = 0; i < HEADER.length; i++) sb.append(i < 4 ? "---|" : "---:|");
-        sb.append('\n');
-        for (String[] row : cells(results.rows())) sb.append("| ").append(String.join(" | ", row)).append(" |\n");
+        List<String[]> cells = cells(results.rows());
+        for (int r = 0; r < cells.size(); r++) {
+            sb.append(r == 0 ? "\n| " : "| ").append(String.join(" | ", cells.get(r))).append(" |\n");
+            if (r == 0) {
+                sb.append('|');
+                for (int i = 0; i < cells.get(0).length; i++) sb.append(i < 4 ? "---|" : "---:|");
+                sb.append('\n');
+            }
+        }
         sb.append("\n## Copy kernel (the ceiling)\n\n| floats per buffer | MB read + written | median ms | GB/s |\n"
                 + "|---:|---:|---:|---:|\n");
         for (Report.Copy c : report.copies().values()) {
