@@ -50,7 +50,7 @@ final class ReportChart {
         CategoryChart chart = new CategoryChartBuilder().width(Math.max(900, 60 * categories.size() + 300))
                 .height(720).title(title).xAxisTitle("op shape variant").yAxisTitle("GB/s (essential bytes)").build();
         Styler s = chart.getStyler();
-        s.setLegendPosition(Styler.LegendPosition.InsideNE);
+        s.setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setXAxisLabelRotation(60);
         chart.getStyler().setAvailableSpaceFill(0.8);
         chart.getStyler().setOverlapped(false);
