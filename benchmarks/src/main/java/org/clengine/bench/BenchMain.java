@@ -1,0 +1,221 @@
+package org.clengine.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.clengine.device.DeviceInfo;
+import org.clengine.device.DeviceManager;
+import org.clengine.device.OpenClUnavailableException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./clengine bench}: runs the JMH benchmarks of the chosen op families and the copy kernel through JMH's
+ * Runner API, then the peers, and prints the table; writes JSON, Markdown and a PNG chart under the results folder.
+ */
+@Command(name = "clengine bench", mixinStandardHelpOptions = true, sortOptions = false,
+        version = "clengine benchmarks 0.1.0",
+        description = {"Times clengine's ops (JMH, median of every invocation) against the device's copy kernel "
+                + "(the bandwidth ceiling) and peers (PyTorch CPU) in one run.",
+                "Device: -Dclengine.device / CLENGINE_DEVICE (gpu, cpu, gpu:1, #index or a name substring)."})
+public final class BenchMain implements Callable<Integer> {
+    @Option(names = "--op", paramLabel = "OP", defaultValue = "all",
+            description = "op family: batchnorm or all (default: ${DEFAULT-VALUE})")
+    String op;
+
+    @Option(names = "--all", description = "every op family (the default)")
+    boolean all;
+
+    @Option(names = "--shape", paramLabel = "D", split = ",", description = "only these descriptors, e.g. "
+            + "mb32ic64ih56iw56 (default: each family's list)")
+    List<String> shapes;
+
+    @Option(names = "--variant", paramLabel = "V", split = ",", description = "only these variants, e.g. plain")
+    List<String> variants;
+
+    @Option(names = "--quick", description = "short warm-up and measurement (2 × 0.5 s and 3 × 0.5 s per trial, "
+            + "peers 10 repeats): minutes instead of a quarter hour; noisier")
+    boolean quick;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "also write the results JSON here")
+    Path json;
+
+    @Option(names = "--results", paramLabel = "DIR", description = "where latest.json, latest.md and latest.png "
+            + "go (default: benchmarks/results from the repository root, results inside benchmarks/)")
+    Path results;
+
+    @Option(names = "--python", paramLabel = "EXE", defaultValue = "/usr/bin/python3",
+            description = "Python for the peers (Debian's python3-torch lives under ${DEFAULT-VALUE})")
+    String python;
+
+    @Option(names = "--peer-threads", paramLabel = "N", description = "threads the peers may use (default: "
+            + "this machine's processors, as the OpenCL CPU device uses them all)")
+    Integer peerThreads;
+
+    @Option(names = "--no-peers", description = "skip the peers")
+    boolean noPeers;
+
+    @Option(names = "--verbose", description = "JMH's own output (every iteration and histogram)")
+    boolean verbose;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<BenchFamily> families = BenchFamily.ALL.stream()
+                .filter(f -> all || op.equals("all") || f.stem().equals(op)).toList();
+        if (families.isEmpty()) {
+            System.err.println("unknown op '" + op + "'; known: "
+                    + BenchFamily.ALL.stream().map(BenchFamily::stem).toList() + " or all");
+            return 2;
+        }
+        try {
+            for (BenchFamily family : families) validate(family);
+        } catch (IllegalArgumentException e) {
+            System.err.println("clengine bench: " + e.getMessage());
+            return 2;
+        }
+        DeviceInfo device;
+        try {
+            device = DeviceManager.choose().device();
+        } catch (OpenClUnavailableException e) {
+            System.err.println("clengine bench: " + e.getMessage());
+            return 3;
+        }
+        List<String> header = new ArrayList<>(List.of("device: " + device.label(),
+                "date: " + ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME),
+                "run: " + (quick ? "--quick (JMH 2 × 0.5 s warm-up, 3 × 0.5 s measured)"
+                        : "full (JMH 3 × 1 s warm-up, 5 × 1 s measured)") + ", SampleTime, one fork per trial, "
+                        + "Java " + Runtime.version(),
+                "load average before: " + loadAverage()));
+        header.forEach(System.out::println);
+        Report report = new Report(device.name(), device.driverVersion());
+        int missing = 0;
+        for (BenchFamily family : families) {
+            missing += runFamily(family, report);
+            if (!noPeers) runPeers(family, report);
+        }
+        header.add("load average after: " + loadAverage());
+        if (noPeers) report.note("peers skipped (--no-peers)");
+        Results r = report.results();
+        System.out.println();
+        System.out.print(ReportText.text(r));
+        System.out.println();
+        ReportText.READING.forEach(line -> System.out.println("* " + line));
+        report.notes().forEach(line -> System.out.println("* " + line));
+        write(r, report, header);
+        if (missing > 0) {
+            System.err.println(missing + " trial(s) failed (their check or their run): see the JMH messages above");
+            return 1;
+        }
+        return 0;
+    }
+
+    /** The family's benchmarks and the copy kernel on its shapes, in one JMH run; returns the trials missing. */
+    private int runFamily(BenchFamily family, Report report) throws Exception {
+        List<String> s = shapes != null ? shapes : family.shapes();
+        List<String> v = variants != null ? variants : family.variants();
+        Map<String, List<String>> params = new LinkedHashMap<>();
+        params.put("shape", s);
+        params.put("variant", v);
+        params.put("system", List.of(BenchSystems.CLENGINE));
+        List<JmhRun.Selection> selections = new ArrayList<>();
+        selections.add(new JmhRun.Selection(family.benchmark(), params, methods(family).size()));
+        List<String> floats = s.stream().map(family::copyFloats).filter(n -> n > 0).distinct()
+                .map(String::valueOf).toList();
+        if (!floats.isEmpty()) selections.add(new JmhRun.Selection(CopyBench.class, Map.of("floats", floats), 1));
+        List<JmhRun.Trial> trials = JmhRun.run(selections, quick, verbose);
+        for (JmhRun.Trial t : trials) {
+            if (t.benchmarkClass().equals(CopyBench.class.getName())) {
+                report.copy(Long.parseLong(t.param("floats")), t.medianMs());
+            } else {
+                String o = family.op(t.method());
+                report.add(family, Row.of(o, t.param("shape"), t.param("system"), t.param("variant"), t.medianMs(),
+                        family.work(o, t.param("shape"), t.param("variant"))));
+            }
+        }
+        return selections.stream().mapToInt(JmhRun.Selection::trials).sum() - trials.size();
+    }
+
+    private void runPeers(BenchFamily family, Report report) throws InterruptedException {
+        List<String> s = shapes != null ? shapes : family.shapes();
+        List<String> v = variants != null ? variants : family.variants();
+        int threads = peerThreads != null ? peerThreads : Runtime.getRuntime().availableProcessors();
+        for (PythonPeer peer : family.peers()) {
+            String why = peer.unavailable(python);
+            if (why != null) {
+                String line = peer.system() + " peer skipped: " + why + "; to include it: " + peer.install();
+                System.out.println(line);
+                report.note(line);
+                continue;
+            }
+            System.out.println("running peer " + peer.system() + " (" + peer.script() + ", " + threads + " threads)");
+            try {
+                PythonPeer.Output out = peer.run(python, List.of("--shapes", String.join(",", s), "--variants",
+                        String.join(",", v), "--threads", String.valueOf(threads), "--warmup", quick ? "3" : "5",
+                        "--repeats", quick ? "10" : "30"));
+                for (PythonPeer.Measured m : out.rows()) {
+                    report.add(family, Row.of(m.op(), m.shape(), peer.system(), m.variant(), m.ms(),
+                            family.work(m.op(), m.shape(), m.variant())));
+                }
+                report.note(peer.system() + " " + out.version() + " (" + python + ", " + out.threads()
+                        + " threads): " + peer.script() + ", median of " + (quick ? 10 : 30) + " repeats");
+            } catch (IOException e) {
+                String line = peer.system() + " peer failed, no rows from it: " + e.getMessage();
+                System.out.println(line);
+                report.note(line);
+            }
+        }
+    }
+
+    private void write(Results r, Report report, List<String> header) throws IOException {
+        if (results == null) {
+            results = Files.isDirectory(Path.of("benchmarks")) ? Path.of("benchmarks", "results") : Path.of("results");
+        }
+        Files.createDirectories(results);
+        Path jsonFile = results.resolve("latest.json");
+        Path md = results.resolve("latest.md");
+        Path png = results.resolve("latest.png");
+        r.writeJson(jsonFile);
+        Files.writeString(md, ReportText.markdown(r, report, header));
+        Files.deleteIfExists(png);
+        boolean chart = ReportChart.write(r, r.device() + ", " + r.driver(), png);
+        if (json != null) r.writeJson(json);
+        System.out.println("\nwrote " + jsonFile + ", " + md + (chart ? ", " + png : "")
+                + (json != null ? ", " + json : ""));
+    }
+
+    private static List<String> methods(BenchFamily family) {
+        List<String> out = new ArrayList<>();
+        for (var m : family.benchmark().getMethods()) {
+            if (m.isAnnotationPresent(org.openjdk.jmh.annotations.Benchmark.class)) out.add(m.getName());
+        }
+        return out;
+    }
+
+    /** Every shape and variant asked for, parsed before anything runs: a typo fails now, not in a fork. */
+    private void validate(BenchFamily family) {
+        String o = family.op(methods(family).get(0));
+        for (String shape : shapes != null ? shapes : family.shapes()) {
+            for (String variant : variants != null ? variants : family.variants()) family.work(o, shape, variant);
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

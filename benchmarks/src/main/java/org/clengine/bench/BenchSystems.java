@@ -1,0 +1,27 @@
+package org.clengine.bench;
+
+import java.util.List;
+import org.clengine.backend.Backend;
+import org.clengine.opencl.OpenClBackend;
+import org.clengine.reference.ReferenceBackend;
+
+/** The factory behind the benchmarks' {@code system} parameter: one benchmark class covers every backend. */
+public final class BenchSystems {
+    /** The engine on the chosen OpenCL device ({@code -Dclengine.device} / {@code CLENGINE_DEVICE}). */
+    public static final String CLENGINE = "clengine";
+    /** The pure-Java oracle: slow, there for scale and for runs on machines without OpenCL. */
+    public static final String REFERENCE = "reference";
+
+    public static final List<String> ALL = List.of(CLENGINE, REFERENCE);
+
+    private BenchSystems() {
+    }
+
+    public static Backend open(String system) {
+        return switch (system) {
+            case CLENGINE -> OpenClBackend.open();
+            case REFERENCE -> new ReferenceBackend();
+            default -> throw new IllegalArgumentException("unknown system '" + system + "'; known: " + ALL);
+        };
+    }
+}

@@ -1,0 +1,79 @@
+package org.clengine.bench;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.clengine.device.DeviceManager;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/** Runs JMH benchmarks through its Runner API and reads back each trial's median. */
+final class JmhRun {
+
+    /** One trial: benchmark class and method, its parameters, the median time and the number of samples. */
+    record Trial(String benchmarkClass, String method, Map<String, String> params, double medianMs, long samples) {
+        String param(String name) {
+            return params.get(name);
+        }
+    }
+
+    /** One benchmark class with the values of its parameters. */
+    record Selection(Class<?> benchmark, Map<String, List<String>> params, int methods) {
+        int trials() {
+            return methods * params.values().stream().mapToInt(List::size).reduce(1, (a, b) -> a * b);
+        }
+    }
+
+    private JmhRun() {
+    }
+
+    /**
+     * Runs the selections in one JMH run, each trial in a fork of its own. Quick runs use 2 × 0.5 s warm-up and
+     * 3 × 0.5 s measurement instead of the classes' 3 × 1 s and 5 × 1 s. Failed trials (a failed check in
+     * {@code @Setup}) are missing from the result; JMH prints why.
+     */
+    static List<Trial> run(List<Selection> selections, boolean quick, boolean verbose) throws RunnerException {
+        // Other engineers' JMH runs may hold JMH's machine-wide lock; timings are compared within one run anyway.
+        System.setProperty("jmh.ignoreLock", "true");
+        ChainedOptionsBuilder b = new OptionsBuilder().shouldFailOnError(false)
+                .verbosity(VerboseMode.NORMAL);
+        for (Selection s : selections) {
+            b.include("^" + Pattern.quote(s.benchmark().getName()) + "\\.");
+            s.params().forEach((name, values) -> b.param(name, values.toArray(String[]::new)));
+        }
+        String device = System.getProperty(DeviceManager.PROPERTY);
+        if (device != null) b.jvmArgsAppend("-D" + DeviceManager.PROPERTY + "=" + device);
+        if (quick) {
+            b.warmupIterations(2).warmupTime(TimeValue.milliseconds(500))
+                    .measurementIterations(3).measurementTime(TimeValue.milliseconds(500));
+        }
+        int total = selections.stream().mapToInt(Selection::trials).sum();
+        Runner runner = verbose ? new Runner(b.build())
+                : new Runner(b.build(), new ProgressFormat(System.out, total));
+        Collection<RunResult> results = runner.run();
+        List<Trial> trials = new ArrayList<>();
+        for (RunResult r : results) trials.add(trial(r));
+        return trials;
+    }
+
+    private static Trial trial(RunResult r) {
+        BenchmarkParams p = r.getParams();
+        String name = p.getBenchmark();
+        int dot = name.lastIndexOf('.');
+        Map<String, String> params = new TreeMap<>();
+        for (String key : p.getParamsKeys()) params.put(key, p.getParam(key));
+        var stats = r.getPrimaryResult().getStatistics();
+        double toMs = p.getTimeUnit().toNanos(1) / 1e6;
+        return new Trial(name.substring(0, dot), name.substring(dot + 1), params, stats.getPercentile(50) * toMs,
+                stats.getN());
+    }
+}
