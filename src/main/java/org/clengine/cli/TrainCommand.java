@@ -134,8 +134,14 @@ final class TrainCommand implements Callable<Integer> {
             out().printf(Locale.ROOT, "test accuracy %.2f%% after %d epochs; %.0f training images/s on %s%n",
                     100 * report.lastTestAccuracy(), epochs, report.imagesPerSecond(), b.name());
             report.write(out);
-            out().flush();
             StateFile.save(net, out.resolve("model.clstate"));
+            try {
+                report.plot(out);
+            } catch (Exception | LinkageError | java.awt.AWTError e) {
+                // the run's results are saved already; a machine without fonts must not lose them
+                out().printf("could not draw curves.png (%s); the CSVs hold the same curves%n", e);
+            }
+            out().flush();
             out().printf(Locale.ROOT, "wrote %s/{epochs.csv, steps.csv, curves.png, model.clstate}; wall time "
                     + "%.1f s%n", out, (System.nanoTime() - wallStart) / 1e9);
         }

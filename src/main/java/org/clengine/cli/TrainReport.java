@@ -52,6 +52,7 @@ final class TrainReport {
                 / epochs.stream().mapToDouble(e -> e.train().seconds()).sum();
     }
 
+    /** epochs.csv and steps.csv. */
     void write(Path dir) throws IOException {
         Files.createDirectories(dir);
         StringBuilder csv = new StringBuilder("epoch,train_loss,train_accuracy,test_loss,test_accuracy,"
@@ -68,6 +69,11 @@ final class TrainReport {
                     t.lr()));
         }
         Files.writeString(dir.resolve("steps.csv"), s);
+    }
+
+    /** curves.png; AWT needs fontconfig and a font (Debian's JRE pulls both in). */
+    void plot(Path dir) throws IOException {
+        Files.createDirectories(dir);
         BufferedImage loss = BitmapEncoder.getBufferedImage(chart("loss", true));
         BufferedImage acc = BitmapEncoder.getBufferedImage(chart("accuracy (%)", false));
         BufferedImage both = new BufferedImage(loss.getWidth() + acc.getWidth(), loss.getHeight(),
