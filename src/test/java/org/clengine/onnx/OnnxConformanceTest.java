@@ -19,16 +19,29 @@ import org.junit.jupiter.api.io.TempDir;
 class OnnxConformanceTest {
     static final Path DATA = Path.of("/usr/share/libonnx-testdata/data");
 
-    /** Every case of the ops the engine has must pass; none may fail; the rest are skipped with a reason. */
-    static final Set<String> MUST_PASS = Set.of("test_batchnorm_epsilon", "test_batchnorm_epsilon_training_mode",
-            "test_batchnorm_example", "test_batchnorm_example_training_mode", "test_basic_conv_with_padding",
-            "test_basic_conv_without_padding", "test_conv_with_autopad_same",
+    /** The 67 cases of the ops the engine has pass; none may fail; the rest are skipped with a reason. */
+    static final Set<String> MUST_PASS = Set.of(
+            "test_add", "test_averagepool_2d_default", "test_averagepool_2d_precomputed_pads",
+            "test_averagepool_2d_precomputed_pads_count_include_pad", "test_averagepool_2d_precomputed_same_upper",
+            "test_averagepool_2d_precomputed_strides", "test_averagepool_2d_strides", "test_basic_conv_with_padding",
+            "test_basic_conv_without_padding", "test_batchnorm_epsilon", "test_batchnorm_epsilon_training_mode",
+            "test_batchnorm_example", "test_batchnorm_example_training_mode", "test_conv_with_autopad_same",
             "test_conv_with_strides_and_asymmetric_padding", "test_conv_with_strides_no_padding",
-            "test_conv_with_strides_padding", "test_BatchNorm1d_3d_input_eval", "test_BatchNorm2d_eval",
+            "test_conv_with_strides_padding", "test_flatten_axis0", "test_flatten_axis1", "test_flatten_axis2",
+            "test_flatten_axis3", "test_flatten_default_axis", "test_flatten_negative_axis1",
+            "test_flatten_negative_axis2", "test_flatten_negative_axis3", "test_flatten_negative_axis4",
+            "test_gemm_all_attributes", "test_gemm_alpha", "test_gemm_beta", "test_gemm_default_matrix_bias",
+            "test_gemm_default_no_bias", "test_gemm_default_scalar_bias",
+            "test_gemm_default_single_elem_vector_bias", "test_gemm_default_vector_bias",
+            "test_gemm_default_zero_bias", "test_gemm_transposeA", "test_gemm_transposeB", "test_globalaveragepool",
+            "test_globalaveragepool_precomputed", "test_matmul_2d", "test_matmul_3d", "test_matmul_4d",
+            "test_maxpool_2d_default", "test_maxpool_2d_precomputed_pads", "test_maxpool_2d_precomputed_same_upper",
+            "test_maxpool_2d_precomputed_strides", "test_maxpool_2d_strides", "test_relu", "test_AvgPool2d",
+            "test_AvgPool2d_stride", "test_BatchNorm1d_3d_input_eval", "test_BatchNorm2d_eval",
             "test_BatchNorm2d_momentum_eval", "test_Conv2d", "test_Conv2d_depthwise", "test_Conv2d_depthwise_padded",
             "test_Conv2d_depthwise_strided", "test_Conv2d_depthwise_with_multiplier", "test_Conv2d_dilated",
             "test_Conv2d_groups", "test_Conv2d_groups_thnn", "test_Conv2d_no_bias", "test_Conv2d_padding",
-            "test_Conv2d_strided");
+            "test_Conv2d_strided", "test_Linear", "test_MaxPool2d", "test_ReLU");
 
     @Test
     void nodeAndPytorchConvertedSuites(@TempDir Path out) throws Exception {
