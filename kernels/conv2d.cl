@@ -16,6 +16,8 @@
  *   conv2d_im2col  (C*R*S, nb)  col[i][(c*R + r)*S + t][p*Q + q] = x[n0 + i][c][h][v], 0 in the padding
  *   conv2d_col2im  (H, C, nb)   dx[n0 + i][c][h][v] = sum over r, t whose (p, q) lands on (h, v) of
  *                               dcol[i][(c*R + r)*S + t][p*Q + q]: a gather, so each dx is summed in one fixed order
+ *   conv2d_sum_images (len)     dw[i] = (accumulate ? dw[i] : 0) + sum over b < nb, in order, of part[b*len + i]:
+ *                               backward-weights' per-image GEMM results added up deterministically
  *   conv2d_flip_weights (R*S, K/G, C)  wf[c][kk][R-1-r][S-1-t] = w[g*(K/G) + kk][c - g*(C/G)][r][t], g = c/(C/G):
  *                               with stride 1, backward-data is the forward convolution of dy with wf
  *
@@ -154,4 +156,12 @@ __kernel void conv2d_flip_weights(__global float *wf, __global const float *w, i
     int r = rt / S, t = rt % S, g = c / CG;
     wf[(((size_t)c * KG + kk) * R + (R - 1 - r)) * S + (S - 1 - t)] =
         w[(((size_t)(g * KG + kk) * CG + c % CG) * R + r) * S + t];
+}
+
+__kernel void conv2d_sum_images(__global float *dw, __global const float *part, int nb, int len, int accumulate) {
+    int i = get_global_id(0);
+    if (i >= len) return;
+    float acc = accumulate ? dw[i] : 0.0f;
+    for (int b = 0; b < nb; b++) acc += part[(size_t)b * len + i];
+    dw[i] = acc;
 }

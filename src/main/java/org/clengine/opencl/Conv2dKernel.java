@@ -8,7 +8,8 @@ public enum Conv2dKernel {
     BWD_BIAS("conv2d_bwd_bias"),
     IM2COL("conv2d_im2col"),
     COL2IM("conv2d_col2im"),
-    FLIP_WEIGHTS("conv2d_flip_weights");
+    FLIP_WEIGHTS("conv2d_flip_weights"),
+    SUM_IMAGES("conv2d_sum_images");
 
     public static final String FILE = "conv2d.cl";
     public final String kernelName;

@@ -15,12 +15,15 @@ import org.clengine.tensor.Tensor;
 /**
  * The device path of convolution. The GEMM path turns each group of a chunk of images into one batched GEMM
  * (matmul.cl): forward y = W·col; backward-data, with stride 1, the forward convolution of dy with the flipped,
- * transposed filter, otherwise dcol = Wᵀ·dy then col2im; backward-weights dW += dy·colᵀ image by image. col is im2col's matrix, or x itself for 1×1 convolutions with stride 1 and no padding. Depthwise and tiny
+ * transposed filter, otherwise dcol = Wᵀ·dy then col2im; backward-weights dy·colᵀ per image in batched GEMMs, summed in image order. col is im2col's matrix, or x itself for 1×1 convolutions with stride 1 and no padding. Depthwise and tiny
  * problems take the direct kernels. Arguments are checked by the caller.
  */
 final class Conv2dOpenCl {
     /** im2col's matrix is made for as many images at a time as fit in this many floats (64 MiB). */
     private static final long COL_FLOATS = 16L << 20;
+
+    /** Backward-weights' per-image products are summed from scratch of at most this many floats (64 MiB). */
+    private static final long PARTIAL_FLOATS = 16L << 20;
 
     private final Device device;
     private final MatmulOpenCl matmul;
@@ -113,24 +116,37 @@ final class Conv2dOpenCl {
             launch(BWD_WEIGHTS_DIRECT, "", new long[] {(long) s.r() * s.s(), s.c() / s.groups(), s.k()},
                     dims(buf(dw), buf(dy), buf(x), s));
         } else {
-            int g = s.groups(), kg = s.k() / g, crsG = s.c() / g * s.r() * s.s(), pq = s.p() * s.q();
-            for (int[] chunk : chunks(s, 0, s.n())) {
-                Operand col = columns(s, buf(x), chunk[0], chunk[1]);
-                for (int i = 0; i < chunk[1]; i++) {
-                    int n = chunk[0] + i;
-                    MatmulParams params = MatmulParams.of(1, n == 0 ? 0 : 1); // dW accumulates image by image
-                    for (int grp = 0; grp < g; grp++) {
-                        MatmulShape shape = new MatmulShape(1, kg, crsG, pq, false, true);
-                        MatmulLayout layout = new MatmulLayout((n * s.k() + grp * kg) * pq, pq, 0,
-                                col.offset() + i * col.imageStride() + grp * col.groupStride(), pq, 0,
-                                grp * kg * crsG, crsG, 0);
-                        matmul.run(buf(dw), buf(dy), col.buffer(), null, shape, layout, params);
-                    }
-                }
-            }
+            weightsGemm(buf(dw), buf(dy), buf(x), s);
         }
         if (dbias != null) {
             launch(BWD_BIAS, "", new long[] {s.k()}, new Object[] {buf(dbias), buf(dy), s.n(), s.k(), s.p() * s.q()});
+        }
+    }
+
+    /**
+     * dW = Σ over images of dy[n]·col[n]ᵀ: per chunk, batched GEMMs write each image's product into scratch (as many
+     * images at a time as fit PARTIAL_FLOATS), then conv2d_sum_images adds them to dW in image order.
+     */
+    private void weightsGemm(DeviceBuffer dw, DeviceBuffer dy, DeviceBuffer x, Conv2dShape s) {
+        int g = s.groups(), kg = s.k() / g, crsG = s.c() / g * s.r() * s.s(), pq = s.p() * s.q();
+        int len = s.k() * crsG;
+        boolean first = true;
+        for (int[] chunk : chunks(s, 0, s.n())) {
+            Operand col = columns(s, x, chunk[0], chunk[1]);
+            int per = (int) Math.max(1, Math.min(chunk[1], PARTIAL_FLOATS / len));
+            for (int i0 = 0; i0 < chunk[1]; i0 += per) {
+                int nb = Math.min(per, chunk[1] - i0);
+                DeviceBuffer part = device.scratch("conv2d.dw", (long) nb * len * Float.BYTES);
+                for (int grp = 0; grp < g; grp++) {
+                    MatmulShape shape = new MatmulShape(nb, kg, crsG, pq, false, true);
+                    MatmulLayout layout = new MatmulLayout(((chunk[0] + i0) * s.k() + grp * kg) * pq, pq,
+                            s.k() * pq, col.offset() + i0 * col.imageStride() + grp * col.groupStride(), pq,
+                            col.imageStride(), grp * kg * crsG, crsG, len);
+                    matmul.run(part, dy, col.buffer(), null, shape, layout, MatmulParams.DEFAULT);
+                }
+                launch(SUM_IMAGES, "", new long[] {len}, new Object[] {dw, part, nb, len, first ? 0 : 1});
+                first = false;
+            }
         }
     }
 
