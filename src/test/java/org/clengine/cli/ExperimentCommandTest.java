@@ -48,6 +48,23 @@ class ExperimentCommandTest {
         assertTrue(Files.size(out.resolve("bn-paper-mnist.png")) > 0);
     }
 
+    /** Both CNN experiments on OpenCL (the reference convolution takes minutes): 3 steps on 96 synthetic images. */
+    @Test
+    void cnnExperimentsSmoke() throws IOException {
+        org.clengine.testing.TestBackends.openCl();
+        Path data = dir.resolve("mnist");
+        writeSyntheticMnist(data, 96, 40, 5);
+        Path out = dir.resolve("cnn");
+        for (String name : List.of("bn-placement", "train-vs-eval")) {
+            assertEquals(0, run("experiment", name, "--data", data.toString(), "--steps", "3",
+                    "--checkpoints", "1", "--seed", "2", "--quiet", "--out", out.toString()), err);
+            List<String> csv = Files.readAllLines(out.resolve(name + ".csv"));
+            assertEquals(3, csv.size(), String.join("\n", csv));
+            assertFinite(csv);
+            assertTrue(Files.size(out.resolve(name + ".png")) > 0, name);
+        }
+    }
+
     @Test
     void unknownNameAndMissingDataAreErrors() {
         assertEquals(2, run("experiment", "no-such-thing"));
