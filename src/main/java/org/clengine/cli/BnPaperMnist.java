@@ -125,7 +125,8 @@ final class BnPaperMnist {
                 }
             }
         }
-        log.printf(Locale.ROOT, "%s: %.1f s%n", batchNorm ? "with BN" : "without BN", (System.nanoTime() - start) / 1e9);
+        log.printf(Locale.ROOT, "%s: %.1f s%n", batchNorm ? "with BN" : "without BN",
+                (System.nanoTime() - start) / 1e9);
         log.flush();
         return points;
     }

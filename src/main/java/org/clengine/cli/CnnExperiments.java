@@ -95,6 +95,49 @@ final class CnnExperiments {
         log.printf("wrote %s/{bn-placement.csv, bn-placement.png}%n", out);
     }
 
+    /** Learning rates of lr-sweep: three and a half orders of magnitude, about ×3 apart. */
+    static final double[] SWEEP = {0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0};
+
+    /**
+     * lr-sweep: with and without BN, one run per learning rate at the same budget and seed; the final test accuracy,
+     * and whether the run diverged (a non-finite training loss, or a final loss above the untrained network's ln 10).
+     */
+    void lrSweep(Path out) throws IOException {
+        header("lr-sweep");
+        StringBuilder csv = new StringBuilder("lr,bn,test_accuracy,final_train_loss,diverged\n");
+        Map<String, List<double[]>> series = new HashMap<>();
+        for (Models.Norm norm : List.of(Models.Norm.BEFORE_RELU, Models.Norm.NONE)) {
+            String label = norm == Models.Norm.NONE ? "without BN" : "with BN";
+            List<double[]> rows = new ArrayList<>();
+            for (double rate : SWEEP) {
+                double[] loss = {Double.NaN};
+                boolean[] nonFinite = {false};
+                double acc;
+                try (Sequential net = Models.build(Models.Kind.CNN, backend, train.channels(), train.height(),
+                        train.width(), train.classes(), norm, seed);
+                        Sgd sgd = new Sgd(net.parameters(), rate, 0.9, 0);
+                        Trainer trainer = new Trainer(net, sgd, LrSchedule.constant(rate), BATCH)) {
+                    runSteps(trainer, label + " lr " + rate, st -> {
+                        loss[0] = st.loss();
+                        if (!Double.isFinite(st.loss())) nonFinite[0] = true;
+                    });
+                    acc = trainer.evaluate(test).accuracy();
+                }
+                boolean diverged = nonFinite[0] || !(loss[0] < Math.log(train.classes()));
+                csv.append(String.format(Locale.ROOT, "%s,%b,%.6f,%.6f,%b%n", rate, norm != Models.Norm.NONE, acc,
+                        loss[0], diverged));
+                rows.add(new double[] {rate, acc});
+                log.printf(Locale.ROOT, "  %s, lr %s: test accuracy %.2f%%, last training loss %.4f%s%n", label, rate,
+                        100 * acc, loss[0], diverged ? " (diverged)" : "");
+                log.flush();
+            }
+            series.put(label, rows);
+        }
+        Files.writeString(out.resolve("lr-sweep.csv"), csv);
+        plot(out.resolve("lr-sweep.png"), "final test accuracy vs learning rate", series, true);
+        log.printf("wrote %s/{lr-sweep.csv, lr-sweep.png}%n", out);
+    }
+
     void trainVsEval(Path out) throws IOException {
         header("train-vs-eval");
         List<double[]> rows = new ArrayList<>();
@@ -134,7 +177,9 @@ final class CnnExperiments {
             try (Tensor x = backend.tensor(java.util.Arrays.copyOf(host, n * test.imageSize()), n, test.channels(),
                     test.height(), test.width())) {
                 float[] logits = net.forward(x).toArray();
-                for (int i = 0; i < n; i++) if (argmax(logits, i * test.classes(), test.classes()) == labels[i]) correct++;
+                for (int i = 0; i < n; i++) {
+                    if (argmax(logits, i * test.classes(), test.classes()) == labels[i]) correct++;
+                }
             }
         }
         restore(net, saved, counters);
@@ -173,7 +218,25 @@ final class CnnExperiments {
         return best;
     }
 
-    /** {@code steps} training steps over reshuffled epochs; {@code checkpoint} at step 0 and every steps/checkpoints. */
+    /** {@code steps} training steps, {@code onStep} after each, no checkpoints. */
+    private void runSteps(Trainer trainer, String task, java.util.function.Consumer<Trainer.Step> onStep) {
+        Batches batches = new Batches(train, BATCH, true);
+        int epoch = 1;
+        batches.shuffle(seed, epoch);
+        try (ProgressBar bar = quiet ? null : new ProgressBarBuilder().setTaskName(task).setInitialMax(steps)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setUnit(" steps", 1).build()) {
+            for (int s = 1, b = 0; s <= steps; s++, b++) {
+                if (b == batches.count()) {
+                    batches.shuffle(seed, ++epoch);
+                    b = 0;
+                }
+                onStep.accept(trainer.trainStep(batches, b));
+                if (bar != null) bar.step();
+            }
+        }
+    }
+
+    /** {@code steps} training steps over reshuffled epochs; {@code checkpoint} at step 0 and every steps/K. */
     private void run(Trainer trainer, String task, LongConsumer checkpoint) {
         Batches batches = new Batches(train, BATCH, true);
         int epoch = 1;
@@ -201,9 +264,14 @@ final class CnnExperiments {
     }
 
     private static void plot(Path png, String title, Map<String, List<double[]>> series) {
+        plot(png, title, series, false);
+    }
+
+    private static void plot(Path png, String title, Map<String, List<double[]>> series, boolean logX) {
         try {
-            XYChart c = new XYChartBuilder().width(640).height(420).title(title).xAxisTitle("step").yAxisTitle(title)
-                    .build();
+            XYChart c = new XYChartBuilder().width(640).height(420).title(title).xAxisTitle(logX ? "learning rate"
+                    : "step").yAxisTitle(logX ? "test accuracy" : title).build();
+            c.getStyler().setXAxisLogarithmic(logX);
             new java.util.TreeMap<>(series).forEach((name, rows) -> c.addSeries(name,
                     rows.stream().map(r -> r[0]).toList(), rows.stream().map(r -> r[1]).toList())
                     .setMarker(SeriesMarkers.NONE));

