@@ -61,7 +61,8 @@ final class CnnExperiments {
     private void header(String name) {
         log.printf(Locale.ROOT, "%s: train's CNN, batch %d, %d steps, SGD lr %s momentum 0.9 (constant), seed %d "
                 + "(weights and batch order, every run), %d training / %d test images, on %s%n", name, BATCH, steps,
-                lr, seed, train.count(), test.count(), backend.name());
+                name.equals("lr-sweep") ? java.util.Arrays.toString(SWEEP) : lr, seed, train.count(), test.count(),
+                backend.name());
         log.flush();
     }
 
