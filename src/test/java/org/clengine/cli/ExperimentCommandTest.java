@@ -1,0 +1,122 @@
+package org.clengine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./clengine experiment} at tiny size on synthetic IDX files written here (never the network): every output
+ * file is written, every number is finite, and unknown names or missing data are one-line errors.
+ */
+class ExperimentCommandTest {
+    @TempDir
+    Path dir;
+
+    private String err = "";
+
+    private int run(String... args) {
+        StringWriter e = new StringWriter();
+        int code = Main.commandLine().setOut(new PrintWriter(new StringWriter())).setErr(new PrintWriter(e))
+                .execute(args);
+        err = e.toString();
+        return code;
+    }
+
+    @Test
+    void bnPaperMnistSmoke() throws IOException {
+        Path data = dir.resolve("mnist");
+        writeSyntheticMnist(data, 180, 70, 3);
+        Path out = dir.resolve("out");
+        assertEquals(0, run("experiment", "bn-paper-mnist", "--backend", "reference", "--data", data.toString(),
+                "--steps", "6", "--checkpoints", "3", "--seed", "4", "--quiet", "--out", out.toString()), err);
+        List<String> acc = Files.readAllLines(out.resolve("accuracy.csv"));
+        assertEquals(5, acc.size(), String.join("\n", acc));
+        List<String> sig = Files.readAllLines(out.resolve("sigmoid-input.csv"));
+        assertEquals(9, sig.size(), String.join("\n", sig));
+        assertFinite(acc);
+        assertFinite(sig);
+        assertTrue(Files.size(out.resolve("bn-paper-mnist.png")) > 0);
+    }
+
+    /** Both CNN experiments on OpenCL (the reference convolution takes minutes): 3 steps on 96 synthetic images. */
+    @Test
+    void cnnExperimentsSmoke() throws IOException {
+        org.clengine.testing.TestBackends.openCl();
+        Path data = dir.resolve("mnist");
+        writeSyntheticMnist(data, 96, 40, 5);
+        Path out = dir.resolve("cnn");
+        for (String name : List.of("bn-placement", "train-vs-eval")) {
+            assertEquals(0, run("experiment", name, "--data", data.toString(), "--steps", "3",
+                    "--checkpoints", "1", "--seed", "2", "--quiet", "--out", out.toString()), err);
+            List<String> csv = Files.readAllLines(out.resolve(name + ".csv"));
+            assertEquals(3, csv.size(), String.join("\n", csv));
+            assertFinite(csv);
+            assertTrue(Files.size(out.resolve(name + ".png")) > 0, name);
+        }
+        assertEquals(0, run("experiment", "lr-sweep", "--data", data.toString(), "--steps", "2", "--seed", "2",
+                "--quiet", "--out", out.toString()), err);
+        List<String> sweep = Files.readAllLines(out.resolve("lr-sweep.csv"));
+        assertEquals(1 + 2 * 8, sweep.size(), String.join("\n", sweep));
+        for (String row : sweep.subList(1, sweep.size())) {
+            assertTrue(Double.isFinite(Double.parseDouble(row.split(",")[2])), row);
+        }
+        assertTrue(Files.size(out.resolve("lr-sweep.png")) > 0);
+    }
+
+    @Test
+    void unknownNameAndMissingDataAreErrors() {
+        assertEquals(2, run("experiment", "no-such-thing"));
+        assertTrue(err.contains("unknown experiment 'no-such-thing'"), err);
+        assertEquals(2, run("experiment", "bn-paper-mnist", "--data", dir.resolve("nowhere").toString()));
+        assertTrue(err.contains("--fetch"), err);
+    }
+
+    /** Every cell after the header that is not true/false parses to a finite double. */
+    private static void assertFinite(List<String> csv) {
+        for (String row : csv.subList(1, csv.size())) {
+            for (String cell : row.split(",")) {
+                if (cell.equals("true") || cell.equals("false")) continue;
+                assertTrue(Double.isFinite(Double.parseDouble(cell)), row);
+            }
+        }
+    }
+
+    /** MNIST-format IDX files (uncompressed) of random 28×28 images whose labels follow their mean brightness. */
+    static void writeSyntheticMnist(Path dir, int train, int test, long seed) throws IOException {
+        Files.createDirectories(dir);
+        SplittableRandom r = new SplittableRandom(seed);
+        for (String prefix : List.of("train", "t10k")) {
+            int n = prefix.equals("train") ? train : test;
+            byte[] labels = new byte[n];
+            byte[] pixels = new byte[n * 28 * 28];
+            for (int i = 0; i < n; i++) {
+                labels[i] = (byte) r.nextInt(10);
+                for (int p = 0; p < 784; p++) pixels[i * 784 + p] = (byte) r.nextInt(25 * labels[i] + 1);
+            }
+            try (DataOutputStream o = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix
+                    + "-images-idx3-ubyte")))) {
+                o.writeInt(0x0803);
+                o.writeInt(n);
+                o.writeInt(28);
+                o.writeInt(28);
+                o.write(pixels);
+            }
+            try (DataOutputStream o = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix
+                    + "-labels-idx1-ubyte")))) {
+                o.writeInt(0x0801);
+                o.writeInt(n);
+                o.write(labels);
+            }
+        }
+    }
+}
