@@ -194,6 +194,21 @@ public final class Device implements AutoCloseable {
         }
     }
 
+    /**
+     * Launches at least {@code items} work-items (the kernel guards the excess): local size {@code local} in
+     * dimension 0 (1 in the others), cut to what this kernel allows on this device; dimension 0's global size is
+     * rounded up to it.
+     */
+    public synchronized void launchItems(cl_kernel kernel, String name, long[] items, long local, Object... args) {
+        long l0 = Math.max(1, Math.min(local, maxLocalSize(kernel)));
+        long[] global = items.clone();
+        long[] locals = new long[items.length];
+        java.util.Arrays.fill(locals, 1);
+        locals[0] = l0;
+        global[0] = (items[0] + l0 - 1) / l0 * l0;
+        launch(kernel, name, global, locals, args);
+    }
+
     /** Names of every kernel launched in this JVM, on any device: the kernel-coverage test reads it. */
     public static java.util.Set<String> launchedKernels() {
         return java.util.Set.copyOf(LAUNCHED);

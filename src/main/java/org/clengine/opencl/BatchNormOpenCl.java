@@ -154,19 +154,9 @@ final class BatchNormOpenCl {
         launch(p, k, new long[] {p.s().c()}, p.t().localReduce(), args);
     }
 
-    /**
-     * Launches {@code items} work-items (the kernels guard the excess): local size {@code local} in dimension 0
-     * (1 in the others), cut to what the device allows this kernel; the global size is rounded up to it.
-     */
+    /** Launches {@code items} work-items with local size {@code local} in dimension 0 (Device.launchItems). */
     private void launch(Plan p, BatchNormKernel k, long[] items, long local, Object[] args) {
-        org.jocl.cl_kernel kernel = device.kernel(FILE, k.kernelName, p.options());
-        long l0 = Math.max(1, Math.min(local, device.maxLocalSize(kernel)));
-        long[] global = items.clone();
-        long[] locals = new long[items.length];
-        java.util.Arrays.fill(locals, 1);
-        locals[0] = l0;
-        global[0] = roundUp(items[0], l0);
-        device.launch(kernel, k.kernelName, global, locals, args);
+        device.launchItems(device.kernel(FILE, k.kernelName, p.options()), k.kernelName, items, local, args);
     }
 
     private static Object[] with(Object[] head, Object... tail) {

@@ -1,6 +1,5 @@
 package org.clengine.opencl;
 
-import static org.clengine.opencl.BatchNormTuning.roundUp;
 import static org.clengine.opencl.Conv2dKernel.*;
 
 import org.clengine.conv.Conv2dShape;
@@ -201,16 +200,10 @@ final class Conv2dOpenCl {
         return all;
     }
 
-    /** Local size up to 64 in dimension 0, cut to the kernel's limit; the kernels guard the excess. */
+    /** Local size up to 64 in dimension 0 (Device.launchItems); the kernels guard the excess. */
     private void launch(Conv2dKernel k, String options, long[] items, Object[] args) {
-        org.jocl.cl_kernel kernel = device.kernel(FILE, k.kernelName, options);
-        long l0 = Math.max(1, Math.min(Math.min(64, items[0]), device.maxLocalSize(kernel)));
-        long[] global = items.clone();
-        global[0] = roundUp(items[0], l0);
-        long[] local = new long[items.length];
-        java.util.Arrays.fill(local, 1);
-        local[0] = l0;
-        device.launch(kernel, k.kernelName, global, local, args);
+        device.launchItems(device.kernel(FILE, k.kernelName, options), k.kernelName, items, Math.min(64, items[0]),
+                args);
     }
 
     private static DeviceBuffer buf(Tensor t) {

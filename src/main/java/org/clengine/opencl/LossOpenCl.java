@@ -19,9 +19,8 @@ final class LossOpenCl {
         String options = "-DHAS_GRAD=" + (dlogits != null ? 1 : 0);
         DeviceBuffer rows = device.scratch("loss.rows", 2L * Float.BYTES * n);
         org.jocl.cl_kernel perRow = device.kernel(FILE, SOFTMAX_XENT_ROWS.kernelName, options);
-        long local = Math.max(1, Math.min(Math.min(64, n), device.maxLocalSize(perRow)));
-        device.launch(perRow, SOFTMAX_XENT_ROWS.kernelName, new long[] {BatchNormTuning.roundUp(n, local)},
-                new long[] {local}, rows, buf(dlogits), buf(logits), buf(labels), n, k);
+        device.launchItems(perRow, SOFTMAX_XENT_ROWS.kernelName, new long[] {n}, Math.min(64, n), rows, buf(dlogits),
+                buf(logits), buf(labels), n, k);
         device.launch(device.kernel(FILE, SOFTMAX_XENT_SUM.kernelName, options), SOFTMAX_XENT_SUM.kernelName,
                 new long[] {1}, new long[] {1}, buf(result), rows, n);
     }
