@@ -172,7 +172,7 @@ public final class MatmulTuner {
     /** Largest M (of those tried) at which reading B in place beats packing it on the convolution shape. */
     private int directBMaxM(MatmulTuning t) {
         int best = 0;
-        for (int m : new int[] {64, 256, 1024}) {
+        for (int m : new int[] {64, 256, 512, 1024}) {
             MatmulShape s = new MatmulShape(1, m, 3136, 576, false, false);
             double[][] g = gflops(List.of(t.withPath(MatmulPath.PACKED), t.withPath(MatmulPath.DIRECT_B)), List.of(s));
             out.printf(Locale.ROOT, "  %-20s packed %.1f, B in place %.1f GFLOP/s%n", s, g[0][0], g[1][0]);
