@@ -54,7 +54,6 @@ final class TuneCommand implements Callable<Integer> {
             System.out.println("timed (packing included): " + MatmulTuner.TIMED + "; checked first: "
                     + MatmulTuner.CHECKS);
             long start = System.nanoTime();
-            device.adjustMatmulTuning(t -> MatmulTuning.forDevice(info));
             MatmulTuner tuner = new MatmulTuner(device, new ReferenceBackend(), System.out, s, repeats);
             MatmulTuning winner = tuner.run();
             double seconds = (System.nanoTime() - start) / 1e9;

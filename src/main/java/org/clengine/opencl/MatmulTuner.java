@@ -21,7 +21,8 @@ import org.clengine.verify.MatmulVerifier;
  * Searches GEMM parameters on one device: every candidate is first checked against the reference on awkward shapes
  * (both packed paths, exact small integers and random data), and only then timed, packing included, on the shapes
  * convolution and linear layers produce. Three stages: register tiles at the default blocks; macro tile and K block
- * for the two best tiles; whether B is read in place, from the M where packing it starts to pay.
+ * for the two best tiles; whether B is read in place, from the M where packing it starts to pay. Only results
+ * timed side by side are compared: each stage re-times what it compares.
  */
 public final class MatmulTuner {
     /** Awkward shapes each candidate must get right before it is timed: tails everywhere, K blocks, batches. */
@@ -111,14 +112,10 @@ public final class MatmulTuner {
             out.println("no candidate passed its checks; keeping the default");
             return MatmulTuning.forDevice(device.device().info());
         }
-        out.println("stage 2: macro tiles and K blocks");
+        out.println("stage 2: macro tiles and K blocks (the stage-1 winners again among them, timed alongside)");
         List<MatmulTuning> second = new ArrayList<>();
-        for (Result r : best) {
-            for (MatmulTuning t : blocks(r.tuning(), cpu)) if (!t.equals(r.tuning())) second.add(t);
-        }
-        List<Result> all = new ArrayList<>(stage1);
-        all.addAll(evaluate(second));
-        Result winner = all.stream().max(Comparator.comparingDouble(Result::score)).orElseThrow();
+        for (Result r : best) second.addAll(blocks(r.tuning(), cpu));
+        Result winner = evaluate(second).stream().max(Comparator.comparingDouble(Result::score)).orElseThrow();
         out.printf(Locale.ROOT, "best: %s at %.1f GFLOP/s (geometric mean)%n", winner.tuning().label(),
                 winner.score());
         out.println("stage 3: read B in place or pack it");
@@ -172,7 +169,7 @@ public final class MatmulTuner {
     /** Largest M (of those tried) at which reading B in place beats packing it on the convolution shape. */
     private int directBMaxM(MatmulTuning t) {
         int best = 0;
-        for (int m : new int[] {64, 256, 1024}) {
+        for (int m : new int[] {64, 256, 512, 1024}) {
             MatmulShape s = new MatmulShape(1, m, 3136, 576, false, false);
             double[][] g = gflops(List.of(t.withPath(MatmulPath.PACKED), t.withPath(MatmulPath.DIRECT_B)), List.of(s));
             out.printf(Locale.ROOT, "  %-20s packed %.1f, B in place %.1f GFLOP/s%n", s, g[0][0], g[1][0]);

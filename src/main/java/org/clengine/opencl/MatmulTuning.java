@@ -39,14 +39,16 @@ public record MatmulTuning(int mr, int vw, int nv, int mc, int nc, int kc, int l
     /**
      * The default before any tuning. CPUs: 8×32 register tile (16 accumulators + 2 B vectors fit in 32 zmm
      * registers), 128×128 macro tiles, K blocks of 256 so a work-item's A and B blocks (128 KiB each) stay in L2
-     * (../shared/MEASURED.md). GPUs: one 4×16 tile per work-item in 8×8 groups, no K blocking.
+     * (../shared/MEASURED.md); plain below 32³; B read in place up to M = 512 (packing it cost 3–8% more at 256²
+     * and 512² on PoCL here, and saved 10–20% at 1024²). GPUs: one 4×16 tile per work-item in 8×8 groups, no K
+     * blocking.
      */
     public static MatmulTuning forDevice(DeviceInfo device) {
         return device.typeName().equals("cpu") ? cpuDefault() : gpuDefault();
     }
 
     public static MatmulTuning cpuDefault() {
-        return new MatmulTuning(8, 16, 2, 128, 128, 256, 1, 32L * 32 * 32, 256, MatmulPath.AUTO);
+        return new MatmulTuning(8, 16, 2, 128, 128, 256, 1, 32L * 32 * 32, 512, MatmulPath.AUTO);
     }
 
     public static MatmulTuning gpuDefault() {

@@ -87,20 +87,18 @@ class MatmulArgsTest {
         assertThrows(IllegalArgumentException.class, () -> new MatmulShape(1, 0, 1, 1, false, false));
     }
 
-    /** Disjoint parts of one tensor may be C and A. */
+    /** Disjoint parts of one tensor may be C and A: [1 2]·[3; 4] = 11 written after them. */
     @Test
     void disjointPartsOfOneTensor() {
         for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
             try (TensorScope s = new TensorScope(b)) {
-                Tensor x = s.tensor(new float[] {1, 2, NAN_PLACEHOLDER}, 3);
+                Tensor x = s.tensor(new float[] {1, 2, Float.NaN}, 3);
                 b.matmul(x, x, s.tensor(new float[] {3, 4}, 2), null, MatmulShape.of(1, 1, 2),
                         new MatmulLayout(0, 2, 0, 0, 1, 0, 2, 1, 0), MatmulParams.DEFAULT);
                 assertEquals(11f, x.toArray()[2], b.name());
             }
         }
     }
-
-    private static final float NAN_PLACEHOLDER = Float.NaN;
 
     private record Call(Backend b, TensorScope s, Tensor c) {
         Tensor f(int n) {
