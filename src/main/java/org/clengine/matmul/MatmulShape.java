@@ -93,6 +93,11 @@ public record MatmulShape(int batch, int m, int n, int k, boolean transA, boolea
         return 2.0 * batch * m * n * k;
     }
 
+    /** Essential bytes with beta = 0: A and B read once, C written once. */
+    public long bytes() {
+        return bytes(false);
+    }
+
     /** Essential bytes: A and B read once, C written once (and read once more when {@code readsC}, beta ≠ 0). */
     public long bytes(boolean readsC) {
         return (long) Float.BYTES * batch * ((long) m * k + (long) k * n + (long) m * n * (readsC ? 2 : 1));

@@ -23,7 +23,8 @@ class MatmulArgsTest {
         }
         MatmulShape s = MatmulShape.parse("b2m3n4k5ta");
         assertEquals(2.0 * 2 * 3 * 4 * 5, s.flops());
-        assertEquals(4L * 2 * (3 * 5 + 5 * 4 + 3 * 4), s.bytes(false));
+        assertEquals(4L * 2 * (3 * 5 + 5 * 4 + 3 * 4), s.bytes());
+        assertEquals(4L * 2 * (3 * 5 + 5 * 4 + 2 * 3 * 4), s.bytes(true));
         assertEquals(5, s.aRows());
         assertThrows(IllegalArgumentException.class, () -> MatmulShape.parse("m0n1k1"));
         assertThrows(IllegalArgumentException.class, () -> MatmulShape.parse("1024x1024"));
