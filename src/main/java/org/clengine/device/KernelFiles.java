@@ -11,7 +11,8 @@ public final class KernelFiles {
             new Entry("batchnorm.cl", "-DAFFINE=1 -DFUSE=0"),
             new Entry("copy.cl", ""),
             new Entry("conv2d.cl", "-DHAS_BIAS=1 -DRELU=0"),
-            new Entry("matmul.cl", "-DMR=8 -DVW=16 -DNV=2"));
+            new Entry("matmul.cl", "-DMR=8 -DVW=16 -DNV=2"),
+            new Entry("peak.cl", "-DCHAINS=18"));
 
     private KernelFiles() {
     }
