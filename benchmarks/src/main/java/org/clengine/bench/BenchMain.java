@@ -24,11 +24,12 @@ import picocli.CommandLine.Option;
 @Command(name = "clengine bench", mixinStandardHelpOptions = true, sortOptions = false,
         version = "clengine benchmarks 0.1.0",
         description = {"Times clengine's ops (JMH, median of every invocation) against the device's copy kernel "
-                + "(the bandwidth ceiling) and peers (PyTorch CPU) in one run.",
+                + "(the bandwidth ceiling), the FMA peak and our GEMM (compute ceilings) and peers (PyTorch CPU, "
+                + "CLBlast, OpenBLAS, ND4J) in one run.",
                 "Device: -Dclengine.device / CLENGINE_DEVICE (gpu, cpu, gpu:1, #index or a name substring)."})
 public final class BenchMain implements Callable<Integer> {
     @Option(names = "--op", paramLabel = "OP", defaultValue = "all",
-            description = "op family: batchnorm or all (default: ${DEFAULT-VALUE})")
+            description = "op family: batchnorm, matmul, conv2d or all (default: ${DEFAULT-VALUE})")
     String op;
 
     @Option(names = "--all", description = "every op family (the default)")
@@ -72,11 +73,11 @@ public final class BenchMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<BenchFamily> families = BenchFamily.ALL.stream()
+        List<BenchFamily> families = BenchFamily.all().stream()
                 .filter(f -> all || op.equals("all") || f.stem().equals(op)).toList();
         if (families.isEmpty()) {
             System.err.println("unknown op '" + op + "'; known: "
-                    + BenchFamily.ALL.stream().map(BenchFamily::stem).toList() + " or all");
+                    + BenchFamily.all().stream().map(BenchFamily::stem).toList() + " or all");
             return 2;
         }
         try {
@@ -103,6 +104,7 @@ public final class BenchMain implements Callable<Integer> {
         int missing = 0;
         for (BenchFamily family : families) {
             missing += runFamily(family, report);
+            family.notes(!noPeers).forEach(report::note);
             if (!noPeers) runPeers(family, report);
         }
         header.add("load average after: " + loadAverage());
@@ -111,7 +113,7 @@ public final class BenchMain implements Callable<Integer> {
         System.out.println();
         System.out.print(ReportText.text(r));
         System.out.println();
-        ReportText.READING.forEach(line -> System.out.println("* " + line));
+        ReportText.reading(r.rows()).forEach(line -> System.out.println("* " + line));
         report.notes().forEach(line -> System.out.println("* " + line));
         write(r, report, header);
         if (missing > 0) {
@@ -121,28 +123,36 @@ public final class BenchMain implements Callable<Integer> {
         return 0;
     }
 
-    /** The family's benchmarks and the copy kernel on its shapes, in one JMH run; returns the trials missing. */
+    /** The family's benchmarks and the copy kernel on its shapes, in JMH runs; returns the trials missing. */
     private int runFamily(BenchFamily family, Report report) throws Exception {
         List<String> s = shapes != null ? shapes : family.shapes();
         List<String> v = variants != null ? variants : family.variants();
-        Map<String, List<String>> params = new LinkedHashMap<>();
-        params.put("shape", s);
-        params.put("variant", v);
-        params.put("system", List.of(BenchSystems.CLENGINE));
         List<JmhRun.Selection> selections = new ArrayList<>();
-        selections.add(new JmhRun.Selection(family.benchmark(), params, methods(family).size()));
+        for (BenchFamily.Trials t : family.trials(s, v, !noPeers)) {
+            selections.add(new JmhRun.Selection(t.benchmark(), t.methods(), new LinkedHashMap<>(t.params())));
+        }
         List<String> floats = s.stream().map(family::copyFloats).filter(n -> n > 0).distinct()
                 .map(String::valueOf).toList();
-        if (!floats.isEmpty()) selections.add(new JmhRun.Selection(CopyBench.class, Map.of("floats", floats), 1));
+        if (!floats.isEmpty()) {
+            selections.add(new JmhRun.Selection(CopyBench.class, List.of(), Map.of("floats", floats)));
+        }
         List<JmhRun.Trial> trials = JmhRun.run(selections, quick, verbose);
+        JmhRun.Trial peak = null; // the FMA peak: its fastest invocation over its trials (before and after)
         for (JmhRun.Trial t : trials) {
             if (t.benchmarkClass().equals(CopyBench.class.getName())) {
                 report.copy(Long.parseLong(t.param("floats")), t.medianMs());
+            } else if (t.benchmarkClass().equals(PeakBench.class.getName())) {
+                if (peak == null || t.minMs() < peak.minMs()) peak = t;
             } else {
                 String o = family.op(t.method());
                 report.add(family, Row.of(o, t.param("shape"), t.param("system"), t.param("variant"), t.medianMs(),
                         family.work(o, t.param("shape"), t.param("variant"))));
             }
+        }
+        if (peak != null) {
+            String o = family.op(peak.method());
+            report.add(family, Row.of(o, peak.param("shape"), peak.param("system"), peak.param("variant"),
+                    peak.minMs(), family.work(o, peak.param("shape"), peak.param("variant"))));
         }
         return selections.stream().mapToInt(JmhRun.Selection::trials).sum() - trials.size();
     }
@@ -186,26 +196,22 @@ public final class BenchMain implements Callable<Integer> {
         Path jsonFile = results.resolve("latest.json");
         Path md = results.resolve("latest.md");
         Path png = results.resolve("latest.png");
+        Path flopsPng = results.resolve("latest-gflops.png");
         r.writeJson(jsonFile);
         Files.writeString(md, ReportText.markdown(r, report, header));
         Files.deleteIfExists(png);
-        boolean chart = ReportChart.write(r, r.device() + ", " + r.driver(), png);
+        Files.deleteIfExists(flopsPng);
+        String title = r.device() + ", " + r.driver();
+        boolean bandwidth = ReportChart.write(r, title, png, false); // GB/s rows: batch norm
+        boolean flops = ReportChart.write(r, title, bandwidth ? flopsPng : png, true); // GFLOP/s rows: GEMM, conv
         if (json != null) r.writeJson(json);
-        System.out.println("\nwrote " + jsonFile + ", " + md + (chart ? ", " + png : "")
-                + (json != null ? ", " + json : ""));
-    }
-
-    private static List<String> methods(BenchFamily family) {
-        List<String> out = new ArrayList<>();
-        for (var m : family.benchmark().getMethods()) {
-            if (m.isAnnotationPresent(org.openjdk.jmh.annotations.Benchmark.class)) out.add(m.getName());
-        }
-        return out;
+        System.out.println("\nwrote " + jsonFile + ", " + md + (bandwidth || flops ? ", " + png : "")
+                + (bandwidth && flops ? ", " + flopsPng : "") + (json != null ? ", " + json : ""));
     }
 
     /** Every shape and variant asked for, parsed before anything runs: a typo fails now, not in a fork. */
     private void validate(BenchFamily family) {
-        String o = family.op(methods(family).get(0));
+        String o = family.op(JmhRun.methods(family.benchmark()).get(0));
         for (String shape : shapes != null ? shapes : family.shapes()) {
             for (String variant : variants != null ? variants : family.variants()) family.work(o, shape, variant);
         }
