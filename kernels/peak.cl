@@ -10,8 +10,8 @@
  * on Zen4 and Skylake) is hidden: at least 8 vector FMAs must be in flight per core; 18 float16 accumulators fit
  * in 32 zmm registers (16 ymm pairs on AVX2) with room for a and b. With 0 < a < 1 the values converge to
  * b / (1 - a) and stay normal: no denormal slow path.
- * Launch: on CPUs one work-item per compute unit, local size 1 (PoCL gives each work-group a core); on GPUs
- * many groups of 64.
+ * Launch: on CPUs 8 work-items per compute unit, local size 1 (PoCL's threads take work-groups as they come,
+ * so a core that another process holds for a while does not hold up the launch); on GPUs many groups of 64.
  *
  * Defines: CHAINS (default 18).
  */

@@ -4,7 +4,7 @@ import org.jocl.cl_kernel;
 
 /**
  * The device's measured compute ceiling: {@code peak_fma} of kernels/peak.cl, {@value #CHAINS} independent
- * {@code float16} FMA chains per work-item, one work-item per compute unit on CPUs. What GEMM and convolution
+ * {@code float16} FMA chains per work-item, 8 work-items per compute unit on CPUs. What GEMM and convolution
  * benchmarks report their fraction of. Measured, not computed from the clock: a shared or throttled machine gives
  * less than cores × FLOP/cycle × GHz, and the fraction should be of what the device can do now.
  */
@@ -23,7 +23,9 @@ public final class Ceilings {
     /** Launch geometry of {@code peak_fma}: work-items and local size. */
     public record FmaLaunch(long items, long local) {
         public static FmaLaunch forDevice(DeviceInfo info) {
-            if (info.typeName().equals("cpu")) return new FmaLaunch(info.computeUnits(), 1);
+            // 8 items per unit, not 1: PoCL's threads take work-groups as they come, so when another process
+            // holds a core for a while the other thread takes over its share instead of the launch waiting for it
+            if (info.typeName().equals("cpu")) return new FmaLaunch(8L * info.computeUnits(), 1);
             long local = Math.min(64, info.maxWorkGroupSize());
             return new FmaLaunch(info.computeUnits() * 2048L / local * local, local);
         }

@@ -28,9 +28,10 @@ import picocli.CommandLine.Option;
                 + "CLBlast, OpenBLAS, ND4J) in one run.",
                 "Device: -Dclengine.device / CLENGINE_DEVICE (gpu, cpu, gpu:1, #index or a name substring)."})
 public final class BenchMain implements Callable<Integer> {
-    @Option(names = "--op", paramLabel = "OP", defaultValue = "all",
-            description = "op family: batchnorm, matmul, conv2d or all (default: ${DEFAULT-VALUE})")
-    String op;
+    @Option(names = "--op", paramLabel = "OP", defaultValue = "all", split = ",",
+            description = "op families: batchnorm, matmul, conv2d (several with commas) or all (default: "
+                    + "${DEFAULT-VALUE})")
+    List<String> op;
 
     @Option(names = "--all", description = "every op family (the default)")
     boolean all;
@@ -42,8 +43,8 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--variant", paramLabel = "V", split = ",", description = "only these variants, e.g. plain")
     List<String> variants;
 
-    @Option(names = "--quick", description = "short warm-up and measurement (2 × 0.5 s and 3 × 0.5 s per trial, "
-            + "peers 10 repeats): minutes instead of a quarter hour; noisier")
+    @Option(names = "--quick", description = "short warm-up and measurement (1 × 0.5 s and 2 × 0.5 s per trial, "
+            + "peers 10 repeats): minutes instead of half an hour; noisier")
     boolean quick;
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write the results JSON here")
@@ -74,9 +75,11 @@ public final class BenchMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<BenchFamily> families = BenchFamily.all().stream()
-                .filter(f -> all || op.equals("all") || f.stem().equals(op)).toList();
-        if (families.isEmpty()) {
-            System.err.println("unknown op '" + op + "'; known: "
+                .filter(f -> all || op.contains("all") || op.contains(f.stem())).toList();
+        List<String> unknown = op.stream().filter(o -> !o.equals("all")
+                && BenchFamily.all().stream().noneMatch(f -> f.stem().equals(o))).toList();
+        if (families.isEmpty() || !unknown.isEmpty()) {
+            System.err.println("unknown op " + unknown + "; known: "
                     + BenchFamily.all().stream().map(BenchFamily::stem).toList() + " or all");
             return 2;
         }
@@ -95,7 +98,7 @@ public final class BenchMain implements Callable<Integer> {
         }
         List<String> header = new ArrayList<>(List.of("device: " + device.label(),
                 "date: " + ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME),
-                "run: " + (quick ? "--quick (JMH 2 × 0.5 s warm-up, 3 × 0.5 s measured)"
+                "run: " + (quick ? "--quick (JMH 1 × 0.5 s warm-up, 2 × 0.5 s measured)"
                         : "full (JMH 3 × 1 s warm-up, 5 × 1 s measured)") + ", SampleTime, one fork per trial, "
                         + "Java " + Runtime.version(),
                 "load average before: " + loadAverage()));
@@ -103,9 +106,14 @@ public final class BenchMain implements Callable<Integer> {
         Report report = new Report(device.name(), device.driverVersion());
         int missing = 0;
         for (BenchFamily family : families) {
+            long start = System.nanoTime();
             missing += runFamily(family, report);
             family.notes(!noPeers).forEach(report::note);
             if (!noPeers) runPeers(family, report);
+            String took = String.format(java.util.Locale.ROOT, "%s: %.1f min", family.stem(),
+                    (System.nanoTime() - start) / 60e9);
+            System.out.println(took);
+            header.add("took " + took);
         }
         header.add("load average after: " + loadAverage());
         if (noPeers) report.note("peers skipped (--no-peers)");
@@ -151,6 +159,12 @@ public final class BenchMain implements Callable<Integer> {
         }
         if (peak != null) {
             String o = family.op(peak.method());
+            double f = family.work(o, peak.param("shape"), peak.param("variant")).flops();
+            report.note(String.format(java.util.Locale.ROOT, "peak_fma: fastest invocation %.3f ms (%.1f GFLOP/s, "
+                    + "the ceiling); medians of its trials %s ms", peak.minMs(), f / peak.minMs() / 1e6,
+                    trials.stream().filter(t -> t.benchmarkClass().equals(PeakBench.class.getName()))
+                            .map(t -> String.format(java.util.Locale.ROOT, "%.3f (%.1f GFLOP/s)", t.medianMs(),
+                                    f / t.medianMs() / 1e6)).toList()));
             report.add(family, Row.of(o, peak.param("shape"), peak.param("system"), peak.param("variant"),
                     peak.minMs(), family.work(o, peak.param("shape"), peak.param("variant"))));
         }

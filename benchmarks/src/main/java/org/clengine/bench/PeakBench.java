@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The device's compute ceiling, measured in the same run as the GEMMs it bounds: {@code peak_fma} of kernels/peak.cl
- * ({@link Ceilings}: 18 independent float16 FMA chains per work-item, one work-item per compute unit on CPUs), a
+ * ({@link Ceilings}: 18 independent float16 FMA chains per work-item, 8 work-items per compute unit on CPUs), a
  * fixed number of steps per launch. GFLOP/s = 2 · 16 lanes · 18 chains · items · steps / median time. The row's
  * {@code shape}, {@code variant} and {@code system} are fixed labels.
  */
@@ -49,7 +49,7 @@ public class PeakBench {
     private Ceilings.FmaLaunch launch;
     private int iters;
 
-    /** Steps per launch: about 2^24 chain steps in all, ≈ 40 ms at 240 GFLOP/s on two CPU work-items. */
+    /** Steps per launch: 2^24 chain steps in all, 9.7 GFLOP, ≈ 25–40 ms at 250–400 GFLOP/s. */
     static int iters(Ceilings.FmaLaunch l) {
         return (int) Math.max(1024, (1L << 24) / l.items());
     }

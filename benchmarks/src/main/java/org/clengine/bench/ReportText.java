@@ -35,9 +35,9 @@ final class ReportText {
             "GFLOP/s: the op's FLOPs (2·M·N·K for matmul; 2·N·K·P·Q·C/groups·R·S for each conv2d op, the same for "
                     + "conv + BN, whose BN is not counted) / median time.",
             "× ceiling, matmul (and conv2d_gemm): GFLOP/s over the FMA peak measured in this run (peak_fma row: "
-                    + "kernels/peak.cl, 18 independent float16 FMA chains per work-item, one work-item per compute "
-                    + "unit; its fastest invocation of two trials, one before and one after the GEMMs, so the "
-                    + "fraction is conservative).",
+                    + "kernels/peak.cl, 18 independent float16 FMA chains per work-item, 8 work-items per compute "
+                    + "unit; its fastest invocation of two trials, one before and one after the GEMMs: what the "
+                    + "device gives with every core free, so the fraction of a median is conservative).",
             "× ceiling, conv2d: GFLOP/s over the GFLOP/s of our own GEMM on the layer's forward GEMM (conv2d_gemm "
                     + "row of the same shape: batch N, M = K, N = P·Q, K = C·R·S, the filter shared by every image, "
                     + "on a col matrix made beforehand) measured in this run. Depthwise layers run no GEMM: none.",
