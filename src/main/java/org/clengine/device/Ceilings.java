@@ -46,27 +46,34 @@ public final class Ceilings {
     }
 
     /**
-     * Calibrates the steps per launch to about {@code seconds} (doubling from 1024 until a launch takes 20 ms, after
-     * a first launch that builds the kernel), then times {@code repeats} launches, each enqueue + finish, wall clock.
+     * Calibrates the steps per launch to about {@code seconds} (doubling from 1024 until the fastest of 3 launches
+     * takes 20 ms, after a first launch that builds and specialises the kernel: a launch slowed by another process
+     * must not end the calibration early), then returns the fastest of {@code repeats} launches, each enqueue +
+     * finish, wall clock.
      */
     public static FmaPeak fmaPeak(Device device, int repeats, double seconds) {
         FmaLaunch l = FmaLaunch.forDevice(device.info());
         try (DeviceBuffer out = device.allocate(l.items() * Float.BYTES)) {
             int iters = 1024;
-            double ms = time(device, out, l, iters);
-            while ((ms = time(device, out, l, iters)) < 20 && iters < (1 << 29)) iters *= 2;
+            best(device, out, l, iters, 1);
+            double ms;
+            while ((ms = best(device, out, l, iters, 3)) < 20 && iters < (1 << 29)) iters *= 2;
             iters = (int) Math.min(1 << 30, Math.max(1024, iters * (seconds * 1e3 / ms)));
-            double best = Double.POSITIVE_INFINITY;
-            for (int r = 0; r < Math.max(1, repeats); r++) best = Math.min(best, time(device, out, l, iters));
+            double best = best(device, out, l, iters, Math.max(1, repeats));
             return new FmaPeak(l.flops(iters) / best / 1e6, best, iters, l);
         }
     }
 
-    private static double time(Device device, DeviceBuffer out, FmaLaunch l, int iters) {
-        long start = System.nanoTime();
-        launch(device, out, l, iters);
-        device.finish();
-        return (System.nanoTime() - start) / 1e6;
+    /** The fastest of {@code launches} launches, in ms. */
+    private static double best(Device device, DeviceBuffer out, FmaLaunch l, int iters, int launches) {
+        double best = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < launches; i++) {
+            long start = System.nanoTime();
+            launch(device, out, l, iters);
+            device.finish();
+            best = Math.min(best, (System.nanoTime() - start) / 1e6);
+        }
+        return best;
     }
 
     /** Enqueues {@code peak_fma} once, {@code iters} steps per chain, into {@code out} (one float per work-item). */

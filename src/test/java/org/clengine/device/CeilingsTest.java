@@ -30,6 +30,6 @@ class CeilingsTest {
     void peakIsMeasured() {
         Ceilings.FmaPeak p = Ceilings.fmaPeak(TestBackends.openCl().device(), 2, 0.02);
         assertTrue(p.gflops() > 0 && Double.isFinite(p.gflops()), "peak " + p);
-        assertTrue(p.bestMs() > 1, "launches too short to time: " + p);
+        assertTrue(p.bestMs() > 2, "launches too short to time: " + p);
     }
 }
