@@ -15,7 +15,8 @@ public final class KernelFiles {
             new Entry("elementwise.cl", ""),
             new Entry("pooling.cl", "-DCOUNT_PAD=1"),
             new Entry("loss.cl", "-DHAS_GRAD=1"),
-            new Entry("sgd.cl", "-DMOMENTUM=1"));
+            new Entry("sgd.cl", "-DMOMENTUM=1"),
+            new Entry("peak.cl", "-DCHAINS=18"));
 
     private KernelFiles() {
     }

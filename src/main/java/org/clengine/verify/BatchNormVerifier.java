@@ -51,8 +51,16 @@ public final class BatchNormVerifier {
     }
 
     public static List<Comparison> run(Backend device, Backend reference, Inputs in, BatchNormVariant v) {
-        Map<String, float[]> expected = outputs(reference, in, v);
-        Map<String, float[]> got = outputs(device, in, v);
+        return compare(in, v, outputs(reference, in, v), outputs(device, in, v));
+    }
+
+    /**
+     * Compares outputs by name with the per-output tolerances and error scales of {@link #run}: for results that
+     * come from elsewhere than a {@link Backend} (a peer library in the benchmarks). Every output in
+     * {@code expected} must be in {@code got}.
+     */
+    public static List<Comparison> compare(Inputs in, BatchNormVariant v, Map<String, float[]> expected,
+            Map<String, float[]> got) {
         Tolerance tol = v.op == BatchNormOp.BACKWARD ? Tolerance.BATCHNORM_BACKWARD : Tolerance.BATCHNORM_FORWARD;
         Map<String, float[]> scales = v.op == BatchNormOp.BACKWARD ? backwardScales(in, v) : Map.of();
         List<Comparison> out = new ArrayList<>();

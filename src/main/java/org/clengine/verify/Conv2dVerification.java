@@ -22,8 +22,8 @@ public final class Conv2dVerification implements OpVerification {
 
     @Override
     public List<String> coverageShapes() {
-        // direct kernels; GEMM with col2im (stride 2); GEMM with flipped weights (stride 1 backward-data)
-        return List.of("mb2ic3ih7oc4kh3ph1", "mb2ic3ih7oc8kh3ph1sh2", "mb2ic8ih7oc8kh3ph1");
+        // direct kernels; the GEMM path with stride 1 (im2col, flipped filter); strided backward-data (col2im)
+        return List.of("mb2ic3ih7oc4kh3ph1", "mb2ic8ih7oc8kh3ph1", "mb2ic8ih9oc8kh3sh2ph1");
     }
 
     @Override

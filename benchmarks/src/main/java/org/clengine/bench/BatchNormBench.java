@@ -1,6 +1,8 @@
 package org.clengine.bench;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -74,6 +76,8 @@ public class BatchNormBench {
     /** y when backward needs the ReLU's mask, else null. */
     private Tensor mask;
     private BatchNormRunningStats running;
+    /** The ND4J peer when system is nd4j, else null. */
+    private Nd4jBatchNorm nd4j;
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
@@ -81,6 +85,10 @@ public class BatchNormBench {
         BatchNormOp op = METHODS.get(method);
         BatchNormFusion fusion = fusion(variant);
         BatchNormShape s = BatchNormShape.parse(shape);
+        if (system.equals(Conv2dBench.ND4J)) {
+            setUpNd4j(op, fusion, s);
+            return;
+        }
         config = BatchNormConfig.DEFAULT.withFusion(fusion);
         backend = BenchSystems.open(system);
         check(op, fusion, s);
@@ -110,6 +118,55 @@ public class BatchNormBench {
                 + "(worst rel L2 %.1e, %.1f s)%n", shape, v.label(), backend.name(), result.size(), worst, seconds);
     }
 
+    /**
+     * ND4J: checked like the engine (same inputs, tolerances and error scales, through
+     * {@link BatchNormVerifier#compare}; backward from the reference forward's statistics), then timed on inputs
+     * from seed + 1, backward after one forward-training that leaves its statistics.
+     */
+    private void setUpNd4j(BatchNormOp op, BatchNormFusion fusion, BatchNormShape s) {
+        if (fusion != BatchNormFusion.NONE) throw new IllegalArgumentException("nd4j runs the plain variant only");
+        long start = System.nanoTime();
+        BatchNormVerifier.Inputs in = BatchNormVerifier.Inputs.random(s, SEED);
+        BatchNormVariant v = variant(op, fusion);
+        ReferenceBackend reference = new ReferenceBackend();
+        Map<String, float[]> expected = new LinkedHashMap<>(BatchNormVerifier.outputs(reference, in, v));
+        expected.remove("batches"); // ND4J keeps no count of batches
+        Map<String, float[]> got;
+        try (Nd4jBatchNorm check = nd4j(s, in)) {
+            switch (op) {
+                case FORWARD_TRAINING -> check.forwardTraining();
+                case FORWARD_INFERENCE -> check.forwardInference();
+                case BACKWARD -> {
+                    Map<String, float[]> fwd = BatchNormVerifier.outputs(reference, in,
+                            variant(BatchNormOp.FORWARD_TRAINING, fusion));
+                    check.useStatistics(fwd.get("mean"), fwd.get("invstd"));
+                    check.backward();
+                }
+            }
+            got = check.outputs(op == BatchNormOp.BACKWARD);
+        }
+        List<Comparison> result = BatchNormVerifier.compare(in, v, expected, got);
+        List<Comparison> bad = result.stream().filter(c -> !c.passed()).toList();
+        if (!bad.isEmpty()) {
+            throw new IllegalStateException("check against the reference failed for " + shape + " on nd4j: " + bad);
+        }
+        System.out.printf(java.util.Locale.ROOT, "check %s %s on nd4j: %d outputs match the reference (%.1f s); %s%n",
+                shape, v.label(), result.size(), (System.nanoTime() - start) / 1e9, Nd4jConv.describe());
+        nd4j = nd4j(s, BatchNormVerifier.Inputs.random(s, SEED + 1));
+        nd4j.forwardTraining();
+        for (int i = 0; i < 2; i++) {
+            switch (op) {
+                case FORWARD_TRAINING -> forwardTraining();
+                case FORWARD_INFERENCE -> forwardInference();
+                case BACKWARD -> backward();
+            }
+        }
+    }
+
+    private static Nd4jBatchNorm nd4j(BatchNormShape s, BatchNormVerifier.Inputs in) {
+        return new Nd4jBatchNorm(s, in.x(), in.gamma(), in.beta(), in.dy(), in.runMean(), in.runVar());
+    }
+
     /** Inputs as in a training step; backward gets the forward's own output and saved statistics. */
     private void allocate(BatchNormShape s, BatchNormFusion fusion) {
         int[] dims = s.dims();
@@ -135,24 +192,37 @@ public class BatchNormBench {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        if (nd4j != null) nd4j.close();
         if (scope != null) scope.close();
         if (backend != null) backend.close();
     }
 
     @Benchmark
     public void forwardTraining() {
+        if (nd4j != null) {
+            nd4j.forwardTraining();
+            return;
+        }
         backend.batchNormForwardTraining(y, mean, invstd, x, gamma, beta, z, running, config);
         backend.finish();
     }
 
     @Benchmark
     public void forwardInference() {
+        if (nd4j != null) {
+            nd4j.forwardInference();
+            return;
+        }
         backend.batchNormForwardInference(y, x, gamma, beta, z, running.mean(), running.var(), config);
         backend.finish();
     }
 
     @Benchmark
     public void backward() {
+        if (nd4j != null) {
+            nd4j.backward();
+            return;
+        }
         backend.batchNormBackward(dx, dgamma, dbeta, dz, dy, x, mask, gamma, mean, invstd, config);
         backend.finish();
     }
@@ -217,6 +287,25 @@ public class BatchNormBench {
         @Override
         public List<PythonPeer> peers() {
             return List.of(PythonPeer.TORCH_BATCHNORM);
+        }
+
+        /** clengine over every variant; with peers, ND4J on the plain variant. */
+        @Override
+        public List<Trials> trials(List<String> shapes, List<String> variants, boolean peers) {
+            List<Trials> out = new ArrayList<>(BenchFamily.super.trials(shapes, variants, peers));
+            if (peers && variants.contains(BatchNormFusion.NONE.label())) {
+                out.add(new Trials(BatchNormBench.class, List.of(), Map.of("shape", shapes, "variant",
+                        List.of(BatchNormFusion.NONE.label()), "system", List.of(Conv2dBench.ND4J))));
+            }
+            return out;
+        }
+
+        @Override
+        public List<String> notes(boolean peers) {
+            return peers ? List.of("nd4j: ND4J " + Nd4jConv.version() + " nd4j-native "
+                    + Nd4jConv.EXTENSION.substring(1) + ": moments + batchnorm + running-statistics update "
+                    + "(forward-train), batchnorm with running statistics (forward-infer), batchnorm_bp (backward), "
+                    + "plain variant only, its default threads") : List.of();
         }
     };
 }

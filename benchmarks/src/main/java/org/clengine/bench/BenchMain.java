@@ -24,12 +24,14 @@ import picocli.CommandLine.Option;
 @Command(name = "clengine bench", mixinStandardHelpOptions = true, sortOptions = false,
         version = "clengine benchmarks 0.1.0",
         description = {"Times clengine's ops (JMH, median of every invocation) against the device's copy kernel "
-                + "(the bandwidth ceiling) and peers (PyTorch CPU) in one run.",
+                + "(the bandwidth ceiling), the FMA peak and our GEMM (compute ceilings) and peers (PyTorch CPU, "
+                + "CLBlast, OpenBLAS, ND4J) in one run.",
                 "Device: -Dclengine.device / CLENGINE_DEVICE (gpu, cpu, gpu:1, #index or a name substring)."})
 public final class BenchMain implements Callable<Integer> {
-    @Option(names = "--op", paramLabel = "OP", defaultValue = "all",
-            description = "op family: batchnorm or all (default: ${DEFAULT-VALUE})")
-    String op;
+    @Option(names = "--op", paramLabel = "OP", defaultValue = "all", split = ",",
+            description = "op families: batchnorm, matmul, conv2d (several with commas) or all (default: "
+                    + "${DEFAULT-VALUE})")
+    List<String> op;
 
     @Option(names = "--all", description = "every op family (the default)")
     boolean all;
@@ -41,8 +43,8 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--variant", paramLabel = "V", split = ",", description = "only these variants, e.g. plain")
     List<String> variants;
 
-    @Option(names = "--quick", description = "short warm-up and measurement (2 × 0.5 s and 3 × 0.5 s per trial, "
-            + "peers 10 repeats): minutes instead of a quarter hour; noisier")
+    @Option(names = "--quick", description = "short warm-up and measurement (1 × 0.5 s and 2 × 0.5 s per trial, "
+            + "peers 10 repeats): minutes instead of half an hour; noisier")
     boolean quick;
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write the results JSON here")
@@ -72,11 +74,13 @@ public final class BenchMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<BenchFamily> families = BenchFamily.ALL.stream()
-                .filter(f -> all || op.equals("all") || f.stem().equals(op)).toList();
-        if (families.isEmpty()) {
-            System.err.println("unknown op '" + op + "'; known: "
-                    + BenchFamily.ALL.stream().map(BenchFamily::stem).toList() + " or all");
+        List<BenchFamily> families = BenchFamily.all().stream()
+                .filter(f -> all || op.contains("all") || op.contains(f.stem())).toList();
+        List<String> unknown = op.stream().filter(o -> !o.equals("all")
+                && BenchFamily.all().stream().noneMatch(f -> f.stem().equals(o))).toList();
+        if (families.isEmpty() || !unknown.isEmpty()) {
+            System.err.println("unknown op " + unknown + "; known: "
+                    + BenchFamily.all().stream().map(BenchFamily::stem).toList() + " or all");
             return 2;
         }
         try {
@@ -94,7 +98,7 @@ public final class BenchMain implements Callable<Integer> {
         }
         List<String> header = new ArrayList<>(List.of("device: " + device.label(),
                 "date: " + ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME),
-                "run: " + (quick ? "--quick (JMH 2 × 0.5 s warm-up, 3 × 0.5 s measured)"
+                "run: " + (quick ? "--quick (JMH 1 × 0.5 s warm-up, 2 × 0.5 s measured)"
                         : "full (JMH 3 × 1 s warm-up, 5 × 1 s measured)") + ", SampleTime, one fork per trial, "
                         + "Java " + Runtime.version(),
                 "load average before: " + loadAverage()));
@@ -102,8 +106,14 @@ public final class BenchMain implements Callable<Integer> {
         Report report = new Report(device.name(), device.driverVersion());
         int missing = 0;
         for (BenchFamily family : families) {
+            long start = System.nanoTime();
             missing += runFamily(family, report);
+            family.notes(!noPeers).forEach(report::note);
             if (!noPeers) runPeers(family, report);
+            String took = String.format(java.util.Locale.ROOT, "%s: %.1f min", family.stem(),
+                    (System.nanoTime() - start) / 60e9);
+            System.out.println(took);
+            header.add("took " + took);
         }
         header.add("load average after: " + loadAverage());
         if (noPeers) report.note("peers skipped (--no-peers)");
@@ -111,7 +121,7 @@ public final class BenchMain implements Callable<Integer> {
         System.out.println();
         System.out.print(ReportText.text(r));
         System.out.println();
-        ReportText.READING.forEach(line -> System.out.println("* " + line));
+        ReportText.reading(r.rows()).forEach(line -> System.out.println("* " + line));
         report.notes().forEach(line -> System.out.println("* " + line));
         write(r, report, header);
         if (missing > 0) {
@@ -121,28 +131,42 @@ public final class BenchMain implements Callable<Integer> {
         return 0;
     }
 
-    /** The family's benchmarks and the copy kernel on its shapes, in one JMH run; returns the trials missing. */
+    /** The family's benchmarks and the copy kernel on its shapes, in JMH runs; returns the trials missing. */
     private int runFamily(BenchFamily family, Report report) throws Exception {
         List<String> s = shapes != null ? shapes : family.shapes();
         List<String> v = variants != null ? variants : family.variants();
-        Map<String, List<String>> params = new LinkedHashMap<>();
-        params.put("shape", s);
-        params.put("variant", v);
-        params.put("system", List.of(BenchSystems.CLENGINE));
         List<JmhRun.Selection> selections = new ArrayList<>();
-        selections.add(new JmhRun.Selection(family.benchmark(), params, methods(family).size()));
+        for (BenchFamily.Trials t : family.trials(s, v, !noPeers)) {
+            selections.add(new JmhRun.Selection(t.benchmark(), t.methods(), new LinkedHashMap<>(t.params())));
+        }
         List<String> floats = s.stream().map(family::copyFloats).filter(n -> n > 0).distinct()
                 .map(String::valueOf).toList();
-        if (!floats.isEmpty()) selections.add(new JmhRun.Selection(CopyBench.class, Map.of("floats", floats), 1));
+        if (!floats.isEmpty()) {
+            selections.add(new JmhRun.Selection(CopyBench.class, List.of(), Map.of("floats", floats)));
+        }
         List<JmhRun.Trial> trials = JmhRun.run(selections, quick, verbose);
+        JmhRun.Trial peak = null; // the FMA peak: its fastest invocation over its trials (before and after)
         for (JmhRun.Trial t : trials) {
             if (t.benchmarkClass().equals(CopyBench.class.getName())) {
                 report.copy(Long.parseLong(t.param("floats")), t.medianMs());
+            } else if (t.benchmarkClass().equals(PeakBench.class.getName())) {
+                if (peak == null || t.minMs() < peak.minMs()) peak = t;
             } else {
                 String o = family.op(t.method());
                 report.add(family, Row.of(o, t.param("shape"), t.param("system"), t.param("variant"), t.medianMs(),
                         family.work(o, t.param("shape"), t.param("variant"))));
             }
+        }
+        if (peak != null) {
+            String o = family.op(peak.method());
+            double f = family.work(o, peak.param("shape"), peak.param("variant")).flops();
+            report.note(String.format(java.util.Locale.ROOT, "peak_fma: fastest invocation %.3f ms (%.1f GFLOP/s, "
+                    + "the ceiling); medians of its trials %s ms", peak.minMs(), f / peak.minMs() / 1e6,
+                    trials.stream().filter(t -> t.benchmarkClass().equals(PeakBench.class.getName()))
+                            .map(t -> String.format(java.util.Locale.ROOT, "%.3f (%.1f GFLOP/s)", t.medianMs(),
+                                    f / t.medianMs() / 1e6)).toList()));
+            report.add(family, Row.of(o, peak.param("shape"), peak.param("system"), peak.param("variant"),
+                    peak.minMs(), family.work(o, peak.param("shape"), peak.param("variant"))));
         }
         return selections.stream().mapToInt(JmhRun.Selection::trials).sum() - trials.size();
     }
@@ -186,26 +210,22 @@ public final class BenchMain implements Callable<Integer> {
         Path jsonFile = results.resolve("latest.json");
         Path md = results.resolve("latest.md");
         Path png = results.resolve("latest.png");
+        Path flopsPng = results.resolve("latest-gflops.png");
         r.writeJson(jsonFile);
         Files.writeString(md, ReportText.markdown(r, report, header));
         Files.deleteIfExists(png);
-        boolean chart = ReportChart.write(r, r.device() + ", " + r.driver(), png);
+        Files.deleteIfExists(flopsPng);
+        String title = r.device() + ", " + r.driver();
+        boolean bandwidth = ReportChart.write(r, title, png, false); // GB/s rows: batch norm
+        boolean flops = ReportChart.write(r, title, bandwidth ? flopsPng : png, true); // GFLOP/s rows: GEMM, conv
         if (json != null) r.writeJson(json);
-        System.out.println("\nwrote " + jsonFile + ", " + md + (chart ? ", " + png : "")
-                + (json != null ? ", " + json : ""));
-    }
-
-    private static List<String> methods(BenchFamily family) {
-        List<String> out = new ArrayList<>();
-        for (var m : family.benchmark().getMethods()) {
-            if (m.isAnnotationPresent(org.openjdk.jmh.annotations.Benchmark.class)) out.add(m.getName());
-        }
-        return out;
+        System.out.println("\nwrote " + jsonFile + ", " + md + (bandwidth || flops ? ", " + png : "")
+                + (bandwidth && flops ? ", " + flopsPng : "") + (json != null ? ", " + json : ""));
     }
 
     /** Every shape and variant asked for, parsed before anything runs: a typo fails now, not in a fork. */
     private void validate(BenchFamily family) {
-        String o = family.op(methods(family).get(0));
+        String o = family.op(JmhRun.methods(family.benchmark()).get(0));
         for (String shape : shapes != null ? shapes : family.shapes()) {
             for (String variant : variants != null ? variants : family.variants()) family.work(o, shape, variant);
         }

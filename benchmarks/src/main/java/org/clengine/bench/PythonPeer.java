@@ -21,6 +21,9 @@ public record PythonPeer(String system, String script, String module, String ins
     public static final PythonPeer TORCH_BATCHNORM = new PythonPeer("pytorch", "torch_batchnorm.py", "torch",
             "apt-get install -y python3-torch (Debian's PyTorch 1.13, CPU; it runs under /usr/bin/python3)");
 
+    public static final PythonPeer TORCH_CONV = new PythonPeer("pytorch", "torch_conv.py", "torch",
+            TORCH_BATCHNORM.install());
+
     /** What the script prints. */
     public record Output(String version, int threads, List<Measured> rows) {
     }

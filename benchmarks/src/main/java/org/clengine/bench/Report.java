@@ -59,16 +59,22 @@ final class Report {
     }
 
     /**
-     * Every row in table order, with its fraction of the copy kernel's GB/s, plus one {@code copy} row per (op,
+     * Every row in table order, with its fraction of its ceiling (the copy kernel's GB/s for bandwidth-bound
+     * families, {@link BenchFamily#fraction} for compute-bound ones), plus one {@code copy} row per (op,
      * shape): the op's essential bytes (first, unfused variant) at the copy kernel's GB/s, i.e. the time an
      * implementation running at the ceiling would need.
      */
     Results results() {
         List<Entry> all = new ArrayList<>();
         Map<String, Entry> copyRows = new LinkedHashMap<>();
+        List<Row> measured = entries.stream().map(Entry::row).toList();
         for (Entry e : entries) {
-            Copy c = copies.get(e.family().copyFloats(e.row().shape()));
             Row r = e.row();
+            if (e.family().copyFloats(r.shape()) == 0) { // compute-bound: the family knows its ceiling row
+                all.add(new Entry(e.family(), r.withFraction(e.family().fraction(r, measured))));
+                continue;
+            }
+            Copy c = copies.get(e.family().copyFloats(r.shape()));
             all.add(new Entry(e.family(), r.withFraction(c == null || r.gbps() == null ? null : r.gbps() / c.gbps())));
             if (c == null) continue;
             String base = e.family().variants().get(0);
@@ -83,7 +89,7 @@ final class Report {
 
     /** Family, op, shape in the family's order; the copy row first, then each variant: clengine, then peers. */
     private static Comparator<Entry> order() {
-        Function<Entry, Integer> family = e -> BenchFamily.ALL.indexOf(e.family());
+        Function<Entry, Integer> family = e -> BenchFamily.all().indexOf(e.family());
         Function<Entry, Integer> shape = e -> e.family().shapes().indexOf(e.row().shape());
         Function<Entry, Integer> variant = e -> e.row().system().equals(COPY) ? -1 // the bound heads its group
                 : e.family().variants().indexOf(e.row().variant());
@@ -93,16 +99,19 @@ final class Report {
             default -> 2;
         };
         return Comparator.comparing(family).thenComparing(e -> e.row().op(), Comparator.comparing(Report::opRank))
-                .thenComparing(shape).thenComparing(e -> e.row().shape()).thenComparing(variant)
+                .thenComparing(e -> e.row().op()).thenComparing(shape).thenComparing(e -> e.row().shape()).thenComparing(variant)
                 .thenComparing(system).thenComparing(e -> e.row().system());
     }
 
-    /** Forward training, forward inference, backward: the order of a training step's story. */
+    /** Ceilings (peak, GEMM) first, then forward training, forward inference, backward: a training step's story. */
     private static int opRank(String op) {
+        if (op.startsWith("peak") || op.endsWith("gemm")) return -1;
         if (op.contains("fwd_train")) return 0;
         if (op.contains("fwd_infer")) return 1;
         if (op.contains("fwd")) return 2;
-        return 3;
+        if (op.contains("bwd_data")) return 3;
+        if (op.contains("bwd_weights")) return 4;
+        return 5;
     }
 
     /** Peer time over clengine time for the clengine row's (op, shape, variant), or null without a peer row. */

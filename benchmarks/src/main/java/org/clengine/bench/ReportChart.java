@@ -14,29 +14,34 @@ import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.style.Styler;
 
-/** The results as a bar chart (PNG): GB/s per (op, shape, variant), one bar per system. */
+/**
+ * The results as a bar chart (PNG): GB/s (bandwidth-bound rows) or GFLOP/s (compute-bound rows) per (op, shape,
+ * variant), one bar per system.
+ */
 final class ReportChart {
     private static final Map<String, Color> COLORS = Map.of(
             BenchSystems.CLENGINE, new Color(0x1f77b4), Report.COPY, new Color(0xaaaaaa),
-            "pytorch", new Color(0xee4c2c));
+            "pytorch", new Color(0xee4c2c), "peak", new Color(0x555555), "clblast", new Color(0x2ca02c),
+            "openblas", new Color(0x9467bd), "nd4j", new Color(0xff7f0e));
 
     private ReportChart() {
     }
 
-    /** Writes the chart; false (and no file) when no row has a GB/s figure. */
-    static boolean write(Results results, String title, Path png) throws IOException {
+    /** Writes the chart of GFLOP/s ({@code flops}) or GB/s; false (and no file) when no row has that figure. */
+    static boolean write(Results results, String title, Path png, boolean flops) throws IOException {
         Set<String> categories = new LinkedHashSet<>();
         Map<String, Map<String, Double>> series = new LinkedHashMap<>();
         Map<String, Double> ceiling = new LinkedHashMap<>();
         series.put(BenchSystems.CLENGINE, new LinkedHashMap<>());
         for (Row r : results.rows()) {
-            if (r.gbps() == null) continue;
+            Double value = flops ? r.gflops() : r.gbps();
+            if (value == null || (flops && r.gbps() != null)) continue;
             if (r.system().equals(Report.COPY)) {
-                ceiling.put(r.op() + " " + r.shape(), r.gbps());
+                ceiling.put(r.op() + " " + r.shape(), value);
                 continue;
             }
             categories.add(category(r));
-            series.computeIfAbsent(r.system(), k -> new LinkedHashMap<>()).put(category(r), r.gbps());
+            series.computeIfAbsent(r.system(), k -> new LinkedHashMap<>()).put(category(r), value);
         }
         if (!ceiling.isEmpty()) { // the copy bar last, one ceiling for every variant of an (op, shape)
             Map<String, Double> copy = series.computeIfAbsent(Report.COPY, k -> new LinkedHashMap<>());
@@ -48,7 +53,7 @@ final class ReportChart {
         series.values().removeIf(Map::isEmpty);
         if (categories.isEmpty()) return false;
         CategoryChart chart = new CategoryChartBuilder().width(Math.max(900, 60 * categories.size() + 300))
-                .height(720).title(title).xAxisTitle("op shape variant").yAxisTitle("GB/s (essential bytes)").build();
+                .height(720).title(title).xAxisTitle("op shape variant").yAxisTitle(flops ? "GFLOP/s" : "GB/s (essential bytes)").build();
         Styler s = chart.getStyler();
         s.setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setXAxisLabelRotation(60);
