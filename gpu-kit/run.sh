@@ -177,7 +177,7 @@ main() {
             local bench_args
             read -r -a bench_args <<< "${CLENGINE_KIT_BENCH_ARGS:-}"
             step "benchmarks --all --json $OUTDIR/bench.json ${bench_args[*]}"
-            "$JAVA" "${JAVA_OPTS[@]}" -jar "$KIT/clengine-benchmarks.jar" --all --json "$OUTDIR/bench.json" \
+            "$JAVA" "${JAVA_OPTS[@]}" -jar "$KIT/clengine-benchmarks.jar" --all --no-peers --json "$OUTDIR/bench.json" \
                 "${bench_args[@]}" 2>&1 | tee "$OUTDIR/bench.log"
             rc_bench=${PIPESTATUS[0]}
         else
