@@ -61,9 +61,9 @@ mkdir -p "$KIT/lib/fallback" "$KIT/peers"
 modules_of() {
     "$JDK/bin/jdeps" --ignore-missing-deps --print-module-deps --multi-release "$FEATURE" "$1"
 }
-# java.desktop is left out: only the CLI's plots (XChart, for train and experiment) need AWT, and the kit runs
-# devices, verify and bench. It would add ~12 MiB of runtime and ~6 MiB of X11 fallback libraries.
-MODULES=$(modules_of "$CLI_JAR" | tr ',' '\n' | grep -vx java.desktop | paste -sd,)
+# java.desktop stays although the kit never plots: picocli reflects over every subcommand at start-up, and the
+# train and experiment commands reach XChart, which needs AWT's classes present (not a display).
+MODULES=$(modules_of "$CLI_JAR")
 if [[ -f $BENCH_JAR ]]; then
     # JMH: java.management and jdk.unsupported (jdeps finds both); jdk.management for its GC/compiler profilers.
     # java.desktop is dropped: only commons-math3's geometry package (java.awt.geom) uses it, and JMH never
