@@ -7,7 +7,7 @@
 #   2. nvidia-smi         -> OUTDIR/nvidia-smi.txt (when present)
 #   3. devices --verbose  -> OUTDIR/devices.txt
 #   4. verify --all       -> OUTDIR/verify.txt
-#   5. benchmarks         -> OUTDIR/bench.json, OUTDIR/bench.log (when the kit has clengine-benchmarks.jar)
+#   5. bench --all        -> OUTDIR/bench.json, bench.log, latest.{md,json,png} (when the kit has the bench jar)
 #   everything printed    -> OUTDIR/run.log
 #
 # Exit status: 0 all passed; 1 verify failed; 3 no usable OpenCL device; 4 benchmarks failed; 2 bad usage
@@ -18,7 +18,7 @@
 #                              any ICD library works here, e.g. PoCL's, which is how the kit is tested without a GPU
 #   CLENGINE_KIT_SYSTEM_ICDS=1 same as --system-icds
 #   CLENGINE_KIT_VERIFY_ARGS   verify's arguments (default: --all)
-#   CLENGINE_KIT_BENCH_ARGS    extra benchmark arguments, after --all --json OUTDIR/bench.json
+#   CLENGINE_KIT_BENCH_ARGS    the benchmarks' selection (default: --all), e.g. "--op matmul --quick"
 #   CLENGINE_KIT_STEPS         steps to run (default: "devices verify bench")
 #   CLENGINE_KIT_JAVA_OPTS     extra JVM options
 #   CLENGINE_DEVICE, CLENGINE_CACHE_DIR are passed through to the engine.
@@ -175,10 +175,11 @@ main() {
     if has_step bench; then
         if [[ -f $KIT/clengine-benchmarks.jar ]]; then
             local bench_args
-            read -r -a bench_args <<< "${CLENGINE_KIT_BENCH_ARGS:-}"
-            step "benchmarks --all --json $OUTDIR/bench.json ${bench_args[*]}"
-            "$JAVA" "${JAVA_OPTS[@]}" -jar "$KIT/clengine-benchmarks.jar" --all --no-peers --json "$OUTDIR/bench.json" \
-                "${bench_args[@]}" 2>&1 | tee "$OUTDIR/bench.log"
+            read -r -a bench_args <<< "${CLENGINE_KIT_BENCH_ARGS:---all}"
+            step "benchmarks ${bench_args[*]} --no-peers --json $OUTDIR/bench.json"
+            # the peers the kit can run are PyTorch's on the GPU: peers/torch_peers.py, with the machine's python3
+            "$JAVA" "${JAVA_OPTS[@]}" -jar "$KIT/clengine-benchmarks.jar" "${bench_args[@]}" --no-peers \
+                --json "$OUTDIR/bench.json" --results "$OUTDIR" 2>&1 | tee "$OUTDIR/bench.log"
             rc_bench=${PIPESTATUS[0]}
         else
             step "benchmarks"

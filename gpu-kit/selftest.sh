@@ -5,7 +5,9 @@
 #
 #   1. the NVIDIA path with PoCL standing in: CLENGINE_NVIDIA_OPENCL names PoCL's ICD library, so run.sh writes
 #      its private vendors folder and OCL_ICD_VENDORS exactly as it would for libnvidia-opencl.so.1; devices and
-#      verify must pass (a batch norm subset; --full runs verify --all)
+#      verify must pass (a batch norm subset; --full runs verify --all); when the kit carries the benchmarks jar,
+#      one quick batch-norm benchmark must write its JSON; every CLI command's --help must start on the kit's
+#      runtime, which has no java.desktop
 #   2. the search: a libnvidia-opencl.so.1 found on LD_LIBRARY_PATH ends up in the private ICD file
 #   3. the fallback: no NVIDIA library, run.sh must say so and use /etc/OpenCL/vendors (devices only)
 #   4. no OpenCL at all (OCL_ICD_VENDORS set to an empty folder): run.sh must exit 3
@@ -16,6 +18,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KIT=$ROOT/target/gpu-kit
 VERIFY_ARGS="--op batchnorm --shape mb2ic64ih56iw56,mb7ic13ih11iw17,mb97ic5"
+BENCH_ARGS="--op batchnorm --shape mb32ic64ih56iw56 --variant plain --quick"
 BUILD=1
 for arg in "$@"; do
     case $arg in
@@ -55,7 +58,7 @@ pocl=$(head -1 /etc/OpenCL/vendors/pocl.icd 2>/dev/null || true)
 start=$(date +%s)
 rc=0
 "${clean_env[@]}" CLENGINE_NVIDIA_OPENCL="$pocl" CLENGINE_KIT_VERIFY_ARGS="$VERIFY_ARGS" \
-    "$KIT/run.sh" "$T/out1" > "$T/run1.txt" 2>&1 || rc=$?
+    CLENGINE_KIT_BENCH_ARGS="$BENCH_ARGS" "$KIT/run.sh" "$T/out1" > "$T/run1.txt" 2>&1 || rc=$?
 log=$T/out1/run.log
 (( rc == 0 )) || { tail -30 "$T/run1.txt" >&2; fail "run.sh exited $rc"; }
 grep -q "java.home = $KIT/jre" "$log" || fail "run.sh did not use the kit's java"
@@ -65,6 +68,18 @@ summary=$(tail -1 "$T/out1/verify.txt")
 [[ $summary =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] && (( BASH_REMATCH[1] > 0 )) || fail "verify: $summary"
 ls "$T/tmp" | grep -q JOCL && fail "JOCL extracted its JNI library into TMPDIR instead of using the kit's"
 ok "NVIDIA path with PoCL's ICD ($pocl): verify $VERIFY_ARGS: $summary ($(( $(date +%s) - start )) s)"
+if [[ -f $KIT/clengine-benchmarks.jar ]]; then
+    grep -q '"op" *: *"batchnorm_fwd_train"' "$T/out1/bench.json" 2>/dev/null \
+        || { tail -30 "$T/out1/bench.log" >&2; fail "the kit's benchmarks wrote no batchnorm_fwd_train result"; }
+    ok "benchmarks from the kit: $BENCH_ARGS -> bench.json with $(grep -c '"op"' "$T/out1/bench.json") results"
+fi
+# picocli builds every subcommand at start-up; a command that reaches AWT (XChart) would fail here
+for command in "" devices verify bench tune train experiment onnx-test test; do
+    "${clean_env[@]}" "$KIT/jre/bin/java" -jar "$KIT/clengine-cli.jar" $command --help > "$T/help.txt" 2>&1 \
+        || { cat "$T/help.txt" >&2; fail "clengine $command --help does not run on the kit's runtime"; }
+done
+ok "every command's --help runs on the kit's runtime ($("$KIT/jre/bin/java" --list-modules | wc -l) modules, \
+$("$KIT/jre/bin/java" --list-modules | grep -q '^java.desktop' && echo 'with' || echo 'without') java.desktop)"
 
 # 2. the search: a libnvidia-opencl.so.1 on LD_LIBRARY_PATH is found and written into the private ICD file. It is a
 #    symlink to PoCL, and PoCL loaded under another name finds none of its device plugins, so exit 3 is expected.

