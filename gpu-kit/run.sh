@@ -7,10 +7,13 @@
 #   2. nvidia-smi         -> OUTDIR/nvidia-smi.txt (when present)
 #   3. devices --verbose  -> OUTDIR/devices.txt
 #   4. verify --all       -> OUTDIR/verify.txt
-#   5. bench --all        -> OUTDIR/bench.json, bench.log, latest.{md,json,png} (when the kit has the bench jar)
+#   5. tune matmul        -> OUTDIR/tune.txt, OUTDIR/tunings/matmul-tuning-HASH.properties (the benchmarks use it;
+#                            commit it to src/main/resources/org/clengine/tunings/ to ship it for that driver)
+#   6. bench --all        -> OUTDIR/bench.json, bench.log, latest.{md,json,png} (when the kit has the bench jar)
 #   everything printed    -> OUTDIR/run.log
 #
-# Exit status: 0 all passed; 1 verify failed; 3 no usable OpenCL device; 4 benchmarks failed; 2 bad usage
+# Exit status: 0 all passed; 1 verify failed; 3 no usable OpenCL device; 4 benchmarks failed; 5 tuning failed;
+# 2 bad usage
 # (or a CLENGINE_NVIDIA_OPENCL that holds no library).
 #
 # Environment:
@@ -19,7 +22,8 @@
 #   CLENGINE_KIT_SYSTEM_ICDS=1 same as --system-icds
 #   CLENGINE_KIT_VERIFY_ARGS   verify's arguments (default: --all)
 #   CLENGINE_KIT_BENCH_ARGS    the benchmarks' selection (default: --all), e.g. "--op matmul --quick"
-#   CLENGINE_KIT_STEPS         steps to run (default: "devices verify bench")
+#   CLENGINE_KIT_STEPS         steps to run (default: "devices verify tune bench")
+#   CLENGINE_KIT_TUNE_ARGS     tune's arguments after "tune matmul" (default: none)
 #   CLENGINE_KIT_JAVA_OPTS     extra JVM options
 #   CLENGINE_DEVICE, CLENGINE_CACHE_DIR are passed through to the engine.
 set -uo pipefail
@@ -27,7 +31,7 @@ set -uo pipefail
 KIT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUTDIR=""
 SYSTEM_ICDS=${CLENGINE_KIT_SYSTEM_ICDS:-0}
-STEPS=${CLENGINE_KIT_STEPS:-devices verify bench}
+STEPS=${CLENGINE_KIT_STEPS:-devices verify tune bench}
 for arg in "$@"; do
     case $arg in
         --system-icds) SYSTEM_ICDS=1 ;;
@@ -158,7 +162,7 @@ main() {
     setup_icds || return 2
     record_nvidia_smi
     echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
-    local rc_devices=0 rc_verify=0 rc_bench=0
+    local rc_devices=0 rc_verify=0 rc_tune=0 rc_bench=0
     if has_step devices; then
         step "devices --verbose"
         "$JAVA" "${JAVA_OPTS[@]}" -jar "$KIT/clengine-cli.jar" devices --verbose 2>&1 | tee "$OUTDIR/devices.txt"
@@ -171,6 +175,17 @@ main() {
         "$JAVA" "${JAVA_OPTS[@]}" -jar "$KIT/clengine-cli.jar" verify "${verify_args[@]}" 2>&1 \
             | tee "$OUTDIR/verify.txt"
         rc_verify=${PIPESTATUS[0]}
+    fi
+    if has_step tune; then
+        local tune_args
+        read -r -a tune_args <<< "${CLENGINE_KIT_TUNE_ARGS:-}"
+        step "tune matmul ${tune_args[*]}"
+        # into CLENGINE_CACHE_DIR, where the benchmarks below find it; a copy goes back with the results
+        "$JAVA" "${JAVA_OPTS[@]}" -jar "$KIT/clengine-cli.jar" tune matmul "${tune_args[@]}" 2>&1 \
+            | tee "$OUTDIR/tune.txt"
+        rc_tune=${PIPESTATUS[0]}
+        mkdir -p "$OUTDIR/tunings"
+        cp "$CLENGINE_CACHE_DIR"/matmul-tuning-*.properties "$OUTDIR/tunings/" 2>/dev/null
     fi
     if has_step bench; then
         if [[ -f $KIT/clengine-benchmarks.jar ]]; then
@@ -189,6 +204,7 @@ main() {
     step "summary"
     [[ -f $OUTDIR/devices.txt ]] && grep -m1 '^chosen:' "$OUTDIR/devices.txt"
     [[ -f $OUTDIR/verify.txt ]] && echo "verify: $(tail -1 "$OUTDIR/verify.txt") (exit $rc_verify)"
+    has_step tune && echo "tune: $(grep -m1 '^winner:' "$OUTDIR/tune.txt" 2>/dev/null) (exit $rc_tune)"
     has_step bench && [[ -f $KIT/clengine-benchmarks.jar ]] && echo "benchmarks: exit $rc_bench"
     if (( rc_verify != 0 )); then
         (( rc_devices == 3 )) && return 3
@@ -196,6 +212,7 @@ main() {
     fi
     (( rc_devices != 0 )) && return 3
     (( rc_bench != 0 )) && return 4
+    (( rc_tune != 0 )) && return 5
     return 0
 }
 

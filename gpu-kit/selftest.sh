@@ -5,7 +5,8 @@
 #
 #   1. the NVIDIA path with PoCL standing in: CLENGINE_NVIDIA_OPENCL names PoCL's ICD library, so run.sh writes
 #      its private vendors folder and OCL_ICD_VENDORS exactly as it would for libnvidia-opencl.so.1; devices and
-#      verify must pass (a batch norm subset; --full runs verify --all); when the kit carries the benchmarks jar,
+#      verify must pass (a batch norm subset; --full runs verify --all); tune matmul must return its tuning; when
+#      the kit carries the benchmarks jar,
 #      one quick batch-norm benchmark must write its JSON; every CLI command's --help must start on the kit's
 #      runtime, which has no java.desktop
 #   2. the search: a libnvidia-opencl.so.1 found on LD_LIBRARY_PATH ends up in the private ICD file
@@ -40,7 +41,7 @@ mkdir -p "$T/bin" "$T/home" "$T/tmp" "$T/empty-vendors"
 # The tools run.sh needs, and nothing else: no java, no mvn. (/bin is /usr/bin on Debian, so PATH=/bin would
 # still find java.) `ld` is PoCL's, not run.sh's: PoCL links every kernel with the `ld` it finds on PATH and
 # aborts the process without one ("Executable "ld" doesn't exist!"); NVIDIA's driver needs no tools.
-for tool in bash cat chmod date dirname find grep head ls mkdir mktemp rm sed sort tail tee uname ld; do
+for tool in bash cat chmod cp date dirname find grep head ls mkdir mktemp rm sed sort tail tee uname ld; do
     ln -s "$(command -v "$tool")" "$T/bin/$tool"
 done
 clean_env=(env -i "HOME=$T/home" "PATH=$T/bin" "TMPDIR=$T/tmp" "LANG=C")
@@ -58,7 +59,8 @@ pocl=$(head -1 /etc/OpenCL/vendors/pocl.icd 2>/dev/null || true)
 start=$(date +%s)
 rc=0
 "${clean_env[@]}" CLENGINE_NVIDIA_OPENCL="$pocl" CLENGINE_KIT_VERIFY_ARGS="$VERIFY_ARGS" \
-    CLENGINE_KIT_BENCH_ARGS="$BENCH_ARGS" "$KIT/run.sh" "$T/out1" > "$T/run1.txt" 2>&1 || rc=$?
+    CLENGINE_KIT_BENCH_ARGS="$BENCH_ARGS" CLENGINE_KIT_TUNE_ARGS="--repeats 3" \
+    "$KIT/run.sh" "$T/out1" > "$T/run1.txt" 2>&1 || rc=$?
 log=$T/out1/run.log
 (( rc == 0 )) || { tail -30 "$T/run1.txt" >&2; fail "run.sh exited $rc"; }
 grep -q "java.home = $KIT/jre" "$log" || fail "run.sh did not use the kit's java"
@@ -68,6 +70,9 @@ summary=$(tail -1 "$T/out1/verify.txt")
 [[ $summary =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] && (( BASH_REMATCH[1] > 0 )) || fail "verify: $summary"
 ls "$T/tmp" | grep -q JOCL && fail "JOCL extracted its JNI library into TMPDIR instead of using the kit's"
 ok "NVIDIA path with PoCL's ICD ($pocl): verify $VERIFY_ARGS: $summary ($(( $(date +%s) - start )) s)"
+tuning=$(ls "$T/out1/tunings/"matmul-tuning-*.properties 2>/dev/null | head -1 || true)
+[[ -n $tuning ]] && grep -q '^mr=' "$tuning" || { tail -30 "$T/out1/tune.txt" >&2; fail "tune left no tuning in tunings/"; }
+ok "tune matmul: $(grep -m1 '^winner:' "$T/out1/tune.txt"); returned as tunings/$(basename "$tuning")"
 if [[ -f $KIT/clengine-benchmarks.jar ]]; then
     grep -q '"op" *: *"batchnorm_fwd_train"' "$T/out1/bench.json" 2>/dev/null \
         || { tail -30 "$T/out1/bench.log" >&2; fail "the kit's benchmarks wrote no batchnorm_fwd_train result"; }

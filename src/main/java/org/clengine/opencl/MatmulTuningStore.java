@@ -21,9 +21,17 @@ import org.slf4j.LoggerFactory;
  * cache directory ({@link org.clengine.device.ProgramCache#defaultDirectory()} unless the device was opened with
  * another): {@code matmul-tuning-HASH.properties}, HASH over platform, device, vendor and driver version. A new
  * driver gets a new file, so a stale tuning is never used; a damaged file is ignored with a warning.
+ *
+ * <p>When the directory has no file for a device, the engine looks for one of the same name shipped on the class
+ * path under {@value #SHIPPED}: tunings measured on machines the developers could borrow (the GPU kit's run writes
+ * them into its output folder, from where they are committed to {@code src/main/resources/org/clengine/tunings}).
+ * A user's own {@code ./clengine tune matmul} always wins over a shipped one.
  */
 public final class MatmulTuningStore {
     private static final Logger log = LoggerFactory.getLogger(MatmulTuningStore.class);
+
+    /** Class-path folder of the tunings that ship with the engine. */
+    public static final String SHIPPED = "/org/clengine/tunings/";
 
     private MatmulTuningStore() {
     }
@@ -39,18 +47,39 @@ public final class MatmulTuningStore {
         }
     }
 
-    /** The stored tuning for {@code d} in {@code directory}, if there is a readable one. */
+    /** The stored tuning for {@code d} in {@code directory}, else the shipped one, if there is a readable one. */
     public static Optional<MatmulTuning> load(Path directory, DeviceInfo d) {
         Path f = file(directory, d);
-        if (!Files.isRegularFile(f)) return Optional.empty();
+        if (Files.isRegularFile(f)) {
+            try (Reader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+                return parse(in, f.toString());
+            } catch (IOException e) {
+                log.warn("ignoring the matmul tuning in {} ({}); using the default", f, e.toString());
+                return Optional.empty();
+            }
+        }
+        String resource = SHIPPED + f.getFileName();
+        java.io.InputStream shipped = MatmulTuningStore.class.getResourceAsStream(resource);
+        if (shipped == null) return Optional.empty();
+        try (Reader in = new java.io.InputStreamReader(shipped, StandardCharsets.UTF_8)) {
+            Optional<MatmulTuning> t = parse(in, resource);
+            t.ifPresent(x -> log.debug("matmul tuning for {} shipped in {}", d.label(), resource));
+            return t;
+        } catch (IOException e) {
+            log.warn("ignoring the shipped matmul tuning {} ({}); using the default", resource, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<MatmulTuning> parse(Reader in, String where) throws IOException {
         Properties p = new Properties();
-        try (Reader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-            p.load(in);
+        p.load(in);
+        try {
             return Optional.of(new MatmulTuning(i(p, "mr"), i(p, "vw"), i(p, "nv"), i(p, "mc"), i(p, "nc"),
-                    i(p, "kc"), i(p, "local"), Long.parseLong(p.getProperty("plainBelow").trim()),
+                    i(p, "kc"), i(p, "local"), Long.parseLong(p.getProperty("plainBelow", "").trim()),
                     i(p, "directBMaxM"), MatmulPath.AUTO));
-        } catch (IOException | RuntimeException e) {
-            log.warn("ignoring the matmul tuning in {} ({}); using the default", f, e.toString());
+        } catch (RuntimeException e) {
+            log.warn("ignoring the matmul tuning in {} ({}); using the default", where, e.toString());
             return Optional.empty();
         }
     }

@@ -59,4 +59,23 @@ class MatmulTuningTest {
             assertEquals(MatmulTuning.forDevice(info), b.matmulTuning());
         }
     }
+
+    /** A tuning on the class path (org/clengine/tunings) serves a device whose cache holds none; a stored one wins. */
+    @Test
+    void shippedTuningIsTheFallback(@TempDir Path dir) throws Exception {
+        DeviceInfo made = new DeviceInfo(0, null, null, "clengine test platform", "OpenCL 3.0 test",
+                "shipped-tuning test device", "clengine", "0.0-test", "OpenCL C 1.2", 4, 1, 1000, 1L << 30, 1 << 16,
+                1L << 28, 256, false);
+        assertEquals("matmul-tuning-7727a961be2c493b.properties",
+                MatmulTuningStore.file(dir, made).getFileName().toString());
+        MatmulTuning shipped = new MatmulTuning(4, 8, 2, 64, 128, 256, 1, 1234, 32, MatmulPath.AUTO);
+        assertEquals(shipped, MatmulTuningStore.load(dir, made).orElseThrow());
+        MatmulTuning own = new MatmulTuning(12, 16, 2, 120, 256, 512, 1, 4096, 64, MatmulPath.AUTO);
+        MatmulTuningStore.save(dir, made, own, "test");
+        assertEquals(own, MatmulTuningStore.load(dir, made).orElseThrow(), "the user's own tuning wins");
+        DeviceInfo other = new DeviceInfo(0, null, null, "clengine test platform", "OpenCL 3.0 test",
+                "shipped-tuning test device", "clengine", "0.1-test", "OpenCL C 1.2", 4, 1, 1000, 1L << 30, 1 << 16,
+                1L << 28, 256, false);
+        assertTrue(MatmulTuningStore.load(dir, other).isEmpty(), "another driver version has no tuning");
+    }
 }
