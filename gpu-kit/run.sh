@@ -191,9 +191,9 @@ main() {
         if [[ -f $KIT/clengine-benchmarks.jar ]]; then
             local bench_args
             read -r -a bench_args <<< "${CLENGINE_KIT_BENCH_ARGS:---all}"
-            step "benchmarks ${bench_args[*]} --no-peers --json $OUTDIR/bench.json"
-            # the peers the kit can run are PyTorch's on the GPU: peers/torch_peers.py, with the machine's python3
-            "$JAVA" "${JAVA_OPTS[@]}" -jar "$KIT/clengine-benchmarks.jar" "${bench_args[@]}" --no-peers \
+            step "benchmarks ${bench_args[*]} --no-python-peers --json $OUTDIR/bench.json"
+            # in-JVM peers: CLBlast on the same device; PyTorch on the GPU is peers/torch_peers.py, run apart
+            "$JAVA" "${JAVA_OPTS[@]}" -jar "$KIT/clengine-benchmarks.jar" "${bench_args[@]}" --no-python-peers \
                 --json "$OUTDIR/bench.json" --results "$OUTDIR" 2>&1 | tee "$OUTDIR/bench.log"
             rc_bench=${PIPESTATUS[0]}
         else

@@ -293,7 +293,7 @@ public class BatchNormBench {
         @Override
         public List<Trials> trials(List<String> shapes, List<String> variants, boolean peers) {
             List<Trials> out = new ArrayList<>(BenchFamily.super.trials(shapes, variants, peers));
-            if (peers && variants.contains(BatchNormFusion.NONE.label())) {
+            if (peers && BenchSystems.nd4jPresent() && variants.contains(BatchNormFusion.NONE.label())) {
                 out.add(new Trials(BatchNormBench.class, List.of(), Map.of("shape", shapes, "variant",
                         List.of(BatchNormFusion.NONE.label()), "system", List.of(Conv2dBench.ND4J))));
             }
@@ -302,7 +302,7 @@ public class BatchNormBench {
 
         @Override
         public List<String> notes(boolean peers) {
-            return peers ? List.of("nd4j: ND4J " + Nd4jConv.version() + " nd4j-native "
+            return peers && BenchSystems.nd4jPresent() ? List.of("nd4j: ND4J " + Nd4jConv.version() + " nd4j-native "
                     + Nd4jConv.EXTENSION.substring(1) + ": moments + batchnorm + running-statistics update "
                     + "(forward-train), batchnorm with running statistics (forward-infer), batchnorm_bp (backward), "
                     + "plain variant only, its default threads") : List.of();

@@ -65,6 +65,11 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--no-peers", description = "skip the peers")
     boolean noPeers;
 
+    @Option(names = "--no-python-peers", description = "skip the peers run by Python (PyTorch on the CPU) but keep "
+            + "those inside the JVM whose libraries this jar holds (CLBlast on the same OpenCL device; ND4J and "
+            + "OpenBLAS unless the jar was built with -Pkit)")
+    boolean noPythonPeers;
+
     @Option(names = "--verbose", description = "JMH's own output (every iteration and histogram)")
     boolean verbose;
 
@@ -109,7 +114,7 @@ public final class BenchMain implements Callable<Integer> {
             long start = System.nanoTime();
             missing += runFamily(family, report);
             family.notes(!noPeers).forEach(report::note);
-            if (!noPeers) runPeers(family, report);
+            if (!noPeers && !noPythonPeers) runPeers(family, report);
             String took = String.format(java.util.Locale.ROOT, "%s: %.1f min", family.stem(),
                     (System.nanoTime() - start) / 60e9);
             System.out.println(took);
@@ -117,6 +122,7 @@ public final class BenchMain implements Callable<Integer> {
         }
         header.add("load average after: " + loadAverage());
         if (noPeers) report.note("peers skipped (--no-peers)");
+        if (noPythonPeers && !noPeers) report.note("Python peers skipped (--no-python-peers)");
         Results r = report.results();
         System.out.println();
         System.out.print(ReportText.text(r));

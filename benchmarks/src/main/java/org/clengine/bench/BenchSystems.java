@@ -17,6 +17,24 @@ public final class BenchSystems {
     private BenchSystems() {
     }
 
+    /**
+     * Whether a peer's library is in this jar: the GPU kit's jar ({@code -Pkit}) leaves out the CPU-only peers
+     * (ND4J, OpenBLAS) and keeps CLBlast, which runs on any OpenCL device.
+     */
+    static boolean onClassPath(String className) {
+        try {
+            Class.forName(className, false, BenchSystems.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** ND4J (nd4j-native) is in this jar. */
+    static boolean nd4jPresent() {
+        return onClassPath("org.nd4j.linalg.factory.Nd4j");
+    }
+
     public static Backend open(String system) {
         return switch (system) {
             case CLENGINE -> OpenClBackend.open();

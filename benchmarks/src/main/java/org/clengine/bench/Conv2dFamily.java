@@ -67,7 +67,9 @@ final class Conv2dFamily implements BenchFamily {
             out.add(trials(METHODS, shapes, List.of("plain"), BenchSystems.CLENGINE));
             List<String> dense = shapes.stream().filter(d -> Conv2dShape.parse(d).groups() == 1).toList();
             if (!dense.isEmpty()) out.add(trials(List.of("gemm"), dense, List.of("plain"), BenchSystems.CLENGINE));
-            if (peers) out.add(trials(List.of("forward"), shapes, List.of("plain"), Conv2dBench.ND4J));
+            if (peers && BenchSystems.nd4jPresent()) {
+                out.add(trials(List.of("forward"), shapes, List.of("plain"), Conv2dBench.ND4J));
+            }
         }
         List<String> bn = variants.stream().filter(BN_VARIANTS::contains).toList();
         if (!bn.isEmpty() && shapes.contains(Conv2dBench.BN_SHAPE)) {
@@ -89,7 +91,7 @@ final class Conv2dFamily implements BenchFamily {
                 + "images (≤ 64 MiB of col)", "conv2d_bn_fwd_train: conv2dBatchNormForwardTraining (fused: BN "
                 + "statistics taken chunk by chunk as the conv writes) vs conv2dForward then batchNormForwardTraining "
                 + "(unfused); GFLOP/s count the conv only"));
-        if (peers) {
+        if (peers && BenchSystems.nd4jPresent()) {
             out.add("nd4j: ND4J " + Nd4jConv.version() + " nd4j-native " + Nd4jConv.EXTENSION.substring(1)
                     + " (oneDNN inside), conv2d (OIYX weights) or depthwise_conv2d, NCHW, forward only, its "
                     + "default threads (one per core)");

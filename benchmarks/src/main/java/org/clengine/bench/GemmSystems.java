@@ -46,6 +46,15 @@ final class GemmSystems {
     static final String OPENBLAS = "openblas";
     static final List<String> ALL = List.of(BenchSystems.CLENGINE, CLBLAST, OPENBLAS);
 
+    /** The systems whose libraries this jar holds (the GPU kit's has no OpenBLAS). */
+    static List<String> present() {
+        return ALL.stream().filter(s -> switch (s) {
+            case CLBLAST -> BenchSystems.onClassPath("org.jocl.blast.CLBlast");
+            case OPENBLAS -> BenchSystems.onClassPath("org.bytedeco.openblas.global.openblas");
+            default -> true;
+        }).toList();
+    }
+
     private GemmSystems() {
     }
 

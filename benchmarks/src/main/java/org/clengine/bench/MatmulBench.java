@@ -174,7 +174,7 @@ public class MatmulBench {
 
         @Override
         public List<Trials> trials(List<String> shapes, List<String> variants, boolean peers) {
-            List<String> systems = peers ? GemmSystems.ALL : List.of(BenchSystems.CLENGINE);
+            List<String> systems = peers ? GemmSystems.present() : List.of(BenchSystems.CLENGINE);
             List<Trials> out = new ArrayList<>();
             out.add(new Trials(PeakBench.class, List.of(), Map.of()));
             out.add(new Trials(MatmulBench.class, List.of(), Map.of("shape", shapes, "variant", variants,
@@ -188,10 +188,13 @@ public class MatmulBench {
             List<String> out = new ArrayList<>(List.of("peak: peak_fma (kernels/peak.cl through "
                     + "org.clengine.device.Ceilings), " + PeakBench.flopsLine() + "; the fastest invocation of its "
                     + "two trials (before and after the GEMMs)"));
-            if (peers) {
+            List<String> present = peers ? GemmSystems.present() : List.of();
+            if (present.contains(GemmSystems.CLBLAST)) {
                 out.add("clblast: CLBlast's Sgemm through JOCLBlast " + GemmSystems.version("org.jocl", "jocl-blast")
                         + " (its bundled libclblast) on the same OpenCL device, in a context of its own; kernels "
                         + "compiled in setup (its first call), C = A·B row major");
+            }
+            if (present.contains(GemmSystems.OPENBLAS)) {
                 out.add("openblas: cblas_sgemm of org.bytedeco:openblas " + GemmSystems.version("org.bytedeco",
                         "openblas") + " (the OpenBLAS ND4J 1.0.0-M2.1 ships), linux-x86_64, its own threads "
                         + "(one per processor), on off-heap arrays");
