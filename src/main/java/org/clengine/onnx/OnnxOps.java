@@ -23,7 +23,10 @@ final class OnnxOps {
 
     /** One operator: why a node cannot run (null when it can), and running it. */
     interface Op {
-        String unsupported(OnnxModel.Node node, Map<String, OnnxTensor> values);
+        /** Why the engine cannot run this node as given, or null when it can (the default: always). */
+        default String unsupported(OnnxModel.Node node, Map<String, OnnxTensor> values) {
+            return null;
+        }
 
         List<OnnxTensor> run(Backend b, OnnxModel.Node node, Map<String, OnnxTensor> values);
     }
@@ -124,6 +127,16 @@ final class OnnxOps {
         }
     }
 
+    /** The node's one output, of x's shape: allocated NaN-poisoned, written by {@code op}, read back. */
+    static List<OnnxTensor> elementwise(Backend b, OnnxModel.Node n, OnnxTensor x,
+            java.util.function.BiConsumer<TensorScope, Tensor> op) {
+        try (TensorScope s = new TensorScope(b)) {
+            Tensor y = s.full(Float.NaN, x.shape());
+            op.accept(s, y);
+            return List.of(tensor(n.outputs().get(0), x.shape(), y.toArray()));
+        }
+    }
+
     static long[] or(long[] value, long... fallback) {
         return value == null || value.length == 0 ? fallback : value;
     }
@@ -131,18 +144,9 @@ final class OnnxOps {
     /** Element by element, any shape. */
     static final class Relu implements Op {
         @Override
-        public String unsupported(OnnxModel.Node n, Map<String, OnnxTensor> v) {
-            return null;
-        }
-
-        @Override
         public List<OnnxTensor> run(Backend b, OnnxModel.Node n, Map<String, OnnxTensor> v) {
             OnnxTensor x = v.get(n.input(0));
-            try (TensorScope s = new TensorScope(b)) {
-                Tensor y = s.full(Float.NaN, x.shape());
-                b.reluForward(y, s.tensor(x.floats(), x.shape()));
-                return List.of(tensor(n.outputs().get(0), x.shape(), y.toArray()));
-            }
+            return elementwise(b, n, x, (s, y) -> b.reluForward(y, s.tensor(x.floats(), x.shape())));
         }
     }
 
@@ -157,21 +161,13 @@ final class OnnxOps {
         @Override
         public List<OnnxTensor> run(Backend b, OnnxModel.Node n, Map<String, OnnxTensor> v) {
             OnnxTensor x = v.get(n.input(0));
-            try (TensorScope s = new TensorScope(b)) {
-                Tensor y = s.full(Float.NaN, x.shape());
-                b.add(y, s.tensor(x.floats(), x.shape()), s.tensor(v.get(n.input(1)).floats(), x.shape()));
-                return List.of(tensor(n.outputs().get(0), x.shape(), y.toArray()));
-            }
+            return elementwise(b, n, x, (s, y) -> b.add(y, s.tensor(x.floats(), x.shape()),
+                    s.tensor(v.get(n.input(1)).floats(), x.shape())));
         }
     }
 
     /** A reshape to 2-D around {@code axis}: no computation, done on the host. */
     static final class Flatten implements Op {
-        @Override
-        public String unsupported(OnnxModel.Node n, Map<String, OnnxTensor> v) {
-            return null;
-        }
-
         @Override
         public List<OnnxTensor> run(Backend b, OnnxModel.Node n, Map<String, OnnxTensor> v) {
             OnnxTensor x = v.get(n.input(0));
@@ -186,11 +182,6 @@ final class OnnxOps {
 
     /** Y = alpha·op(A)·op(B) + beta·C, C broadcast to M×N on the host. */
     static final class Gemm implements Op {
-        @Override
-        public String unsupported(OnnxModel.Node n, Map<String, OnnxTensor> v) {
-            return null;
-        }
-
         @Override
         public List<OnnxTensor> run(Backend b, OnnxModel.Node n, Map<String, OnnxTensor> v) {
             OnnxTensor a = v.get(n.input(0));
