@@ -35,6 +35,10 @@
  *   batchnorm_bwd_partial_pos (P/16, chunks)   batchnorm_bwd_apply_pos (P/16, chunks)
  * A block that P cuts short runs lane by lane.
  *
+ * Single-launch path, for N x C input (H*W = 1) whose N rows are one row chunk: the three steps of the positions
+ * path in one kernel per direction, bitwise equal to them (see the end of the file).
+ *   batchnorm_fwd_train_single (C/16)   batchnorm_infer_single (C/16)   batchnorm_bwd_single (C/16)
+ *
  * Defines: AFFINE (1: gamma and beta given, 0: gamma 1, beta 0), FUSE (0 none, 1 relu, 2 add z then relu).
  */
 #ifndef AFFINE
@@ -93,13 +97,10 @@ __kernel void batchnorm_fwd_partial(__global float *partial, __global const floa
 }
 
 /* Running stats: run = w_old*run + w_new*batch, running var from var*var_scale (M/(M-1) unbiased, or 1). */
-__kernel void batchnorm_fwd_merge(__global float *save_mean, __global float *save_invstd,
-                                  __global float *run_mean, __global float *run_var,
-                                  __global const float *partial, __global const float *x,
-                                  int C, int hw, int chunks, float count, float eps,
-                                  float w_old, float w_new, float var_scale) {
-    int c = get_global_id(0);
-    if (c >= C) return;
+inline void fwd_merge_channel(int c, __global float *save_mean, __global float *save_invstd,
+                              __global float *run_mean, __global float *run_var,
+                              __global const float *partial, __global const float *x,
+                              int hw, int chunks, float count, float eps, float w_old, float w_new, float var_scale) {
     float s1 = 0.0f, s2 = 0.0f;
     for (int j = 0; j < chunks; j++) {
         s1 += partial[2 * ((size_t)c * chunks + j)];
@@ -117,13 +118,29 @@ __kernel void batchnorm_fwd_merge(__global float *save_mean, __global float *sav
     }
 }
 
+__kernel void batchnorm_fwd_merge(__global float *save_mean, __global float *save_invstd,
+                                  __global float *run_mean, __global float *run_var,
+                                  __global const float *partial, __global const float *x,
+                                  int C, int hw, int chunks, float count, float eps,
+                                  float w_old, float w_new, float var_scale) {
+    int c = get_global_id(0);
+    if (c >= C) return;
+    fwd_merge_channel(c, save_mean, save_invstd, run_mean, run_var, partial, x, hw, chunks, count, eps, w_old, w_new,
+                      var_scale);
+}
+
+inline void infer_stats_channel(int c, __global float *mean, __global float *invstd,
+                                __global const float *run_mean, __global const float *run_var, float eps) {
+    mean[c] = run_mean[c];
+    invstd[c] = rsqrt(run_var[c] + eps);
+}
+
 __kernel void batchnorm_infer_stats(__global float *mean, __global float *invstd,
                                     __global const float *run_mean, __global const float *run_var,
                                     int C, float eps) {
     int c = get_global_id(0);
     if (c >= C) return;
-    mean[c] = run_mean[c];
-    invstd[c] = rsqrt(run_var[c] + eps);
+    infer_stats_channel(c, mean, invstd, run_mean, run_var, eps);
 }
 
 __kernel void batchnorm_fwd_apply(__global float *y, __global const float *x, __global const float *z,
@@ -208,11 +225,9 @@ __kernel void batchnorm_bwd_partial(__global float *partial, __global const floa
 }
 
 /* dgamma and dbeta may be NULL (not wanted). coef[c] = (a, b, k): dx = a*g + b*(x - mean) + k. */
-__kernel void batchnorm_bwd_merge(__global float *dgamma, __global float *dbeta, __global float *coef,
-                                  __global const float *partial, __global const float *invstd,
-                                  __global const float *gamma, int C, int chunks, float count) {
-    int c = get_global_id(0);
-    if (c >= C) return;
+inline void bwd_merge_channel(int c, __global float *dgamma, __global float *dbeta, __global float *coef,
+                              __global const float *partial, __global const float *invstd,
+                              __global const float *gamma, int chunks, float count) {
     float sg = 0.0f, sgx = 0.0f;
     for (int j = 0; j < chunks; j++) {
         sg += partial[2 * ((size_t)c * chunks + j)];
@@ -225,6 +240,14 @@ __kernel void batchnorm_bwd_merge(__global float *dgamma, __global float *dbeta,
     coef[3 * c] = a;
     coef[3 * c + 1] = -a * is * is * sgx / count;
     coef[3 * c + 2] = -a * sg / count;
+}
+
+__kernel void batchnorm_bwd_merge(__global float *dgamma, __global float *dbeta, __global float *coef,
+                                  __global const float *partial, __global const float *invstd,
+                                  __global const float *gamma, int C, int chunks, float count) {
+    int c = get_global_id(0);
+    if (c >= C) return;
+    bwd_merge_channel(c, dgamma, dbeta, coef, partial, invstd, gamma, chunks, count);
 }
 
 __kernel void batchnorm_bwd_apply(__global float *dx, __global float *dz, __global const float *dy,
@@ -273,10 +296,8 @@ inline void store_partials16(__global float *partial, float16 s1, float16 s2, in
     }
 }
 
-__kernel void batchnorm_fwd_partial_pos(__global float *partial, __global const float *x,
-                                        int P, int hw, int N, int rows, int chunks) {
-    int q0 = 16 * get_global_id(0), j = get_global_id(1);
-    if (q0 >= P || j >= chunks) return;
+inline void fwd_partial_pos_block(int q0, int j, __global float *partial, __global const float *x,
+                                  int P, int hw, int N, int rows, int chunks) {
     int r0 = j * rows, r1 = min(N, r0 + rows);
     if (q0 + 16 <= P) {
         float a[16];
@@ -302,13 +323,18 @@ __kernel void batchnorm_fwd_partial_pos(__global float *partial, __global const 
     }
 }
 
-__kernel void batchnorm_fwd_apply_pos(__global float *y, __global const float *x, __global const float *z,
-                                      __global const float *mean, __global const float *invstd,
-                                      __global const float *gamma, __global const float *beta,
-                                      int P, int hw, int N, int rows) {
+__kernel void batchnorm_fwd_partial_pos(__global float *partial, __global const float *x,
+                                        int P, int hw, int N, int rows, int chunks) {
     int q0 = 16 * get_global_id(0), j = get_global_id(1);
+    if (q0 >= P || j >= chunks) return;
+    fwd_partial_pos_block(q0, j, partial, x, P, hw, N, rows, chunks);
+}
+
+inline void fwd_apply_pos_block(int q0, int j, __global float *y, __global const float *x, __global const float *z,
+                                __global const float *mean, __global const float *invstd,
+                                __global const float *gamma, __global const float *beta,
+                                int P, int hw, int N, int rows) {
     int r0 = j * rows, r1 = min(N, r0 + rows);
-    if (q0 >= P || r0 >= N) return;
     int lanes = min(16, P - q0);
     float ma[16], sa[16], ha[16];
     for (int l = 0; l < lanes; l++) {
@@ -348,11 +374,18 @@ __kernel void batchnorm_fwd_apply_pos(__global float *y, __global const float *x
     }
 }
 
-__kernel void batchnorm_bwd_partial_pos(__global float *partial, __global const float *dy, __global const float *x,
-                                        __global const float *y, __global const float *mean,
-                                        int P, int hw, int N, int rows, int chunks) {
+__kernel void batchnorm_fwd_apply_pos(__global float *y, __global const float *x, __global const float *z,
+                                      __global const float *mean, __global const float *invstd,
+                                      __global const float *gamma, __global const float *beta,
+                                      int P, int hw, int N, int rows) {
     int q0 = 16 * get_global_id(0), j = get_global_id(1);
-    if (q0 >= P || j >= chunks) return;
+    if (q0 >= P || j * rows >= N) return;
+    fwd_apply_pos_block(q0, j, y, x, z, mean, invstd, gamma, beta, P, hw, N, rows);
+}
+
+inline void bwd_partial_pos_block(int q0, int j, __global float *partial, __global const float *dy,
+                                  __global const float *x, __global const float *y, __global const float *mean,
+                                  int P, int hw, int N, int rows, int chunks) {
     int r0 = j * rows, r1 = min(N, r0 + rows);
     if (q0 + 16 <= P) {
         float16 m = gather16(mean, q0, hw), s1 = 0.0f, s2 = 0.0f;
@@ -381,12 +414,18 @@ __kernel void batchnorm_bwd_partial_pos(__global float *partial, __global const 
     }
 }
 
-__kernel void batchnorm_bwd_apply_pos(__global float *dx, __global float *dz, __global const float *dy,
-                                      __global const float *x, __global const float *y, __global const float *mean,
-                                      __global const float *coef, int P, int hw, int N, int rows) {
+__kernel void batchnorm_bwd_partial_pos(__global float *partial, __global const float *dy, __global const float *x,
+                                        __global const float *y, __global const float *mean,
+                                        int P, int hw, int N, int rows, int chunks) {
     int q0 = 16 * get_global_id(0), j = get_global_id(1);
+    if (q0 >= P || j >= chunks) return;
+    bwd_partial_pos_block(q0, j, partial, dy, x, y, mean, P, hw, N, rows, chunks);
+}
+
+inline void bwd_apply_pos_block(int q0, int j, __global float *dx, __global float *dz, __global const float *dy,
+                                __global const float *x, __global const float *y, __global const float *mean,
+                                __global const float *coef, int P, int hw, int N, int rows) {
     int r0 = j * rows, r1 = min(N, r0 + rows);
-    if (q0 >= P || r0 >= N) return;
     int lanes = min(16, P - q0);
     float ma[16], aa[16], ba[16], ka[16];
     for (int l = 0; l < lanes; l++) {
@@ -424,4 +463,58 @@ __kernel void batchnorm_bwd_apply_pos(__global float *dx, __global float *dz, __
 #endif
         }
     }
+}
+
+__kernel void batchnorm_bwd_apply_pos(__global float *dx, __global float *dz, __global const float *dy,
+                                      __global const float *x, __global const float *y, __global const float *mean,
+                                      __global const float *coef, int P, int hw, int N, int rows) {
+    int q0 = 16 * get_global_id(0), j = get_global_id(1);
+    if (q0 >= P || j * rows >= N) return;
+    bwd_apply_pos_block(q0, j, dx, dz, dy, x, y, mean, coef, P, hw, N, rows);
+}
+
+/*
+ * Single-launch path: the positions path's three steps in one kernel, for N x C input (H*W = 1) whose N rows fit
+ * one row chunk. Work-item b reduces its 16 channels over all rows, merges them (it alone owns them) and applies,
+ * through the same inline functions as the three kernels, so the results are bitwise those of the three-kernel
+ * path; only the launches (and their fixed costs, which dominate a 1 MB tensor) go. A work-item reads back the
+ * partials, statistics and coefficients it wrote itself, which OpenCL orders without a barrier.
+ */
+__kernel void batchnorm_fwd_train_single(__global float *y, __global float *save_mean, __global float *save_invstd,
+                                         __global float *run_mean, __global float *run_var, __global float *partial,
+                                         __global const float *x, __global const float *z,
+                                         __global const float *gamma, __global const float *beta, int C, int N,
+                                         float count, float eps, float w_old, float w_new, float var_scale) {
+    int q0 = 16 * get_global_id(0);
+    if (q0 >= C) return;
+    fwd_partial_pos_block(q0, 0, partial, x, C, 1, N, N, 1);
+    for (int c = q0; c < min(C, q0 + 16); c++) {
+        fwd_merge_channel(c, save_mean, save_invstd, run_mean, run_var, partial, x, 1, 1, count, eps, w_old, w_new,
+                          var_scale);
+    }
+    fwd_apply_pos_block(q0, 0, y, x, z, save_mean, save_invstd, gamma, beta, C, 1, N, N);
+}
+
+__kernel void batchnorm_infer_single(__global float *y, __global float *mean, __global float *invstd,
+                                     __global const float *run_mean, __global const float *run_var,
+                                     __global const float *x, __global const float *z, __global const float *gamma,
+                                     __global const float *beta, int C, int N, float eps) {
+    int q0 = 16 * get_global_id(0);
+    if (q0 >= C) return;
+    for (int c = q0; c < min(C, q0 + 16); c++) infer_stats_channel(c, mean, invstd, run_mean, run_var, eps);
+    fwd_apply_pos_block(q0, 0, y, x, z, mean, invstd, gamma, beta, C, 1, N, N);
+}
+
+__kernel void batchnorm_bwd_single(__global float *dx, __global float *dz, __global float *dgamma,
+                                   __global float *dbeta, __global float *coef, __global float *partial,
+                                   __global const float *dy, __global const float *x, __global const float *y,
+                                   __global const float *mean, __global const float *invstd,
+                                   __global const float *gamma, int C, int N, float count) {
+    int q0 = 16 * get_global_id(0);
+    if (q0 >= C) return;
+    bwd_partial_pos_block(q0, 0, partial, dy, x, y, mean, C, 1, N, N, 1);
+    for (int c = q0; c < min(C, q0 + 16); c++) {
+        bwd_merge_channel(c, dgamma, dbeta, coef, partial, invstd, gamma, 1, count);
+    }
+    bwd_apply_pos_block(q0, 0, dx, dz, dy, x, y, mean, coef, C, 1, N, N);
 }

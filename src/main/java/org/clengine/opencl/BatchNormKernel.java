@@ -12,7 +12,10 @@ public enum BatchNormKernel {
     FWD_PARTIAL_POS("batchnorm_fwd_partial_pos"),
     FWD_APPLY_POS("batchnorm_fwd_apply_pos"),
     BWD_PARTIAL_POS("batchnorm_bwd_partial_pos"),
-    BWD_APPLY_POS("batchnorm_bwd_apply_pos");
+    BWD_APPLY_POS("batchnorm_bwd_apply_pos"),
+    FWD_TRAIN_SINGLE("batchnorm_fwd_train_single"),
+    INFER_SINGLE("batchnorm_infer_single"),
+    BWD_SINGLE("batchnorm_bwd_single");
 
     public static final String FILE = "batchnorm.cl";
     public final String kernelName;

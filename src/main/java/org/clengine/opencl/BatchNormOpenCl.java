@@ -36,6 +36,11 @@ final class BatchNormOpenCl {
 
     /** One call's geometry: which path, how many partials per position or channel, and what merge adds up. */
     record Plan(BatchNormShape s, BatchNormTuning t, String options, boolean positions, int chunks) {
+        /** The positions path in one launch: N×C input whose rows are one chunk. */
+        boolean single() {
+            return positions && chunks == 1 && s.hw() == 1 && t.single();
+        }
+
         Plan(BatchNormShape s, BatchNormTuning t, String options) {
             this(s, t, options, t.positions(s), (int) (t.positions(s) ? ceilDiv(s.n(), t.rows())
                     : ceilDiv(s.perChannel(), t.chunk())));
@@ -55,6 +60,15 @@ final class BatchNormOpenCl {
             Tensor residual, BatchNormRunningStats running, BatchNormConfig config, BatchNormShape s) {
         Plan p = plan(s, gamma != null, config);
         DeviceBuffer partial = partialScratch(p);
+        if (p.single()) {
+            double[] w = running == null ? new double[] {1, 0} : config.runningWeights(running.track());
+            launch(p, FWD_TRAIN_SINGLE, new long[] {ceilDiv(s.c(), 16)}, p.t().localPositions(), new Object[] {
+                buf(y), buf(saveMean), buf(saveInvstd), running == null ? null : buf(running.mean()),
+                running == null ? null : buf(running.var()), partial, buf(x), buf(residual), buf(gamma), buf(beta),
+                s.c(), s.n(), (float) s.perChannel(), (float) config.eps(), (float) w[0], (float) w[1],
+                varScale(s, config)});
+            return;
+        }
         if (p.positions()) {
             reduce(p, FWD_PARTIAL, FWD_PARTIAL_POS, partial, buf(x));
         } else {
@@ -86,12 +100,17 @@ final class BatchNormOpenCl {
         BatchNormShape s = p.s();
         double[] w = running == null ? new double[] {1, 0} : config.runningWeights(running.track());
         long count = s.perChannel();
-        float varScale = config.unbiasedRunningVar() ? (float) ((double) count / (count - 1)) : 1f;
         perChannel(p, FWD_MERGE, buf(saveMean), buf(saveInvstd), running == null ? null : buf(running.mean()),
                 running == null ? null : buf(running.var()), partial, buf(x), s.c(), s.hw(), p.mergeChunks(),
-                (float) count, (float) config.eps(), (float) w[0], (float) w[1], varScale);
+                (float) count, (float) config.eps(), (float) w[0], (float) w[1], varScale(s, config));
         apply(p, FWD_APPLY, FWD_APPLY_POS, buf(y), buf(x), buf(residual), buf(saveMean), buf(saveInvstd), buf(gamma),
                 buf(beta));
+    }
+
+    /** running_var's factor on the batch variance: M/(M−1) (unbiased, PyTorch's) or 1. */
+    private static float varScale(BatchNormShape s, BatchNormConfig config) {
+        long count = s.perChannel();
+        return config.unbiasedRunningVar() ? (float) ((double) count / (count - 1)) : 1f;
     }
 
     void forwardInference(Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor residual, Tensor runningMean,
@@ -99,6 +118,12 @@ final class BatchNormOpenCl {
         Plan p = new Plan(s, tuning(s), options(gamma != null, config.fusion()));
         DeviceBuffer mean = device.scratch("batchnorm.mean", (long) Float.BYTES * s.c());
         DeviceBuffer invstd = device.scratch("batchnorm.invstd", (long) Float.BYTES * s.c());
+        if (p.single()) {
+            launch(p, INFER_SINGLE, new long[] {ceilDiv(s.c(), 16)}, p.t().localPositions(), new Object[] {buf(y),
+                mean, invstd, buf(runningMean), buf(runningVar), buf(x), buf(residual), buf(gamma), buf(beta), s.c(),
+                s.n(), (float) config.eps()});
+            return;
+        }
         perChannel(p, INFER_STATS, mean, invstd, buf(runningMean), buf(runningVar), s.c(), (float) config.eps());
         apply(p, FWD_APPLY, FWD_APPLY_POS, buf(y), buf(x), buf(residual), mean, invstd, buf(gamma), buf(beta));
     }
@@ -110,6 +135,12 @@ final class BatchNormOpenCl {
         DeviceBuffer partial = device.scratch("batchnorm.partial", p.partialBytes());
         DeviceBuffer coef = device.scratch("batchnorm.coef", 3L * Float.BYTES * s.c());
         DeviceBuffer mask = fusion.hasRelu() ? buf(y) : null;
+        if (p.single()) {
+            launch(p, BWD_SINGLE, new long[] {ceilDiv(s.c(), 16)}, p.t().localPositions(), new Object[] {buf(dx),
+                buf(dresidual), buf(dgamma), buf(dbeta), coef, partial, buf(dy), buf(x), mask, buf(saveMean),
+                buf(saveInvstd), buf(gamma), s.c(), s.n(), (float) s.perChannel()});
+            return;
+        }
         reduce(p, BWD_PARTIAL, BWD_PARTIAL_POS, partial, buf(dy), buf(x), mask, buf(saveMean));
         perChannel(p, BWD_MERGE, buf(dgamma), buf(dbeta), coef, partial, buf(saveInvstd), buf(gamma), s.c(),
                 p.mergeChunks(), (float) s.perChannel());

@@ -14,9 +14,16 @@ import org.clengine.device.DeviceInfo;
  * @param positionsBelow use the positions path when H·W is below this (rows too short to vectorize)
  * @param rows           positions path: rows per partial and per apply work-item
  * @param localPositions positions path: local size (dimension 0, blocks of 16 positions)
+ * @param single         N×C input (H·W = 1) whose rows are one chunk runs each direction in one launch
+ *                       (batchnorm_*_single), bitwise equal to the positions path's three
  */
 public record BatchNormTuning(long chunk, long span, int localReduce, int localApply, int positionsBelow, int rows,
-        int localPositions) {
+        int localPositions, boolean single) {
+
+    public BatchNormTuning(long chunk, long span, int localReduce, int localApply, int positionsBelow, int rows,
+            int localPositions) {
+        this(chunk, span, localReduce, localApply, positionsBelow, rows, localPositions, true);
+    }
 
     /**
      * Chunks are whole H·W rows, one row when H·W ≥ 128 on CPUs (≥ 2048 on GPUs, where items are many and short),
@@ -43,21 +50,26 @@ public record BatchNormTuning(long chunk, long span, int localReduce, int localA
     }
 
     public BatchNormTuning withLocalSizes(int reduce, int apply) {
-        return new BatchNormTuning(chunk, span, reduce, apply, positionsBelow, rows, reduce);
+        return new BatchNormTuning(chunk, span, reduce, apply, positionsBelow, rows, reduce, single);
     }
 
     public BatchNormTuning withSpan(long value) {
-        return new BatchNormTuning(chunk, value, localReduce, localApply, positionsBelow, rows, localPositions);
+        return new BatchNormTuning(chunk, value, localReduce, localApply, positionsBelow, rows, localPositions, single);
     }
 
     /** Forces the positions path (true) or the row path (false) for every shape. */
     public BatchNormTuning withPositionsPath(boolean always) {
         return new BatchNormTuning(chunk, span, localReduce, localApply, always ? Integer.MAX_VALUE : 0, rows,
-                localPositions);
+                localPositions, single);
     }
 
     public BatchNormTuning withRows(int value) {
-        return new BatchNormTuning(chunk, span, localReduce, localApply, positionsBelow, value, localPositions);
+        return new BatchNormTuning(chunk, span, localReduce, localApply, positionsBelow, value, localPositions, single);
+    }
+
+    /** Allows (true) or forbids the single-launch path. */
+    public BatchNormTuning withSingle(boolean value) {
+        return new BatchNormTuning(chunk, span, localReduce, localApply, positionsBelow, rows, localPositions, value);
     }
 
     static long ceilDiv(long a, long b) {

@@ -112,6 +112,35 @@ class BatchNormNumericsTest {
         }
     }
 
+    /**
+     * N×C input in one row chunk runs each direction in one launch; its bits are the three-kernel positions path's,
+     * tails of fewer than 16 channels and C = 1 included, for every variant.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"mb128ic2048", "mb7ic37", "mb2ic1", "mb31ic16",
+        "mb256ic3", "mb5ic1000"})
+    void singleLaunchPathIsBitwiseTheThreeKernelPath(String descriptor) {
+        BatchNormShape s = BatchNormShape.parse(descriptor);
+        BatchNormVerifier.Inputs in = BatchNormVerifier.Inputs.random(s, seed);
+        for (BatchNormVariant v : BatchNormVariant.values()) {
+            List<java.util.Map<String, float[]>> runs = new ArrayList<>();
+            for (boolean single : new boolean[] {true, false}) {
+                device.adjustBatchNormTuning(t -> t.withRows(1024).withSingle(single));
+                try {
+                    runs.add(BatchNormVerifier.outputs(device, in, v));
+                } finally {
+                    device.adjustBatchNormTuning(t -> t);
+                }
+            }
+            for (String k : runs.get(0).keySet()) {
+                assertArrayEquals(runs.get(1).get(k), runs.get(0).get(k), v.label() + " " + k + " differs");
+            }
+        }
+        for (String k : List.of("batchnorm_fwd_train_single", "batchnorm_infer_single", "batchnorm_bwd_single")) {
+            assertTrue(org.clengine.device.Device.launchedKernels().contains(k), k + " never ran");
+        }
+    }
+
     /** A 308 MB tensor (mb96ic256ih56iw56): forward training and backward against the reference. */
     @Test
     void severalHundredMegabytes() {
