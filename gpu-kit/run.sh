@@ -7,8 +7,9 @@
 #   2. nvidia-smi         -> OUTDIR/nvidia-smi.txt (when present)
 #   3. devices --verbose  -> OUTDIR/devices.txt
 #   4. verify --all       -> OUTDIR/verify.txt
-#   5. tune matmul        -> OUTDIR/tune.txt, OUTDIR/tunings/matmul-tuning-HASH.properties (the benchmarks use it;
-#                            commit it to src/main/resources/org/clengine/tunings/ to ship it for that driver)
+#   5. tune matmul, tune batchnorm -> OUTDIR/tune.txt, OUTDIR/tunings/{matmul,batchnorm}-tuning-HASH.properties
+#                            (the benchmarks use them; commit them to src/main/resources/org/clengine/tunings/ to
+#                            ship them for that device and driver)
 #   6. bench --all        -> OUTDIR/bench.json, bench.log, latest.{md,json,png} (when the kit has the bench jar)
 #   everything printed    -> OUTDIR/run.log
 #
@@ -177,15 +178,18 @@ main() {
         rc_verify=${PIPESTATUS[0]}
     fi
     if has_step tune; then
-        local tune_args
+        local tune_args op
         read -r -a tune_args <<< "${CLENGINE_KIT_TUNE_ARGS:-}"
-        step "tune matmul ${tune_args[*]}"
-        # into CLENGINE_CACHE_DIR, where the benchmarks below find it; a copy goes back with the results
-        "$JAVA" "${JAVA_OPTS[@]}" -jar "$KIT/clengine-cli.jar" tune matmul "${tune_args[@]}" 2>&1 \
-            | tee "$OUTDIR/tune.txt"
-        rc_tune=${PIPESTATUS[0]}
+        : > "$OUTDIR/tune.txt"
+        for op in matmul batchnorm; do
+            step "tune $op ${tune_args[*]}"
+            # into CLENGINE_CACHE_DIR, where the benchmarks below find it; a copy goes back with the results
+            "$JAVA" "${JAVA_OPTS[@]}" -jar "$KIT/clengine-cli.jar" tune "$op" "${tune_args[@]}" 2>&1 \
+                | tee -a "$OUTDIR/tune.txt"
+            (( PIPESTATUS[0] == 0 )) || rc_tune=1
+        done
         mkdir -p "$OUTDIR/tunings"
-        cp "$CLENGINE_CACHE_DIR"/matmul-tuning-*.properties "$OUTDIR/tunings/" 2>/dev/null
+        cp "$CLENGINE_CACHE_DIR"/*-tuning-*.properties "$OUTDIR/tunings/" 2>/dev/null
     fi
     if has_step bench; then
         if [[ -f $KIT/clengine-benchmarks.jar ]]; then
@@ -204,7 +208,8 @@ main() {
     step "summary"
     [[ -f $OUTDIR/devices.txt ]] && grep -m1 '^chosen:' "$OUTDIR/devices.txt"
     [[ -f $OUTDIR/verify.txt ]] && echo "verify: $(tail -1 "$OUTDIR/verify.txt") (exit $rc_verify)"
-    has_step tune && echo "tune: $(grep -m1 '^winner:' "$OUTDIR/tune.txt" 2>/dev/null) (exit $rc_tune)"
+    has_step tune && grep '^winner:' "$OUTDIR/tune.txt" 2>/dev/null | sed 's/^/tune: /'
+    has_step tune && (( rc_tune != 0 )) && echo "tune: failed"
     has_step bench && [[ -f $KIT/clengine-benchmarks.jar ]] && echo "benchmarks: exit $rc_bench"
     if (( rc_verify != 0 )); then
         (( rc_devices == 3 )) && return 3

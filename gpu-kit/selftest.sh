@@ -5,10 +5,9 @@
 #
 #   1. the NVIDIA path with PoCL standing in: CLENGINE_NVIDIA_OPENCL names PoCL's ICD library, so run.sh writes
 #      its private vendors folder and OCL_ICD_VENDORS exactly as it would for libnvidia-opencl.so.1; devices and
-#      verify must pass (a batch norm subset; --full runs verify --all); tune matmul must return its tuning; when
-#      the kit carries the benchmarks jar,
-#      one quick batch-norm benchmark must write its JSON; every CLI command's --help must start on the kit's
-#      runtime, which has no java.desktop
+#      verify must pass (a batch norm subset; --full runs verify --all); tune matmul and batchnorm must return
+#      their tunings; when the kit carries the benchmarks jar, one quick batch-norm benchmark must write its
+#      JSON; every CLI command's --help must start on the kit's runtime, which has no java.desktop
 #   2. the search: a libnvidia-opencl.so.1 found on LD_LIBRARY_PATH ends up in the private ICD file
 #   3. the fallback: no NVIDIA library, run.sh must say so and use /etc/OpenCL/vendors (devices only)
 #   4. no OpenCL at all (OCL_ICD_VENDORS set to an empty folder): run.sh must exit 3
@@ -70,9 +69,12 @@ summary=$(tail -1 "$T/out1/verify.txt")
 [[ $summary =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] && (( BASH_REMATCH[1] > 0 )) || fail "verify: $summary"
 ls "$T/tmp" | grep -q JOCL && fail "JOCL extracted its JNI library into TMPDIR instead of using the kit's"
 ok "NVIDIA path with PoCL's ICD ($pocl): verify $VERIFY_ARGS: $summary ($(( $(date +%s) - start )) s)"
-tuning=$(ls "$T/out1/tunings/"matmul-tuning-*.properties 2>/dev/null | head -1 || true)
-[[ -n $tuning ]] && grep -q '^mr=' "$tuning" || { tail -30 "$T/out1/tune.txt" >&2; fail "tune left no tuning in tunings/"; }
-ok "tune matmul: $(grep -m1 '^winner:' "$T/out1/tune.txt"); returned as tunings/$(basename "$tuning")"
+for op in matmul:mr batchnorm:target; do
+    tuning=$(ls "$T/out1/tunings/${op%:*}"-tuning-*.properties 2>/dev/null | head -1 || true)
+    [[ -n $tuning ]] && grep -q "^${op#*:}=" "$tuning" \
+        || { tail -30 "$T/out1/tune.txt" >&2; fail "tune ${op%:*} left no tuning in tunings/"; }
+done
+ok "tune: $(grep '^winner:' "$T/out1/tune.txt" | paste -sd';'); returned: $(ls "$T/out1/tunings" | paste -sd' ')"
 if [[ -f $KIT/clengine-benchmarks.jar ]]; then
     grep -q '"op" *: *"batchnorm_fwd_train"' "$T/out1/bench.json" 2>/dev/null \
         || { tail -30 "$T/out1/bench.log" >&2; fail "the kit's benchmarks wrote no batchnorm_fwd_train result"; }

@@ -1,10 +1,14 @@
 package org.clengine.cli;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.clengine.device.DeviceInfo;
+import org.clengine.opencl.BatchNormTuner;
+import org.clengine.opencl.BatchNormTuning;
+import org.clengine.opencl.BatchNormTuningStore;
 import org.clengine.opencl.MatmulTuner;
 import org.clengine.opencl.MatmulTuning;
 import org.clengine.opencl.MatmulTuningStore;
@@ -14,13 +18,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code tune matmul}: searches GEMM parameters on the chosen device and stores the winner for it and its driver. */
+/**
+ * {@code tune matmul|batchnorm}: searches GEMM parameters or batch norm's launch rule on the chosen device and stores
+ * the winner for it and its driver.
+ */
 @Command(name = "tune", mixinStandardHelpOptions = true,
         description = "Times candidate kernel parameters on the selected device (each checked against the reference "
                 + "first) and stores the fastest in the program cache directory, per device and driver. The engine "
                 + "uses it from then on; without one it uses a built-in default.")
 final class TuneCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "op family to tune: matmul")
+    @Parameters(index = "0", description = "op family to tune: matmul or batchnorm")
     String op;
 
     @Option(names = "--seed", description = "random seed of the checks (default: fresh, printed)")
@@ -37,36 +44,46 @@ final class TuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!op.equals("matmul")) {
-            System.err.println("unknown op '" + op + "'; tune knows: matmul");
+        if (!op.equals("matmul") && !op.equals("batchnorm")) {
+            System.err.println("unknown op '" + op + "'; tune knows: matmul, batchnorm");
             return 2;
         }
         long s = seed != null ? seed : System.nanoTime();
         try (OpenClBackend device = OpenClBackend.open()) {
             DeviceInfo info = device.device().info();
-            java.nio.file.Path dir = device.device().programs().directory();
+            Path dir = device.device().programs().directory();
+            Path file = op.equals("matmul") ? MatmulTuningStore.file(dir, info) : BatchNormTuningStore.file(dir, info);
             if (reset) {
-                boolean deleted = Files.deleteIfExists(MatmulTuningStore.file(dir, info));
-                System.out.println((deleted ? "deleted " : "no tuning stored at ") + MatmulTuningStore.file(dir, info));
+                boolean deleted = Files.deleteIfExists(file);
+                System.out.println((deleted ? "deleted " : "no tuning stored at ") + file);
                 return 0;
             }
             System.out.printf(Locale.ROOT, "device %s, seed %d%n", info.label(), s);
-            System.out.println("timed (packing included): " + MatmulTuner.TIMED + "; checked first: "
-                    + MatmulTuner.CHECKS);
             long start = System.nanoTime();
-            MatmulTuner tuner = new MatmulTuner(device, new ReferenceBackend(), System.out, s, repeats);
-            MatmulTuning winner = tuner.run();
-            double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf(Locale.ROOT, "winner: %s, B in place up to M = %d (%.0f s)%n", winner.label(),
-                    winner.directBMaxM(), seconds);
-            if (dryRun) {
-                System.out.println("dry run: nothing stored");
+            String label;
+            Callable<Path> store;
+            if (op.equals("matmul")) {
+                System.out.println("timed (packing included): " + MatmulTuner.TIMED + "; checked first: "
+                        + MatmulTuner.CHECKS);
+                MatmulTuning winner = new MatmulTuner(device, new ReferenceBackend(), System.out, s, repeats).run();
+                label = winner.label() + ", B in place up to M = " + winner.directBMaxM();
+                store = () -> MatmulTuningStore.save(dir, info, winner, comment(info, winner.label()));
             } else {
-                String comment = "clengine tune matmul on " + info.label() + ", " + LocalDate.now() + ": "
-                        + winner.label();
-                System.out.println("stored in " + MatmulTuningStore.save(dir, info, winner, comment));
+                System.out.println("timed (forward-training and backward): " + BatchNormTuner.TIMED
+                        + "; checked first: " + BatchNormTuner.CHECKS + " in " + BatchNormTuner.CHECKED.size()
+                        + " variants");
+                BatchNormTuning.Rule winner = new BatchNormTuner(device, new ReferenceBackend(), System.out, s,
+                        repeats).run();
+                label = winner.label() + (winner.equals(BatchNormTuning.Rule.defaults(info)) ? " (the default)" : "");
+                store = () -> BatchNormTuningStore.save(dir, info, winner, comment(info, winner.label()));
             }
+            System.out.printf(Locale.ROOT, "winner: %s (%.0f s)%n", label, (System.nanoTime() - start) / 1e9);
+            System.out.println(dryRun ? "dry run: nothing stored" : "stored in " + store.call());
         }
         return 0;
+    }
+
+    private String comment(DeviceInfo info, String label) {
+        return "clengine tune " + op + " on " + info.label() + ", " + LocalDate.now() + ": " + label;
     }
 }

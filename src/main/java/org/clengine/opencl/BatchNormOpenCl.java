@@ -21,6 +21,7 @@ import org.clengine.tensor.Tensor;
 final class BatchNormOpenCl {
     private final Device device;
     private UnaryOperator<BatchNormTuning> adjust = UnaryOperator.identity();
+    private BatchNormTuning.Rule rule;
 
     BatchNormOpenCl(Device device) {
         this.device = device;
@@ -30,8 +31,22 @@ final class BatchNormOpenCl {
         this.adjust = adjust;
     }
 
+    /** The stored rule for this device and driver if there is one, else the default; then the adjustment. */
     BatchNormTuning tuning(BatchNormShape s) {
-        return adjust.apply(BatchNormTuning.forDevice(device.info(), s));
+        return adjust.apply(rule().forShape(s));
+    }
+
+    BatchNormTuning.Rule rule() {
+        if (rule == null) {
+            rule = BatchNormTuningStore.load(device.programs().directory(), device.info())
+                    .orElse(BatchNormTuning.Rule.defaults(device.info()));
+        }
+        return rule;
+    }
+
+    /** Replaces the rule (the tuner's candidates); null goes back to the stored or default one. */
+    void useRule(BatchNormTuning.Rule r) {
+        rule = r;
     }
 
     /** One call's geometry: which path, how many partials per position or channel, and what merge adds up. */

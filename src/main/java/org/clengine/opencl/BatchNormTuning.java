@@ -26,22 +26,56 @@ public record BatchNormTuning(long chunk, long span, int localReduce, int localA
     }
 
     /**
-     * Chunks are whole H·W rows, one row when H·W ≥ 128 on CPUs (≥ 2048 on GPUs, where items are many and short),
-     * and the reduction's work-groups take 4 neighbouring channels on CPUs: a group then reads 4 consecutive rows
-     * of one image, one contiguous stretch. Measured on PoCL (forward-train, backward vs the copy kernel):
-     * mb256ic256ih14iw14 0.69-0.82x / 0.76-0.86x with 21-row chunks and local 1, 0.98x / 1.05x with one-row chunks
-     * and local 4; mb32ic64ih56iw56 0.92-0.95x / 0.95-1.02x. Rows over 64 Ki values are cut.
+     * The device's rule from which every shape's geometry follows: what {@code ./clengine tune batchnorm} searches
+     * and stores (BatchNormTuningStore), or {@link #defaults} without a stored one.
+     *
+     * @param target         values per reduction chunk to aim for (chunks are whole H·W rows)
+     * @param span           values per apply work-item
+     * @param localReduce    local size of the reduction and merge kernels
+     * @param localApply     local size of the apply kernels
+     * @param rowsMin        positions path: rows per work-item, at least (more when N needs > 4096 chunks)
+     * @param localPositions local size of the positions path's kernels
      */
+    public record Rule(int target, long span, int localReduce, int localApply, int rowsMin, int localPositions) {
+        public Rule {
+            if (target < 1 || span < 1 || localReduce < 1 || localApply < 1 || rowsMin < 1 || localPositions < 1) {
+                throw new IllegalArgumentException("every batch norm tuning value must be positive: " + this);
+            }
+        }
+
+        /**
+         * Chunks are whole H·W rows, one row when H·W ≥ 128 on CPUs (≥ 2048 on GPUs, where items are many and
+         * short), and the reduction's work-groups take 4 neighbouring channels on CPUs: a group then reads 4
+         * consecutive rows of one image, one contiguous stretch. Measured on PoCL (forward-train, backward vs the
+         * copy kernel): mb256ic256ih14iw14 0.69-0.82x / 0.76-0.86x with 21-row chunks and local 1, 0.98x / 1.05x
+         * with one-row chunks and local 4; mb32ic64ih56iw56 0.92-0.95x / 0.95-1.02x. The GPU values are untested
+         * guesses until a GPU session tunes them.
+         */
+        public static Rule defaults(DeviceInfo device) {
+            boolean cpu = device.typeName().equals("cpu");
+            int max = (int) Math.min(Integer.MAX_VALUE, device.maxWorkGroupSize());
+            return new Rule(cpu ? 128 : 2048, cpu ? 4096 : 8, Math.min(cpu ? 4 : 64, max), Math.min(cpu ? 1 : 256, max),
+                    cpu ? 256 : 32, Math.min(cpu ? 4 : 64, max));
+        }
+
+        /** This rule's geometry for one shape. Rows over 64 Ki values are cut; at most ~4096 chunks a channel. */
+        public BatchNormTuning forShape(BatchNormShape shape) {
+            long hw = shape.hw();
+            long chunk = hw > 65536 ? Math.max(16384, ceilDiv(shape.perChannel(), 4096))
+                    : hw * Math.max(ceilDiv(target, hw), ceilDiv(shape.n(), 4096));
+            int rows = (int) Math.max(rowsMin, ceilDiv(shape.n(), 4096));
+            return new BatchNormTuning(chunk, span, localReduce, localApply, 16, rows, localPositions);
+        }
+
+        public String label() {
+            return "target" + target + "span" + span + "reduce" + localReduce + "apply" + localApply + "rows"
+                    + rowsMin + "pos" + localPositions;
+        }
+    }
+
+    /** The built-in rule's geometry for {@code shape} on {@code device}. */
     public static BatchNormTuning forDevice(DeviceInfo device, BatchNormShape shape) {
-        boolean cpu = device.typeName().equals("cpu");
-        long max = device.maxWorkGroupSize();
-        long target = cpu ? 128 : 2048;
-        long hw = shape.hw();
-        long chunk = hw > 65536 ? Math.max(16384, ceilDiv(shape.perChannel(), 4096))
-                : hw * Math.max(ceilDiv(target, hw), ceilDiv(shape.n(), 4096));
-        int rows = (int) Math.max(cpu ? 256 : 32, ceilDiv(shape.n(), 4096));
-        return new BatchNormTuning(chunk, cpu ? 4096 : 8, (int) Math.min(cpu ? 4 : 64, max),
-                (int) Math.min(cpu ? 1 : 256, max), 16, rows, (int) Math.min(cpu ? 4 : 64, max));
+        return Rule.defaults(device).forShape(shape);
     }
 
     /** Whether this shape takes the positions path. */

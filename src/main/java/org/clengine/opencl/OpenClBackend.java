@@ -117,6 +117,16 @@ public final class OpenClBackend implements Backend {
         device.finish();
     }
 
+    /** The rule batch norm's geometry follows on this device: the stored tuning's, or the default. */
+    public BatchNormTuning.Rule batchNormRule() {
+        return batchNorm.rule();
+    }
+
+    /** For the tuner: every shape's geometry from {@code r} (null: back to the stored or default rule). */
+    void useBatchNormRule(BatchNormTuning.Rule r) {
+        batchNorm.useRule(r);
+    }
+
     /** Changes batch norm's launch geometry (tests and tuning); the default comes from the device. */
     public void adjustBatchNormTuning(UnaryOperator<BatchNormTuning> adjust) {
         batchNorm.adjustTuning(adjust);

@@ -1,0 +1,229 @@
+package org.clengine.opencl;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.clengine.backend.Backend;
+import org.clengine.batchnorm.BatchNormConfig;
+import org.clengine.batchnorm.BatchNormShape;
+import org.clengine.tensor.Tensor;
+import org.clengine.tensor.TensorScope;
+import org.clengine.verify.BatchNormVariant;
+import org.clengine.verify.BatchNormVerifier;
+import org.clengine.verify.Comparison;
+
+/**
+ * Searches batch norm's launch rule ({@link BatchNormTuning.Rule}) on one device, one knob at a time from the
+ * default: for each knob, every value is tried with the others held at the best so far, each candidate checked
+ * against the reference on awkward shapes before it is timed, the current best timed again alongside. The score is
+ * the geometric mean of forward-training and backward GB/s over three shapes: a ResNet activation, a small-image one
+ * and an N×C one.
+ */
+public final class BatchNormTuner {
+    /** Row and positions paths, one chunk and many, tails of blocks and spans, H·W over 2048. */
+    public static final List<String> CHECKS = List.of("mb3ic5ih7iw9", "mb13ic3", "mb300ic40", "mb5ic4iw29",
+            "mb2ic3ih50iw61", "mb9ic2ih3iw3");
+
+    public static final List<BatchNormVariant> CHECKED = List.of(BatchNormVariant.TRAIN,
+            BatchNormVariant.TRAIN_ADD_RELU, BatchNormVariant.INFER_RELU, BatchNormVariant.BWD,
+            BatchNormVariant.BWD_ADD_RELU);
+
+    /** How much faster (geometric mean) a candidate must be to replace the best so far. */
+    static final double MARGIN = 1.05;
+
+    public static final List<String> TIMED = List.of("mb32ic64ih56iw56", "mb256ic256ih14iw14", "mb128ic2048");
+
+    /** A candidate's outcome: its failure (null when every check passed) and GB/s per timed shape and op. */
+    public record Result(BatchNormTuning.Rule rule, String failure, double[] gbps) {
+        /** Geometric mean GB/s; 0 for a failed candidate. */
+        public double score() {
+            if (failure != null || gbps.length == 0) return 0;
+            return Math.exp(Arrays.stream(gbps).map(Math::log).average().orElse(0));
+        }
+    }
+
+    private final OpenClBackend device;
+    private final Backend reference;
+    private final PrintStream out;
+    private final long seed;
+    private final int repeats;
+
+    public BatchNormTuner(OpenClBackend device, Backend reference, PrintStream out, long seed, int repeats) {
+        this.device = device;
+        this.reference = reference;
+        this.out = out;
+        this.seed = seed;
+        this.repeats = repeats;
+    }
+
+    /** The knobs in the order they are searched, each with the values tried. */
+    static final Map<String, BiFunction<BatchNormTuning.Rule, Integer, BatchNormTuning.Rule>> KNOBS = Map.of(
+            "target", (r, v) -> new BatchNormTuning.Rule(v, r.span(), r.localReduce(), r.localApply(), r.rowsMin(),
+                    r.localPositions()),
+            "span", (r, v) -> new BatchNormTuning.Rule(r.target(), v, r.localReduce(), r.localApply(), r.rowsMin(),
+                    r.localPositions()),
+            "localReduce", (r, v) -> new BatchNormTuning.Rule(r.target(), r.span(), v, r.localApply(), r.rowsMin(),
+                    r.localPositions()),
+            "localApply", (r, v) -> new BatchNormTuning.Rule(r.target(), r.span(), r.localReduce(), v, r.rowsMin(),
+                    r.localPositions()),
+            "rowsMin", (r, v) -> new BatchNormTuning.Rule(r.target(), r.span(), r.localReduce(), r.localApply(), v,
+                    r.localPositions()),
+            "localPositions", (r, v) -> new BatchNormTuning.Rule(r.target(), r.span(), r.localReduce(),
+                    r.localApply(), r.rowsMin(), v));
+
+    static final List<String> ORDER = List.of("target", "span", "localReduce", "localApply", "rowsMin",
+            "localPositions");
+
+    static int[] values(String knob) {
+        return switch (knob) {
+            case "target" -> new int[] {128, 512, 2048, 8192};
+            case "span" -> new int[] {8, 64, 512, 4096};
+            case "localReduce", "localPositions" -> new int[] {1, 4, 16, 64};
+            case "localApply" -> new int[] {1, 32, 256};
+            case "rowsMin" -> new int[] {32, 256};
+            default -> throw new IllegalArgumentException(knob);
+        };
+    }
+
+    /** Every rule a search from {@code start} could try: what the tests check. */
+    public static List<BatchNormTuning.Rule> neighbours(BatchNormTuning.Rule start, long maxLocal) {
+        LinkedHashSet<BatchNormTuning.Rule> all = new LinkedHashSet<>();
+        for (String knob : ORDER) {
+            for (int v : values(knob)) {
+                if (knob.startsWith("local") && v > maxLocal) continue;
+                all.add(KNOBS.get(knob).apply(start, v));
+            }
+        }
+        return List.copyOf(all);
+    }
+
+    /**
+     * Searches knob by knob from the default; returns the winner (the default if no candidate beats it by
+     * {@link #MARGIN}).
+     */
+    public BatchNormTuning.Rule run() {
+        BatchNormTuning.Rule best = BatchNormTuning.Rule.defaults(device.device().info());
+        long maxLocal = device.device().info().maxWorkGroupSize();
+        for (String knob : ORDER) {
+            LinkedHashSet<BatchNormTuning.Rule> candidates = new LinkedHashSet<>();
+            candidates.add(best);
+            for (int v : values(knob)) {
+                if (!knob.startsWith("local") || v <= maxLocal) candidates.add(KNOBS.get(knob).apply(best, v));
+            }
+            out.println(knob + ":");
+            List<Result> results = evaluate(List.copyOf(candidates));
+            BatchNormTuning.Rule current = best;
+            double kept = results.stream().filter(r -> r.rule().equals(current)).mapToDouble(Result::score)
+                    .findFirst().orElse(0);
+            Result r = results.stream().max(Comparator.comparingDouble(Result::score)).orElseThrow();
+            // noise on a shared machine is a few per cent: a change must win by more than that
+            if (r.score() > kept * MARGIN) best = r.rule();
+        }
+        return best;
+    }
+
+    /** Checks each candidate, then times those that passed; prints one line per candidate. */
+    public List<Result> evaluate(List<BatchNormTuning.Rule> candidates) {
+        List<BatchNormTuning.Rule> passed = new ArrayList<>();
+        List<Result> results = new ArrayList<>();
+        for (BatchNormTuning.Rule r : candidates) {
+            String failure = check(r);
+            if (failure == null) {
+                passed.add(r);
+            } else {
+                results.add(new Result(r, failure, new double[0]));
+                out.printf(Locale.ROOT, "  %-44s REJECTED: %s%n", r.label(), failure);
+            }
+        }
+        double[][] gbps = gbps(passed);
+        for (int i = 0; i < passed.size(); i++) {
+            Result r = new Result(passed.get(i), null, gbps[i]);
+            results.add(r);
+            out.printf(Locale.ROOT, "  %-44s %s  mean %.1f GB/s%n", r.rule().label(), Arrays.toString(
+                    Arrays.stream(gbps[i]).map(g -> Math.round(g * 10) / 10.0).toArray()), r.score());
+        }
+        return results;
+    }
+
+    /** Null if {@code r} passes every check, else what failed. */
+    public String check(BatchNormTuning.Rule r) {
+        device.useBatchNormRule(r);
+        try {
+            for (String d : CHECKS) {
+                BatchNormShape s = BatchNormShape.parse(d);
+                for (BatchNormVariant v : CHECKED) {
+                    for (Comparison c : BatchNormVerifier.run(device, reference, s, v, seed)) {
+                        if (!c.passed()) return d + " " + v.label() + ": " + c;
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            return e.getMessage();
+        } finally {
+            device.useBatchNormRule(null);
+        }
+        return null;
+    }
+
+    /**
+     * GB/s of each rule on each timed shape, forward-training then backward (bytes: x read and y written; dy and
+     * x read, dx written): the fastest of {@code repeats} runs after one warm-up, the candidates taking turns
+     * within each repeat so that a burst of other work slows them alike.
+     */
+    public double[][] gbps(List<BatchNormTuning.Rule> rules) {
+        double[][] best = new double[rules.size()][2 * TIMED.size()];
+        try (TensorScope scope = new TensorScope(device)) {
+            List<Tensor[]> operands = new ArrayList<>();
+            for (String d : TIMED) {
+                BatchNormShape s = BatchNormShape.parse(d);
+                int[] dims = s.dims();
+                operands.add(new Tensor[] {scope.full(0.5f, dims), scope.full(0, dims), scope.full(0.25f, dims),
+                    scope.full(0, dims), scope.full(1, s.c()), scope.full(0, s.c()), scope.full(0, s.c()),
+                    scope.full(1, s.c()), scope.full(0, s.c()), scope.full(0, s.c())});
+            }
+            for (int rep = -1; rep < repeats; rep++) {
+                for (int i = 0; i < rules.size(); i++) {
+                    device.useBatchNormRule(rules.get(i));
+                    for (int j = 0; j < TIMED.size(); j++) {
+                        double[] g = timeOnce(BatchNormShape.parse(TIMED.get(j)), operands.get(j));
+                        if (rep >= 0) {
+                            best[i][2 * j] = Math.max(best[i][2 * j], g[0]);
+                            best[i][2 * j + 1] = Math.max(best[i][2 * j + 1], g[1]);
+                        }
+                    }
+                }
+            }
+        } finally {
+            device.useBatchNormRule(null);
+        }
+        return best;
+    }
+
+    /** {forward-training, backward} GB/s of a few back-to-back calls (enough for ~100 MB each). */
+    private double[] timeOnce(BatchNormShape s, Tensor[] t) {
+        Tensor x = t[0], y = t[1], dy = t[2], dx = t[3], gamma = t[4], beta = t[5], mean = t[6], invstd = t[7];
+        Tensor dgamma = t[8], dbeta = t[9];
+        long bytes = s.elements() * Float.BYTES;
+        int inner = (int) Math.max(1, Math.min(20, 1e8 / (3.0 * bytes)));
+        device.finish();
+        long start = System.nanoTime();
+        for (int k = 0; k < inner; k++) {
+            device.batchNormForwardTraining(y, mean, invstd, x, gamma, beta, null, null, BatchNormConfig.DEFAULT);
+        }
+        device.finish();
+        long mid = System.nanoTime();
+        for (int k = 0; k < inner; k++) {
+            device.batchNormBackward(dx, dgamma, dbeta, null, dy, x, null, gamma, mean, invstd,
+                    BatchNormConfig.DEFAULT);
+        }
+        device.finish();
+        long end = System.nanoTime();
+        return new double[] {2.0 * bytes * inner / (mid - start), 3.0 * bytes * inner / (end - mid)};
+    }
+}
