@@ -48,7 +48,7 @@ class ExperimentCommandTest {
         assertTrue(Files.size(out.resolve("bn-paper-mnist.png")) > 0);
     }
 
-    /** Both CNN experiments on OpenCL (the reference convolution takes minutes): 3 steps on 96 synthetic images. */
+    /** The CNN experiments on OpenCL (the reference convolution takes minutes): 3 steps on 96 synthetic images. */
     @Test
     void cnnExperimentsSmoke() throws IOException {
         org.clengine.testing.TestBackends.openCl();
@@ -62,6 +62,14 @@ class ExperimentCommandTest {
             assertEquals(3, csv.size(), String.join("\n", csv));
             assertFinite(csv);
             assertTrue(Files.size(out.resolve(name + ".png")) > 0, name);
+        }
+        List<String> tve = Files.readAllLines(out.resolve("train-vs-eval.csv"));
+        assertTrue(tve.get(0).endsWith(",logit_gap_mean_abs,logit_gap_relative_l2,prediction_disagreement"),
+                tve.get(0));
+        for (String row : tve.subList(1, tve.size())) {
+            String[] c = row.split(",");
+            assertTrue(Double.parseDouble(c[4]) >= 0 && Double.parseDouble(c[5]) >= 0, row);
+            assertTrue(Double.parseDouble(c[6]) >= 0 && Double.parseDouble(c[6]) <= 1, row);
         }
         assertEquals(0, run("experiment", "lr-sweep", "--data", data.toString(), "--steps", "2", "--seed", "2",
                 "--quiet", "--out", out.toString()), err);
