@@ -23,6 +23,7 @@ import org.clengine.train.Trainer;
  * same batches, test accuracy over training), {@code train-vs-eval} (test accuracy with batch statistics, with
  * the running statistics, and with untracked running statistics, and the gap between train-mode and eval-mode
  * outputs, over early training) and {@code lr-sweep} (final accuracy vs learning rate, with and without BN).
+ * {@code smoothness} runs on the same network in {@link SmoothnessExperiment}.
  */
 final class CnnExperiments {
     static final int BATCH = 64;

@@ -56,6 +56,7 @@ final class ExperimentRun {
                 case BN_PLACEMENT -> new CnnExperiments(setup).bnPlacement(c.out);
                 case TRAIN_VS_EVAL -> new CnnExperiments(setup).trainVsEval(c.out);
                 case LR_SWEEP -> new CnnExperiments(setup).lrSweep(c.out);
+                case SMOOTHNESS -> new SmoothnessExperiment(setup).run(c.out);
             }
         }
         log.flush();

@@ -81,6 +81,32 @@ class ExperimentCommandTest {
         assertTrue(Files.size(out.resolve("lr-sweep.png")) > 0);
     }
 
+    /**
+     * smoothness on OpenCL: 2 steps, 2 checkpoints, both networks: 6 rows of positive, finite figures with
+     * loss_min ≤ loss_max, and the plot.
+     */
+    @Test
+    void smoothnessSmoke() throws IOException {
+        org.clengine.testing.TestBackends.openCl();
+        Path data = dir.resolve("mnist");
+        writeSyntheticMnist(data, 96, 40, 6);
+        Path out = dir.resolve("smooth");
+        assertEquals(0, run("experiment", "smoothness", "--data", data.toString(), "--steps", "2",
+                "--checkpoints", "2", "--seed", "3", "--quiet", "--out", out.toString()), err);
+        List<String> csv = Files.readAllLines(out.resolve("smoothness.csv"));
+        assertEquals("step,bn,loss,gradient_norm,loss_min,loss_max,gradient_change_max,beta_max", csv.get(0));
+        assertEquals(1 + 2 * 3, csv.size(), String.join("\n", csv));
+        assertFinite(csv);
+        for (String row : csv.subList(1, csv.size())) {
+            String[] c = row.split(",");
+            assertTrue(Double.parseDouble(c[4]) <= Double.parseDouble(c[5]), "loss_min <= loss_max: " + row);
+            for (int i = 2; i < c.length; i++) assertTrue(Double.parseDouble(c[i]) > 0, row);
+        }
+        assertTrue(csv.stream().anyMatch(r -> r.contains(",true,")), "a run with BN");
+        assertTrue(csv.stream().anyMatch(r -> r.contains(",false,")), "a run without BN");
+        assertTrue(Files.size(out.resolve("smoothness.png")) > 0);
+    }
+
     @Test
     void unknownNameAndMissingDataAreErrors() {
         assertEquals(2, run("experiment", "no-such-thing"));
