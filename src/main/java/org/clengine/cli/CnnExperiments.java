@@ -144,7 +144,7 @@ final class CnnExperiments {
                         "eval mode, untracked statistics", Plots.column(rows, 3))),
                 new Plots.Panel("train-mode vs eval-mode outputs", "step", "gap", Map.of(
                         "relative L2 gap of the logits", Plots.column(rows, 5),
-                        "share of predictions that differ", Plots.column(rows, 6))));
+                        "share of predictions that differ", Plots.column(rows, 6)), false, true));
         double[] last = rows.get(rows.size() - 1);
         setup.log().printf(Locale.ROOT, "test accuracy after %d steps: train mode %.2f%%, eval mode %.2f%%, eval mode "
                 + "on untracked statistics %.2f%%; train/eval logit gap: relative L2 %.4f, mean |difference| %.4f, "

@@ -17,7 +17,8 @@ final class Plots {
 
     /**
      * One chart: {@code series} maps a name (drawn in name order) to its points {x, y}; series whose names share
-     * the part before ", " share a colour ("with BN, max" and "with BN, min"); an axis on a log scale when asked.
+     * the part before ", " share a colour ("with BN, max" and "with BN, min"); an axis on a log scale when asked
+     * (the y axis only when every y is positive).
      */
     record Panel(String title, String xTitle, String yTitle, Map<String, List<double[]>> series, boolean logX,
             boolean logY) {

@@ -43,7 +43,9 @@ final class XChartPanels {
         XYChart c = new XYChartBuilder().width(width).height(height).title(p.title()).xAxisTitle(p.xTitle())
                 .yAxisTitle(p.yTitle()).build();
         c.getStyler().setXAxisLogarithmic(p.logX());
-        c.getStyler().setYAxisLogarithmic(p.logY());
+        // a log axis cannot show 0 (a share of 0 differing predictions): then the axis stays linear
+        c.getStyler().setYAxisLogarithmic(p.logY() && p.series().values().stream().flatMap(List::stream)
+                .allMatch(r -> r[1] > 0));
         List<String> groups = new TreeMap<>(p.series()).keySet().stream().map(XChartPanels::group).distinct()
                 .toList();
         new TreeMap<>(p.series()).forEach((name, points) -> c.addSeries(name,
