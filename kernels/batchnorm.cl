@@ -31,21 +31,27 @@
  * N rows of P = C*HW values; position q belongs to channel q/HW. Work-item (b, j) owns positions [16b, 16b+16)
  * (float16 lanes) over rows [j*rows, (j+1)*rows). Partial (position q, row chunk j) is stored at q*chunks + j, so a
  * channel's HW*chunks partials are contiguous and the merge kernels above add them, called with HW*chunks.
- *   batchnorm_fwd_partial_pos (P/16, chunks)   batchnorm_fwd_apply_pos (P/16, chunks)
- *   batchnorm_bwd_partial_pos (P/16, chunks)   batchnorm_bwd_apply_pos (P/16, chunks)
+ *   batchnorm_fwd_partial_pos (P/16, chunks)   batchnorm_fwd_apply_pos (P/(16*POS_BLOCKS), chunks)
+ *   batchnorm_bwd_partial_pos (P/16, chunks)   batchnorm_bwd_apply_pos (P/(16*POS_BLOCKS), chunks)
  * A block that P cuts short runs lane by lane.
  *
  * Single-launch path, for N x C input (H*W = 1) whose N rows are one row chunk: the three steps of the positions
  * path in one kernel per direction, bitwise equal to them (see the end of the file).
- *   batchnorm_fwd_train_single (C/16)   batchnorm_infer_single (C/16)   batchnorm_bwd_single (C/16)
+ *   batchnorm_fwd_train_single, batchnorm_infer_single, batchnorm_bwd_single: (C/(16*POS_BLOCKS))
  *
- * Defines: AFFINE (1: gamma and beta given, 0: gamma 1, beta 0), FUSE (0 none, 1 relu, 2 add z then relu).
+ * Defines: AFFINE (1: gamma and beta given, 0: gamma 1, beta 0), FUSE (0 none, 1 relu, 2 add z then relu),
+ * POS_BLOCKS (positions path: blocks of 16 positions per apply and single-launch work-item, walked row by row
+ * across the blocks; on CPUs rows written 64 floats at a time stream far better than 16-float pieces of rows
+ * far apart).
  */
 #ifndef AFFINE
 #define AFFINE 1
 #endif
 #ifndef FUSE
 #define FUSE 0
+#endif
+#ifndef POS_BLOCKS
+#define POS_BLOCKS 1
 #endif
 
 inline float sum16(float16 v) {
@@ -279,10 +285,10 @@ __kernel void batchnorm_bwd_apply(__global float *dx, __global float *dz, __glob
     }
 }
 
-/* Gathers v[(q0 + lane)/hw] into 16 lanes: per-channel values spread over positions. */
-inline float16 gather16(__global const float *v, int q0, int hw) {
+/* Gathers v[stride*((q0 + lane)/hw) + offset] into 16 lanes: per-channel values spread over positions. */
+inline float16 gather16(__global const float *v, int q0, int hw, int stride, int offset) {
     float a[16];
-    for (int l = 0; l < 16; l++) a[l] = v[(q0 + l) / hw];
+    for (int l = 0; l < 16; l++) a[l] = v[stride * ((q0 + l) / hw) + offset];
     return vload16(0, a);
 }
 
@@ -335,34 +341,36 @@ inline void fwd_apply_pos_block(int q0, int j, __global float *y, __global const
                                 __global const float *gamma, __global const float *beta,
                                 int P, int hw, int N, int rows) {
     int r0 = j * rows, r1 = min(N, r0 + rows);
-    int lanes = min(16, P - q0);
-    float ma[16], sa[16], ha[16];
-    for (int l = 0; l < lanes; l++) {
-        int c = (q0 + l) / hw;
-        ma[l] = mean[c];
-        sa[l] = AFFINE ? invstd[c] * gamma[c] : invstd[c];
-        ha[l] = AFFINE ? beta[c] : 0.0f;
+    int full = min(POS_BLOCKS, (P - q0) / 16);
+    float16 m[POS_BLOCKS], scale[POS_BLOCKS], shift[POS_BLOCKS];
+    for (int b = 0; b < POS_BLOCKS; b++) {
+        if (b >= full) break;
+        int q = q0 + 16 * b;
+        m[b] = gather16(mean, q, hw, 1, 0);
+        scale[b] = gather16(invstd, q, hw, 1, 0);
+        if (AFFINE) scale[b] *= gather16(gamma, q, hw, 1, 0);
+        shift[b] = AFFINE ? gather16(beta, q, hw, 1, 0) : (float16)(0.0f);
     }
-    if (lanes == 16) {
-        float16 m = vload16(0, ma), scale = vload16(0, sa), shift = vload16(0, ha);
-        for (int r = r0; r < r1; r++) {
-            size_t at = (size_t)r * P + q0;
-            float16 v = fma(vload16(0, x + at) - m, scale, shift);
+    for (int r = r0; r < r1 && full > 0; r++) {
+        for (int b = 0; b < POS_BLOCKS; b++) {
+            if (b >= full) break;
+            size_t at = (size_t)r * P + q0 + 16 * b;
+            float16 v = fma(vload16(0, x + at) - m[b], scale[b], shift[b]);
 #if FUSE == 2
             v += vload16(0, z + at);
 #endif
 #if FUSE
             v = select(v, (float16)(0.0f), v < (float16)(0.0f));
 #endif
-            vstore8(v.lo, 0, y + at);
-            vstore8(v.hi, 0, y + at + 8);
+            vstore16(v, 0, y + at);
         }
-        return;
     }
-    for (int r = r0; r < r1; r++) {
-        for (int l = 0; l < lanes; l++) {
-            size_t at = (size_t)r * P + q0 + l;
-            float v = fma(x[at] - ma[l], sa[l], ha[l]);
+    for (int q = q0 + 16 * full; q < min(P, q0 + 16 * POS_BLOCKS); q++) {
+        int c = q / hw;
+        float mq = mean[c], sq = AFFINE ? invstd[c] * gamma[c] : invstd[c], hq = AFFINE ? beta[c] : 0.0f;
+        for (int r = r0; r < r1; r++) {
+            size_t at = (size_t)r * P + q;
+            float v = fma(x[at] - mq, sq, hq);
 #if FUSE == 2
             v += z[at];
 #endif
@@ -378,7 +386,7 @@ __kernel void batchnorm_fwd_apply_pos(__global float *y, __global const float *x
                                       __global const float *mean, __global const float *invstd,
                                       __global const float *gamma, __global const float *beta,
                                       int P, int hw, int N, int rows) {
-    int q0 = 16 * get_global_id(0), j = get_global_id(1);
+    int q0 = 16 * POS_BLOCKS * get_global_id(0), j = get_global_id(1);
     if (q0 >= P || j * rows >= N) return;
     fwd_apply_pos_block(q0, j, y, x, z, mean, invstd, gamma, beta, P, hw, N, rows);
 }
@@ -388,7 +396,7 @@ inline void bwd_partial_pos_block(int q0, int j, __global float *partial, __glob
                                   int P, int hw, int N, int rows, int chunks) {
     int r0 = j * rows, r1 = min(N, r0 + rows);
     if (q0 + 16 <= P) {
-        float16 m = gather16(mean, q0, hw), s1 = 0.0f, s2 = 0.0f;
+        float16 m = gather16(mean, q0, hw, 1, 0), s1 = 0.0f, s2 = 0.0f;
         for (int r = r0; r < r1; r++) {
             size_t at = (size_t)r * P + q0;
             float16 g = vload16(0, dy + at);
@@ -426,38 +434,37 @@ inline void bwd_apply_pos_block(int q0, int j, __global float *dx, __global floa
                                 __global const float *x, __global const float *y, __global const float *mean,
                                 __global const float *coef, int P, int hw, int N, int rows) {
     int r0 = j * rows, r1 = min(N, r0 + rows);
-    int lanes = min(16, P - q0);
-    float ma[16], aa[16], ba[16], ka[16];
-    for (int l = 0; l < lanes; l++) {
-        int c = (q0 + l) / hw;
-        ma[l] = mean[c];
-        aa[l] = coef[3 * c];
-        ba[l] = coef[3 * c + 1];
-        ka[l] = coef[3 * c + 2];
+    int full = min(POS_BLOCKS, (P - q0) / 16);
+    float16 m[POS_BLOCKS], a[POS_BLOCKS], b1[POS_BLOCKS], k[POS_BLOCKS];
+    for (int b = 0; b < POS_BLOCKS; b++) {
+        if (b >= full) break;
+        int q = q0 + 16 * b;
+        m[b] = gather16(mean, q, hw, 1, 0);
+        a[b] = gather16(coef, q, hw, 3, 0);
+        b1[b] = gather16(coef, q, hw, 3, 1);
+        k[b] = gather16(coef, q, hw, 3, 2);
     }
-    if (lanes == 16) {
-        float16 m = vload16(0, ma), a = vload16(0, aa), b = vload16(0, ba), k = vload16(0, ka);
-        for (int r = r0; r < r1; r++) {
-            size_t at = (size_t)r * P + q0;
+    for (int r = r0; r < r1 && full > 0; r++) {
+        for (int b = 0; b < POS_BLOCKS; b++) {
+            if (b >= full) break;
+            size_t at = (size_t)r * P + q0 + 16 * b;
             float16 g = vload16(0, dy + at);
 #if FUSE
             g = select((float16)(0.0f), g, vload16(0, y + at) > (float16)(0.0f));
 #endif
-            float16 v = fma(a, g, fma(b, vload16(0, x + at) - m, k));
-            vstore8(v.lo, 0, dx + at);
-            vstore8(v.hi, 0, dx + at + 8);
+            vstore16(fma(a[b], g, fma(b1[b], vload16(0, x + at) - m[b], k[b])), 0, dx + at);
 #if FUSE == 2
-            vstore8(g.lo, 0, dz + at);
-            vstore8(g.hi, 0, dz + at + 8);
+            vstore16(g, 0, dz + at);
 #endif
         }
-        return;
     }
-    for (int r = r0; r < r1; r++) {
-        for (int l = 0; l < lanes; l++) {
-            size_t at = (size_t)r * P + q0 + l;
+    for (int q = q0 + 16 * full; q < min(P, q0 + 16 * POS_BLOCKS); q++) {
+        int c = q / hw;
+        float mq = mean[c], aq = coef[3 * c], bq = coef[3 * c + 1], kq = coef[3 * c + 2];
+        for (int r = r0; r < r1; r++) {
+            size_t at = (size_t)r * P + q;
             float g = grad1(dy[at], FUSE ? y[at] : 0.0f);
-            dx[at] = fma(aa[l], g, fma(ba[l], x[at] - ma[l], ka[l]));
+            dx[at] = fma(aq, g, fma(bq, x[at] - mq, kq));
 #if FUSE == 2
             dz[at] = g;
 #endif
@@ -468,7 +475,7 @@ inline void bwd_apply_pos_block(int q0, int j, __global float *dx, __global floa
 __kernel void batchnorm_bwd_apply_pos(__global float *dx, __global float *dz, __global const float *dy,
                                       __global const float *x, __global const float *y, __global const float *mean,
                                       __global const float *coef, int P, int hw, int N, int rows) {
-    int q0 = 16 * get_global_id(0), j = get_global_id(1);
+    int q0 = 16 * POS_BLOCKS * get_global_id(0), j = get_global_id(1);
     if (q0 >= P || j * rows >= N) return;
     bwd_apply_pos_block(q0, j, dx, dz, dy, x, y, mean, coef, P, hw, N, rows);
 }
@@ -485,10 +492,10 @@ __kernel void batchnorm_fwd_train_single(__global float *y, __global float *save
                                          __global const float *x, __global const float *z,
                                          __global const float *gamma, __global const float *beta, int C, int N,
                                          float count, float eps, float w_old, float w_new, float var_scale) {
-    int q0 = 16 * get_global_id(0);
+    int q0 = 16 * POS_BLOCKS * get_global_id(0), q1 = min(C, q0 + 16 * POS_BLOCKS);
     if (q0 >= C) return;
-    fwd_partial_pos_block(q0, 0, partial, x, C, 1, N, N, 1);
-    for (int c = q0; c < min(C, q0 + 16); c++) {
+    for (int q = q0; q < q1; q += 16) fwd_partial_pos_block(q, 0, partial, x, C, 1, N, N, 1);
+    for (int c = q0; c < q1; c++) {
         fwd_merge_channel(c, save_mean, save_invstd, run_mean, run_var, partial, x, 1, 1, count, eps, w_old, w_new,
                           var_scale);
     }
@@ -499,9 +506,11 @@ __kernel void batchnorm_infer_single(__global float *y, __global float *mean, __
                                      __global const float *run_mean, __global const float *run_var,
                                      __global const float *x, __global const float *z, __global const float *gamma,
                                      __global const float *beta, int C, int N, float eps) {
-    int q0 = 16 * get_global_id(0);
+    int q0 = 16 * POS_BLOCKS * get_global_id(0);
     if (q0 >= C) return;
-    for (int c = q0; c < min(C, q0 + 16); c++) infer_stats_channel(c, mean, invstd, run_mean, run_var, eps);
+    for (int c = q0; c < min(C, q0 + 16 * POS_BLOCKS); c++) {
+        infer_stats_channel(c, mean, invstd, run_mean, run_var, eps);
+    }
     fwd_apply_pos_block(q0, 0, y, x, z, mean, invstd, gamma, beta, C, 1, N, N);
 }
 
@@ -510,10 +519,10 @@ __kernel void batchnorm_bwd_single(__global float *dx, __global float *dz, __glo
                                    __global const float *dy, __global const float *x, __global const float *y,
                                    __global const float *mean, __global const float *invstd,
                                    __global const float *gamma, int C, int N, float count) {
-    int q0 = 16 * get_global_id(0);
+    int q0 = 16 * POS_BLOCKS * get_global_id(0), q1 = min(C, q0 + 16 * POS_BLOCKS);
     if (q0 >= C) return;
-    bwd_partial_pos_block(q0, 0, partial, dy, x, y, mean, C, 1, N, N, 1);
-    for (int c = q0; c < min(C, q0 + 16); c++) {
+    for (int q = q0; q < q1; q += 16) bwd_partial_pos_block(q, 0, partial, dy, x, y, mean, C, 1, N, N, 1);
+    for (int c = q0; c < q1; c++) {
         bwd_merge_channel(c, dgamma, dbeta, coef, partial, invstd, gamma, 1, count);
     }
     bwd_apply_pos_block(q0, 0, dx, dz, dy, x, y, mean, coef, C, 1, N, N);

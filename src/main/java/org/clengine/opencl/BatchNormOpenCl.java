@@ -77,11 +77,10 @@ final class BatchNormOpenCl {
         DeviceBuffer partial = partialScratch(p);
         if (p.single()) {
             double[] w = running == null ? new double[] {1, 0} : config.runningWeights(running.track());
-            launch(p, FWD_TRAIN_SINGLE, new long[] {ceilDiv(s.c(), 16)}, p.t().localPositions(), new Object[] {
-                buf(y), buf(saveMean), buf(saveInvstd), running == null ? null : buf(running.mean()),
-                running == null ? null : buf(running.var()), partial, buf(x), buf(residual), buf(gamma), buf(beta),
-                s.c(), s.n(), (float) s.perChannel(), (float) config.eps(), (float) w[0], (float) w[1],
-                varScale(s, config)});
+            single(p, FWD_TRAIN_SINGLE, buf(y), buf(saveMean), buf(saveInvstd),
+                    running == null ? null : buf(running.mean()), running == null ? null : buf(running.var()), partial,
+                    buf(x), buf(residual), buf(gamma), buf(beta), s.c(), s.n(), (float) s.perChannel(),
+                    (float) config.eps(), (float) w[0], (float) w[1], varScale(s, config));
             return;
         }
         if (p.positions()) {
@@ -94,7 +93,8 @@ final class BatchNormOpenCl {
 
     /** The plan for a forward-training call: a convolution that fuses the statistics needs it too. */
     Plan plan(BatchNormShape s, boolean affine, BatchNormConfig config) {
-        return new Plan(s, tuning(s), options(affine, config.fusion()));
+        BatchNormTuning t = tuning(s);
+        return new Plan(s, t, options(affine, config.fusion(), t));
     }
 
     /** Row path only: partial sums of chunks [j0, j0 + count) of every channel into the plan's scratch. */
@@ -130,13 +130,12 @@ final class BatchNormOpenCl {
 
     void forwardInference(Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor residual, Tensor runningMean,
             Tensor runningVar, BatchNormConfig config, BatchNormShape s) {
-        Plan p = new Plan(s, tuning(s), options(gamma != null, config.fusion()));
+        Plan p = plan(s, gamma != null, config);
         DeviceBuffer mean = device.scratch("batchnorm.mean", (long) Float.BYTES * s.c());
         DeviceBuffer invstd = device.scratch("batchnorm.invstd", (long) Float.BYTES * s.c());
         if (p.single()) {
-            launch(p, INFER_SINGLE, new long[] {ceilDiv(s.c(), 16)}, p.t().localPositions(), new Object[] {buf(y),
-                mean, invstd, buf(runningMean), buf(runningVar), buf(x), buf(residual), buf(gamma), buf(beta), s.c(),
-                s.n(), (float) config.eps()});
+            single(p, INFER_SINGLE, buf(y), mean, invstd, buf(runningMean), buf(runningVar), buf(x), buf(residual),
+                    buf(gamma), buf(beta), s.c(), s.n(), (float) config.eps());
             return;
         }
         perChannel(p, INFER_STATS, mean, invstd, buf(runningMean), buf(runningVar), s.c(), (float) config.eps());
@@ -146,14 +145,13 @@ final class BatchNormOpenCl {
     void backward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dresidual, Tensor dy, Tensor x, Tensor y,
             Tensor gamma, Tensor saveMean, Tensor saveInvstd, BatchNormConfig config, BatchNormShape s) {
         BatchNormFusion fusion = config.fusion();
-        Plan p = new Plan(s, tuning(s), options(gamma != null, fusion));
+        Plan p = plan(s, gamma != null, config);
         DeviceBuffer partial = device.scratch("batchnorm.partial", p.partialBytes());
         DeviceBuffer coef = device.scratch("batchnorm.coef", 3L * Float.BYTES * s.c());
         DeviceBuffer mask = fusion.hasRelu() ? buf(y) : null;
         if (p.single()) {
-            launch(p, BWD_SINGLE, new long[] {ceilDiv(s.c(), 16)}, p.t().localPositions(), new Object[] {buf(dx),
-                buf(dresidual), buf(dgamma), buf(dbeta), coef, partial, buf(dy), buf(x), mask, buf(saveMean),
-                buf(saveInvstd), buf(gamma), s.c(), s.n(), (float) s.perChannel()});
+            single(p, BWD_SINGLE, buf(dx), buf(dresidual), buf(dgamma), buf(dbeta), coef, partial, buf(dy), buf(x),
+                    mask, buf(saveMean), buf(saveInvstd), buf(gamma), s.c(), s.n(), (float) s.perChannel());
             return;
         }
         reduce(p, BWD_PARTIAL, BWD_PARTIAL_POS, partial, buf(dy), buf(x), mask, buf(saveMean));
@@ -162,8 +160,8 @@ final class BatchNormOpenCl {
         apply(p, BWD_APPLY, BWD_APPLY_POS, buf(dx), buf(dresidual), buf(dy), buf(x), mask, buf(saveMean), coef);
     }
 
-    static String options(boolean affine, BatchNormFusion fusion) {
-        return "-DAFFINE=" + (affine ? 1 : 0) + " -DFUSE=" + fusion.define;
+    static String options(boolean affine, BatchNormFusion fusion, BatchNormTuning t) {
+        return "-DAFFINE=" + (affine ? 1 : 0) + " -DFUSE=" + fusion.define + " -DPOS_BLOCKS=" + t.posBlocks();
     }
 
     /** Partial sums: (C, chunks) work-items on the row path, (P/16, chunks) on the positions path. */
@@ -177,11 +175,16 @@ final class BatchNormOpenCl {
         }
     }
 
-    /** Normalize or dx: one work-item per span on the row path, per 16 positions × rows on the positions path. */
+    /**
+     * Normalize or dx: one work-item per span on the row path, per 16·posBlocks positions × rows on the positions
+     * path.
+     */
     private void apply(Plan p, BatchNormKernel rowKernel, BatchNormKernel posKernel, Object... buffers) {
         BatchNormShape s = p.s();
         if (p.positions()) {
-            launchPositions(p, posKernel, buffers);
+            int positions = s.c() * s.hw();
+            launch(p, posKernel, new long[] {ceilDiv(positions, 16L * p.t().posBlocks()), p.chunks()},
+                    p.t().localPositions(), with(buffers, positions, s.hw(), s.n(), p.t().rows()));
         } else {
             launch(p, rowKernel, new long[] {ceilDiv(s.elements(), p.t().span())}, p.t().localApply(),
                     with(buffers, s.c(), s.hw(), s.elements(), p.t().span()));
@@ -193,6 +196,11 @@ final class BatchNormOpenCl {
         int positions = s.c() * s.hw();
         Object[] args = with(with(buffers, positions, s.hw(), s.n(), p.t().rows()), more);
         launch(p, k, new long[] {ceilDiv(positions, 16), p.chunks()}, p.t().localPositions(), args);
+    }
+
+    /** The single-launch kernels: one work-item per 16·posBlocks channels. */
+    private void single(Plan p, BatchNormKernel k, Object... args) {
+        launch(p, k, new long[] {ceilDiv(p.s().c(), 16L * p.t().posBlocks())}, p.t().localPositions(), args);
     }
 
     /** One work-item per channel. */

@@ -7,8 +7,6 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.function.BiFunction;
 import org.clengine.backend.Backend;
 import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.batchnorm.BatchNormShape;
@@ -62,23 +60,17 @@ public final class BatchNormTuner {
         this.repeats = repeats;
     }
 
-    /** The knobs in the order they are searched, each with the values tried. */
-    static final Map<String, BiFunction<BatchNormTuning.Rule, Integer, BatchNormTuning.Rule>> KNOBS = Map.of(
-            "target", (r, v) -> new BatchNormTuning.Rule(v, r.span(), r.localReduce(), r.localApply(), r.rowsMin(),
-                    r.localPositions()),
-            "span", (r, v) -> new BatchNormTuning.Rule(r.target(), v, r.localReduce(), r.localApply(), r.rowsMin(),
-                    r.localPositions()),
-            "localReduce", (r, v) -> new BatchNormTuning.Rule(r.target(), r.span(), v, r.localApply(), r.rowsMin(),
-                    r.localPositions()),
-            "localApply", (r, v) -> new BatchNormTuning.Rule(r.target(), r.span(), r.localReduce(), v, r.rowsMin(),
-                    r.localPositions()),
-            "rowsMin", (r, v) -> new BatchNormTuning.Rule(r.target(), r.span(), r.localReduce(), r.localApply(), v,
-                    r.localPositions()),
-            "localPositions", (r, v) -> new BatchNormTuning.Rule(r.target(), r.span(), r.localReduce(),
-                    r.localApply(), r.rowsMin(), v));
-
+    /** The knobs in the order they are searched. */
     static final List<String> ORDER = List.of("target", "span", "localReduce", "localApply", "rowsMin",
-            "localPositions");
+            "localPositions", "posBlocks");
+
+    /** {@code r} with one knob set to {@code v}. */
+    static BatchNormTuning.Rule with(BatchNormTuning.Rule r, String knob, int v) {
+        return new BatchNormTuning.Rule(knob.equals("target") ? v : r.target(), knob.equals("span") ? v : r.span(),
+                knob.equals("localReduce") ? v : r.localReduce(), knob.equals("localApply") ? v : r.localApply(),
+                knob.equals("rowsMin") ? v : r.rowsMin(), knob.equals("localPositions") ? v : r.localPositions(),
+                knob.equals("posBlocks") ? v : r.posBlocks());
+    }
 
     static int[] values(String knob) {
         return switch (knob) {
@@ -87,6 +79,7 @@ public final class BatchNormTuner {
             case "localReduce", "localPositions" -> new int[] {1, 4, 16, 64};
             case "localApply" -> new int[] {1, 32, 256};
             case "rowsMin" -> new int[] {32, 256};
+            case "posBlocks" -> new int[] {1, 2, 4};
             default -> throw new IllegalArgumentException(knob);
         };
     }
@@ -97,7 +90,7 @@ public final class BatchNormTuner {
         for (String knob : ORDER) {
             for (int v : values(knob)) {
                 if (knob.startsWith("local") && v > maxLocal) continue;
-                all.add(KNOBS.get(knob).apply(start, v));
+                all.add(with(start, knob, v));
             }
         }
         return List.copyOf(all);
@@ -114,7 +107,7 @@ public final class BatchNormTuner {
             LinkedHashSet<BatchNormTuning.Rule> candidates = new LinkedHashSet<>();
             candidates.add(best);
             for (int v : values(knob)) {
-                if (!knob.startsWith("local") || v <= maxLocal) candidates.add(KNOBS.get(knob).apply(best, v));
+                if (!knob.startsWith("local") || v <= maxLocal) candidates.add(with(best, knob, v));
             }
             out.println(knob + ":");
             List<Result> results = evaluate(List.copyOf(candidates));

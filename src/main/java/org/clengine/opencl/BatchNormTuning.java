@@ -14,15 +14,22 @@ import org.clengine.device.DeviceInfo;
  * @param positionsBelow use the positions path when H·W is below this (rows too short to vectorize)
  * @param rows           positions path: rows per partial and per apply work-item
  * @param localPositions positions path: local size (dimension 0, blocks of 16 positions)
+ * @param posBlocks      positions path: blocks of 16 positions per apply (and single-launch) work-item
  * @param single         N×C input (H·W = 1) whose rows are one chunk runs each direction in one launch
  *                       (batchnorm_*_single), bitwise equal to the positions path's three
  */
 public record BatchNormTuning(long chunk, long span, int localReduce, int localApply, int positionsBelow, int rows,
-        int localPositions, boolean single) {
+        int localPositions, int posBlocks, boolean single) {
+
+    public BatchNormTuning {
+        if (posBlocks < 1 || posBlocks > 8) {
+            throw new IllegalArgumentException("posBlocks must be 1 to 8: " + posBlocks);
+        }
+    }
 
     public BatchNormTuning(long chunk, long span, int localReduce, int localApply, int positionsBelow, int rows,
             int localPositions) {
-        this(chunk, span, localReduce, localApply, positionsBelow, rows, localPositions, true);
+        this(chunk, span, localReduce, localApply, positionsBelow, rows, localPositions, 1, true);
     }
 
     /**
@@ -35,10 +42,13 @@ public record BatchNormTuning(long chunk, long span, int localReduce, int localA
      * @param localApply     local size of the apply kernels
      * @param rowsMin        positions path: rows per work-item, at least (more when N needs > 4096 chunks)
      * @param localPositions local size of the positions path's kernels
+     * @param posBlocks      blocks of 16 positions per apply work-item on the positions path (1 to 8)
      */
-    public record Rule(int target, long span, int localReduce, int localApply, int rowsMin, int localPositions) {
+    public record Rule(int target, long span, int localReduce, int localApply, int rowsMin, int localPositions,
+            int posBlocks) {
         public Rule {
-            if (target < 1 || span < 1 || localReduce < 1 || localApply < 1 || rowsMin < 1 || localPositions < 1) {
+            if (target < 1 || span < 1 || localReduce < 1 || localApply < 1 || rowsMin < 1 || localPositions < 1
+                    || posBlocks < 1 || posBlocks > 8) {
                 throw new IllegalArgumentException("every batch norm tuning value must be positive: " + this);
             }
         }
@@ -55,7 +65,7 @@ public record BatchNormTuning(long chunk, long span, int localReduce, int localA
             boolean cpu = device.typeName().equals("cpu");
             int max = (int) Math.min(Integer.MAX_VALUE, device.maxWorkGroupSize());
             return new Rule(cpu ? 128 : 2048, cpu ? 4096 : 8, Math.min(cpu ? 4 : 64, max), Math.min(cpu ? 1 : 256, max),
-                    cpu ? 256 : 32, Math.min(cpu ? 4 : 64, max));
+                    cpu ? 256 : 32, Math.min(cpu ? 4 : 64, max), cpu ? 4 : 1);
         }
 
         /** This rule's geometry for one shape. Rows over 64 Ki values are cut; at most ~4096 chunks a channel. */
@@ -64,12 +74,12 @@ public record BatchNormTuning(long chunk, long span, int localReduce, int localA
             long chunk = hw > 65536 ? Math.max(16384, ceilDiv(shape.perChannel(), 4096))
                     : hw * Math.max(ceilDiv(target, hw), ceilDiv(shape.n(), 4096));
             int rows = (int) Math.max(rowsMin, ceilDiv(shape.n(), 4096));
-            return new BatchNormTuning(chunk, span, localReduce, localApply, 16, rows, localPositions);
+            return new BatchNormTuning(chunk, span, localReduce, localApply, 16, rows, localPositions, posBlocks, true);
         }
 
         public String label() {
             return "target" + target + "span" + span + "reduce" + localReduce + "apply" + localApply + "rows"
-                    + rowsMin + "pos" + localPositions;
+                    + rowsMin + "pos" + localPositions + "blocks" + posBlocks;
         }
     }
 
@@ -84,26 +94,34 @@ public record BatchNormTuning(long chunk, long span, int localReduce, int localA
     }
 
     public BatchNormTuning withLocalSizes(int reduce, int apply) {
-        return new BatchNormTuning(chunk, span, reduce, apply, positionsBelow, rows, reduce, single);
+        return new BatchNormTuning(chunk, span, reduce, apply, positionsBelow, rows, reduce, posBlocks, single);
     }
 
     public BatchNormTuning withSpan(long value) {
-        return new BatchNormTuning(chunk, value, localReduce, localApply, positionsBelow, rows, localPositions, single);
+        return new BatchNormTuning(chunk, value, localReduce, localApply, positionsBelow, rows, localPositions,
+                posBlocks, single);
     }
 
     /** Forces the positions path (true) or the row path (false) for every shape. */
     public BatchNormTuning withPositionsPath(boolean always) {
         return new BatchNormTuning(chunk, span, localReduce, localApply, always ? Integer.MAX_VALUE : 0, rows,
-                localPositions, single);
+                localPositions, posBlocks, single);
     }
 
     public BatchNormTuning withRows(int value) {
-        return new BatchNormTuning(chunk, span, localReduce, localApply, positionsBelow, value, localPositions, single);
+        return new BatchNormTuning(chunk, span, localReduce, localApply, positionsBelow, value, localPositions,
+                posBlocks, single);
+    }
+
+    public BatchNormTuning withPosBlocks(int value) {
+        return new BatchNormTuning(chunk, span, localReduce, localApply, positionsBelow, rows, localPositions, value,
+                single);
     }
 
     /** Allows (true) or forbids the single-launch path. */
     public BatchNormTuning withSingle(boolean value) {
-        return new BatchNormTuning(chunk, span, localReduce, localApply, positionsBelow, rows, localPositions, value);
+        return new BatchNormTuning(chunk, span, localReduce, localApply, positionsBelow, rows, localPositions,
+                posBlocks, value);
     }
 
     static long ceilDiv(long a, long b) {

@@ -26,7 +26,7 @@ public final class BatchNormTuningStore {
     public static Optional<BatchNormTuning.Rule> load(Path directory, DeviceInfo d) {
         return TuningStore.load(directory, OP, d, p -> new BatchNormTuning.Rule(integer(p, "target"),
                 TuningStore.longInteger(p, "span"), integer(p, "localReduce"), integer(p, "localApply"),
-                integer(p, "rowsMin"), integer(p, "localPositions")));
+                integer(p, "rowsMin"), integer(p, "localPositions"), integer(p, "posBlocks")));
     }
 
     public static Path save(Path directory, DeviceInfo d, BatchNormTuning.Rule r, String comment) throws IOException {
@@ -37,6 +37,7 @@ public final class BatchNormTuningStore {
         p.setProperty("localApply", Integer.toString(r.localApply()));
         p.setProperty("rowsMin", Integer.toString(r.rowsMin()));
         p.setProperty("localPositions", Integer.toString(r.localPositions()));
+        p.setProperty("posBlocks", Integer.toString(r.posBlocks()));
         return TuningStore.save(directory, OP, d, p, comment);
     }
 }

@@ -141,6 +141,31 @@ class BatchNormNumericsTest {
         }
     }
 
+    /** Positions-path work-items of 1 to 5 blocks of 16 positions write the same bits, tails included. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"mb7ic37", "mb300ic40", "mb9ic2ih3iw3", "mb4ic70iw5"})
+    void bitwiseIdenticalWhateverThePositionBlocks(String descriptor) {
+        BatchNormShape s = BatchNormShape.parse(descriptor);
+        BatchNormVerifier.Inputs in = BatchNormVerifier.Inputs.random(s, seed);
+        for (BatchNormVariant v : BatchNormVariant.values()) {
+            List<java.util.Map<String, float[]>> runs = new ArrayList<>();
+            for (int blocks = 1; blocks <= 5; blocks++) {
+                int b = blocks;
+                device.adjustBatchNormTuning(t -> t.withPositionsPath(true).withPosBlocks(b));
+                try {
+                    runs.add(BatchNormVerifier.outputs(device, in, v));
+                } finally {
+                    device.adjustBatchNormTuning(t -> t);
+                }
+            }
+            for (var run : runs.subList(1, runs.size())) {
+                for (String k : run.keySet()) {
+                    assertArrayEquals(runs.get(0).get(k), run.get(k), v.label() + " " + k + " differs");
+                }
+            }
+        }
+    }
+
     /** A 308 MB tensor (mb96ic256ih56iw56): forward training and backward against the reference. */
     @Test
     void severalHundredMegabytes() {

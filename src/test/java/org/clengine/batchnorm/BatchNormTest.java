@@ -49,9 +49,13 @@ class BatchNormTest {
         OpenClBackend device = TestBackends.openCl();
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
-        for (boolean positions : new boolean[] {false, true}) {
-            BatchNormTuning odd = new BatchNormTuning(37, 29, 3, 5, 0, 3, 3).withPositionsPath(positions);
-            String how = (positions ? " positions path" : " row path") + ", chunk 37, span 29, rows 3, local 3/5";
+        for (int path = 0; path < 3; path++) {
+            boolean positions = path > 0;
+            int blocks = path == 2 ? 3 : 1;
+            BatchNormTuning odd = new BatchNormTuning(37, 29, 3, 5, 0, 3, 3).withPositionsPath(positions)
+                    .withPosBlocks(blocks);
+            String how = (positions ? " positions path, " + blocks + " blocks a work-item" : " row path")
+                    + ", chunk 37, span 29, rows 3, local 3/5";
             for (String d : List.of("mb3ic5ih7iw9", "mb13ic3", "mb2ic2ih41iw43", "mb5ic4iw29", "mb7ic37", "mb9ic2ih3iw3")) {
                 for (BatchNormVariant v : BatchNormVariant.values()) {
                     tests.add(dynamicTest(d + " " + v.label() + how + " seed=" + seed, () -> {

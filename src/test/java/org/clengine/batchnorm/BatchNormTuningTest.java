@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Batch norm's launch rule: how shapes follow from it, how a stored one reaches the engine, what the tuner tries. */
 class BatchNormTuningTest {
-    static final BatchNormTuning.Rule RULE = new BatchNormTuning.Rule(300, 77, 2, 8, 40, 16);
+    static final BatchNormTuning.Rule RULE = new BatchNormTuning.Rule(300, 77, 2, 8, 40, 16, 3);
 
     @Test
     void shapesFollowTheRule() {
@@ -29,10 +29,12 @@ class BatchNormTuningTest {
         assertEquals(77, t.span());
         assertEquals(40, t.rows());
         assertEquals(16, t.localPositions());
+        assertEquals(3, t.posBlocks());
         assertEquals(49 * 7, RULE.forShape(BatchNormShape.parse("mb8ic3ih7iw7")).chunk(), "7 rows of 49 reach 300");
         assertEquals(300, RULE.forShape(BatchNormShape.parse("mb9000ic3")).chunk(), "300 rows of 1");
         assertEquals(98, RULE.forShape(BatchNormShape.parse("mb400000ic1")).rows(), "at most ~4096 row chunks");
-        assertThrows(IllegalArgumentException.class, () -> new BatchNormTuning.Rule(128, 0, 1, 1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new BatchNormTuning.Rule(128, 0, 1, 1, 1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new BatchNormTuning.Rule(128, 8, 1, 1, 1, 1, 9));
     }
 
     @Test
