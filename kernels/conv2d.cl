@@ -18,8 +18,13 @@
  *                               dcol[i][(c*R + r)*S + t][p*Q + q]: a gather, so each dx is summed in one fixed order
  *   conv2d_sum_images (len)     dw[i] = (accumulate ? dw[i] : 0) + sum over b < nb, in order, of part[b*len + i]:
  *                               backward-weights' per-image GEMM results added up deterministically
- *   conv2d_flip_weights (R*S, K/G, C)  wf[c][kk][R-1-r][S-1-t] = w[g*(K/G) + kk][c - g*(C/G)][r][t], g = c/(C/G):
- *                               with stride 1, backward-data is the forward convolution of dy with wf
+ *   conv2d_flip_weights (RA*SB, K/G, C)  wf[c][kk][j][i] = w[g*(K/G) + kk][c - g*(C/G)][r0 + sh*(RA-1-j)]
+ *                               [t0 + sw*(SB-1-i)], g = c/(C/G): the taps r0, r0+sh, ... (columns alike), flipped.
+ *                               With stride 1 (r0 = t0 = 0, RA = R, SB = S) backward-data is the forward
+ *                               convolution of dy with wf; with stride s, dx's rows h = a (mod s) are the
+ *                               forward convolution of dy with the taps r = (a + pt) (mod s) (no dilation)
+ *   conv2d_phase_gather (H, C, N)  dx[n][c][h][v] = phase (h%sh, v%sw)'s [n][c][h/sh][v/sw], phases HS x WS
+ *                               each, one after another in ph; 0 for a phase with no taps
  *
  * Defines: HAS_BIAS (0/1), RELU (0/1) for the forward.
  */
@@ -149,13 +154,29 @@ __kernel void conv2d_col2im(__global float *dx, __global const float *dcol, int 
     }
 }
 
-__kernel void conv2d_flip_weights(__global float *wf, __global const float *w, int C, int K, int R, int S, int G) {
-    int rt = get_global_id(0), kk = get_global_id(1), c = get_global_id(2);
+__kernel void conv2d_flip_weights(__global float *wf, __global const float *w, int C, int K, int R, int S, int G,
+                                  int r0, int sh, int RA, int t0, int sw, int SB) {
+    int jt = get_global_id(0), kk = get_global_id(1), c = get_global_id(2);
     int CG = C / G, KG = K / G;
-    if (rt >= R * S || kk >= KG || c >= C) return;
-    int r = rt / S, t = rt % S, g = c / CG;
-    wf[(((size_t)c * KG + kk) * R + (R - 1 - r)) * S + (S - 1 - t)] =
-        w[(((size_t)(g * KG + kk) * CG + c % CG) * R + r) * S + t];
+    if (jt >= RA * SB || kk >= KG || c >= C) return;
+    int j = jt / SB, i = jt % SB, g = c / CG;
+    int r = r0 + sh * (RA - 1 - j), t = t0 + sw * (SB - 1 - i);
+    wf[(((size_t)c * KG + kk) * RA + j) * SB + i] = w[(((size_t)(g * KG + kk) * CG + c % CG) * R + r) * S + t];
+}
+
+__kernel void conv2d_phase_gather(__global float *dx, __global const float *ph, int N, int C, int H, int W, int R,
+                                  int S, int sh, int sw, int pt, int pl, int HS, int WS) {
+    int h = get_global_id(0), c = get_global_id(1), n = get_global_id(2);
+    if (h >= H || c >= C || n >= N) return;
+    int a = h % sh;
+    bool rows = (a + pt) % sh < R;
+    size_t plane = (size_t)N * C * HS * WS;
+    __global const float *src = ph + a * sw * plane + ((size_t)n * C + c) * HS * WS + (size_t)(h / sh) * WS;
+    __global float *out = dx + (((size_t)n * C + c) * H + h) * W;
+    for (int b = 0; b < sw; b++, src += plane) { /* column phase b: v = b, b + sw, ... */
+        bool taps = rows && (b + pl) % sw < S;
+        for (int vq = 0; vq * sw + b < W; vq++) out[vq * sw + b] = taps ? src[vq] : 0.0f;
+    }
 }
 
 __kernel void conv2d_sum_images(__global float *dw, __global const float *part, int nb, int len, int accumulate) {

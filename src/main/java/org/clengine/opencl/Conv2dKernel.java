@@ -9,6 +9,7 @@ public enum Conv2dKernel {
     IM2COL("conv2d_im2col"),
     COL2IM("conv2d_col2im"),
     FLIP_WEIGHTS("conv2d_flip_weights"),
+    PHASE_GATHER("conv2d_phase_gather"),
     SUM_IMAGES("conv2d_sum_images");
 
     public static final String FILE = "conv2d.cl";

@@ -2,6 +2,7 @@ package org.clengine.opencl;
 
 import static org.clengine.opencl.Conv2dKernel.*;
 
+import org.clengine.conv.Conv2dParams;
 import org.clengine.conv.Conv2dShape;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
@@ -14,7 +15,8 @@ import org.clengine.tensor.Tensor;
 /**
  * The device path of convolution. The GEMM path turns each group of a chunk of images into one batched GEMM
  * (matmul.cl): forward y = W·col; backward-data, with stride 1, the forward convolution of dy with the flipped,
- * transposed filter, otherwise dcol = Wᵀ·dy then col2im; backward-weights dy·colᵀ per image in batched GEMMs, summed in image order. col is im2col's matrix, or x itself for 1×1 convolutions with stride 1 and no padding. Depthwise and tiny
+ * transposed filter; with a larger stride (no dilation) one such forward per phase of dx (h mod sh, v mod sw),
+ * interleaved; otherwise dcol = Wᵀ·dy then col2im; backward-weights dy·colᵀ per image in batched GEMMs, summed in image order. col is im2col's matrix, or x itself for 1×1 convolutions with stride 1 and no padding. Depthwise and tiny
  * problems take the direct kernels. Arguments are checked by the caller.
  */
 final class Conv2dOpenCl {
@@ -55,12 +57,12 @@ final class Conv2dOpenCl {
                     buf(bias), n0, s));
             return;
         }
-        forwardGemm(buf(y), buf(x), buf(w), bias, s, n0, nb);
+        forwardGemm(buf(y), buf(x), buf(w), bias, s, n0, nb, 0);
     }
 
     /** Per chunk of images: im2col (unless pointwise), then one batched GEMM per group, bias and ReLU fused. */
     private void forwardGemm(DeviceBuffer y, DeviceBuffer x, DeviceBuffer w, Tensor bias, Conv2dShape s, int n0,
-            int nb) {
+            int nb, int yOff) {
         int g = s.groups(), kg = s.k() / g, crsG = s.c() / g * s.r() * s.s(), pq = s.p() * s.q();
         MatmulParams params = MatmulParams.DEFAULT.withBias(bias == null ? MatmulBias.NONE : MatmulBias.PER_ROW)
                 .withRelu(s.params().relu());
@@ -70,7 +72,7 @@ final class Conv2dOpenCl {
                 MatmulShape shape = new MatmulShape(chunk[1], kg, pq, crsG, false, false);
                 MatmulLayout layout = new MatmulLayout(grp * kg * crsG, crsG, 0,
                         b.offset() + grp * b.groupStride(), pq, b.imageStride(),
-                        (chunk[0] * s.k() + grp * kg) * pq, pq, s.k() * pq);
+                        yOff + (chunk[0] * s.k() + grp * kg) * pq, pq, s.k() * pq);
                 matmul.run(y, w, b.buffer(), groupBias(bias, grp, kg, g), shape, layout, params);
             }
         }
@@ -87,11 +89,11 @@ final class Conv2dOpenCl {
             // stride 1: dx is the forward convolution of dy with the flipped, transposed filter
             DeviceBuffer wf = device.scratch("conv2d.flipped", (long) s.k() * s.c() / s.groups() * s.r() * s.s()
                     * Float.BYTES);
-            launch(FLIP_WEIGHTS, "", new long[] {(long) s.r() * s.s(), s.k() / s.groups(), s.c()},
-                    new Object[] {wf, buf(w), s.c(), s.k(), s.r(), s.s(), s.groups()});
-            forwardGemm(buf(dx), buf(dy), wf, null, asForward, 0, s.n());
+            flip(wf, buf(w), s, 0, 1, s.r(), 0, 1, s.s());
+            forwardGemm(buf(dx), buf(dy), wf, null, asForward, 0, s.n(), 0);
             return;
         }
+        if (phases(buf(dx), buf(dy), buf(w), s)) return;
         int g = s.groups(), kg = s.k() / g, cg = s.c() / g, crsG = cg * s.r() * s.s(), pq = s.p() * s.q();
         boolean direct = pointwise(s);
         for (int[] chunk : chunks(s, 0, s.n())) {
@@ -108,6 +110,64 @@ final class Conv2dOpenCl {
                 launch(COL2IM, "", new long[] {s.h(), s.c(), chunk[1]}, dims(buf(dx), out, chunk[0], s));
             }
         }
+    }
+
+    /**
+     * Stride > 1, no dilation: dx's rows h ≡ a (mod sh) and columns v ≡ b (mod sw) are the stride-1 forward
+     * convolution of dy with the taps r ≡ (a + pt) (mod sh), t ≡ (b + pl) (mod sw), flipped; each phase runs through
+     * the forward GEMM path into scratch (all phases HS × WS, one after another), then conv2d_phase_gather
+     * interleaves them into dx. False (nothing enqueued) when a phase would need negative padding.
+     */
+    private boolean phases(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer w, Conv2dShape s) {
+        var p = s.params();
+        int sh = p.strideH(), sw = p.strideW(), hs = ceilDiv(s.h(), sh), ws = ceilDiv(s.w(), sw);
+        if (p.dilationH() != 1 || p.dilationW() != 1) return false;
+        int[][] rows = new int[sh][], cols = new int[sw][];
+        for (int a = 0; a < sh; a++) rows[a] = phase(a, sh, s.r(), p.padTop(), s.p(), hs);
+        for (int b = 0; b < sw; b++) cols[b] = phase(b, sw, s.s(), p.padLeft(), s.q(), ws);
+        long plane = (long) s.n() * s.c() * hs * ws;
+        if (java.util.Arrays.stream(rows).anyMatch(r -> r == null) || java.util.Arrays.stream(cols)
+                .anyMatch(c -> c == null) || plane * sh * sw > Integer.MAX_VALUE) return false;
+        DeviceBuffer out = device.scratch("conv2d.phases", plane * sh * sw * Float.BYTES);
+        DeviceBuffer wf = device.scratch("conv2d.flipped", (long) s.k() * s.c() / s.groups() * s.r() * s.s()
+                * Float.BYTES);
+        for (int a = 0; a < sh; a++) {
+            for (int b = 0; b < sw; b++) {
+                int[] r = rows[a], c = cols[b];
+                if (r[1] == 0 || c[1] == 0) continue; // no taps: the gather writes zeros
+                flip(wf, w, s, r[0], sh, r[1], c[0], sw, c[1]);
+                Conv2dShape sub = new Conv2dShape(s.n(), s.k(), s.p(), s.q(), s.c(), r[1], c[1], new Conv2dParams(1,
+                        1, r[2], r[3], c[2], c[3], 1, 1, s.groups(), false));
+                forwardGemm(out, dy, wf, null, sub, 0, s.n(), (int) ((a * sw + b) * plane));
+            }
+        }
+        launch(PHASE_GATHER, "", new long[] {s.h(), s.c(), s.n()}, new Object[] {dx, out, s.n(), s.c(), s.h(),
+            s.w(), s.r(), s.s(), sh, sw, p.padTop(), p.padLeft(), hs, ws});
+        return true;
+    }
+
+    /**
+     * {first tap, taps, pad before, pad after} along one axis for dx's phase a: taps first, first + stride, … of a
+     * kernel of this size; the stride-1 convolution over dy's {@code out} positions with these pads yields
+     * {@code phased} positions. Null when a pad would be negative.
+     */
+    private static int[] phase(int a, int stride, int kernel, int pad, int out, int phased) {
+        int first = (a + pad) % stride;
+        int taps = first < kernel ? (kernel - first + stride - 1) / stride : 0;
+        if (taps == 0) return new int[] {first, 0, 0, 0};
+        int before = taps - 1 - (a + pad - first) / stride, after = phased - out - before + taps - 1;
+        return before < 0 || after < 0 ? null : new int[] {first, taps, before, after};
+    }
+
+    /** wf = the taps r0, r0 + sh, … (ra of them; columns alike) of w, flipped, transposed per group. */
+    private void flip(DeviceBuffer wf, DeviceBuffer w, Conv2dShape s, int r0, int sh, int ra, int t0, int sw,
+            int sb) {
+        launch(FLIP_WEIGHTS, "", new long[] {(long) ra * sb, s.k() / s.groups(), s.c()}, new Object[] {wf, w, s.c(),
+            s.k(), s.r(), s.s(), s.groups(), r0, sh, ra, t0, sw, sb});
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 
     void backwardWeights(Tensor dw, Tensor dbias, Tensor dy, Tensor x, Conv2dShape s) {

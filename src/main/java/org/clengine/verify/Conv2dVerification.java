@@ -22,8 +22,9 @@ public final class Conv2dVerification implements OpVerification {
 
     @Override
     public List<String> coverageShapes() {
-        // direct kernels; the GEMM path with stride 1 (im2col, flipped filter); strided backward-data (col2im)
-        return List.of("mb2ic3ih7oc4kh3ph1", "mb2ic8ih7oc8kh3ph1", "mb2ic8ih9oc8kh3sh2ph1");
+        // direct kernels; the GEMM path with stride 1 (im2col, flipped filter); strided backward-data by phases,
+        // and with dilation (col2im)
+        return List.of("mb2ic3ih7oc4kh3ph1", "mb2ic8ih7oc8kh3ph1", "mb2ic8ih9oc8kh3sh2ph1", "mb2ic8ih9oc8kh3sh2ph2dh1");
     }
 
     @Override
