@@ -6,6 +6,8 @@ public enum Conv2dKernel {
     BWD_DATA_DIRECT("conv2d_bwd_data_direct"),
     BWD_WEIGHTS_DIRECT("conv2d_bwd_weights_direct"),
     BWD_BIAS("conv2d_bwd_bias"),
+    FWD_DEPTHWISE("conv2d_fwd_depthwise"),
+    BWD_WEIGHTS_DEPTHWISE("conv2d_bwd_weights_depthwise"),
     IM2COL("conv2d_im2col"),
     COL2IM("conv2d_col2im"),
     FLIP_WEIGHTS("conv2d_flip_weights"),

@@ -16,8 +16,11 @@ import org.clengine.tensor.Tensor;
  * The device path of convolution. The GEMM path turns each group of a chunk of images into one batched GEMM
  * (matmul.cl): forward y = W·col; backward-data, with stride 1, the forward convolution of dy with the flipped,
  * transposed filter; with a larger stride (no dilation) one such forward per phase of dx (h mod sh, v mod sw),
- * interleaved; otherwise dcol = Wᵀ·dy then col2im; backward-weights dy·colᵀ per image in batched GEMMs, summed in image order. col is im2col's matrix, or x itself for 1×1 convolutions with stride 1 and no padding. Depthwise and tiny
- * problems take the direct kernels. Arguments are checked by the caller.
+ * interleaved; otherwise dcol = Wᵀ·dy then col2im; backward-weights dy·colᵀ per image in batched GEMMs, summed in
+ * image order. col is im2col's matrix, or x itself for 1×1 convolutions with stride 1 and no padding. Depthwise and
+ * other shapes too thin for GEMM take the row kernels (16 outputs along a row per step; backward-data as their
+ * forward on dy, by phases when strided), or the direct kernels where the taps do not fit those. Arguments are
+ * checked by the caller.
  */
 final class Conv2dOpenCl {
     /** im2col's matrix is made for as many images at a time as fit in this many floats (64 MiB). */
@@ -49,8 +52,21 @@ final class Conv2dOpenCl {
         forward(y, x, w, bias, s, 0, s.n());
     }
 
+    /**
+     * The 16-wide row kernels (conv2d_*_depthwise) for what GEMM does not take (or every shape, forced), when the
+     * taps fit them: at most 25, and 16 outputs' inputs along a row within the kernels' 64-float segment.
+     */
+    boolean rows(Conv2dShape s) {
+        if (forced == Conv2dPath.DIRECT || gemm(s)) return false;
+        return s.r() * s.s() <= 25 && 15 * s.params().strideW() + (s.s() - 1) * s.params().dilationW() + 1 <= 64;
+    }
+
     /** Images n0 … n0+nb−1 only. */
     void forward(Tensor y, Tensor x, Tensor w, Tensor bias, Conv2dShape s, int n0, int nb) {
+        if (rows(s)) {
+            forwardRows(buf(y), buf(x), buf(w), buf(bias), s, n0, nb, 0);
+            return;
+        }
         if (!gemm(s)) {
             String options = "-DHAS_BIAS=" + (bias != null ? 1 : 0) + " -DRELU=" + (s.params().relu() ? 1 : 0);
             launch(FWD_DIRECT, options, new long[] {(long) s.p() * s.q(), s.k(), nb}, dims(buf(y), buf(x), buf(w),
@@ -78,22 +94,41 @@ final class Conv2dOpenCl {
         }
     }
 
+    /** A stride-1 forward for backward-data: the row kernels or GEMM, as the backward's own shape goes. */
+    private void forwardFor(boolean rows, DeviceBuffer y, DeviceBuffer x, DeviceBuffer w, Conv2dShape s, int yOff) {
+        if (rows) forwardRows(y, x, w, null, s, 0, s.n(), yOff);
+        else forwardGemm(y, x, w, null, s, 0, s.n(), yOff);
+    }
+
+    private void forwardRows(DeviceBuffer y, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, Conv2dShape s, int n0,
+            int nb, int yOff) {
+        String options = "-DHAS_BIAS=" + (bias != null ? 1 : 0) + " -DRELU=" + (s.params().relu() ? 1 : 0) + " "
+                + taps(s);
+        launch(FWD_DEPTHWISE, options, new long[] {s.p(), s.k(), nb}, dims(y, x, w, bias, yOff, n0, s));
+    }
+
     void backwardData(Tensor dx, Tensor dy, Tensor w, Conv2dShape s) {
-        if (!gemm(s)) {
+        boolean rows = rows(s);
+        if (!gemm(s) && !rows) {
             launch(BWD_DATA_DIRECT, "", new long[] {(long) s.h() * s.w(), s.c(), s.n()},
                     dims(buf(dx), buf(dy), buf(w), s));
             return;
         }
         Conv2dShape asForward = s.backwardDataAsForward();
-        if (asForward != null && gemm(asForward)) {
+        if (asForward != null && (rows || gemm(asForward))) {
             // stride 1: dx is the forward convolution of dy with the flipped, transposed filter
             DeviceBuffer wf = device.scratch("conv2d.flipped", (long) s.k() * s.c() / s.groups() * s.r() * s.s()
                     * Float.BYTES);
             flip(wf, buf(w), s, 0, 1, s.r(), 0, 1, s.s());
-            forwardGemm(buf(dx), buf(dy), wf, null, asForward, 0, s.n(), 0);
+            forwardFor(rows, buf(dx), buf(dy), wf, asForward, 0);
             return;
         }
-        if (phases(buf(dx), buf(dy), buf(w), s)) return;
+        if (phases(buf(dx), buf(dy), buf(w), s, rows)) return;
+        if (rows) {
+            launch(BWD_DATA_DIRECT, "", new long[] {(long) s.h() * s.w(), s.c(), s.n()},
+                    dims(buf(dx), buf(dy), buf(w), s));
+            return;
+        }
         int g = s.groups(), kg = s.k() / g, cg = s.c() / g, crsG = cg * s.r() * s.s(), pq = s.p() * s.q();
         boolean direct = pointwise(s);
         for (int[] chunk : chunks(s, 0, s.n())) {
@@ -115,10 +150,10 @@ final class Conv2dOpenCl {
     /**
      * Stride > 1, no dilation: dx's rows h ≡ a (mod sh) and columns v ≡ b (mod sw) are the stride-1 forward
      * convolution of dy with the taps r ≡ (a + pt) (mod sh), t ≡ (b + pl) (mod sw), flipped; each phase runs through
-     * the forward GEMM path into scratch (all phases HS × WS, one after another), then conv2d_phase_gather
-     * interleaves them into dx. False (nothing enqueued) when a phase would need negative padding.
+     * the forward GEMM path (or the row kernels) into scratch (all phases HS × WS, one after another), then
+     * conv2d_phase_gather interleaves them into dx. False (nothing enqueued) when a phase would need negative padding.
      */
-    private boolean phases(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer w, Conv2dShape s) {
+    private boolean phases(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer w, Conv2dShape s, boolean byRows) {
         var p = s.params();
         int sh = p.strideH(), sw = p.strideW(), hs = ceilDiv(s.h(), sh), ws = ceilDiv(s.w(), sw);
         if (p.dilationH() != 1 || p.dilationW() != 1) return false;
@@ -138,7 +173,7 @@ final class Conv2dOpenCl {
                 flip(wf, w, s, r[0], sh, r[1], c[0], sw, c[1]);
                 Conv2dShape sub = new Conv2dShape(s.n(), s.k(), s.p(), s.q(), s.c(), r[1], c[1], new Conv2dParams(1,
                         1, r[2], r[3], c[2], c[3], 1, 1, s.groups(), false));
-                forwardGemm(out, dy, wf, null, sub, 0, s.n(), (int) ((a * sw + b) * plane));
+                forwardFor(byRows, out, dy, wf, sub, (int) ((a * sw + b) * plane));
             }
         }
         launch(PHASE_GATHER, "", new long[] {s.h(), s.c(), s.n()}, new Object[] {dx, out, s.n(), s.c(), s.h(),
@@ -166,12 +201,24 @@ final class Conv2dOpenCl {
             s.k(), s.r(), s.s(), s.groups(), r0, sh, ra, t0, sw, sb});
     }
 
+    /** The row kernels' build options: the filter size compiled in. */
+    private static String taps(Conv2dShape s) {
+        return "-DKR=" + s.r() + " -DKS=" + s.s();
+    }
+
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }
 
     void backwardWeights(Tensor dw, Tensor dbias, Tensor dy, Tensor x, Conv2dShape s) {
-        if (!gemm(s)) {
+        int len = s.k() * s.c() / s.groups() * s.r() * s.s();
+        if (rows(s) && (long) s.n() * len <= PARTIAL_FLOATS) {
+            // per image into scratch, then added in image order
+            DeviceBuffer part = device.scratch("conv2d.dw", (long) s.n() * len * Float.BYTES);
+            launch(BWD_WEIGHTS_DEPTHWISE, taps(s), new long[] {len / (s.r() * s.s()), s.n()}, dims(part, buf(dy),
+                    buf(x), s));
+            launch(SUM_IMAGES, "", new long[] {len}, new Object[] {buf(dw), part, s.n(), len, 0});
+        } else if (!gemm(s)) {
             launch(BWD_WEIGHTS_DIRECT, "", new long[] {(long) s.r() * s.s(), s.c() / s.groups(), s.k()},
                     dims(buf(dw), buf(dy), buf(x), s));
         } else {
