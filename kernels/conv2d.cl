@@ -11,9 +11,12 @@
  *   conv2d_bwd_weights_direct  (R*S, C/G, K)  dw = sum over n, p, q of dy*x
  *   conv2d_bwd_bias            (K)            dbias = sum over n, p, q of dy
  *
+ * (conv2d_depthwise.cl holds the row kernels for depthwise and other shapes too thin for GEMM.)
  *
  * GEMM path helpers (the convolution becomes GEMMs with matmul.cl):
  *   conv2d_im2col  (C*R*S, nb)  col[i][(c*R + r)*S + t][p*Q + q] = x[n0 + i][c][h][v], 0 in the padding
+ *   conv2d_bwd_weights_dot (KG/4, NG/4, G)  dw = dy * col^T summed over a chunk's images, both read along P*Q
+ *                               in place: 4 x 4 tiles of dw, float16 lanes along k added in a fixed order
  *   conv2d_col2im  (H, C, nb)   dx[n0 + i][c][h][v] = sum over r, t whose (p, q) lands on (h, v) of
  *                               dcol[i][(c*R + r)*S + t][p*Q + q]: a gather, so each dx is summed in one fixed order
  *   conv2d_sum_images (len)     dw[i] = (accumulate ? dw[i] : 0) + sum over b < nb, in order, of part[b*len + i]:
@@ -26,19 +29,13 @@
  *   conv2d_phase_gather (H, C, N)  dx[n][c][h][v] = phase (h%sh, v%sw)'s [n][c][h/sh][v/sw], phases HS x WS
  *                               each, one after another in ph; 0 for a phase with no taps
  *
- * Defines: HAS_BIAS (0/1), RELU (0/1) for the forward; KR, KS (the filter's R, S) for the depthwise kernels.
+ * Defines: HAS_BIAS (0/1), RELU (0/1) for the forward.
  */
 #ifndef HAS_BIAS
 #define HAS_BIAS 0
 #endif
 #ifndef RELU
 #define RELU 0
-#endif
-#ifndef KR
-#define KR 3
-#endif
-#ifndef KS
-#define KS 3
 #endif
 
 #define CONV_DIMS int N, int C, int H, int W, int K, int R, int S, int P, int Q, \
@@ -66,105 +63,6 @@ __kernel void conv2d_fwd_direct(__global float *y, __global const float *x, __gl
     acc = acc < 0.0f ? 0.0f : acc;
 #endif
     y[(((size_t)n * K + k) * P + p) * Q + q] = acc;
-}
-
-/* 16 values along q of an input row, v = v0 + qq*sw + t*dlw for t < S in turn: seg holds the span they cover,
- * zeros past the row, so each tap reads it without bounds checks. */
-#define SEG 64
-inline float16 seg_tap(const float *seg, int t, int sw, int dlw) {
-    if (sw == 1) return vload16(0, seg + t * dlw);
-    float tmp[16];
-    for (int qq = 0; qq < 16; qq++) tmp[qq] = seg[qq * sw + t * dlw];
-    return vload16(0, tmp);
-}
-
-/* One work-item per output row p of channel k, image n0 + i, 16 outputs along q at a time: a plain loop over
- * what they sum, as conv2d_fwd_direct. Fast when (C/G)*R*S is small (depthwise). Needs
- * 15*sw + (S-1)*dlw + 1 <= SEG. */
-__kernel void conv2d_fwd_depthwise(__global float *y, __global const float *x, __global const float *w,
-                                   __global const float *bias, int y_off, int n0, CONV_DIMS) {
-    int p = get_global_id(0), k = get_global_id(1), n = n0 + get_global_id(2);
-    if (p >= P || k >= K || n >= N) return;
-    R = KR; /* the filter size compiled in: tap loops unrolled */
-    S = KS;
-    int CG = C / G, c0 = k / (K / G) * CG, span = 15 * sw + (S - 1) * dlw + 1;
-    __global float *yr = y + y_off + (((size_t)n * K + k) * P + p) * Q;
-    float seg[SEG];
-    for (int q0 = 0; q0 < Q; q0 += 16) {
-        int v0 = q0 * sw - pl;
-        bool inside = sw == 1 && v0 >= 0 && v0 + span <= W;
-        float16 acc = (float16)(HAS_BIAS ? bias[k] : 0.0f);
-        for (int c = 0; c < CG; c++) {
-            __global const float *xc = x + ((size_t)n * C + c0 + c) * H * W;
-            __global const float *wc = w + ((size_t)k * CG + c) * R * S;
-            for (int r = 0; r < R; r++) {
-                int h = p * sh - pt + r * dlh;
-                if (h < 0 || h >= H) continue;
-                __global const float *xr = xc + h * W;
-                if (inside) {
-                    for (int t = 0; t < S; t++) acc = fma(vload16(0, xr + v0 + t * dlw), (float16)(wc[r * S + t]), acc);
-                    continue;
-                }
-                for (int e = 0; e < span; e++) seg[e] = v0 + e >= 0 && v0 + e < W ? xr[v0 + e] : 0.0f;
-                for (int t = 0; t < S; t++) acc = fma(seg_tap(seg, t, sw, dlw), (float16)(wc[r * S + t]), acc);
-            }
-        }
-#if RELU
-        acc = select(acc, (float16)(0.0f), acc < (float16)(0.0f));
-#endif
-        if (q0 + 16 <= Q) {
-            vstore16(acc, 0, yr + q0);
-        } else {
-            vstore16(acc, 0, seg);
-            for (int qq = 0; qq < Q - q0; qq++) yr[q0 + qq] = seg[qq];
-        }
-    }
-}
-
-/* One work-item per (k, c of its group) and image n: that image's share of dw[k][c][.][.], each tap summed 16
- * columns q at a time (lanes past Q masked), lanes added in order at the end; into part[n][k][c][r][t], which
- * conv2d_sum_images adds up image by image. Needs the span of conv2d_fwd_depthwise. */
-__kernel void conv2d_bwd_weights_depthwise(__global float *part, __global const float *dy, __global const float *x,
-                                           CONV_DIMS) {
-    int kc = get_global_id(0), n = get_global_id(1), CG = C / G;
-    if (kc >= K * CG || n >= N) return;
-    R = KR; /* the filter size compiled in: the accumulators stay in registers */
-    S = KS;
-    int k = kc / CG, c = k / (K / G) * CG + kc % CG, span = 15 * sw + (S - 1) * dlw + 1;
-    __global const float *dyk = dy + ((size_t)n * K + k) * P * Q, *xc = x + ((size_t)n * C + c) * H * W;
-    float16 acc[KR * KS];
-    for (int j = 0; j < R * S; j++) acc[j] = (float16)(0.0f);
-    float seg[SEG];
-    for (int p = 0; p < P; p++) {
-        for (int q0 = 0; q0 < Q; q0 += 16) {
-            int v0 = q0 * sw - pl, nq = min(16, Q - q0);
-            int16 live = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) < (int16)(nq);
-            float16 d = nq == 16 ? vload16(0, dyk + p * Q + q0) : (float16)(0.0f);
-            for (int qq = 0; nq < 16 && qq < nq; qq++) seg[qq] = dyk[p * Q + q0 + qq];
-            if (nq < 16) d = select(d, vload16(0, seg), live);
-            bool fast = nq == 16 && sw == 1 && v0 >= 0 && v0 + span <= W;
-            for (int r = 0; r < R; r++) {
-                int h = p * sh - pt + r * dlh;
-                if (h < 0 || h >= H) continue;
-                __global const float *xr = xc + h * W;
-                if (fast) {
-                    for (int t = 0; t < S; t++) acc[r * S + t] = fma(d, vload16(0, xr + v0 + t * dlw), acc[r * S + t]);
-                    continue;
-                }
-                for (int e = 0; e < span; e++) seg[e] = v0 + e >= 0 && v0 + e < W ? xr[v0 + e] : 0.0f;
-                for (int t = 0; t < S; t++)
-                    acc[r * S + t] = fma(d, select((float16)(0.0f), seg_tap(seg, t, sw, dlw), live), acc[r * S + t]);
-            }
-        }
-    }
-    __global float *out = part + ((size_t)n * K * CG + kc) * R * S;
-    for (int j = 0; j < R * S; j++) {
-        float16 a = acc[j];
-        float8 s8 = a.lo + a.hi;
-        float4 s4 = s8.lo + s8.hi;
-        float2 s2 = s4.lo + s4.hi;
-        out[j] = s2.x + s2.y;
-    }
 }
 
 __kernel void conv2d_bwd_data_direct(__global float *dx, __global const float *dy, __global const float *w,
@@ -256,6 +154,67 @@ __kernel void conv2d_col2im(__global float *dx, __global const float *dcol, int 
             }
         }
         out[v] = acc;
+    }
+}
+
+/* dw[g][m][n] = (acc ? dw : 0) + sum over images i < nb and k < PQ of dy[n0+i][g*KG + m][k] * col[i][g][n][k]:
+ * backward-weights with both operands read along k in place (no packing). One work-item per 4 x 4 tile of dw
+ * (rows and columns past the edge clamped, not stored), 16 k per step in 16 float16 accumulators, lanes added
+ * in a fixed order at the end. col's image i, group g, row n starts at col + off + i*img + g*grp + n*PQ.
+ * Dimension 0 (run fastest) walks m, or n if n_first: consecutive work-items share the other operand's rows. */
+__kernel void conv2d_bwd_weights_dot(__global float *dw, __global const float *dy, __global const float *col,
+                                     int n0, int nb, int K, int KG, int NG, int PQ, int off, int img, int grp,
+                                     int acc_in, int n_first) {
+    int m0 = get_global_id(n_first) * 4, c0 = get_global_id(1 - n_first) * 4, g = get_global_id(2);
+    if (m0 >= KG || c0 >= NG) return;
+    float16 acc[4][4];
+#pragma unroll
+    for (int a = 0; a < 4; a++)
+#pragma unroll
+        for (int b = 0; b < 4; b++) acc[a][b] = (float16)(0.0f);
+    for (int i = 0; i < nb; i++) {
+        __global const float *pa[4], *pb[4];
+#pragma unroll
+        for (int a = 0; a < 4; a++) {
+            pa[a] = dy + ((size_t)(n0 + i) * K + g * KG + min(m0 + a, KG - 1)) * PQ;
+            pb[a] = col + off + (size_t)i * img + (size_t)g * grp + (size_t)min(c0 + a, NG - 1) * PQ;
+        }
+        for (int k = 0; k < PQ; k += 16) {
+            float16 va[4], vb[4];
+            if (k + 16 <= PQ) {
+#pragma unroll
+                for (int a = 0; a < 4; a++) {
+                    va[a] = vload16(0, pa[a] + k);
+                    vb[a] = vload16(0, pb[a] + k);
+                }
+            } else if (PQ >= 16) { /* the last 16 k, the lanes already summed zeroed in va */
+                int16 fresh = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) >= (int16)(k + 16 - PQ);
+#pragma unroll
+                for (int a = 0; a < 4; a++) {
+                    va[a] = select((float16)(0.0f), vload16(0, pa[a] + PQ - 16), fresh);
+                    vb[a] = vload16(0, pb[a] + PQ - 16);
+                }
+            } else {
+                float t[16];
+                for (int a = 0; a < 8; a++) {
+                    for (int e = 0; e < 16; e++) t[e] = k + e < PQ ? (a < 4 ? pa[a] : pb[a - 4])[k + e] : 0.0f;
+                    if (a < 4) va[a] = vload16(0, t); else vb[a - 4] = vload16(0, t);
+                }
+            }
+#pragma unroll
+            for (int a = 0; a < 4; a++)
+#pragma unroll
+                for (int b = 0; b < 4; b++) acc[a][b] = fma(va[a], vb[b], acc[a][b]);
+        }
+    }
+    for (int a = 0; a < 4 && m0 + a < KG; a++) {
+        for (int b = 0; b < 4 && c0 + b < NG; b++) {
+            float8 s8 = acc[a][b].lo + acc[a][b].hi;
+            float4 s4 = s8.lo + s8.hi;
+            float2 s2 = s4.lo + s4.hi;
+            __global float *out = dw + ((size_t)g * KG + m0 + a) * NG + c0 + b;
+            *out = (acc_in ? *out : 0.0f) + (s2.x + s2.y);
+        }
     }
 }
 
