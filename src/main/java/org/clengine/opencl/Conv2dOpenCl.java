@@ -2,7 +2,6 @@ package org.clengine.opencl;
 
 import static org.clengine.opencl.Conv2dKernel.*;
 
-import org.clengine.conv.Conv2dParams;
 import org.clengine.conv.Conv2dShape;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
@@ -117,91 +116,67 @@ final class Conv2dOpenCl {
         launch(FWD_DEPTHWISE, options, new long[] {s.p(), s.k(), nb}, dims(y, x, w, bias, yOff, n0, s));
     }
 
+    /**
+     * Stride 1: the forward convolution of dy with the flipped, transposed filter; strided: by phases; otherwise
+     * (GEMM path) dcol = Wᵀ·dy then col2im, or (others) the direct kernel.
+     */
     void backwardData(Tensor dx, Tensor dy, Tensor w, Conv2dShape s) {
-        boolean rows = rows(s);
-        if (!gemm(s) && !rows) {
-            launch(BWD_DATA_DIRECT, "", new long[] {(long) s.h() * s.w(), s.c(), s.n()},
-                    dims(buf(dx), buf(dy), buf(w), s));
-            return;
-        }
+        boolean rows = rows(s), gemm = gemm(s);
         Conv2dShape asForward = s.backwardDataAsForward();
-        if (asForward != null && (rows || gemm(asForward))) {
-            // stride 1: dx is the forward convolution of dy with the flipped, transposed filter
+        if ((rows || gemm) && asForward != null && (rows || gemm(asForward))) {
             DeviceBuffer wf = device.scratch("conv2d.flipped", (long) s.k() * s.c() / s.groups() * s.r() * s.s()
                     * Float.BYTES);
             flip(wf, buf(w), s, 0, 1, s.r(), 0, 1, s.s());
             forwardFor(rows, buf(dx), buf(dy), wf, asForward, 0);
             return;
         }
-        if (phases(buf(dx), buf(dy), buf(w), s, rows)) return;
-        if (rows) {
+        if ((rows || gemm) && phases(buf(dx), buf(dy), buf(w), s, rows)) return;
+        if (gemm) {
+            col2im(buf(dx), buf(dy), buf(w), s);
+        } else {
             launch(BWD_DATA_DIRECT, "", new long[] {(long) s.h() * s.w(), s.c(), s.n()},
                     dims(buf(dx), buf(dy), buf(w), s));
-            return;
         }
+    }
+
+    /** dcol = Wᵀ·dy per chunk and group (into dx itself for pointwise convolutions), then col2im. */
+    private void col2im(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer w, Conv2dShape s) {
         int g = s.groups(), kg = s.k() / g, cg = s.c() / g, crsG = cg * s.r() * s.s(), pq = s.p() * s.q();
         boolean direct = pointwise(s);
         for (int[] chunk : chunks(s, 0, s.n())) {
-            DeviceBuffer out = direct ? buf(dx) : device.scratch("conv2d.col", colFloats(s, chunk[1]) * Float.BYTES);
+            DeviceBuffer out = direct ? dx : device.scratch("conv2d.col", colFloats(s, chunk[1]) * Float.BYTES);
             for (int grp = 0; grp < g; grp++) {
                 MatmulShape shape = new MatmulShape(chunk[1], crsG, pq, kg, true, false);
                 int offC = direct ? (chunk[0] * s.c() + grp * cg) * pq : grp * crsG * pq;
                 int strideC = direct ? s.c() * pq : s.c() * s.r() * s.s() * pq;
                 MatmulLayout layout = new MatmulLayout(grp * kg * crsG, crsG, 0, (chunk[0] * s.k() + grp * kg) * pq,
                         pq, s.k() * pq, offC, pq, strideC);
-                matmul.run(out, buf(w), buf(dy), null, shape, layout, MatmulParams.DEFAULT);
+                matmul.run(out, w, dy, null, shape, layout, MatmulParams.DEFAULT);
             }
             if (!direct) {
-                launch(COL2IM, "", new long[] {s.h(), s.c(), chunk[1]}, dims(buf(dx), out, chunk[0], s));
+                launch(COL2IM, "", new long[] {s.h(), s.c(), chunk[1]}, dims(dx, out, chunk[0], s));
             }
         }
     }
 
     /**
-     * Stride > 1, no dilation: dx's rows h ≡ a (mod sh) and columns v ≡ b (mod sw) are the stride-1 forward
-     * convolution of dy with the taps r ≡ (a + pt) (mod sh), t ≡ (b + pl) (mod sw), flipped; each phase runs through
-     * the forward GEMM path (or the row kernels) into scratch (all phases HS × WS, one after another), then
-     * conv2d_phase_gather interleaves them into dx. False (nothing enqueued) when a phase would need negative padding.
+     * Stride > 1: each phase of dx (Conv2dPhases) through the forward GEMM path (or the row kernels) into scratch,
+     * then conv2d_phase_gather interleaves them into dx. False (nothing enqueued) when there is no plan.
      */
     private boolean phases(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer w, Conv2dShape s, boolean byRows) {
+        Conv2dPhases plan = Conv2dPhases.of(s);
+        if (plan == null) return false;
         var p = s.params();
-        int sh = p.strideH(), sw = p.strideW(), hs = ceilDiv(s.h(), sh), ws = ceilDiv(s.w(), sw);
-        if (p.dilationH() != 1 || p.dilationW() != 1) return false;
-        int[][] rows = new int[sh][], cols = new int[sw][];
-        for (int a = 0; a < sh; a++) rows[a] = phase(a, sh, s.r(), p.padTop(), s.p(), hs);
-        for (int b = 0; b < sw; b++) cols[b] = phase(b, sw, s.s(), p.padLeft(), s.q(), ws);
-        long plane = (long) s.n() * s.c() * hs * ws;
-        if (java.util.Arrays.stream(rows).anyMatch(r -> r == null) || java.util.Arrays.stream(cols)
-                .anyMatch(c -> c == null) || plane * sh * sw > Integer.MAX_VALUE) return false;
-        DeviceBuffer out = device.scratch("conv2d.phases", plane * sh * sw * Float.BYTES);
+        DeviceBuffer out = device.scratch("conv2d.phases", plan.plane() * p.strideH() * p.strideW() * Float.BYTES);
         DeviceBuffer wf = device.scratch("conv2d.flipped", (long) s.k() * s.c() / s.groups() * s.r() * s.s()
                 * Float.BYTES);
-        for (int a = 0; a < sh; a++) {
-            for (int b = 0; b < sw; b++) {
-                int[] r = rows[a], c = cols[b];
-                if (r[1] == 0 || c[1] == 0) continue; // no taps: the gather writes zeros
-                flip(wf, w, s, r[0], sh, r[1], c[0], sw, c[1]);
-                Conv2dShape sub = new Conv2dShape(s.n(), s.k(), s.p(), s.q(), s.c(), r[1], c[1], new Conv2dParams(1,
-                        1, r[2], r[3], c[2], c[3], 1, 1, s.groups(), false));
-                forwardFor(byRows, out, dy, wf, sub, (int) ((a * sw + b) * plane));
-            }
+        for (Conv2dPhases.Phase ph : plan.phases()) {
+            flip(wf, w, s, ph.r0(), p.strideH(), ph.ra(), ph.t0(), p.strideW(), ph.sb());
+            forwardFor(byRows, out, dy, wf, ph.sub(), (int) ((ph.a() * p.strideW() + ph.b()) * plan.plane()));
         }
         launch(PHASE_GATHER, "", new long[] {s.h(), s.c(), s.n()}, new Object[] {dx, out, s.n(), s.c(), s.h(),
-            s.w(), s.r(), s.s(), sh, sw, p.padTop(), p.padLeft(), hs, ws});
+            s.w(), s.r(), s.s(), p.strideH(), p.strideW(), p.padTop(), p.padLeft(), plan.hs(), plan.ws()});
         return true;
-    }
-
-    /**
-     * {first tap, taps, pad before, pad after} along one axis for dx's phase a: taps first, first + stride, … of a
-     * kernel of this size; the stride-1 convolution over dy's {@code out} positions with these pads yields
-     * {@code phased} positions. Null when a pad would be negative.
-     */
-    private static int[] phase(int a, int stride, int kernel, int pad, int out, int phased) {
-        int first = (a + pad) % stride;
-        int taps = first < kernel ? (kernel - first + stride - 1) / stride : 0;
-        if (taps == 0) return new int[] {first, 0, 0, 0};
-        int before = taps - 1 - (a + pad - first) / stride, after = phased - out - before + taps - 1;
-        return before < 0 || after < 0 ? null : new int[] {first, taps, before, after};
     }
 
     /** wf = the taps r0, r0 + sh, … (ra of them; columns alike) of w, flipped, transposed per group. */
