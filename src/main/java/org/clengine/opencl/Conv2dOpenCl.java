@@ -23,17 +23,24 @@ import org.clengine.tensor.Tensor;
  */
 final class Conv2dOpenCl {
     /**
-     * im2col's matrix is made for as many images at a time as fit in this many floats (4 MiB; at least one image):
-     * small enough that the GEMM reads it from the cache im2col wrote it to. 1.1–1.6× faster forward than 64 MiB on
-     * the 56² and 28² 3×3 layers (side by side, 2026-11-22), none slower.
+     * im2col's matrix is made for as many images at a time as fit in this many floats (8 MiB; at least one image):
+     * small enough that the GEMM reads it from the cache im2col wrote it to. Side by side on 2026-11-22 the forward
+     * ran 1.05–1.35× faster on the 3×3 layers than with 64 MiB (4 MiB: about the same, a little slower at 56²).
+     * Pointwise convolutions read x itself in one piece.
      */
-    private static final long COL_FLOATS = 1L << 20;
+    private static final long COL_FLOATS = 2L << 20;
 
     /**
      * Backward-weights reads dy and col in place with conv2d_bwd_weights_dot from this many output positions per
      * image; below it (a few 16-wide steps per image, the lanes' final sums weigh more) it takes the batched GEMMs.
      */
     private static final int DOT_MIN_PQ = 128;
+
+    /**
+     * conv2d_bwd_weights_dot takes as many images at a time as keep the operand it streams (the one with fewer rows)
+     * within this many floats (1 MiB, a core's L2 here).
+     */
+    private static final long DOT_FLOATS = 256L << 10;
 
     /** Backward-weights' per-image products are summed from scratch of at most this many floats (64 MiB). */
     private static final long PARTIAL_FLOATS = 16L << 20;
@@ -248,8 +255,10 @@ final class Conv2dOpenCl {
      */
     private void weightsDot(DeviceBuffer dw, DeviceBuffer dy, DeviceBuffer x, Conv2dShape s) {
         int g = s.groups(), kg = s.k() / g, crsG = s.c() / g * s.r() * s.s(), pq = s.p() * s.q();
+        int per = Math.min(pointwise(s) ? s.n() : fit(COL_FLOATS, colFloats(s, 1)),
+                fit(DOT_FLOATS, (long) Math.min(s.k(), crsG * g) * pq));
         boolean first = true;
-        for (int[] chunk : chunks(s, 0, s.n())) {
+        for (int[] chunk : chunks(0, s.n(), per)) {
             Operand col = columns(s, x, chunk[0], chunk[1]);
             boolean nFirst = kg > crsG; // hold the larger operand's rows, stream the smaller one
             long mt = ceilDiv(kg, 4), nt = ceilDiv(crsG, 4);
@@ -284,9 +293,21 @@ final class Conv2dOpenCl {
         return (long) images * s.c() * s.r() * s.s() * s.p() * s.q();
     }
 
-    /** {n0, nb} pieces of images n0 … n0+nb−1 whose col matrix fits COL_FLOATS (at least one image each). */
+    /**
+     * {n0, nb} pieces of images n0 … n0+nb−1 whose col matrix fits COL_FLOATS (at least one image each); one piece
+     * for pointwise convolutions, which make no col matrix.
+     */
     private static java.util.List<int[]> chunks(Conv2dShape s, int n0, int nb) {
-        int per = (int) Math.max(1, Math.min(nb, COL_FLOATS / Math.max(1, colFloats(s, 1))));
+        return chunks(n0, nb, pointwise(s) ? nb : fit(COL_FLOATS, colFloats(s, 1)));
+    }
+
+    /** How many images of {@code perImage} floats fit {@code cap} floats, at least one. */
+    private static int fit(long cap, long perImage) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, cap / Math.max(1, perImage)));
+    }
+
+    /** {n0, nb} pieces of images n0 … n0+nb−1, {@code per} images each (the last fewer). */
+    private static java.util.List<int[]> chunks(int n0, int nb, int per) {
         java.util.List<int[]> out = new java.util.ArrayList<>();
         for (int i = 0; i < nb; i += per) out.add(new int[] {n0 + i, Math.min(per, nb - i)});
         return out;
