@@ -15,8 +15,8 @@
  *
  * GEMM path helpers (the convolution becomes GEMMs with matmul.cl):
  *   conv2d_im2col  (C*R*S, nb)  col[i][(c*R + r)*S + t][p*Q + q] = x[n0 + i][c][h][v], 0 in the padding
- *   conv2d_bwd_weights_dot (KG/4, NG/4, G)  dw = dy * col^T summed over a chunk's images, both read along P*Q
- *                               in place: 4 x 4 tiles of dw, float16 lanes along k added in a fixed order
+ *   conv2d_bwd_weights_dot (KG/TM, NG/TN, G)  dw = dy * col^T summed over a chunk's images, both read along P*Q
+ *                               in place: TM x TN tiles of dw, float16 lanes along k added in a fixed order
  *   conv2d_col2im  (H, C, nb)   dx[n0 + i][c][h][v] = sum over r, t whose (p, q) lands on (h, v) of
  *                               dcol[i][(c*R + r)*S + t][p*Q + q]: a gather, so each dx is summed in one fixed order
  *   conv2d_sum_images (len)     dw[i] = (accumulate ? dw[i] : 0) + sum over b < nb, in order, of part[b*len + i]:
@@ -29,7 +29,8 @@
  *   conv2d_phase_gather (H, C, N)  dx[n][c][h][v] = phase (h%sh, v%sw)'s [n][c][h/sh][v/sw], phases HS x WS
  *                               each, one after another in ph; 0 for a phase with no taps
  *
- * Defines: HAS_BIAS (0/1), RELU (0/1) for the forward.
+ * Defines: HAS_BIAS (0/1), RELU (0/1) for the forward; TM, TN (4, 4) the dot kernel's tile (8 x 2 and 2 x 8
+ * measured 3-25% slower).
  */
 #ifndef HAS_BIAS
 #define HAS_BIAS 0
@@ -158,57 +159,55 @@ __kernel void conv2d_col2im(__global float *dx, __global const float *dcol, int 
 }
 
 /* dw[g][m][n] = (acc ? dw : 0) + sum over images i < nb and k < PQ of dy[n0+i][g*KG + m][k] * col[i][g][n][k]:
- * backward-weights with both operands read along k in place (no packing). One work-item per 4 x 4 tile of dw
- * (rows and columns past the edge clamped, not stored), 16 k per step in 16 float16 accumulators, lanes added
+ * backward-weights with both operands read along k in place (no packing). One work-item per TM x TN tile of dw
+ * (rows and columns past the edge clamped, not stored), 16 k per step in TM*TN float16 accumulators, lanes added
  * in a fixed order at the end. col's image i, group g, row n starts at col + off + i*img + g*grp + n*PQ.
- * Dimension 0 (run fastest) walks m, or n if n_first: consecutive work-items share the other operand's rows. */
+ * Dimension 0 (run fastest) walks m, or n if n_first: consecutive work-items share the other operand's rows.
+ * Needs PQ >= 16. */
+#ifndef TM
+#define TM 4
+#endif
+#ifndef TN
+#define TN 4
+#endif
 __kernel void conv2d_bwd_weights_dot(__global float *dw, __global const float *dy, __global const float *col,
                                      int n0, int nb, int K, int KG, int NG, int PQ, int off, int img, int grp,
                                      int acc_in, int n_first) {
-    int m0 = get_global_id(n_first) * 4, c0 = get_global_id(1 - n_first) * 4, g = get_global_id(2);
+    int m0 = get_global_id(n_first) * TM, c0 = get_global_id(1 - n_first) * TN, g = get_global_id(2);
     if (m0 >= KG || c0 >= NG) return;
-    float16 acc[4][4];
+    float16 acc[TM][TN];
 #pragma unroll
-    for (int a = 0; a < 4; a++)
+    for (int a = 0; a < TM; a++)
 #pragma unroll
-        for (int b = 0; b < 4; b++) acc[a][b] = (float16)(0.0f);
+        for (int b = 0; b < TN; b++) acc[a][b] = (float16)(0.0f);
+    int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     for (int i = 0; i < nb; i++) {
-        __global const float *pa[4], *pb[4];
+        __global const float *pa[TM], *pb[TN];
 #pragma unroll
-        for (int a = 0; a < 4; a++) {
-            pa[a] = dy + ((size_t)(n0 + i) * K + g * KG + min(m0 + a, KG - 1)) * PQ;
-            pb[a] = col + off + (size_t)i * img + (size_t)g * grp + (size_t)min(c0 + a, NG - 1) * PQ;
-        }
+        for (int a = 0; a < TM; a++) pa[a] = dy + ((size_t)(n0 + i) * K + g * KG + min(m0 + a, KG - 1)) * PQ;
+#pragma unroll
+        for (int b = 0; b < TN; b++)
+            pb[b] = col + off + (size_t)i * img + (size_t)g * grp + (size_t)min(c0 + b, NG - 1) * PQ;
         for (int k = 0; k < PQ; k += 16) {
-            float16 va[4], vb[4];
-            if (k + 16 <= PQ) {
+            float16 va[TM], vb[TN];
+            /* the last partial step re-reads the final 16 k, the lanes already summed zeroed in va */
+            int k1 = min(k, PQ - 16);
 #pragma unroll
-                for (int a = 0; a < 4; a++) {
-                    va[a] = vload16(0, pa[a] + k);
-                    vb[a] = vload16(0, pb[a] + k);
-                }
-            } else if (PQ >= 16) { /* the last 16 k, the lanes already summed zeroed in va */
-                int16 fresh = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) >= (int16)(k + 16 - PQ);
+            for (int a = 0; a < TM; a++) va[a] = vload16(0, pa[a] + k1);
 #pragma unroll
-                for (int a = 0; a < 4; a++) {
-                    va[a] = select((float16)(0.0f), vload16(0, pa[a] + PQ - 16), fresh);
-                    vb[a] = vload16(0, pb[a] + PQ - 16);
-                }
-            } else {
-                float t[16];
-                for (int a = 0; a < 8; a++) {
-                    for (int e = 0; e < 16; e++) t[e] = k + e < PQ ? (a < 4 ? pa[a] : pb[a - 4])[k + e] : 0.0f;
-                    if (a < 4) va[a] = vload16(0, t); else vb[a - 4] = vload16(0, t);
-                }
+            for (int b = 0; b < TN; b++) vb[b] = vload16(0, pb[b] + k1);
+            if (k1 != k) {
+#pragma unroll
+                for (int a = 0; a < TM; a++) va[a] = select((float16)(0.0f), va[a], lane >= (int16)(k - k1));
             }
 #pragma unroll
-            for (int a = 0; a < 4; a++)
+            for (int a = 0; a < TM; a++)
 #pragma unroll
-                for (int b = 0; b < 4; b++) acc[a][b] = fma(va[a], vb[b], acc[a][b]);
+                for (int b = 0; b < TN; b++) acc[a][b] = fma(va[a], vb[b], acc[a][b]);
         }
     }
-    for (int a = 0; a < 4 && m0 + a < KG; a++) {
-        for (int b = 0; b < 4 && c0 + b < NG; b++) {
+    for (int a = 0; a < TM && m0 + a < KG; a++) {
+        for (int b = 0; b < TN && c0 + b < NG; b++) {
             float8 s8 = acc[a][b].lo + acc[a][b].hi;
             float4 s4 = s8.lo + s8.hi;
             float2 s2 = s4.lo + s4.hi;

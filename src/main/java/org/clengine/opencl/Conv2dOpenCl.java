@@ -261,7 +261,7 @@ final class Conv2dOpenCl {
         for (int[] chunk : chunks(0, s.n(), per)) {
             Operand col = columns(s, x, chunk[0], chunk[1]);
             boolean nFirst = kg > crsG; // hold the larger operand's rows, stream the smaller one
-            long mt = ceilDiv(kg, 4), nt = ceilDiv(crsG, 4);
+            long mt = ceilDiv(kg, 4), nt = ceilDiv(crsG, 4); // the kernel's TM x TN tile, 4 x 4 by default
             launch(BWD_WEIGHTS_DOT, "", new long[] {nFirst ? nt : mt, nFirst ? mt : nt, g}, new Object[] {dw, dy,
                 col.buffer(), chunk[0], chunk[1], s.k(), kg, crsG, pq, col.offset(), col.imageStride(),
                 col.groupStride(), first ? 0 : 1, nFirst ? 1 : 0});
