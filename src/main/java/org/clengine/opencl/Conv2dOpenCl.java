@@ -25,8 +25,8 @@ final class Conv2dOpenCl {
     /**
      * im2col's matrix is made for as many images at a time as fit in this many floats (8 MiB; at least one image):
      * small enough that the GEMM reads it from the cache im2col wrote it to. Side by side on 2026-11-22 the forward
-     * ran 1.18–1.36× faster on the 56², 28² and strided 3×3 layers than with 64 MiB; 4 MiB ran 0.91–0.97× as fast as 8 MiB there, 1.22× on the 14² layer.
-     * Pointwise convolutions read x itself in one piece.
+     * ran 1.18–1.36× faster on the 56², 28² and strided 3×3 layers than with 64 MiB; 4 MiB ran 0.91–0.97× as fast
+     * as 8 MiB there, 1.22× on the 14² layer. Pointwise convolutions read x itself in one piece.
      */
     private static final long COL_FLOATS = 2L << 20;
 
