@@ -128,13 +128,23 @@ __kernel void conv2d_im2col(__global float *col, __global const float *x, int n0
     int c = row / (R * S), r = row / S % R, t = row % S;
     __global const float *xc = x + ((size_t)(n0 + i) * C + c) * H * W;
     __global float *out = col + ((size_t)i * C * R * S + row) * P * Q;
-    for (int p = 0; p < P; p++) {
+    /* columns q in [qlo, qhi) read inside the row: v = q*sw + off in [0, W) */
+    int off = t * dlw - pl, qlo = off >= 0 ? 0 : min(Q, (-off + sw - 1) / sw);
+    int qhi = W - 1 - off < 0 ? qlo : max(qlo, min(Q, (W - 1 - off) / sw + 1));
+    for (int p = 0; p < P; p++, out += Q) {
         int h = p * sh - pt + r * dlh;
-        bool inside = h >= 0 && h < H;
-        for (int q = 0; q < Q; q++) {
-            int v = q * sw - pl + t * dlw;
-            out[p * Q + q] = inside && v >= 0 && v < W ? xc[h * W + v] : 0.0f;
+        if (h < 0 || h >= H) {
+            for (int q = 0; q < Q; q++) out[q] = 0.0f;
+            continue;
         }
+        __global const float *xr = xc + h * W;
+        for (int q = 0; q < qlo; q++) out[q] = 0.0f;
+        if (sw == 1) {
+            for (int q = qlo; q < qhi; q++) out[q] = xr[q + off];
+        } else {
+            for (int q = qlo; q < qhi; q++) out[q] = xr[q * sw + off];
+        }
+        for (int q = qhi; q < Q; q++) out[q] = 0.0f;
     }
 }
 
