@@ -11,17 +11,26 @@
  *   conv2d_bwd_weights_direct  (R*S, C/G, K)  dw = sum over n, p, q of dy*x
  *   conv2d_bwd_bias            (K)            dbias = sum over n, p, q of dy
  *
+ * (conv2d_depthwise.cl holds the row kernels for depthwise and other shapes too thin for GEMM.)
  *
  * GEMM path helpers (the convolution becomes GEMMs with matmul.cl):
  *   conv2d_im2col  (C*R*S, nb)  col[i][(c*R + r)*S + t][p*Q + q] = x[n0 + i][c][h][v], 0 in the padding
+ *   conv2d_bwd_weights_dot (KG/TM, NG/TN, G)  dw = dy * col^T summed over a chunk's images, both read along P*Q
+ *                               in place: TM x TN tiles of dw, float16 lanes along k added in a fixed order
  *   conv2d_col2im  (H, C, nb)   dx[n0 + i][c][h][v] = sum over r, t whose (p, q) lands on (h, v) of
  *                               dcol[i][(c*R + r)*S + t][p*Q + q]: a gather, so each dx is summed in one fixed order
  *   conv2d_sum_images (len)     dw[i] = (accumulate ? dw[i] : 0) + sum over b < nb, in order, of part[b*len + i]:
  *                               backward-weights' per-image GEMM results added up deterministically
- *   conv2d_flip_weights (R*S, K/G, C)  wf[c][kk][R-1-r][S-1-t] = w[g*(K/G) + kk][c - g*(C/G)][r][t], g = c/(C/G):
- *                               with stride 1, backward-data is the forward convolution of dy with wf
+ *   conv2d_flip_weights (RA*SB, K/G, C)  wf[c][kk][j][i] = w[g*(K/G) + kk][c - g*(C/G)][r0 + sh*(RA-1-j)]
+ *                               [t0 + sw*(SB-1-i)], g = c/(C/G): the taps r0, r0+sh, ... (columns alike), flipped.
+ *                               With stride 1 (r0 = t0 = 0, RA = R, SB = S) backward-data is the forward
+ *                               convolution of dy with wf; with stride s, dx's rows h = a (mod s) are the
+ *                               forward convolution of dy with the taps r = (a + pt) (mod s) (no dilation)
+ *   conv2d_phase_gather (H, C, N)  dx[n][c][h][v] = phase (h%sh, v%sw)'s [n][c][h/sh][v/sw], phases HS x WS
+ *                               each, one after another in ph; 0 for a phase with no taps
  *
- * Defines: HAS_BIAS (0/1), RELU (0/1) for the forward.
+ * Defines: HAS_BIAS (0/1), RELU (0/1) for the forward; TM, TN (4, 4) the dot kernel's tile (8 x 2 and 2 x 8
+ * measured 3-25% slower).
  */
 #ifndef HAS_BIAS
 #define HAS_BIAS 0
@@ -119,13 +128,23 @@ __kernel void conv2d_im2col(__global float *col, __global const float *x, int n0
     int c = row / (R * S), r = row / S % R, t = row % S;
     __global const float *xc = x + ((size_t)(n0 + i) * C + c) * H * W;
     __global float *out = col + ((size_t)i * C * R * S + row) * P * Q;
-    for (int p = 0; p < P; p++) {
+    /* columns q in [qlo, qhi) read inside the row: v = q*sw + off in [0, W) */
+    int off = t * dlw - pl, qlo = off >= 0 ? 0 : min(Q, (-off + sw - 1) / sw);
+    int qhi = W - 1 - off < 0 ? qlo : max(qlo, min(Q, (W - 1 - off) / sw + 1));
+    for (int p = 0; p < P; p++, out += Q) {
         int h = p * sh - pt + r * dlh;
-        bool inside = h >= 0 && h < H;
-        for (int q = 0; q < Q; q++) {
-            int v = q * sw - pl + t * dlw;
-            out[p * Q + q] = inside && v >= 0 && v < W ? xc[h * W + v] : 0.0f;
+        if (h < 0 || h >= H) {
+            for (int q = 0; q < Q; q++) out[q] = 0.0f;
+            continue;
         }
+        __global const float *xr = xc + h * W;
+        for (int q = 0; q < qlo; q++) out[q] = 0.0f;
+        if (sw == 1) {
+            for (int q = qlo; q < qhi; q++) out[q] = xr[q + off];
+        } else {
+            for (int q = qlo; q < qhi; q++) out[q] = xr[q * sw + off];
+        }
+        for (int q = qhi; q < Q; q++) out[q] = 0.0f;
     }
 }
 
@@ -149,13 +168,88 @@ __kernel void conv2d_col2im(__global float *dx, __global const float *dcol, int 
     }
 }
 
-__kernel void conv2d_flip_weights(__global float *wf, __global const float *w, int C, int K, int R, int S, int G) {
-    int rt = get_global_id(0), kk = get_global_id(1), c = get_global_id(2);
+/* dw[g][m][n] = (acc ? dw : 0) + sum over images i < nb and k < PQ of dy[n0+i][g*KG + m][k] * col[i][g][n][k]:
+ * backward-weights with both operands read along k in place (no packing). One work-item per TM x TN tile of dw
+ * (rows and columns past the edge clamped, not stored), 16 k per step in TM*TN float16 accumulators, lanes added
+ * in a fixed order at the end. col's image i, group g, row n starts at col + off + i*img + g*grp + n*PQ.
+ * Dimension 0 (run fastest) walks m, or n if n_first: consecutive work-items share the other operand's rows.
+ * Needs PQ >= 16. */
+#ifndef TM
+#define TM 4
+#endif
+#ifndef TN
+#define TN 4
+#endif
+__kernel void conv2d_bwd_weights_dot(__global float *dw, __global const float *dy, __global const float *col,
+                                     int n0, int nb, int K, int KG, int NG, int PQ, int off, int img, int grp,
+                                     int acc_in, int n_first) {
+    int m0 = get_global_id(n_first) * TM, c0 = get_global_id(1 - n_first) * TN, g = get_global_id(2);
+    if (m0 >= KG || c0 >= NG) return;
+    float16 acc[TM][TN];
+#pragma unroll
+    for (int a = 0; a < TM; a++)
+#pragma unroll
+        for (int b = 0; b < TN; b++) acc[a][b] = (float16)(0.0f);
+    int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int i = 0; i < nb; i++) {
+        __global const float *pa[TM], *pb[TN];
+#pragma unroll
+        for (int a = 0; a < TM; a++) pa[a] = dy + ((size_t)(n0 + i) * K + g * KG + min(m0 + a, KG - 1)) * PQ;
+#pragma unroll
+        for (int b = 0; b < TN; b++)
+            pb[b] = col + off + (size_t)i * img + (size_t)g * grp + (size_t)min(c0 + b, NG - 1) * PQ;
+        for (int k = 0; k < PQ; k += 16) {
+            float16 va[TM], vb[TN];
+            /* the last partial step re-reads the final 16 k, the lanes already summed zeroed in va */
+            int k1 = min(k, PQ - 16);
+#pragma unroll
+            for (int a = 0; a < TM; a++) va[a] = vload16(0, pa[a] + k1);
+#pragma unroll
+            for (int b = 0; b < TN; b++) vb[b] = vload16(0, pb[b] + k1);
+            if (k1 != k) {
+#pragma unroll
+                for (int a = 0; a < TM; a++) va[a] = select((float16)(0.0f), va[a], lane >= (int16)(k - k1));
+            }
+#pragma unroll
+            for (int a = 0; a < TM; a++)
+#pragma unroll
+                for (int b = 0; b < TN; b++) acc[a][b] = fma(va[a], vb[b], acc[a][b]);
+        }
+    }
+    for (int a = 0; a < TM && m0 + a < KG; a++) {
+        for (int b = 0; b < TN && c0 + b < NG; b++) {
+            float8 s8 = acc[a][b].lo + acc[a][b].hi;
+            float4 s4 = s8.lo + s8.hi;
+            float2 s2 = s4.lo + s4.hi;
+            __global float *out = dw + ((size_t)g * KG + m0 + a) * NG + c0 + b;
+            *out = (acc_in ? *out : 0.0f) + (s2.x + s2.y);
+        }
+    }
+}
+
+__kernel void conv2d_flip_weights(__global float *wf, __global const float *w, int C, int K, int R, int S, int G,
+                                  int r0, int sh, int RA, int t0, int sw, int SB) {
+    int jt = get_global_id(0), kk = get_global_id(1), c = get_global_id(2);
     int CG = C / G, KG = K / G;
-    if (rt >= R * S || kk >= KG || c >= C) return;
-    int r = rt / S, t = rt % S, g = c / CG;
-    wf[(((size_t)c * KG + kk) * R + (R - 1 - r)) * S + (S - 1 - t)] =
-        w[(((size_t)(g * KG + kk) * CG + c % CG) * R + r) * S + t];
+    if (jt >= RA * SB || kk >= KG || c >= C) return;
+    int j = jt / SB, i = jt % SB, g = c / CG;
+    int r = r0 + sh * (RA - 1 - j), t = t0 + sw * (SB - 1 - i);
+    wf[(((size_t)c * KG + kk) * RA + j) * SB + i] = w[(((size_t)(g * KG + kk) * CG + c % CG) * R + r) * S + t];
+}
+
+__kernel void conv2d_phase_gather(__global float *dx, __global const float *ph, int N, int C, int H, int W, int R,
+                                  int S, int sh, int sw, int pt, int pl, int HS, int WS) {
+    int h = get_global_id(0), c = get_global_id(1), n = get_global_id(2);
+    if (h >= H || c >= C || n >= N) return;
+    int a = h % sh;
+    bool rows = (a + pt) % sh < R;
+    size_t plane = (size_t)N * C * HS * WS;
+    __global const float *src = ph + a * sw * plane + ((size_t)n * C + c) * HS * WS + (size_t)(h / sh) * WS;
+    __global float *out = dx + (((size_t)n * C + c) * H + h) * W;
+    for (int b = 0; b < sw; b++, src += plane) { /* column phase b: v = b, b + sw, ... */
+        bool taps = rows && (b + pl) % sw < S;
+        for (int vq = 0; vq * sw + b < W; vq++) out[vq * sw + b] = taps ? src[vq] : 0.0f;
+    }
 }
 
 __kernel void conv2d_sum_images(__global float *dw, __global const float *part, int nb, int len, int accumulate) {

@@ -11,6 +11,7 @@ public final class KernelFiles {
             new Entry("batchnorm.cl", "-DAFFINE=1 -DFUSE=0"),
             new Entry("copy.cl", ""),
             new Entry("conv2d.cl", "-DHAS_BIAS=1 -DRELU=0"),
+            new Entry("conv2d_depthwise.cl", "-DHAS_BIAS=1 -DRELU=0 -DKR=3 -DKS=3"),
             new Entry("matmul.cl", "-DMR=8 -DVW=16 -DNV=2"),
             new Entry("elementwise.cl", ""),
             new Entry("pooling.cl", "-DCOUNT_PAD=1"),

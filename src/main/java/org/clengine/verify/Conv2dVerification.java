@@ -22,8 +22,11 @@ public final class Conv2dVerification implements OpVerification {
 
     @Override
     public List<String> coverageShapes() {
-        // direct kernels; the GEMM path with stride 1 (im2col, flipped filter); strided backward-data (col2im)
-        return List.of("mb2ic3ih7oc4kh3ph1", "mb2ic8ih7oc8kh3ph1", "mb2ic8ih9oc8kh3sh2ph1");
+        // the row (depthwise) kernels; direct kernels (taps beyond the row kernels); the GEMM path with stride 1
+        // (im2col, flipped filter, per-image weight GEMMs); backward-weights by dot products (P·Q >= 256); strided
+        // backward-data by phases, and with dilation (col2im)
+        return List.of("mb2ic3ih7oc4kh3ph1", "mb1ic2ih8oc3kh6ph2", "mb2ic8ih7oc8kh3ph1", "mb1ic8ih16oc8kh3ph1",
+                "mb2ic8ih9oc8kh3sh2ph1", "mb2ic8ih9oc8kh3sh2ph2dh1");
     }
 
     @Override

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.TestFactory;
 
 /** Every convolution op on the OpenCL backend against the reference. */
 class Conv2dTest {
-    /** 1×1 images, primes, stride > kernel, dilation 2–3, groups 1/2/C, asymmetric padding, batch 1, wide C. */
+    /**
+     * 1×1 images, primes, stride > kernel, dilation 2–3, groups 1/2/C, asymmetric padding, batch 1, wide C; strided
+     * shapes whose backward-data goes by phases and some that fall back to col2im.
+     */
     static final List<String> SHAPES = List.of(
             "mb1ic1ih1oc1kh1", "mb2ic3ih1oc5kh1", "mb1ic1ih5oc1kh5", "mb2ic3ih7oc4kh3ph1", "mb1ic2ih13iw7oc3kh3",
             "mb3ic5ih11oc7kh3sh2", "mb2ic4ih9oc4kh2sh3", "mb1ic3ih17oc2kh1sh4", "mb2ic2ih10oc3kh3dh1",
@@ -36,7 +39,10 @@ class Conv2dTest {
             "mb1ic4ih6oc2kh3ph1pb0pw0pr2sh2", "mb2ic32ih14oc32kh3ph1", "g32mb1ic32ih9oc32kh3ph1sh2",
             "mb1ic3ih224oc8kh7sh2ph3", "mb2ic16ih28oc24kh1sh2", "mb1ic5ih8oc7kh3dh2ph2", "mb4ic3ih3oc2kh3ph1",
             "mb1ic2ih19oc2kh3sh5ph1", "g5mb2ic10ih7oc15kh1", "mb1ic8ih5iw3oc3kh3kw1ph1", "mb2ic1ih6oc1kh6",
-            "mb1ic1ih8oc1kh2sh2", "mb3ic11ih5oc13kh3ph1");
+            "mb1ic1ih8oc1kh2sh2", "mb3ic11ih5oc13kh3ph1",
+            // strided backward-data by phases: sh != sw, a phase with no taps (1x1), one needing negative padding
+            "mb2ic4ih9iw10oc5kh3kw2sh2sw3ph1", "mb2ic9ih8oc16kh1sh2", "mb2ic3ih6oc4kh2sh2ph2",
+            "mb1ic3ih7oc4kh3sh2ph1pb3", "g2mb3ic4ih11oc6kh3sh3ph1");
 
     /** Every shape × op on each path: the one AUTO picks, and both forced. */
     @TestFactory
@@ -60,6 +66,29 @@ class Conv2dTest {
                                 + r.stream().map(Comparison::toString).collect(Collectors.joining("\n")));
                     }));
                 }
+            }
+        }
+        return tests;
+    }
+
+    /**
+     * Layers big enough that the GEMM path splits the batch into chunks (im2col's 8 MiB, the dot kernel's 1 MiB
+     * streamed operand): later chunks add to dW, and each chunk writes its own images, on the path AUTO picks.
+     */
+    @TestFactory
+    List<DynamicTest> largeLayersSpanSeveralChunks() {
+        OpenClBackend device = TestBackends.openCl();
+        long seed = TestBackends.seed();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String d : List.of("mb2ic64ih56oc64kh3ph1", "mb2ic64ih56oc256kh1")) {
+            for (Conv2dVerifier.Variant v : Conv2dVerifier.Variant.values()) {
+                tests.add(dynamicTest(d + " " + v.label() + " seed=" + seed, () -> {
+                    List<Comparison> r = Conv2dVerifier.run(device, TestBackends.REFERENCE, Conv2dShape.parse(d), v,
+                            seed);
+                    assertTrue(r.stream().allMatch(Comparison::passed), () -> d + " " + v.label()
+                            + " (reproduce with -Dclengine.seed=" + seed + "):\n"
+                            + r.stream().map(Comparison::toString).collect(Collectors.joining("\n")));
+                }));
             }
         }
         return tests;

@@ -88,7 +88,8 @@ final class Conv2dFamily implements BenchFamily {
         List<String> out = new ArrayList<>(List.of("conv2d_gemm: clengine's batched matmul with the layer's forward "
                 + "GEMM shape (e.g. b32m64n3136k576 for mb32ic64ih56iw56oc64kh3kw3ph1), W shared (stride 0), on a "
                 + "random col matrix made in setup; the forward itself runs im2col and the same GEMM in chunks of "
-                + "images (≤ 64 MiB of col)", "conv2d_bn_fwd_train: conv2dBatchNormForwardTraining (fused: BN "
+                + "images (≤ 8 MiB of col, at least one image; 1×1 layers read x in one piece)",
+                "conv2d_bn_fwd_train: conv2dBatchNormForwardTraining (fused: BN "
                 + "statistics taken chunk by chunk as the conv writes) vs conv2dForward then batchNormForwardTraining "
                 + "(unfused); GFLOP/s count the conv only"));
         if (peers && BenchSystems.nd4jPresent()) {
