@@ -94,6 +94,93 @@ class Conv2dTest {
         return tests;
     }
 
+    /**
+     * NaN in gives NaN out, on every path, for every op. A NaN in x (forward, backward-weights) or in dy
+     * (backward-data) gives NaN exactly where the reference's plain loops put it. A NaN weight (forward) or a NaN
+     * gradient (backward-weights) may reach further, but only within its own filter k: the GEMM and row paths
+     * multiply the zero padding (0 × NaN = NaN) where the direct path and the reference skip padded taps, as
+     * im2col-based and tap-skipping libraries differ. Never may a NaN of the reference be lost.
+     */
+    @TestFactory
+    List<DynamicTest> nanPropagatesAsInTheReference() {
+        OpenClBackend device = TestBackends.openCl();
+        long seed = TestBackends.seed();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Conv2dPath path : Conv2dPath.values()) {
+            for (String d : List.of("mb2ic3ih7oc4kh3ph1", "g4mb2ic4ih9oc4kh3ph1", "mb2ic4ih9oc5kh3sh2ph1",
+                    "mb2ic8ih6oc16kh1", "mb2ic3ih8oc4kh2sh2dh1ph1")) {
+                tests.add(dynamicTest(d + " " + path + " seed=" + seed, () -> {
+                    device.conv2dPath(path);
+                    try {
+                        for (int op = 0; op < NAN_OPS.length; op++) checkNan(device, Conv2dShape.parse(d), op, seed);
+                    } finally {
+                        device.conv2dPath(Conv2dPath.AUTO);
+                    }
+                }));
+            }
+        }
+        return tests;
+    }
+
+    static final String[] NAN_OPS = {"forward, NaN in x", "forward, NaN in w", "backward-data, NaN in dy",
+        "backward-weights, NaN in x", "backward-weights, NaN in dy"};
+
+    /** One NaN placed where the reference shows it reaching an output (tried at up to 50 places), then compared. */
+    private static void checkNan(OpenClBackend device, Conv2dShape s, int op, long seed) {
+        RandomFill r = new RandomFill(seed + op);
+        float[][] in = {r.normal((int) prod(s.xDims())), r.normal((int) prod(s.wDims())),
+            r.normal((int) prod(s.yDims()))};
+        int target = op == 1 ? 1 : op == 2 || op == 4 ? 2 : 0; // 0 x, 1 w, 2 dy
+        java.util.Random pick = new java.util.Random(seed + op);
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int at = pick.nextInt(in[target].length);
+            float[][] withNan = {in[0].clone(), in[1].clone(), in[2].clone()};
+            withNan[target][at] = Float.NaN;
+            float[] expected = runOp(TestBackends.REFERENCE, s, op, withNan);
+            long nans = 0;
+            for (float v : expected) nans += Float.isNaN(v) ? 1 : 0;
+            if (nans == 0) continue; // a tap the stride skips: try another place
+            float[] got = runOp(device, s, op, withNan);
+            int filter = filterOf(s, target, at);
+            for (int i = 0; i < expected.length; i++) {
+                boolean mayReach = (op == 1 || op == 4) && filterOf(s, op == 1 ? 2 : 1, i) == filter;
+                int e = i;
+                assertTrue(Float.isNaN(expected[i]) ? Float.isNaN(got[i]) : !Float.isNaN(got[i]) || mayReach,
+                        () -> s + " " + NAN_OPS[op] + " [" + at + "]: element " + e + " is " + got[e]
+                                + ", the reference's " + expected[e] + " (seed " + seed + ")");
+            }
+            return;
+        }
+        throw new AssertionError(s + " " + NAN_OPS[op] + ": no NaN reached an output in 50 places");
+    }
+
+    /** The filter k an element of w (1) or of y/dy (2) belongs to; -1 for x. */
+    private static int filterOf(Conv2dShape s, int tensor, int index) {
+        if (tensor == 1) return index / (s.c() / s.groups() * s.r() * s.s());
+        if (tensor == 2) return index / (s.p() * s.q()) % s.k();
+        return -1;
+    }
+
+    private static float[] runOp(Backend b, Conv2dShape s, int op, float[][] in) {
+        try (org.clengine.tensor.TensorScope scope = new org.clengine.tensor.TensorScope(b)) {
+            Tensor x = scope.tensor(in[0], s.xDims()), w = scope.tensor(in[1], s.wDims());
+            Tensor dy = scope.tensor(in[2], s.yDims());
+            Tensor out = scope.full(Float.NaN, op <= 1 ? s.yDims() : op == 2 ? s.xDims() : s.wDims());
+            switch (op) {
+                case 0, 1 -> b.conv2dForward(out, x, w, null, s.params());
+                case 2 -> b.conv2dBackwardData(out, dy, w, s.params());
+                default -> b.conv2dBackwardWeights(out, null, dy, x, s.params());
+            }
+            return out.toArray();
+        }
+    }
+
+    private static long prod(int[] dims) {
+        long p = 1;
+        for (int d : dims) p *= d;
+        return p;
+    }
+
     /** The canonical descriptor parses back to the same problem, and is stable. */
     @Test
     void descriptorsRoundTrip() {
