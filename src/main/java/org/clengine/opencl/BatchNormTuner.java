@@ -2,11 +2,9 @@ package org.clengine.opencl;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import org.clengine.backend.Backend;
 import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.batchnorm.BatchNormShape;
@@ -36,15 +34,6 @@ public final class BatchNormTuner {
     static final double MARGIN = 1.05;
 
     public static final List<String> TIMED = List.of("mb32ic64ih56iw56", "mb256ic256ih14iw14", "mb128ic2048");
-
-    /** A candidate's outcome: its failure (null when every check passed) and GB/s per timed shape and op. */
-    public record Result(BatchNormTuning.Rule rule, String failure, double[] gbps) {
-        /** Geometric mean GB/s; 0 for a failed candidate. */
-        public double score() {
-            if (failure != null || gbps.length == 0) return 0;
-            return Math.exp(Arrays.stream(gbps).map(Math::log).average().orElse(0));
-        }
-    }
 
     private final OpenClBackend device;
     private final Backend reference;
@@ -110,38 +99,20 @@ public final class BatchNormTuner {
                 if (!knob.startsWith("local") || v <= maxLocal) candidates.add(with(best, knob, v));
             }
             out.println(knob + ":");
-            List<Result> results = evaluate(List.copyOf(candidates));
+            var results = evaluate(List.copyOf(candidates));
             BatchNormTuning.Rule current = best;
-            double kept = results.stream().filter(r -> r.rule().equals(current)).mapToDouble(Result::score)
-                    .findFirst().orElse(0);
-            Result r = results.stream().max(Comparator.comparingDouble(Result::score)).orElseThrow();
+            double kept = results.stream().filter(r -> r.candidate().equals(current))
+                    .mapToDouble(TuningSearch.Result::score).findFirst().orElse(0);
+            var r = results.stream().max(Comparator.comparingDouble(TuningSearch.Result::score)).orElseThrow();
             // noise on a shared machine is a few per cent: a change must win by more than that
-            if (r.score() > kept * MARGIN) best = r.rule();
+            if (r.score() > kept * MARGIN) best = r.candidate();
         }
         return best;
     }
 
     /** Checks each candidate, then times those that passed; prints one line per candidate. */
-    public List<Result> evaluate(List<BatchNormTuning.Rule> candidates) {
-        List<BatchNormTuning.Rule> passed = new ArrayList<>();
-        List<Result> results = new ArrayList<>();
-        for (BatchNormTuning.Rule r : candidates) {
-            String failure = check(r);
-            if (failure == null) {
-                passed.add(r);
-            } else {
-                results.add(new Result(r, failure, new double[0]));
-                out.printf(Locale.ROOT, "  %-44s REJECTED: %s%n", r.label(), failure);
-            }
-        }
-        double[][] gbps = gbps(passed);
-        for (int i = 0; i < passed.size(); i++) {
-            Result r = new Result(passed.get(i), null, gbps[i]);
-            results.add(r);
-            out.printf(Locale.ROOT, "  %-44s %s  mean %.1f GB/s%n", r.rule().label(), Arrays.toString(
-                    Arrays.stream(gbps[i]).map(g -> Math.round(g * 10) / 10.0).toArray()), r.score());
-        }
-        return results;
+    public List<TuningSearch.Result<BatchNormTuning.Rule>> evaluate(List<BatchNormTuning.Rule> candidates) {
+        return TuningSearch.evaluate(out, candidates, this::check, this::gbps, BatchNormTuning.Rule::label, "GB/s");
     }
 
     /** Null if {@code r} passes every check, else what failed. */

@@ -2,7 +2,6 @@ package org.clengine.opencl;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -37,15 +36,6 @@ public final class MatmulTuner {
     /** Timing shapes: square, and the GEMMs of ResNet-style convolutions (im2col) in both orientations. */
     public static final List<MatmulShape> TIMED = List.of(MatmulShape.parse("m1024n1024k1024"),
             MatmulShape.parse("m64n3136k576"), MatmulShape.parse("m256n1568k2304"), MatmulShape.parse("m576n3136k64"));
-
-    /** A candidate's outcome: its failure (null when every check passed) and GFLOP/s per timed shape. */
-    public record Result(MatmulTuning tuning, String failure, double[] gflops) {
-        /** Geometric mean GFLOP/s over the timed shapes; 0 for a failed candidate. */
-        public double score() {
-            if (failure != null || gflops.length == 0) return 0;
-            return Math.exp(Arrays.stream(gflops).map(Math::log).average().orElse(0));
-        }
-    }
 
     private final OpenClBackend device;
     private final Backend reference;
@@ -105,44 +95,28 @@ public final class MatmulTuner {
     public MatmulTuning run() {
         boolean cpu = device.device().info().typeName().equals("cpu");
         out.println("stage 1: register tiles");
-        List<Result> stage1 = evaluate(tiles(cpu));
-        List<Result> best = stage1.stream().filter(r -> r.failure() == null)
-                .sorted(Comparator.comparingDouble(Result::score).reversed()).limit(2).toList();
+        List<TuningSearch.Result<MatmulTuning>> best = evaluate(tiles(cpu)).stream().filter(r -> r.failure() == null)
+                .sorted(Comparator.comparingDouble(TuningSearch.Result<MatmulTuning>::score).reversed()).limit(2)
+                .toList();
         if (best.isEmpty()) {
             out.println("no candidate passed its checks; keeping the default");
             return MatmulTuning.forDevice(device.device().info());
         }
         out.println("stage 2: macro tiles and K blocks (the stage-1 winners again among them, timed alongside)");
         List<MatmulTuning> second = new ArrayList<>();
-        for (Result r : best) second.addAll(blocks(r.tuning(), cpu));
-        Result winner = evaluate(second).stream().max(Comparator.comparingDouble(Result::score)).orElseThrow();
-        out.printf(Locale.ROOT, "best: %s at %.1f GFLOP/s (geometric mean)%n", winner.tuning().label(),
+        for (var r : best) second.addAll(blocks(r.candidate(), cpu));
+        var winner = evaluate(second).stream().max(Comparator.comparingDouble(TuningSearch.Result::score))
+                .orElseThrow();
+        out.printf(Locale.ROOT, "best: %s at %.1f GFLOP/s (geometric mean)%n", winner.candidate().label(),
                 winner.score());
         out.println("stage 3: read B in place or pack it");
-        return winner.tuning().withDirectBMaxM(directBMaxM(winner.tuning()));
+        return winner.candidate().withDirectBMaxM(directBMaxM(winner.candidate()));
     }
 
     /** Checks each candidate, then times those that passed; prints one line per candidate. */
-    public List<Result> evaluate(List<MatmulTuning> candidates) {
-        List<MatmulTuning> passed = new ArrayList<>();
-        List<Result> results = new ArrayList<>();
-        for (MatmulTuning t : candidates) {
-            String failure = check(t);
-            if (failure == null) {
-                passed.add(t);
-            } else {
-                results.add(new Result(t, failure, new double[0]));
-                out.printf(Locale.ROOT, "  %-32s REJECTED: %s%n", t.label(), failure);
-            }
-        }
-        double[][] gflops = gflops(passed, TIMED);
-        for (int i = 0; i < passed.size(); i++) {
-            Result r = new Result(passed.get(i), null, gflops[i]);
-            results.add(r);
-            out.printf(Locale.ROOT, "  %-32s %s  mean %.1f GFLOP/s%n", r.tuning().label(), Arrays.toString(
-                    Arrays.stream(gflops[i]).map(g -> Math.round(g * 10) / 10.0).toArray()), r.score());
-        }
-        return results;
+    public List<TuningSearch.Result<MatmulTuning>> evaluate(List<MatmulTuning> candidates) {
+        return TuningSearch.evaluate(out, candidates, this::check, t -> gflops(t, TIMED), MatmulTuning::label,
+                "GFLOP/s");
     }
 
     /** Null if {@code t} passes every check on both packed paths, else what failed. */
