@@ -16,8 +16,8 @@ import org.clengine.tensor.Tensor;
  * (matmul.cl): forward y = W·col; backward-data, with stride 1, the forward convolution of dy with the flipped,
  * transposed filter; with a larger stride (no dilation) one such forward per phase of dx (h mod sh, v mod sw),
  * interleaved; otherwise dcol = Wᵀ·dy then col2im; backward-weights dy·colᵀ by a dot-product kernel reading both
- * along P·Q (or, for small P·Q, per image in batched GEMMs summed in image order). col is im2col's matrix, or x itself for 1×1 convolutions with stride 1 and no padding. Depthwise and
- * other shapes too thin for GEMM take the row kernels (16 outputs along a row per step; backward-data as their
+ * along P·Q (or, for small P·Q, per image in batched GEMMs summed in image order). col is im2col's matrix, or x
+ * itself for 1×1 convolutions with stride 1 and no padding. Depthwise and other shapes too thin for GEMM take the row kernels (16 outputs along a row per step; backward-data as their
  * forward on dy, by phases when strided), or the direct kernels where the taps do not fit those. Arguments are
  * checked by the caller.
  */
@@ -86,8 +86,7 @@ final class Conv2dOpenCl {
             return;
         }
         if (!gemm(s)) {
-            String options = "-DHAS_BIAS=" + (bias != null ? 1 : 0) + " -DRELU=" + (s.params().relu() ? 1 : 0);
-            launch(FWD_DIRECT, options, new long[] {(long) s.p() * s.q(), s.k(), nb}, dims(buf(y), buf(x), buf(w),
+            launch(FWD_DIRECT, forwardOptions(bias != null, s), new long[] {(long) s.p() * s.q(), s.k(), nb}, dims(buf(y), buf(x), buf(w),
                     buf(bias), n0, s));
             return;
         }
@@ -120,9 +119,7 @@ final class Conv2dOpenCl {
 
     private void forwardRows(DeviceBuffer y, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, Conv2dShape s, int n0,
             int nb, int yOff) {
-        String options = "-DHAS_BIAS=" + (bias != null ? 1 : 0) + " -DRELU=" + (s.params().relu() ? 1 : 0) + " "
-                + taps(s);
-        launch(FWD_DEPTHWISE, options, new long[] {s.p(), s.k(), nb}, dims(y, x, w, bias, yOff, n0, s));
+        launch(FWD_DEPTHWISE, forwardOptions(bias != null, s) + " " + taps(s), new long[] {s.p(), s.k(), nb}, dims(y, x, w, bias, yOff, n0, s));
     }
 
     /**
@@ -193,6 +190,11 @@ final class Conv2dOpenCl {
             int sb) {
         launch(FLIP_WEIGHTS, "", new long[] {(long) ra * sb, s.k() / s.groups(), s.c()}, new Object[] {wf, w, s.c(),
             s.k(), s.r(), s.s(), s.groups(), r0, sh, ra, t0, sw, sb});
+    }
+
+    /** The forward kernels' build options: bias and fused ReLU. */
+    private static String forwardOptions(boolean bias, Conv2dShape s) {
+        return "-DHAS_BIAS=" + (bias ? 1 : 0) + " -DRELU=" + (s.params().relu() ? 1 : 0);
     }
 
     /** The row kernels' build options: the filter size compiled in. */
