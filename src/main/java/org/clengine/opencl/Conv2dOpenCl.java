@@ -17,9 +17,9 @@ import org.clengine.tensor.Tensor;
  * transposed filter; with a larger stride (no dilation) one such forward per phase of dx (h mod sh, v mod sw),
  * interleaved; otherwise dcol = Wᵀ·dy then col2im; backward-weights dy·colᵀ by a dot-product kernel reading both
  * along P·Q (or, for small P·Q, per image in batched GEMMs summed in image order). col is im2col's matrix, or x
- * itself for 1×1 convolutions with stride 1 and no padding. Depthwise and other shapes too thin for GEMM take the row kernels (16 outputs along a row per step; backward-data as their
- * forward on dy, by phases when strided), or the direct kernels where the taps do not fit those. Arguments are
- * checked by the caller.
+ * itself for 1×1 convolutions with stride 1 and no padding. Depthwise and other shapes too thin for GEMM take
+ * the row kernels (16 outputs along a row per step; backward-data as their forward on dy, by phases when
+ * strided), or the direct kernels where the taps do not fit those. Arguments are checked by the caller.
  */
 final class Conv2dOpenCl {
     /**
