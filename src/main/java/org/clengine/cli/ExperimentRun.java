@@ -6,10 +6,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.clengine.backend.Backend;
 import org.clengine.data.Dataset;
-import org.clengine.device.Device;
-import org.clengine.device.DeviceManager;
-import org.clengine.opencl.OpenClBackend;
-import org.clengine.reference.ReferenceBackend;
 
 /** The body of {@code ./clengine experiment}; see {@link ExperimentCommand#call()} for why it is a class of its own. */
 final class ExperimentRun {
@@ -44,10 +40,7 @@ final class ExperimentRun {
         }
         Files.createDirectories(c.out);
         PrintWriter log = c.spec.commandLine().getOut();
-        boolean opencl = c.backend == ExperimentCommand.BackendKind.OPENCL;
-        try (Device dev = opencl ? Device.open((c.device == null ? DeviceManager.choose()
-                : DeviceManager.choose(c.device)).device()) : null;
-                Backend b = dev != null ? new OpenClBackend(dev) : new ReferenceBackend()) {
+        try (Backend b = c.backend.open()) {
             ExperimentSetup setup = new ExperimentSetup(b, train, test, mnist ? BnPaperMnist.BATCH
                     : CnnExperiments.BATCH, n, c.checkpoints, c.seed, c.lr != null ? c.lr : mnist ? 0.5 : 0.05,
                     c.quiet, log);

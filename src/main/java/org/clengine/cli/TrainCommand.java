@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.clengine.train.Models;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -15,8 +16,6 @@ import picocli.CommandLine.Spec;
                 + "epochs.csv, steps.csv, curves.png and model.clstate into --out. The same seed on the same device "
                 + "gives the same curves.")
 final class TrainCommand implements Callable<Integer> {
-    enum BackendKind { OPENCL, REFERENCE }
-
     enum Schedule { COSINE, STEP, CONSTANT }
 
     @Option(names = "--epochs", defaultValue = "3",
@@ -50,13 +49,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     Models.Kind model;
 
-    @Option(names = "--device", description = "OpenCL device: gpu, cpu, gpu:1, #2 or a name substring (default: "
-            + "-Dclengine.device, CLENGINE_DEVICE or the ranking)")
-    String device;
-
-    @Option(names = "--backend", defaultValue = "opencl", description = "opencl or reference (plain Java, slow; "
-            + "default ${DEFAULT-VALUE})")
-    BackendKind backend;
+    @Mixin
+    BackendOptions backend;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the initial weights and the shuffling "
             + "(default ${DEFAULT-VALUE})")

@@ -6,14 +6,10 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.clengine.backend.Backend;
 import org.clengine.data.Dataset;
-import org.clengine.device.Device;
-import org.clengine.device.DeviceManager;
 import org.clengine.nn.LrSchedule;
 import org.clengine.nn.Sequential;
 import org.clengine.nn.Sgd;
 import org.clengine.nn.StateFile;
-import org.clengine.opencl.OpenClBackend;
-import org.clengine.reference.ReferenceBackend;
 import org.clengine.train.Models;
 import org.clengine.train.Trainer;
 
@@ -39,10 +35,7 @@ final class TrainRun {
         Models.Norm norm = c.noBn ? Models.Norm.NONE
                 : c.bnAfterRelu ? Models.Norm.AFTER_RELU : Models.Norm.BEFORE_RELU;
         long wallStart = System.nanoTime();
-        boolean opencl = c.backend == TrainCommand.BackendKind.OPENCL;
-        try (Device dev = opencl ? Device.open((c.device == null ? DeviceManager.choose()
-                : DeviceManager.choose(c.device)).device()) : null;
-                Backend b = dev != null ? new OpenClBackend(dev) : new ReferenceBackend();
+        try (Backend b = c.backend.open();
                 Sequential net = Models.build(c.model, b, train.channels(), train.height(), train.width(),
                         train.classes(), norm, c.seed);
                 Sgd sgd = new Sgd(net.parameters(), c.lr, c.momentum, c.weightDecay)) {

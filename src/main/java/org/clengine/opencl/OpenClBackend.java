@@ -60,6 +60,11 @@ public final class OpenClBackend implements Backend {
         return new OpenClBackend(Device.open(), true);
     }
 
+    /** Opens {@code info}'s device; closing the backend closes it. */
+    public static OpenClBackend open(org.clengine.device.DeviceInfo info) {
+        return new OpenClBackend(Device.open(info), true);
+    }
+
     public Device device() {
         return device;
     }
