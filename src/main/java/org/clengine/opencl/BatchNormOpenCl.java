@@ -168,7 +168,9 @@ final class BatchNormOpenCl {
     private void reduce(Plan p, BatchNormKernel rowKernel, BatchNormKernel posKernel, Object... buffers) {
         BatchNormShape s = p.s();
         if (p.positions()) {
-            launchPositions(p, posKernel, buffers, p.chunks());
+            int positions = s.c() * s.hw();
+            launch(p, posKernel, new long[] {ceilDiv(positions, 16), p.chunks()}, p.t().localPositions(),
+                    with(buffers, positions, s.hw(), s.n(), p.t().rows(), p.chunks()));
         } else {
             launch(p, rowKernel, new long[] {s.c(), p.chunks()}, p.t().localReduce(),
                     with(buffers, s.c(), s.hw(), s.perChannel(), p.t().chunk(), p.chunks()));
@@ -189,13 +191,6 @@ final class BatchNormOpenCl {
             launch(p, rowKernel, new long[] {ceilDiv(s.elements(), p.t().span())}, p.t().localApply(),
                     with(buffers, s.c(), s.hw(), s.elements(), p.t().span()));
         }
-    }
-
-    private void launchPositions(Plan p, BatchNormKernel k, Object[] buffers, Object... more) {
-        BatchNormShape s = p.s();
-        int positions = s.c() * s.hw();
-        Object[] args = with(with(buffers, positions, s.hw(), s.n(), p.t().rows()), more);
-        launch(p, k, new long[] {ceilDiv(positions, 16), p.chunks()}, p.t().localPositions(), args);
     }
 
     /** The single-launch kernels: one work-item per 16·posBlocks channels. */
