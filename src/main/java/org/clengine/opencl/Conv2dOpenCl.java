@@ -99,6 +99,7 @@ final class Conv2dOpenCl {
         int g = s.groups(), kg = s.k() / g, crsG = s.c() / g * s.r() * s.s(), pq = s.p() * s.q();
         MatmulParams params = MatmulParams.DEFAULT.withBias(bias == null ? MatmulBias.NONE : MatmulBias.PER_ROW)
                 .withRelu(s.params().relu());
+        MatmulOpenCl.PackedA[] filters = packFilters(w, g, kg, pq, crsG, false);
         for (int[] chunk : chunks(s, n0, nb)) {
             Operand b = columns(s, x, chunk[0], chunk[1]);
             for (int grp = 0; grp < g; grp++) {
@@ -106,9 +107,23 @@ final class Conv2dOpenCl {
                 MatmulLayout layout = new MatmulLayout(grp * kg * crsG, crsG, 0,
                         b.offset() + grp * b.groupStride(), pq, b.imageStride(),
                         yOff + (chunk[0] * s.k() + grp * kg) * pq, pq, s.k() * pq);
-                matmul.run(y, w, b.buffer(), groupBias(bias, grp, kg, g), shape, layout, params);
+                matmul.run(y, w, b.buffer(), groupBias(bias, grp, kg, g), shape, layout, params, filters[grp]);
             }
         }
+    }
+
+    /**
+     * Each group's filter (rows grp·kg … of the kg × crsG matrices in w, transposed for backward-data) packed once
+     * for every chunk of images; the GEMMs' A.
+     */
+    private MatmulOpenCl.PackedA[] packFilters(DeviceBuffer w, int g, int kg, int pq, int crsG, boolean transposed) {
+        MatmulOpenCl.PackedA[] packed = new MatmulOpenCl.PackedA[g];
+        for (int grp = 0; grp < g; grp++) {
+            MatmulShape shape = transposed ? new MatmulShape(1, crsG, pq, kg, true, false)
+                    : new MatmulShape(1, kg, pq, crsG, false, false);
+            packed[grp] = matmul.packA(w, shape, new MatmulLayout(grp * kg * crsG, crsG, 0, 0, pq, 0, 0, pq, 0), grp);
+        }
+        return packed;
     }
 
     /** A stride-1 forward for backward-data: the row kernels or GEMM, as the backward's own shape goes. */
@@ -149,6 +164,7 @@ final class Conv2dOpenCl {
     private void col2im(DeviceBuffer dx, DeviceBuffer dy, DeviceBuffer w, Conv2dShape s) {
         int g = s.groups(), kg = s.k() / g, cg = s.c() / g, crsG = cg * s.r() * s.s(), pq = s.p() * s.q();
         boolean direct = pointwise(s);
+        MatmulOpenCl.PackedA[] filters = packFilters(w, g, kg, pq, crsG, true);
         for (int[] chunk : chunks(s, 0, s.n())) {
             DeviceBuffer out = direct ? dx : device.scratch("conv2d.col", colFloats(s, chunk[1]) * Float.BYTES);
             for (int grp = 0; grp < g; grp++) {
@@ -157,7 +173,7 @@ final class Conv2dOpenCl {
                 int strideC = direct ? s.c() * pq : s.c() * s.r() * s.s() * pq;
                 MatmulLayout layout = new MatmulLayout(grp * kg * crsG, crsG, 0, (chunk[0] * s.k() + grp * kg) * pq,
                         pq, s.k() * pq, offC, pq, strideC);
-                matmul.run(out, w, dy, null, shape, layout, MatmulParams.DEFAULT);
+                matmul.run(out, w, dy, null, shape, layout, MatmulParams.DEFAULT, filters[grp]);
             }
             if (!direct) {
                 launch(COL2IM, "", new long[] {s.h(), s.c(), chunk[1]}, dims(dx, out, chunk[0], s));
@@ -245,7 +261,7 @@ final class Conv2dOpenCl {
                     MatmulLayout layout = new MatmulLayout(((chunk[0] + i0) * s.k() + grp * kg) * pq, pq,
                             s.k() * pq, col.offset() + i0 * col.imageStride() + grp * col.groupStride(), pq,
                             col.imageStride(), grp * kg * crsG, crsG, len);
-                    matmul.run(part, dy, col.buffer(), null, shape, layout, MatmulParams.DEFAULT);
+                    matmul.run(part, dy, col.buffer(), null, shape, layout, MatmulParams.DEFAULT, null);
                 }
                 launch(SUM_IMAGES, "", new long[] {len}, new Object[] {dw, part, nb, len, first ? 0 : 1});
                 first = false;

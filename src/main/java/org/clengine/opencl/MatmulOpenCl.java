@@ -47,23 +47,58 @@ final class MatmulOpenCl {
             long btStride) {
     }
 
-    void run(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s, MatmulLayout l, MatmulParams p) {
-        run(buf(c), buf(a), buf(b), buf(bias), s, l, p);
+    /**
+     * op(A) packed for several {@link #run} calls that all read the same A, as a convolution's filter is read by each
+     * of its chunks of images. It lives in a scratch buffer of its own ({@code slot}: one per filter in use at once)
+     * until the next {@link #packA} into that slot.
+     */
+    record PackedA(DeviceBuffer buffer, int m, int k, boolean transA, int mr) {
     }
 
-    /** The same on raw buffers, for ops built on GEMM (convolution) whose operands are scratch. */
+    /**
+     * Packs op(A) of {@code s} (A at {@code l}'s offset, whatever its stride) for {@link #run}; null when the shape
+     * takes the plain path, which packs nothing.
+     */
+    PackedA packA(DeviceBuffer a, MatmulShape s, MatmulLayout l, int slot) {
+        MatmulTuning t = tuning();
+        if (t.pathFor(s) == MatmulPath.PLAIN) return null;
+        DeviceBuffer ap = device.scratch("matmul.ap.kept." + slot, Float.BYTES * packedASize(t, s));
+        pack(t, ap, a, s, l, 1, 0);
+        return new PackedA(ap, s.m(), s.k(), s.transA(), t.mr());
+    }
+
+    void run(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s, MatmulLayout l, MatmulParams p) {
+        run(buf(c), buf(a), buf(b), buf(bias), s, l, p, null);
+    }
+
+    /**
+     * The same on raw buffers, for ops built on GEMM (convolution) whose operands are scratch; with {@code packed}
+     * (from {@link #packA} for this A, or null) A is not read, and every batch uses that one packed A.
+     */
     void run(DeviceBuffer c, DeviceBuffer a, DeviceBuffer b, DeviceBuffer bias, MatmulShape s, MatmulLayout l,
-            MatmulParams p) {
+            MatmulParams p, PackedA packed) {
         MatmulTuning t = tuning();
         MatmulPath path = t.pathFor(s);
         if (path == MatmulPath.PLAIN) {
             plain(t, c, a, b, bias, s, l, p);
             return;
         }
-        long apStride = (long) MatmulTuning.ceilDiv(s.m(), t.mr()) * t.mr() * s.k();
-        DeviceBuffer ap = device.scratch("matmul.ap", Float.BYTES * apStride * s.batch());
-        launch(PACK_A, t, new long[] {MatmulTuning.ceilDiv(s.m(), t.mr()), ceil(s.k(), PACK_K), s.batch()}, ap, a,
-                s.m(), s.k(), l.offA(), l.lda(), l.strideA(), s.transA() ? 1 : 0, apStride);
+        DeviceBuffer ap;
+        long apStride;
+        if (packed != null) {
+            if (packed.m() != s.m() || packed.k() != s.k() || packed.transA() != s.transA() || packed.mr() != t.mr()) {
+                throw new IllegalStateException("A was packed for m" + packed.m() + " k" + packed.k() + " mr"
+                        + packed.mr() + ", not for " + s.descriptor() + " with mr" + t.mr());
+            }
+            ap = packed.buffer();
+            apStride = 0;
+        } else {
+            // an A shared by every batch (stride 0) is packed once and read by all of them
+            int copies = l.strideA() == 0 ? 1 : s.batch();
+            apStride = copies == 1 ? 0 : packedASize(t, s);
+            ap = device.scratch("matmul.ap", Float.BYTES * packedASize(t, s) * copies);
+            pack(t, ap, a, s, l, copies, apStride);
+        }
         BPanels panels = bPanels(t, b, s, l, path == MatmulPath.DIRECT_B);
         int[] tile = t.macroTile(s, device.info().computeUnits());
         launch(PACKED, t, new long[] {ceil(s.m(), tile[0]), ceil(s.n(), tile[1]), s.batch()}, c, ap, panels.b(),
@@ -72,16 +107,29 @@ final class MatmulOpenCl {
                 t.kc(), p.alpha(), p.beta(), p.epilogueFlags());
     }
 
+    private static long packedASize(MatmulTuning t, MatmulShape s) {
+        return (long) MatmulTuning.ceilDiv(s.m(), t.mr()) * t.mr() * s.k();
+    }
+
+    /** matmul_pack_a for the first {@code copies} batches of A. */
+    private void pack(MatmulTuning t, DeviceBuffer ap, DeviceBuffer a, MatmulShape s, MatmulLayout l, int copies,
+            long apStride) {
+        launch(PACK_A, t, new long[] {MatmulTuning.ceilDiv(s.m(), t.mr()), ceil(s.k(), PACK_K), copies}, ap, a,
+                s.m(), s.k(), l.offA(), l.lda(), l.strideA(), s.transA() ? 1 : 0, apStride);
+    }
+
     /** Packs all of B, or in place only the columns past the last full NR-wide panel. */
     private BPanels bPanels(MatmulTuning t, DeviceBuffer b, MatmulShape s, MatmulLayout l, boolean inPlace) {
         int nr = t.nr();
         int panels = MatmulTuning.ceilDiv(s.n(), nr);
         int full = inPlace ? s.n() / nr : 0;
-        long packedStride = (long) (panels - full) * s.k() * nr;
+        long packedSize = (long) (panels - full) * s.k() * nr;
+        int bCopies = l.strideB() == 0 ? 1 : s.batch(); // likewise a shared B
+        long packedStride = bCopies == 1 ? 0 : packedSize;
         DeviceBuffer bp = null;
-        if (packedStride > 0) {
-            bp = device.scratch("matmul.bp", Float.BYTES * packedStride * s.batch());
-            launch(PACK_B, t, new long[] {panels - full, ceil(s.k(), PACK_K), s.batch()}, bp, b,
+        if (packedSize > 0) {
+            bp = device.scratch("matmul.bp", Float.BYTES * packedSize * bCopies);
+            launch(PACK_B, t, new long[] {panels - full, ceil(s.k(), PACK_K), bCopies}, bp, b,
                     s.n(), s.k(), l.offB(), l.ldb(), l.strideB(), s.transB() ? 1 : 0, full * nr, packedStride);
         }
         return inPlace

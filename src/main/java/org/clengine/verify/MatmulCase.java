@@ -36,6 +36,12 @@ public record MatmulCase(MatmulShape shape, MatmulLayout layout, MatmulParams pa
         return new MatmulCase(shape, l.withA(l.offA(), l.lda(), 0), params, integers);
     }
 
+    /** One B shared by every batch (strideB = 0). */
+    public MatmulCase sharedB() {
+        MatmulLayout l = layout;
+        return new MatmulCase(shape, l.withB(l.offB(), l.ldb(), 0), params, integers);
+    }
+
     public MatmulCase withIntegers() {
         return new MatmulCase(shape, layout, params, true);
     }
@@ -49,6 +55,7 @@ public record MatmulCase(MatmulShape shape, MatmulLayout layout, MatmulParams pa
         String s = shape.descriptor() + " " + params.label();
         if (!layout.equals(MatmulLayout.contiguous(shape))) {
             s += layout.strideA() == 0 && shape.batch() > 1 ? " sharedA" : "";
+            s += layout.strideB() == 0 && shape.batch() > 1 ? " sharedB" : "";
             s += layout.offC() != 0 || layout.ldc() != shape.n() ? " ld+" : "";
         }
         return integers ? s + " int" : s;

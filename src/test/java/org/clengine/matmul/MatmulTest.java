@@ -76,7 +76,7 @@ class MatmulTest {
         return tests(cases, PATHS, List.of(defaults()));
     }
 
-    /** Strided batches: dense, as sub-matrices with gaps, and with one A shared by every batch (stride 0). */
+    /** Strided batches: dense, as sub-matrices with gaps, and with one A or one B shared by every batch (stride 0). */
     @TestFactory
     List<DynamicTest> batchedMatchesTheReference() {
         List<MatmulCase> cases = new ArrayList<>();
@@ -89,6 +89,7 @@ class MatmulTest {
                 cases.add(switch (t) {
                     case 1 -> c.padded();
                     case 2 -> c.sharedA();
+                    case 3 -> c.sharedB();
                     default -> c;
                 });
             }
