@@ -15,12 +15,15 @@
  *
  * GEMM path helpers (the convolution becomes GEMMs with matmul.cl):
  *   conv2d_im2col  (C*R*S, nb)  col[i][(c*R + r)*S + t][p*Q + q] = x[n0 + i][c][h][v], 0 in the padding
+ *   conv2d_im2col_wide (C*R*S, nb)  the same into col[(c*R + r)*S + t][i][p*Q + q]: one matrix whose rows run
+ *                               over the chunk's images, for backward-weights' one GEMM per chunk
+ *   conv2d_images_wide (K, nb)  dst[k][i][pq] = src[n0 + i][k][pq]: dy regrouped the same way
  *   conv2d_bwd_weights_dot (KG/TM, NG/TN, G)  dw = dy * col^T summed over a chunk's images, both read along P*Q
  *                               in place: TM x TN tiles of dw, float16 lanes along k added in a fixed order
  *   conv2d_col2im  (H, C, nb)   dx[n0 + i][c][h][v] = sum over r, t whose (p, q) lands on (h, v) of
  *                               dcol[i][(c*R + r)*S + t][p*Q + q]: a gather, so each dx is summed in one fixed order
  *   conv2d_sum_images (len)     dw[i] = (accumulate ? dw[i] : 0) + sum over b < nb, in order, of part[b*len + i]:
- *                               backward-weights' per-image GEMM results added up deterministically
+ *                               the depthwise backward-weights' per-image results added up deterministically
  *   conv2d_flip_weights (RA*SB, K/G, C)  wf[c][kk][j][i] = w[g*(K/G) + kk][c - g*(C/G)][r0 + sh*(RA-1-j)]
  *                               [t0 + sw*(SB-1-i)], g = c/(C/G): the taps r0, r0+sh, ... (columns alike), flipped.
  *                               With stride 1 (r0 = t0 = 0, RA = R, SB = S) backward-data is the forward
@@ -122,12 +125,10 @@ __kernel void conv2d_bwd_bias(__global float *dbias, __global const float *dy, i
     dbias[k] = acc;
 }
 
-__kernel void conv2d_im2col(__global float *col, __global const float *x, int n0, CONV_DIMS) {
-    int row = get_global_id(0), i = get_global_id(1);
-    if (row >= C * R * S || n0 + i >= N) return;
+/* One row of im2col's matrix, tap (c, r, t) of image n over all P*Q outputs, at out. */
+inline void im2col_row(__global float *out, __global const float *x, int n, int row, CONV_DIMS) {
     int c = row / (R * S), r = row / S % R, t = row % S;
-    __global const float *xc = x + ((size_t)(n0 + i) * C + c) * H * W;
-    __global float *out = col + ((size_t)i * C * R * S + row) * P * Q;
+    __global const float *xc = x + ((size_t)n * C + c) * H * W;
     /* columns q in [qlo, qhi) read inside the row: v = q*sw + off in [0, W) */
     int off = t * dlw - pl, qlo = off >= 0 ? 0 : min(Q, (-off + sw - 1) / sw);
     int qhi = W - 1 - off < 0 ? qlo : max(qlo, min(Q, (W - 1 - off) / sw + 1));
@@ -146,6 +147,28 @@ __kernel void conv2d_im2col(__global float *col, __global const float *x, int n0
         }
         for (int q = qhi; q < Q; q++) out[q] = 0.0f;
     }
+}
+
+#define CONV_ARGS N, C, H, W, K, R, S, P, Q, sh, sw, pt, pl, dlh, dlw, G
+
+__kernel void conv2d_im2col(__global float *col, __global const float *x, int n0, CONV_DIMS) {
+    int row = get_global_id(0), i = get_global_id(1);
+    if (row >= C * R * S || n0 + i >= N) return;
+    im2col_row(col + ((size_t)i * C * R * S + row) * P * Q, x, n0 + i, row, CONV_ARGS);
+}
+
+__kernel void conv2d_im2col_wide(__global float *col, __global const float *x, int n0, int nb, CONV_DIMS) {
+    int row = get_global_id(0), i = get_global_id(1);
+    if (row >= C * R * S || i >= nb) return;
+    im2col_row(col + ((size_t)row * nb + i) * P * Q, x, n0 + i, row, CONV_ARGS);
+}
+
+__kernel void conv2d_images_wide(__global float *dst, __global const float *src, int n0, int nb, int K, int PQ) {
+    int k = get_global_id(0), i = get_global_id(1);
+    if (k >= K || i >= nb) return;
+    __global const float *in = src + ((size_t)(n0 + i) * K + k) * PQ;
+    __global float *out = dst + ((size_t)k * nb + i) * PQ;
+    for (int j = 0; j < PQ; j++) out[j] = in[j];
 }
 
 __kernel void conv2d_col2im(__global float *dx, __global const float *dcol, int n0, CONV_DIMS) {

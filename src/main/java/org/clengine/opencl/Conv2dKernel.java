@@ -9,6 +9,8 @@ public enum Conv2dKernel {
     FWD_DEPTHWISE("conv2d_fwd_depthwise", "conv2d_depthwise.cl"),
     BWD_WEIGHTS_DEPTHWISE("conv2d_bwd_weights_depthwise", "conv2d_depthwise.cl"),
     IM2COL("conv2d_im2col"),
+    IM2COL_WIDE("conv2d_im2col_wide"),
+    IMAGES_WIDE("conv2d_images_wide"),
     BWD_WEIGHTS_DOT("conv2d_bwd_weights_dot"),
     COL2IM("conv2d_col2im"),
     FLIP_WEIGHTS("conv2d_flip_weights"),

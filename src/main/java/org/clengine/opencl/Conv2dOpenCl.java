@@ -16,8 +16,8 @@ import org.clengine.tensor.Tensor;
  * (matmul.cl): forward y = W·col; backward-data, with stride 1, the forward convolution of dy with the flipped,
  * transposed filter; with a larger stride (no dilation) one such forward per phase of dx (h mod sh, v mod sw),
  * interleaved; otherwise dcol = Wᵀ·dy then col2im; backward-weights dy·colᵀ by a dot-product kernel reading both
- * along P·Q (or, for small P·Q, per image in batched GEMMs summed in image order). col is im2col's matrix, or x
- * itself for 1×1 convolutions with stride 1 and no padding. Depthwise and other shapes too thin for GEMM take
+ * along P·Q (or, for small P·Q, one GEMM per chunk of images whose K runs over images and positions). col is
+ * im2col's matrix, or x itself for 1×1 convolutions with stride 1 and no padding. Depthwise and other shapes too thin for GEMM take
  * the row kernels (16 outputs along a row per step; backward-data as their forward on dy, by phases when
  * strided), or the direct kernels where the taps do not fit those. Arguments are checked by the caller.
  */
@@ -32,9 +32,11 @@ final class Conv2dOpenCl {
 
     /**
      * Backward-weights reads dy and col in place with conv2d_bwd_weights_dot from this many output positions per
-     * image; below it (a few 16-wide steps per image, the lanes' final sums weigh more) it takes the batched GEMMs.
-     * Side by side: the GEMMs 1.13–1.17× faster at 7² × 512 channels and 14² × 256 (in two of three runs at 14²),
-     * the dot kernel 1.5× faster at 28² and 56².
+     * image; below it (a few 16-wide steps per image, the lanes' final sums weigh more) it takes one GEMM per chunk
+     * of images (weightsWide). Side by side in one JVM (min of 21, 2026-11-22): at 7² × 512 channels the wide GEMM
+     * 23.9 ms, the dot kernel 47.6, the per-image GEMMs it replaced 44.3; at 14² × 256: 24.3, 35.3, 29.0; at 16² the
+     * wide GEMM and the dot kernel even (medians 13.5 and 13.2 ms), at 28² within 8%; at 56² the dot kernel 1.2×
+     * faster (3×3) and 2× (1×1, x read in place).
      */
     private static final int DOT_MIN_PQ = 256;
 
@@ -44,7 +46,7 @@ final class Conv2dOpenCl {
      */
     private static final long DOT_FLOATS = 256L << 10;
 
-    /** Backward-weights' per-image products are summed from scratch of at most this many floats (64 MiB). */
+    /** The depthwise backward-weights' per-image products are summed from scratch of at most this many floats. */
     private static final long PARTIAL_FLOATS = 16L << 20;
 
     private final Device device;
@@ -235,7 +237,7 @@ final class Conv2dOpenCl {
                     dims(buf(dw), buf(dy), buf(x), s));
         } else {
             if ((long) s.p() * s.q() >= DOT_MIN_PQ) weightsDot(buf(dw), buf(dy), buf(x), s);
-            else weightsGemm(buf(dw), buf(dy), buf(x), s);
+            else weightsWide(buf(dw), buf(dy), buf(x), s);
         }
         if (dbias != null) {
             launch(BWD_BIAS, "", new long[] {s.k()}, new Object[] {buf(dbias), buf(dy), s.n(), s.k(), s.p() * s.q()});
@@ -243,29 +245,23 @@ final class Conv2dOpenCl {
     }
 
     /**
-     * dW = Σ over images of dy[n]·col[n]ᵀ: per chunk, batched GEMMs write each image's product into scratch (as many
-     * images at a time as fit PARTIAL_FLOATS), then conv2d_sum_images adds them to dW in image order.
+     * dW = DY·COLᵀ as one GEMM per chunk of images (batched over groups) whose K runs over the chunk's images and
+     * positions: conv2d_im2col_wide and conv2d_images_wide lay col and dy out as [row][image][pq]; later chunks add
+     * to dW (beta 1), so dW is summed in one fixed order.
      */
-    private void weightsGemm(DeviceBuffer dw, DeviceBuffer dy, DeviceBuffer x, Conv2dShape s) {
-        int g = s.groups(), kg = s.k() / g, crsG = s.c() / g * s.r() * s.s(), pq = s.p() * s.q();
-        int len = s.k() * crsG;
+    private void weightsWide(DeviceBuffer dw, DeviceBuffer dy, DeviceBuffer x, Conv2dShape s) {
+        int g = s.groups(), kg = s.k() / g, crs = s.c() * s.r() * s.s(), crsG = crs / g, pq = s.p() * s.q();
         boolean first = true;
-        for (int[] chunk : chunks(s, 0, s.n())) {
-            Operand col = columns(s, x, chunk[0], chunk[1]);
-            int per = (int) Math.max(1, Math.min(chunk[1], PARTIAL_FLOATS / len));
-            for (int i0 = 0; i0 < chunk[1]; i0 += per) {
-                int nb = Math.min(per, chunk[1] - i0);
-                DeviceBuffer part = device.scratch("conv2d.dw", (long) nb * len * Float.BYTES);
-                for (int grp = 0; grp < g; grp++) {
-                    MatmulShape shape = new MatmulShape(nb, kg, crsG, pq, false, true);
-                    MatmulLayout layout = new MatmulLayout(((chunk[0] + i0) * s.k() + grp * kg) * pq, pq,
-                            s.k() * pq, col.offset() + i0 * col.imageStride() + grp * col.groupStride(), pq,
-                            col.imageStride(), grp * kg * crsG, crsG, len);
-                    matmul.run(part, dy, col.buffer(), null, shape, layout, MatmulParams.DEFAULT, null);
-                }
-                launch(SUM_IMAGES, "", new long[] {len}, new Object[] {dw, part, nb, len, first ? 0 : 1});
-                first = false;
-            }
+        for (int[] chunk : chunks(0, s.n(), fit(COL_FLOATS, colFloats(s, 1)))) {
+            int nb = chunk[1], span = nb * pq;
+            DeviceBuffer col = device.scratch("conv2d.col", colFloats(s, nb) * Float.BYTES);
+            launch(IM2COL_WIDE, "", new long[] {crs, nb}, dims(col, x, chunk[0], nb, s));
+            DeviceBuffer dyw = device.scratch("conv2d.dy", (long) s.k() * span * Float.BYTES);
+            launch(IMAGES_WIDE, "", new long[] {s.k(), nb}, new Object[] {dyw, dy, chunk[0], nb, s.k(), pq});
+            MatmulShape shape = new MatmulShape(g, kg, crsG, span, false, true);
+            MatmulLayout layout = new MatmulLayout(0, span, kg * span, 0, span, crsG * span, 0, crsG, kg * crsG);
+            matmul.run(dw, dyw, col, null, shape, layout, MatmulParams.of(1, first ? 0 : 1), null);
+            first = false;
         }
     }
 

@@ -74,14 +74,16 @@ class Conv2dTest {
     /**
      * Layers big enough that the GEMM path splits the batch into chunks (im2col's 8 MiB, the dot kernel's 1 MiB
      * streamed operand): later chunks add to dW, and each chunk writes its own images, on the path AUTO picks; with
-     * two groups, each group's filter packed once serves every chunk.
+     * two groups, each group's filter packed once serves every chunk; with P·Q < 256 backward-weights' one GEMM
+     * per chunk (3 chunks of 2, 2 and 1 images) adds each chunk to dW.
      */
     @TestFactory
     List<DynamicTest> largeLayersSpanSeveralChunks() {
         OpenClBackend device = TestBackends.openCl();
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
-        for (String d : List.of("mb2ic64ih56oc64kh3ph1", "mb2ic64ih56oc256kh1", "g2mb3ic64ih56oc64kh3ph1")) {
+        for (String d : List.of("mb2ic64ih56oc64kh3ph1", "mb2ic64ih56oc256kh1", "g2mb3ic64ih56oc64kh3ph1",
+                "g2mb5ic512ih15oc64kh3ph1")) {
             for (Conv2dVerifier.Variant v : Conv2dVerifier.Variant.values()) {
                 tests.add(dynamicTest(d + " " + v.label() + " seed=" + seed, () -> {
                     List<Comparison> r = Conv2dVerifier.run(device, TestBackends.REFERENCE, Conv2dShape.parse(d), v,
