@@ -18,6 +18,8 @@
  *   conv2d_im2col_wide (C*R*S, nb)  the same into col[(c*R + r)*S + t][i][p*Q + q]: one matrix whose rows run
  *                               over the chunk's images, for backward-weights' one GEMM per chunk
  *   conv2d_images_wide (K, nb)  dst[k][i][pq] = src[n0 + i][k][pq]: dy regrouped the same way
+ *   conv2d_images_narrow (K, nb)  dst[dst_off + ((n0 + i)*K + k)*PQ + pq] = src[k][i][pq]: the forward's wide
+ *                               output put back in NCHW
  *   conv2d_bwd_weights_dot (KG/TM, NG/TN, G)  dw = dy * col^T summed over a chunk's images, both read along P*Q
  *                               in place: TM x TN tiles of dw, float16 lanes along k added in a fixed order
  *   conv2d_col2im  (H, C, nb)   dx[n0 + i][c][h][v] = sum over r, t whose (p, q) lands on (h, v) of
@@ -168,6 +170,15 @@ __kernel void conv2d_images_wide(__global float *dst, __global const float *src,
     if (k >= K || i >= nb) return;
     __global const float *in = src + ((size_t)(n0 + i) * K + k) * PQ;
     __global float *out = dst + ((size_t)k * nb + i) * PQ;
+    for (int j = 0; j < PQ; j++) out[j] = in[j];
+}
+
+__kernel void conv2d_images_narrow(__global float *dst, __global const float *src, int n0, int nb, int K, int PQ,
+                                   int dst_off) {
+    int k = get_global_id(0), i = get_global_id(1);
+    if (k >= K || i >= nb) return;
+    __global const float *in = src + ((size_t)k * nb + i) * PQ;
+    __global float *out = dst + dst_off + ((size_t)(n0 + i) * K + k) * PQ;
     for (int j = 0; j < PQ; j++) out[j] = in[j];
 }
 

@@ -11,6 +11,7 @@ public enum Conv2dKernel {
     IM2COL("conv2d_im2col"),
     IM2COL_WIDE("conv2d_im2col_wide"),
     IMAGES_WIDE("conv2d_images_wide"),
+    IMAGES_NARROW("conv2d_images_narrow"),
     BWD_WEIGHTS_DOT("conv2d_bwd_weights_dot"),
     COL2IM("conv2d_col2im"),
     FLIP_WEIGHTS("conv2d_flip_weights"),

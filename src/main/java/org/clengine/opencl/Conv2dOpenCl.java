@@ -13,13 +13,14 @@ import org.clengine.tensor.Tensor;
 
 /**
  * The device path of convolution. The GEMM path turns each group of a chunk of images into one batched GEMM
- * (matmul.cl): forward y = W·col; backward-data, with stride 1, the forward convolution of dy with the flipped,
- * transposed filter; with a larger stride (no dilation) one such forward per phase of dx (h mod sh, v mod sw),
- * interleaved; otherwise dcol = Wᵀ·dy then col2im; backward-weights dy·colᵀ by a dot-product kernel reading both
- * along P·Q (or, for small P·Q, one GEMM per chunk of images whose K runs over images and positions). col is
- * im2col's matrix, or x itself for 1×1 convolutions with stride 1 and no padding. Depthwise and other shapes too thin for GEMM take
- * the row kernels (16 outputs along a row per step; backward-data as their forward on dy, by phases when
- * strided), or the direct kernels where the taps do not fit those. Arguments are checked by the caller.
+ * (matmul.cl), or for small P·Q into one GEMM whose columns run over the chunk's images: forward y = W·col;
+ * backward-data, with stride 1, the forward convolution of dy with the flipped, transposed filter; with a larger
+ * stride (no dilation) one such forward per phase of dx (h mod sh, v mod sw), interleaved; otherwise dcol = Wᵀ·dy
+ * then col2im; backward-weights dy·colᵀ by a dot-product kernel reading both along P·Q (or, for small P·Q, one GEMM
+ * per chunk of images whose K runs over images and positions). col is im2col's matrix, or x itself for 1×1
+ * convolutions with stride 1 and no padding. Depthwise and other shapes too thin for GEMM take the row kernels (16
+ * outputs along a row per step; backward-data as their forward on dy, by phases when strided), or the direct kernels
+ * where the taps do not fit those. Arguments are checked by the caller.
  */
 final class Conv2dOpenCl {
     /**
@@ -39,6 +40,15 @@ final class Conv2dOpenCl {
      * faster (3×3) and 2× (1×1, x read in place).
      */
     private static final int DOT_MIN_PQ = 256;
+
+    /**
+     * The forward (and backward-data through it) runs one GEMM per chunk of images, N = images · P·Q (forwardWide),
+     * below this many output positions per image; from it on, batched GEMMs with N = P·Q. Both forms in one JVM,
+     * alternating (min / median of 15, 2026-11-22): forward 41.1 → 33.4 ms (medians) at 7² × 512 3×3, 15.6 → 11.6
+     * at 7² 1×1 2048 → 512, 31.2 → 29.3 at 14² × 256; backward-data 52.0 → 43.1, 25.2 → 16.3, 35.4 → 32.6. At 16² and
+     * 28² the wide form gained nothing. Results are bitwise the same either way.
+     */
+    private static final int WIDE_MAX_PQ = 256;
 
     /**
      * conv2d_bwd_weights_dot takes as many images at a time as keep the operand it streams (the one with fewer rows)
@@ -101,8 +111,14 @@ final class Conv2dOpenCl {
         int g = s.groups(), kg = s.k() / g, crsG = s.c() / g * s.r() * s.s(), pq = s.p() * s.q();
         MatmulParams params = MatmulParams.DEFAULT.withBias(bias == null ? MatmulBias.NONE : MatmulBias.PER_ROW)
                 .withRelu(s.params().relu());
-        MatmulOpenCl.PackedA[] filters = packFilters(w, g, kg, pq, crsG, false);
-        for (int[] chunk : chunks(s, n0, nb)) {
+        boolean wide = wideForward(s);
+        int per = wide ? fit(COL_FLOATS, colFloats(s, 1)) : 0;
+        MatmulOpenCl.PackedA[] filters = packFilters(w, g, kg, wide ? Math.min(nb, per) * pq : pq, crsG, false);
+        for (int[] chunk : wide ? chunks(n0, nb, per) : chunks(s, n0, nb)) {
+            if (wide && chunk[1] > 1) {
+                forwardWide(y, x, w, bias, s, chunk[0], chunk[1], yOff, params, filters);
+                continue;
+            }
             Operand b = columns(s, x, chunk[0], chunk[1]);
             for (int grp = 0; grp < g; grp++) {
                 MatmulShape shape = new MatmulShape(chunk[1], kg, pq, crsG, false, false);
@@ -112,6 +128,25 @@ final class Conv2dOpenCl {
                 matmul.run(y, w, b.buffer(), groupBias(bias, grp, kg, g), shape, layout, params, filters[grp]);
             }
         }
+    }
+
+    /**
+     * One chunk as one GEMM per group whose N runs over the chunk's images and positions: col and the output laid
+     * out as [row][image][pq] (conv2d_im2col_wide), the output then moved to y's [image][k][pq] (conv2d_images_narrow).
+     */
+    private void forwardWide(DeviceBuffer y, DeviceBuffer x, DeviceBuffer w, Tensor bias, Conv2dShape s, int n0,
+            int nb, int yOff, MatmulParams params, MatmulOpenCl.PackedA[] filters) {
+        int g = s.groups(), kg = s.k() / g, crs = s.c() * s.r() * s.s(), crsG = crs / g, span = nb * s.p() * s.q();
+        DeviceBuffer col = device.scratch("conv2d.col", colFloats(s, nb) * Float.BYTES);
+        launch(IM2COL_WIDE, "", new long[] {crs, nb}, dims(col, x, n0, nb, s));
+        DeviceBuffer out = device.scratch("conv2d.y", (long) s.k() * span * Float.BYTES);
+        for (int grp = 0; grp < g; grp++) {
+            MatmulShape shape = new MatmulShape(1, kg, span, crsG, false, false);
+            MatmulLayout layout = new MatmulLayout(grp * kg * crsG, crsG, 0, grp * crsG * span, span, 0,
+                    grp * kg * span, span, 0);
+            matmul.run(out, w, col, groupBias(bias, grp, kg, g), shape, layout, params, filters[grp]);
+        }
+        launch(IMAGES_NARROW, "", new long[] {s.k(), nb}, new Object[] {y, out, n0, nb, s.k(), s.p() * s.q(), yOff});
     }
 
     /**
@@ -126,6 +161,10 @@ final class Conv2dOpenCl {
             packed[grp] = matmul.packA(w, shape, new MatmulLayout(grp * kg * crsG, crsG, 0, 0, pq, 0, 0, pq, 0), grp);
         }
         return packed;
+    }
+
+    private static boolean wideForward(Conv2dShape s) {
+        return (long) s.p() * s.q() < WIDE_MAX_PQ;
     }
 
     /** A stride-1 forward for backward-data: the row kernels or GEMM, as the backward's own shape goes. */
