@@ -4,7 +4,9 @@
  * y is (N, K, P, Q); output row p, filter row r read input row h = p*sh - pt + r*dlh (columns alike), zero outside.
  * Each work-item handles 16 consecutive outputs along q per step as one float16; the inputs of 16 outputs of one
  * input row lie in a span of 15*sw + (S-1)*dlw + 1 floats, read with one vload16 per tap where the span lies inside
- * the row (stride 1), else copied once per row, zero-padded, into a private segment of SEG floats.
+ * the row (stride 1); at a row's edge (stride 1) with one vload16 per tap whose lanes outside the row are zeroed,
+ * as long as the span lies inside the buffer; else copied once per row, zero-padded, into a private segment of SEG
+ * floats.
  *
  *   conv2d_fwd_depthwise          (P, K, nb)  y = [relu](bias + sum over c, r, t of x*w), images n0 ... n0+nb-1,
  *                                             written from y + y_off; summed in the order of conv2d_fwd_direct.
@@ -42,6 +44,14 @@ inline float16 seg_tap(const float *seg, int t, int sw, int dlw) {
     return vload16(0, tmp);
 }
 
+/* Tap values v, v+1, ..., v+15 of row xr (stride 1), zero where they fall outside [0, W): one vload16 whose
+ * lanes outside the row (they read the neighbouring rows) are replaced by zeros. The caller makes sure the 16
+ * floats lie inside the buffer. */
+inline float16 row_tap(__global const float *xr, int v, int W) {
+    int16 idx = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + (int16)(v);
+    return select((float16)(0.0f), vload16(0, xr + v), (idx >= (int16)(0)) & (idx < (int16)(W)));
+}
+
 /* One work-item per output row p of channel k, image n0 + i, 16 outputs along q at a time: a plain loop over
  * what they sum, as conv2d_fwd_direct. Fast when (C/G)*R*S is small (depthwise). Needs
  * 15*sw + (S-1)*dlw + 1 <= SEG. */
@@ -52,6 +62,7 @@ __kernel void conv2d_fwd_depthwise(__global float *y, __global const float *x, _
     R = KR; /* the filter size compiled in: tap loops unrolled */
     S = KS;
     int CG = C / G, c0 = k / (K / G) * CG, span = 15 * sw + (S - 1) * dlw + 1;
+    long total = (long)N * C * H * W;
     __global float *yr = y + y_off + (((size_t)n * K + k) * P + p) * Q;
     float seg[SEG];
     for (int q0 = 0; q0 < Q; q0 += 16) {
@@ -67,6 +78,11 @@ __kernel void conv2d_fwd_depthwise(__global float *y, __global const float *x, _
                 __global const float *xr = xc + h * W;
                 if (inside) {
                     for (int t = 0; t < S; t++) acc = fma(vload16(0, xr + v0 + t * dlw), (float16)(wc[r * S + t]), acc);
+                    continue;
+                }
+                long a = (long)(xr - x) + v0;
+                if (sw == 1 && a >= 0 && a + span <= total) { /* a row's edge, within the buffer: masked loads */
+                    for (int t = 0; t < S; t++) acc = fma(row_tap(xr, v0 + t * dlw, W), (float16)(wc[r * S + t]), acc);
                     continue;
                 }
                 for (int e = 0; e < span; e++) seg[e] = v0 + e >= 0 && v0 + e < W ? xr[v0 + e] : 0.0f;
@@ -95,6 +111,7 @@ __kernel void conv2d_bwd_weights_depthwise(__global float *part, __global const 
     R = KR; /* the filter size compiled in: the accumulators stay in registers */
     S = KS;
     int k = kc / CG, c = k / (K / G) * CG + kc % CG, span = 15 * sw + (S - 1) * dlw + 1;
+    long total = (long)N * C * H * W;
     __global const float *dyk = dy + ((size_t)n * K + k) * P * Q, *xc = x + ((size_t)n * C + c) * H * W;
     float16 acc[KR * KS];
     for (int j = 0; j < R * S; j++) acc[j] = (float16)(0.0f);
@@ -113,6 +130,14 @@ __kernel void conv2d_bwd_weights_depthwise(__global float *part, __global const 
                 __global const float *xr = xc + h * W;
                 if (fast) {
                     for (int t = 0; t < S; t++) acc[r * S + t] = fma(d, vload16(0, xr + v0 + t * dlw), acc[r * S + t]);
+                    continue;
+                }
+                long a = (long)(xr - x) + v0;
+                if (sw == 1 && a >= 0 && a + span <= total) { /* a row's edge, within the buffer: masked loads */
+                    for (int t = 0; t < S; t++) {
+                        acc[r * S + t] = fma(d, select((float16)(0.0f), row_tap(xr, v0 + t * dlw, W), live),
+                                             acc[r * S + t]);
+                    }
                     continue;
                 }
                 for (int e = 0; e < span; e++) seg[e] = v0 + e >= 0 && v0 + e < W ? xr[v0 + e] : 0.0f;
