@@ -64,6 +64,17 @@ public record Comparison(String output, double maxAbs, double relL2, double relM
         return new Comparison(output, maxAbs, relL2, relMax, ok ? Status.PASS : Status.FAIL, detail);
     }
 
+    /**
+     * |a| element by element (null stays null): the magnitudes of an op's terms, fed through the reference to give
+     * a {@code scale}.
+     */
+    static float[] abs(float[] a) {
+        if (a == null) return null;
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) out[i] = Math.abs(a[i]);
+        return out;
+    }
+
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "%-10s max abs %.3e  rel L2 %.3e  %s%s", output, maxAbs, relL2, status,

@@ -1,5 +1,7 @@
 package org.clengine.verify;
 
+import static org.clengine.verify.Comparison.abs;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,12 +109,6 @@ public final class Conv2dVerifier {
                 yield Map.of("dw", dw, "dbias", dbias);
             }
         };
-    }
-
-    private static float[] abs(float[] a) {
-        float[] out = new float[a.length];
-        for (int i = 0; i < a.length; i++) out[i] = Math.abs(a[i]);
-        return out;
     }
 
     static int size(int[] dims) {

@@ -1,5 +1,7 @@
 package org.clengine.verify;
 
+import static org.clengine.verify.Comparison.abs;
+
 import java.util.Locale;
 import org.clengine.backend.Backend;
 import org.clengine.matmul.MatmulBias;
@@ -118,13 +120,6 @@ public final class MatmulVerifier {
         MatmulParams q = new MatmulParams(Math.abs(p.alpha()), Math.abs(p.beta()), p.bias(), false);
         MatmulReference.gemm(c, abs(in.a()), abs(in.b()), abs(in.bias()), mc.shape(), mc.layout(), q);
         return c;
-    }
-
-    private static float[] abs(float[] x) {
-        if (x == null) return null;
-        float[] out = new float[x.length];
-        for (int i = 0; i < x.length; i++) out[i] = Math.abs(x[i]);
-        return out;
     }
 
     /** The elements of C, batch by batch, row by row. */

@@ -1,5 +1,7 @@
 package org.clengine.verify;
 
+import static org.clengine.verify.Comparison.abs;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,12 +123,6 @@ public final class PoolingVerification implements OpVerification {
             if (v.name().endsWith("BWD") || v == Variant.MAX_TIES) out.put("dx", dx.toArray());
         }
         return out;
-    }
-
-    private static float[] abs(float[] a) {
-        float[] b = new float[a.length];
-        for (int i = 0; i < a.length; i++) b[i] = Math.abs(a[i]);
-        return b;
     }
 
     private static float[] head(float[] a, int n) {
