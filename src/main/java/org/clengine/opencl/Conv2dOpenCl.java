@@ -112,9 +112,10 @@ final class Conv2dOpenCl {
         MatmulParams params = MatmulParams.DEFAULT.withBias(bias == null ? MatmulBias.NONE : MatmulBias.PER_ROW)
                 .withRelu(s.params().relu());
         boolean wide = wideForward(s);
-        int per = wide ? fit(COL_FLOATS, colFloats(s, 1)) : 0;
+        int per = colImages(s);
         MatmulOpenCl.PackedA[] filters = packFilters(w, g, kg, wide ? Math.min(nb, per) * pq : pq, crsG, false);
         for (int[] chunk : wide ? chunks(n0, nb, per) : chunks(s, n0, nb)) {
+            // a single image's wide matrices are its own: the wide form would only add the copy back
             if (wide && chunk[1] > 1) {
                 forwardWide(y, x, w, bias, s, chunk[0], chunk[1], yOff, params, filters);
                 continue;
@@ -136,9 +137,8 @@ final class Conv2dOpenCl {
      */
     private void forwardWide(DeviceBuffer y, DeviceBuffer x, DeviceBuffer w, Tensor bias, Conv2dShape s, int n0,
             int nb, int yOff, MatmulParams params, MatmulOpenCl.PackedA[] filters) {
-        int g = s.groups(), kg = s.k() / g, crs = s.c() * s.r() * s.s(), crsG = crs / g, span = nb * s.p() * s.q();
-        DeviceBuffer col = device.scratch("conv2d.col", colFloats(s, nb) * Float.BYTES);
-        launch(IM2COL_WIDE, "", new long[] {crs, nb}, dims(col, x, n0, nb, s));
+        int g = s.groups(), kg = s.k() / g, crsG = s.c() / g * s.r() * s.s(), span = nb * s.p() * s.q();
+        DeviceBuffer col = wideColumns(s, x, n0, nb);
         DeviceBuffer out = device.scratch("conv2d.y", (long) s.k() * span * Float.BYTES);
         for (int grp = 0; grp < g; grp++) {
             MatmulShape shape = new MatmulShape(1, kg, span, crsG, false, false);
@@ -151,14 +151,14 @@ final class Conv2dOpenCl {
 
     /**
      * Each group's filter (rows grp·kg … of the kg × crsG matrices in w, transposed for backward-data) packed once
-     * for every chunk of images; the GEMMs' A.
+     * for every chunk of images; the GEMMs' A. {@code n}: the GEMMs' N, which decides whether they pack at all.
      */
-    private MatmulOpenCl.PackedA[] packFilters(DeviceBuffer w, int g, int kg, int pq, int crsG, boolean transposed) {
+    private MatmulOpenCl.PackedA[] packFilters(DeviceBuffer w, int g, int kg, int n, int crsG, boolean transposed) {
         MatmulOpenCl.PackedA[] packed = new MatmulOpenCl.PackedA[g];
         for (int grp = 0; grp < g; grp++) {
-            MatmulShape shape = transposed ? new MatmulShape(1, crsG, pq, kg, true, false)
-                    : new MatmulShape(1, kg, pq, crsG, false, false);
-            packed[grp] = matmul.packA(w, shape, new MatmulLayout(grp * kg * crsG, crsG, 0, 0, pq, 0, 0, pq, 0), grp);
+            MatmulShape shape = transposed ? new MatmulShape(1, crsG, n, kg, true, false)
+                    : new MatmulShape(1, kg, n, crsG, false, false);
+            packed[grp] = matmul.packA(w, shape, new MatmulLayout(grp * kg * crsG, crsG, 0, 0, n, 0, 0, n, 0), grp);
         }
         return packed;
     }
@@ -289,12 +289,11 @@ final class Conv2dOpenCl {
      * to dW (beta 1), so dW is summed in one fixed order.
      */
     private void weightsWide(DeviceBuffer dw, DeviceBuffer dy, DeviceBuffer x, Conv2dShape s) {
-        int g = s.groups(), kg = s.k() / g, crs = s.c() * s.r() * s.s(), crsG = crs / g, pq = s.p() * s.q();
+        int g = s.groups(), kg = s.k() / g, crsG = s.c() / g * s.r() * s.s(), pq = s.p() * s.q();
         boolean first = true;
-        for (int[] chunk : chunks(0, s.n(), fit(COL_FLOATS, colFloats(s, 1)))) {
+        for (int[] chunk : chunks(0, s.n(), colImages(s))) {
             int nb = chunk[1], span = nb * pq;
-            DeviceBuffer col = device.scratch("conv2d.col", colFloats(s, nb) * Float.BYTES);
-            launch(IM2COL_WIDE, "", new long[] {crs, nb}, dims(col, x, chunk[0], nb, s));
+            DeviceBuffer col = wideColumns(s, x, chunk[0], nb);
             DeviceBuffer dyw = device.scratch("conv2d.dy", (long) s.k() * span * Float.BYTES);
             launch(IMAGES_WIDE, "", new long[] {s.k(), nb}, new Object[] {dyw, dy, chunk[0], nb, s.k(), pq});
             MatmulShape shape = new MatmulShape(g, kg, crsG, span, false, true);
@@ -310,7 +309,7 @@ final class Conv2dOpenCl {
      */
     private void weightsDot(DeviceBuffer dw, DeviceBuffer dy, DeviceBuffer x, Conv2dShape s) {
         int g = s.groups(), kg = s.k() / g, crsG = s.c() / g * s.r() * s.s(), pq = s.p() * s.q();
-        int per = Math.min(pointwise(s) ? s.n() : fit(COL_FLOATS, colFloats(s, 1)),
+        int per = Math.min(pointwise(s) ? s.n() : colImages(s),
                 fit(DOT_FLOATS, (long) Math.min(s.k(), crsG * g) * pq));
         boolean first = true;
         for (int[] chunk : chunks(0, s.n(), per)) {
@@ -337,6 +336,13 @@ final class Conv2dOpenCl {
         return new Operand(col, 0, s.c() * rs * pq, cg * rs * pq);
     }
 
+    /** im2col of images n0 … n0+nb−1 into scratch as one matrix whose rows run over the images: [row][image][pq]. */
+    private DeviceBuffer wideColumns(Conv2dShape s, DeviceBuffer x, int n0, int nb) {
+        DeviceBuffer col = device.scratch("conv2d.col", colFloats(s, nb) * Float.BYTES);
+        launch(IM2COL_WIDE, "", new long[] {(long) s.c() * s.r() * s.s(), nb}, dims(col, x, n0, nb, s));
+        return col;
+    }
+
     /** 1×1, stride 1, no padding: the input already is the col matrix. */
     private static boolean pointwise(Conv2dShape s) {
         var p = s.params();
@@ -353,7 +359,12 @@ final class Conv2dOpenCl {
      * for pointwise convolutions, which make no col matrix.
      */
     private static java.util.List<int[]> chunks(Conv2dShape s, int n0, int nb) {
-        return chunks(n0, nb, pointwise(s) ? nb : fit(COL_FLOATS, colFloats(s, 1)));
+        return chunks(n0, nb, pointwise(s) ? nb : colImages(s));
+    }
+
+    /** Images whose col matrix fits COL_FLOATS, at least one. */
+    private static int colImages(Conv2dShape s) {
+        return fit(COL_FLOATS, colFloats(s, 1));
     }
 
     /** How many images of {@code perImage} floats fit {@code cap} floats, at least one. */

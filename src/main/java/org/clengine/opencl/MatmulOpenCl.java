@@ -63,7 +63,7 @@ final class MatmulOpenCl {
         MatmulTuning t = tuning();
         if (t.pathFor(s) == MatmulPath.PLAIN) return null;
         DeviceBuffer ap = device.scratch("matmul.ap.kept." + slot, Float.BYTES * packedASize(t, s));
-        pack(t, ap, a, s, l, 1, 0);
+        enqueuePackA(t, ap, a, s, l, 1, 0);
         return new PackedA(ap, s.m(), s.k(), s.transA(), t.mr());
     }
 
@@ -97,7 +97,7 @@ final class MatmulOpenCl {
             int copies = l.strideA() == 0 ? 1 : s.batch();
             apStride = copies == 1 ? 0 : packedASize(t, s);
             ap = device.scratch("matmul.ap", Float.BYTES * packedASize(t, s) * copies);
-            pack(t, ap, a, s, l, copies, apStride);
+            enqueuePackA(t, ap, a, s, l, copies, apStride);
         }
         BPanels panels = bPanels(t, b, s, l, path == MatmulPath.DIRECT_B);
         int[] tile = t.macroTile(s, device.info().computeUnits());
@@ -112,8 +112,8 @@ final class MatmulOpenCl {
     }
 
     /** matmul_pack_a for the first {@code copies} batches of A. */
-    private void pack(MatmulTuning t, DeviceBuffer ap, DeviceBuffer a, MatmulShape s, MatmulLayout l, int copies,
-            long apStride) {
+    private void enqueuePackA(MatmulTuning t, DeviceBuffer ap, DeviceBuffer a, MatmulShape s, MatmulLayout l,
+            int copies, long apStride) {
         launch(PACK_A, t, new long[] {MatmulTuning.ceilDiv(s.m(), t.mr()), ceil(s.k(), PACK_K), copies}, ap, a,
                 s.m(), s.k(), l.offA(), l.lda(), l.strideA(), s.transA() ? 1 : 0, apStride);
     }
