@@ -16,7 +16,8 @@
  * GEMM path helpers (the convolution becomes GEMMs with matmul.cl):
  *   conv2d_im2col  (C*R*S, nb)  col[i][(c*R + r)*S + t][p*Q + q] = x[n0 + i][c][h][v], 0 in the padding
  *   conv2d_im2col_wide (C*R*S, nb)  the same into col[(c*R + r)*S + t][i][p*Q + q]: one matrix whose rows run
- *                               over the chunk's images, for backward-weights' one GEMM per chunk
+ *                               over the chunk's images, for one GEMM per chunk (forward and backward-weights
+ *                               below 256 output positions)
  *   conv2d_images_wide (K, nb)  dst[k][i][pq] = src[n0 + i][k][pq]: dy regrouped the same way
  *   conv2d_images_narrow (K, nb)  dst[dst_off + ((n0 + i)*K + k)*PQ + pq] = src[k][i][pq]: the forward's wide
  *                               output put back in NCHW

@@ -52,6 +52,12 @@ inline float16 row_tap(__global const float *xr, int v, int W) {
     return select((float16)(0.0f), vload16(0, xr + v), (idx >= (int16)(0)) & (idx < (int16)(W)));
 }
 
+/* Whether row_tap may serve a step at v0 of row xr: stride 1, and its span of floats inside x's N*C*H*W. */
+inline bool row_taps_fit(__global const float *xr, __global const float *x, int v0, int span, int sw, long total) {
+    long a = (long)(xr - x) + v0;
+    return sw == 1 && a >= 0 && a + span <= total;
+}
+
 /* One work-item per output row p of channel k, image n0 + i, 16 outputs along q at a time: a plain loop over
  * what they sum, as conv2d_fwd_direct. Fast when (C/G)*R*S is small (depthwise). Needs
  * 15*sw + (S-1)*dlw + 1 <= SEG. */
@@ -80,8 +86,7 @@ __kernel void conv2d_fwd_depthwise(__global float *y, __global const float *x, _
                     for (int t = 0; t < S; t++) acc = fma(vload16(0, xr + v0 + t * dlw), (float16)(wc[r * S + t]), acc);
                     continue;
                 }
-                long a = (long)(xr - x) + v0;
-                if (sw == 1 && a >= 0 && a + span <= total) { /* a row's edge, within the buffer: masked loads */
+                if (row_taps_fit(xr, x, v0, span, sw, total)) { /* a row's edge: masked loads */
                     for (int t = 0; t < S; t++) acc = fma(row_tap(xr, v0 + t * dlw, W), (float16)(wc[r * S + t]), acc);
                     continue;
                 }
@@ -132,8 +137,7 @@ __kernel void conv2d_bwd_weights_depthwise(__global float *part, __global const 
                     for (int t = 0; t < S; t++) acc[r * S + t] = fma(d, vload16(0, xr + v0 + t * dlw), acc[r * S + t]);
                     continue;
                 }
-                long a = (long)(xr - x) + v0;
-                if (sw == 1 && a >= 0 && a + span <= total) { /* a row's edge, within the buffer: masked loads */
+                if (row_taps_fit(xr, x, v0, span, sw, total)) { /* a row's edge: masked loads */
                     for (int t = 0; t < S; t++) {
                         acc[r * S + t] = fma(d, select((float16)(0.0f), row_tap(xr, v0 + t * dlw, W), live),
                                              acc[r * S + t]);
