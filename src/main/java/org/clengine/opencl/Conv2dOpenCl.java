@@ -105,7 +105,10 @@ final class Conv2dOpenCl {
         forwardGemm(buf(y), buf(x), buf(w), bias, s, n0, nb, 0);
     }
 
-    /** Per chunk of images: im2col (unless pointwise), then one batched GEMM per group, bias and ReLU fused. */
+    /**
+     * Per chunk of images: im2col (unless pointwise), then one batched GEMM per group, bias and ReLU fused; below
+     * WIDE_MAX_PQ positions, forwardWide's one GEMM per group for the chunk.
+     */
     private void forwardGemm(DeviceBuffer y, DeviceBuffer x, DeviceBuffer w, Tensor bias, Conv2dShape s, int n0,
             int nb, int yOff) {
         int g = s.groups(), kg = s.k() / g, crsG = s.c() / g * s.r() * s.s(), pq = s.p() * s.q();
@@ -115,7 +118,7 @@ final class Conv2dOpenCl {
         int per = colImages(s);
         MatmulOpenCl.PackedA[] filters = packFilters(w, g, kg, wide ? Math.min(nb, per) * pq : pq, crsG, false);
         for (int[] chunk : wide ? chunks(n0, nb, per) : chunks(s, n0, nb)) {
-            // a single image's wide matrices are its own: the wide form would only add the copy back
+            // for one image the wide layouts are the ordinary ones: the wide form would only add the copy back
             if (wide && chunk[1] > 1) {
                 forwardWide(y, x, w, bias, s, chunk[0], chunk[1], yOff, params, filters);
                 continue;
