@@ -59,10 +59,34 @@ public final class SgdVerification implements OpVerification {
         float[][] grads = {r.normal(n), r.normal(n), r.normal(n)};
         Map<String, float[]> expected = outputs(reference, param, grads, p);
         Map<String, float[]> got = outputs(device, param, grads, p);
+        Map<String, float[]> scale = magnitudes(param, grads, p);
         List<Comparison> out = new ArrayList<>();
         for (var e : expected.entrySet()) {
-            out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), Tolerance.SGD));
+            out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), Tolerance.SGD,
+                    scale.get(e.getKey())));
         }
+        return out;
+    }
+
+    /**
+     * The same steps with every term added in magnitude: |p| + lr·Σ|step|, and the buffer likewise. An update can
+     * cancel p to far below its terms (n1: one parameter, 2e-6 relative to a p that the steps had nearly zeroed),
+     * so errors are measured against these.
+     */
+    static Map<String, float[]> magnitudes(float[] param, float[][] grads, SgdParams p) {
+        int n = param.length;
+        float[] a = Comparison.abs(param), bm = new float[n];
+        for (float[] g : grads) {
+            for (int i = 0; i < n; i++) {
+                double d = Math.abs(g[i]) + (double) p.weightDecay() * a[i];
+                double step = d;
+                if (p.hasMomentum()) step = bm[i] = (float) (p.momentum() * bm[i] + d);
+                a[i] = (float) (a[i] + p.lr() * step);
+            }
+        }
+        Map<String, float[]> out = new LinkedHashMap<>();
+        out.put("param", a);
+        if (p.hasMomentum()) out.put("buf", bm);
         return out;
     }
 

@@ -64,7 +64,8 @@ public record Tolerance(double relL2, double relMax) {
 
     /**
      * SGD: d = g + wd·p, buf = m·buf + d, p − lr·buf, each rounded to fp32 once (the reference in double): a few
-     * units of roundoff relative to |p| and |buf|; we allow 1e-6. A wrong term (sign of the decay, a missing
+     * units of roundoff relative to the terms' magnitudes (|p| + lr·Σ|step|, SgdVerification.magnitudes); we allow
+     * 1e-6. A wrong term (sign of the decay, a missing
      * momentum) moves p by lr·wd·p or more: 1e-3 with the parameters verify uses.
      */
     public static final Tolerance SGD = new Tolerance(1e-6, 1e-6);
