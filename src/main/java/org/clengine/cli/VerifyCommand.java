@@ -18,8 +18,16 @@ import picocli.CommandLine.Option;
                 + "max abs and relative L2 error per output. Exit code 1 if any comparison fails.")
 final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--op", description = "op family: ${COMPLETION-CANDIDATES} or all (default: all)",
-            defaultValue = "all")
+            defaultValue = "all", completionCandidates = OpNames.class)
     String op;
+
+    /** The op families verify knows, for --op's help. */
+    static final class OpNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return OpVerification.all().stream().map(OpVerification::op).iterator();
+        }
+    }
 
     @Option(names = "--all", description = "every op family (the default)")
     boolean all;
