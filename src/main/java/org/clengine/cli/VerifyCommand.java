@@ -35,6 +35,10 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "random seed (default: fresh, printed)")
     Long seed;
 
+    @Option(names = "--digests", description = "print a digest of each output's bits (compare builds or devices "
+            + "bit for bit)")
+    boolean digests;
+
     @Option(names = "--shape", description = "verify only these descriptors", split = ",")
     List<String> shapes;
 
@@ -74,9 +78,9 @@ final class VerifyCommand implements Callable<Integer> {
                             failed++;
                             count[1]++;
                         }
-                        System.out.printf(Locale.ROOT, "%-20s %-16s %-9s %10.3e %10.3e  %s%s%n", row.descriptor(),
+                        System.out.printf(Locale.ROOT, "%-20s %-16s %-9s %10.3e %10.3e  %s%s%s%n", row.descriptor(),
                                 row.variant(), c.output(), c.maxAbs(), c.relL2(), c.status(),
-                                c.detail().isEmpty() ? "" : "  " + c.detail());
+                                digests ? "  " + c.digest() : "", c.detail().isEmpty() ? "" : "  " + c.detail());
                     }
                 }
             }

@@ -6,9 +6,31 @@ import java.util.Locale;
  * The comparison of one output against the reference. A comparison never passes without checking something: a
  * reference that is all zeros, or non-finite where finite values were expected, is MISTRUSTED (oneDNN's word).
  */
-public record Comparison(String output, double maxAbs, double relL2, double relMax, Status status, String detail) {
+public record Comparison(String output, double maxAbs, double relL2, double relMax, Status status, String detail,
+        String digest) {
 
     public enum Status { PASS, FAIL, MISTRUSTED }
+
+    /** Without a digest of the output (comparisons of counts, not of float arrays). */
+    public Comparison(String output, double maxAbs, double relL2, double relMax, Status status, String detail) {
+        this(output, maxAbs, relL2, relMax, status, detail, "");
+    }
+
+    /**
+     * The first 8 bytes of SHA-256 over the outputs' float bits, in hex: two builds, devices or runs gave the same
+     * bits exactly when their digests match ({@code verify --digests}).
+     */
+    public static String digest(float[] values) {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(values.length * Float.BYTES)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (float v : values) bytes.putInt(Float.floatToRawIntBits(v));
+            return java.util.HexFormat.of().formatHex(sha.digest(bytes.array()), 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
 
     public boolean passed() {
         return status == Status.PASS;
@@ -25,6 +47,11 @@ public record Comparison(String output, double maxAbs, double relL2, double relM
      * difference of large terms can be no more exact than those terms (e.g. batch norm's dx when M is 2).
      */
     public static Comparison of(String output, float[] ref, float[] got, Tolerance tol, float[] scale) {
+        Comparison c = compare(output, ref, got, tol, scale);
+        return new Comparison(c.output, c.maxAbs, c.relL2, c.relMax, c.status, c.detail, digest(got));
+    }
+
+    private static Comparison compare(String output, float[] ref, float[] got, Tolerance tol, float[] scale) {
         if (ref.length != got.length) {
             return new Comparison(output, Double.NaN, Double.NaN, Double.NaN, Status.FAIL,
                     "length " + got.length + " vs reference " + ref.length);
