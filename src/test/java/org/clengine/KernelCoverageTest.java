@@ -16,10 +16,10 @@ import org.clengine.device.Ceilings;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
 import org.clengine.device.KernelFiles;
-import org.clengine.opencl.OpenClBackend;
-import org.clengine.reference.ReferenceBackend;
+import org.clengine.backend.OpenClBackend;
+import org.clengine.backend.ReferenceBackend;
 import org.clengine.testing.TestBackends;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 import org.clengine.verify.OpVerification;
 import org.junit.jupiter.api.Test;
 

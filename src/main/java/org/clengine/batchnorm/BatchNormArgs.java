@@ -1,18 +1,18 @@
 package org.clengine.batchnorm;
 
-import static org.clengine.backend.TensorChecks.optional;
-import static org.clengine.backend.TensorChecks.presence;
-import static org.clengine.backend.TensorChecks.require;
+import static org.clengine.core.TensorChecks.optional;
+import static org.clengine.core.TensorChecks.presence;
+import static org.clengine.core.TensorChecks.require;
 
-import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
 
 /** Checks every batch normalization call before anything runs; both backends call these. */
 public final class BatchNormArgs {
     private BatchNormArgs() {
     }
 
-    public static BatchNormShape checkTraining(Backend b, Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x,
+    public static BatchNormShape checkTraining(Memory b, Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x,
             Tensor gamma, Tensor beta, Tensor residual, BatchNormRunningStats running, BatchNormConfig config) {
         BatchNormShape s = checkCommon(b, y, x, gamma, beta, residual, config);
         if (s.perChannel() <= 1) {
@@ -28,7 +28,7 @@ public final class BatchNormArgs {
         return s;
     }
 
-    public static BatchNormShape checkInference(Backend b, Tensor y, Tensor x, Tensor gamma, Tensor beta,
+    public static BatchNormShape checkInference(Memory b, Tensor y, Tensor x, Tensor gamma, Tensor beta,
             Tensor residual, Tensor runningMean, Tensor runningVar, BatchNormConfig config) {
         BatchNormShape s = checkCommon(b, y, x, gamma, beta, residual, config);
         require(b, "running mean", runningMean, s.c());
@@ -36,7 +36,7 @@ public final class BatchNormArgs {
         return s;
     }
 
-    public static BatchNormShape checkBackward(Backend b, Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dresidual,
+    public static BatchNormShape checkBackward(Memory b, Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dresidual,
             Tensor dy, Tensor x, Tensor y, Tensor gamma, Tensor saveMean, Tensor saveInvstd, BatchNormConfig config) {
         if (config == null) throw new IllegalArgumentException("config is null");
         require(b, "x", x);
@@ -60,7 +60,7 @@ public final class BatchNormArgs {
         return s;
     }
 
-    private static BatchNormShape checkCommon(Backend b, Tensor y, Tensor x, Tensor gamma, Tensor beta,
+    private static BatchNormShape checkCommon(Memory b, Tensor y, Tensor x, Tensor gamma, Tensor beta,
             Tensor residual, BatchNormConfig config) {
         if (config == null) throw new IllegalArgumentException("config is null");
         require(b, "x", x);

@@ -1,7 +1,7 @@
 package org.clengine.batchnorm;
 
 import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * Running mean and variance of one batch normalization layer, and the number of batches tracked. Fresh statistics

@@ -2,7 +2,7 @@ package org.clengine.batchnorm;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * The shape of a batch normalization problem, with the canonical descriptor used as test name, verify row and

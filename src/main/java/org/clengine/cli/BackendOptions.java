@@ -2,8 +2,8 @@ package org.clengine.cli;
 
 import org.clengine.backend.Backend;
 import org.clengine.device.DeviceManager;
-import org.clengine.opencl.OpenClBackend;
-import org.clengine.reference.ReferenceBackend;
+import org.clengine.backend.OpenClBackend;
+import org.clengine.backend.ReferenceBackend;
 import picocli.CommandLine.Option;
 
 /** {@code --device} and {@code --backend}, mixed into the commands that train (picocli {@code @Mixin}). */

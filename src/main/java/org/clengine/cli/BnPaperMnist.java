@@ -20,7 +20,7 @@ import org.clengine.nn.LrSchedule;
 import org.clengine.nn.Module;
 import org.clengine.nn.Sequential;
 import org.clengine.nn.Sgd;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 import org.clengine.train.Trainer;
 
 /**

@@ -1,6 +1,5 @@
 package org.clengine.device;
 
-import org.jocl.cl_kernel;
 
 /**
  * The device's measured compute ceiling: {@code peak_fma} of kernels/peak.cl, {@value #CHAINS} independent
@@ -11,6 +10,9 @@ import org.jocl.cl_kernel;
 public final class Ceilings {
     public static final String FILE = "peak.cl";
     public static final String KERNEL = "peak_fma";
+    /** peak_fma's binding: the kernel the ceiling launches. */
+    public static final KernelBinding PEAK_FMA = KernelBinding.of(FILE, KERNEL, KernelBinding.buffer("out"),
+            KernelBinding.i32("iters"), KernelBinding.f32("a"), KernelBinding.f32("b"));
     /** Independent float16 chains per work-item: enough to hide FMA latency on two pipes, few enough for registers. */
     public static final int CHAINS = 18;
     /** The chain step acc = fma(acc, A, B): converges to B / (1 − A) = 2, never denormal. */
@@ -78,8 +80,8 @@ public final class Ceilings {
 
     /** Enqueues {@code peak_fma} once, {@code iters} steps per chain, into {@code out} (one float per work-item). */
     public static void launch(Device device, DeviceBuffer out, FmaLaunch l, int iters) {
-        cl_kernel k = device.kernel(FILE, KERNEL, "-DCHAINS=" + CHAINS);
-        device.launch(k, KERNEL, new long[] {l.items()}, new long[] {l.local()}, out, iters, A, B);
+        device.launch(PEAK_FMA, "-DCHAINS=" + CHAINS, new long[] {l.items()}, new long[] {l.local()}, out, iters, A,
+                B);
     }
 
     /** The kernel's twin: out[item] after {@code iters} steps, with the kernel's fma steps and order of sums. */

@@ -1,6 +1,6 @@
 package org.clengine.device;
 
-import org.clengine.ClEngineException;
+import org.clengine.core.ClEngineException;
 import org.jocl.CL;
 import org.jocl.CLException;
 

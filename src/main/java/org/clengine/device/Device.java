@@ -4,7 +4,10 @@ import static org.jocl.CL.*;
 
 import java.util.HashMap;
 import java.util.Map;
-import org.clengine.ClEngineException;
+import org.clengine.core.ClEngineException;
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
+import org.clengine.core.TensorChecks;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
@@ -21,20 +24,21 @@ import org.jocl.cl_mem;
  * for a whole op (several launches that share scratch buffers and kernel objects). Ops from several threads are
  * therefore serialized in the order they take the lock; each runs exactly as it would alone.
  */
-public final class Device implements AutoCloseable {
-    private static final java.util.Set<String> LAUNCHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+public final class Device implements Memory, AutoCloseable {
     private final DeviceInfo info;
     private final cl_context context;
     private final cl_command_queue queue;
     private final ProgramCache programs;
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
     private final Map<cl_kernel, Long> maxLocal = new java.util.IdentityHashMap<>();
+    private final LaunchListener listener;
     private int liveBuffers;
     private long liveBytes;
     private boolean closed;
 
-    private Device(DeviceInfo info, java.nio.file.Path cacheDirectory) {
+    private Device(DeviceInfo info, java.nio.file.Path cacheDirectory, LaunchListener listener) {
         this.info = info;
+        this.listener = listener;
         try {
             cl_context_properties properties = new cl_context_properties();
             properties.addProperty(CL_CONTEXT_PLATFORM, info.platform());
@@ -54,12 +58,51 @@ public final class Device implements AutoCloseable {
     }
 
     public static Device open(DeviceInfo info) {
-        return new Device(info, ProgramCache.defaultDirectory());
+        return open(info, ProgramCache.defaultDirectory());
     }
 
     /** Opens with the on-disk program cache in {@code cacheDirectory}. */
     public static Device open(DeviceInfo info, java.nio.file.Path cacheDirectory) {
-        return new Device(info, cacheDirectory);
+        return open(info, cacheDirectory, LaunchListener.NONE);
+    }
+
+    /** Opens with the on-disk program cache in {@code cacheDirectory}, telling {@code listener} of every launch. */
+    public static Device open(DeviceInfo info, java.nio.file.Path cacheDirectory, LaunchListener listener) {
+        if (listener == null) throw new IllegalArgumentException("listener is null");
+        return new Device(info, cacheDirectory, listener);
+    }
+
+    @Override
+    public String name() {
+        return "opencl:" + info.name();
+    }
+
+    @Override
+    public Tensor tensor(float[] data, int... shape) {
+        TensorChecks.hostData(data, shape);
+        Tensor t = allocateTensor(shape);
+        t.copyFrom(data);
+        return t;
+    }
+
+    @Override
+    public Tensor full(float value, int... shape) {
+        ClTensor t = allocateTensor(shape);
+        fill(t.buffer(), value, t.size());
+        return t;
+    }
+
+    private ClTensor allocateTensor(int... shape) {
+        int n = Tensor.elementCount(shape);
+        return new ClTensor(this, allocate((long) n * Float.BYTES), shape);
+    }
+
+    /** Holds this device's lock for the whole op: one op's launches and scratch buffers are never interleaved. */
+    @Override
+    public void exclusive(Runnable op) {
+        synchronized (this) {
+            op.run();
+        }
     }
 
     public DeviceInfo info() {
@@ -78,6 +121,11 @@ public final class Device implements AutoCloseable {
     public synchronized cl_kernel kernel(String file, String name, String options) {
         checkOpen();
         return programs.kernel(file, name, options);
+    }
+
+    /** The kernel object of a binding, built with {@code options}. */
+    public synchronized cl_kernel kernel(KernelBinding k, String options) {
+        return kernel(k.file(), k.name(), options);
     }
 
     /** Allocates {@code bytes} of device memory; the message names the size and the device's limits on failure. */
@@ -179,19 +227,21 @@ public final class Device implements AutoCloseable {
     }
 
     /**
-     * Sets the arguments and enqueues a kernel. Arguments: {@link DeviceBuffer} or null (a NULL global pointer),
-     * Integer, Long, Float. {@code local} may be null. Global sizes must be multiples of the local sizes.
+     * Checks the arguments against the binding, sets them and enqueues {@code k} built with {@code options}.
+     * {@code local} may be null. Global sizes must be multiples of the local sizes.
      */
-    public synchronized void launch(cl_kernel kernel, String name, long[] global, long[] local, Object... args) {
+    public synchronized void launch(KernelBinding k, String options, long[] global, long[] local, Object... args) {
         checkOpen();
+        k.check(args);
+        cl_kernel kernel = kernel(k, options);
         try {
             for (int i = 0; i < args.length; i++) setArg(kernel, i, args[i]);
             clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, null);
-            LAUNCHED.add(name);
         } catch (CLException e) {
-            throw ClException.of(e, "launching " + name + " with global " + java.util.Arrays.toString(global)
+            throw ClException.of(e, "launching " + k.name() + " with global " + java.util.Arrays.toString(global)
                     + " local " + java.util.Arrays.toString(local), info.label());
         }
+        listener.launched(k, options);
     }
 
     /**
@@ -199,19 +249,14 @@ public final class Device implements AutoCloseable {
      * dimension 0 (1 in the others), cut to what this kernel allows on this device; dimension 0's global size is
      * rounded up to it.
      */
-    public synchronized void launchItems(cl_kernel kernel, String name, long[] items, long local, Object... args) {
-        long l0 = Math.max(1, Math.min(local, maxLocalSize(kernel)));
+    public synchronized void launchItems(KernelBinding k, String options, long[] items, long local, Object... args) {
+        long l0 = Math.max(1, Math.min(local, maxLocalSize(kernel(k, options))));
         long[] global = items.clone();
         long[] locals = new long[items.length];
         java.util.Arrays.fill(locals, 1);
         locals[0] = l0;
         global[0] = (items[0] + l0 - 1) / l0 * l0;
-        launch(kernel, name, global, locals, args);
-    }
-
-    /** Names of every kernel launched in this JVM, on any device: the kernel-coverage test reads it. */
-    public static java.util.Set<String> launchedKernels() {
-        return java.util.Set.copyOf(LAUNCHED);
+        launch(k, options, global, locals, args);
     }
 
     /** The largest local size this kernel may be launched with on this device. */

@@ -2,7 +2,7 @@ package org.clengine.device;
 
 import static org.jocl.CL.clReleaseMemObject;
 
-import org.clengine.ClEngineException;
+import org.clengine.core.ClEngineException;
 import org.jocl.cl_mem;
 
 /** One OpenCL buffer on one device. Closing releases it; closing twice is harmless. */

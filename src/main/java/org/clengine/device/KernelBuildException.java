@@ -1,6 +1,6 @@
 package org.clengine.device;
 
-import org.clengine.ClEngineException;
+import org.clengine.core.ClEngineException;
 
 /** A kernel file failed to build: carries the file, the options and the compiler's full build log. */
 public class KernelBuildException extends ClEngineException {

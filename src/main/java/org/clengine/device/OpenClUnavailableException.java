@@ -1,6 +1,6 @@
 package org.clengine.device;
 
-import org.clengine.ClEngineException;
+import org.clengine.core.ClEngineException;
 
 /** No usable OpenCL: no ICD loader, no platform, or no device. The reference backend still works. */
 public class OpenClUnavailableException extends ClEngineException {

@@ -17,7 +17,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.clengine.ClEngineException;
+import org.clengine.core.ClEngineException;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;

@@ -1,9 +1,9 @@
 package org.clengine.elementwise;
 
-import static org.clengine.backend.TensorChecks.require;
+import static org.clengine.core.TensorChecks.require;
 
-import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
 
 /** Checks elementwise calls: every tensor open, on this backend, and of one shape. Both backends call these. */
 public final class ElementwiseArgs {
@@ -11,7 +11,7 @@ public final class ElementwiseArgs {
     }
 
     /** {@code first} is required; every other tensor (name, tensor pairs) must have its shape. */
-    public static void sameShape(Backend b, String firstName, Tensor first, Object... others) {
+    public static void sameShape(Memory b, String firstName, Tensor first, Object... others) {
         require(b, firstName, first);
         for (int i = 0; i < others.length; i += 2) {
             require(b, (String) others[i], (Tensor) others[i + 1], first.shape());

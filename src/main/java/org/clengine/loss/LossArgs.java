@@ -1,10 +1,10 @@
 package org.clengine.loss;
 
-import static org.clengine.backend.TensorChecks.optional;
-import static org.clengine.backend.TensorChecks.require;
+import static org.clengine.core.TensorChecks.optional;
+import static org.clengine.core.TensorChecks.require;
 
-import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
 
 /** Checks softmax + cross-entropy calls; both backends call these. */
 public final class LossArgs {
@@ -16,7 +16,7 @@ public final class LossArgs {
      *
      * @return {N, K}
      */
-    public static int[] checkSoftmaxCrossEntropy(Backend b, Tensor result, Tensor dlogits, Tensor logits,
+    public static int[] checkSoftmaxCrossEntropy(Memory b, Tensor result, Tensor dlogits, Tensor logits,
             Tensor labels) {
         require(b, "logits", logits);
         if (logits.rank() != 2) {

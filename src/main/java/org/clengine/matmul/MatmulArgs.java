@@ -1,17 +1,23 @@
 package org.clengine.matmul;
 
-import static org.clengine.backend.TensorChecks.presence;
-import static org.clengine.backend.TensorChecks.require;
+import static org.clengine.core.TensorChecks.presence;
+import static org.clengine.core.TensorChecks.require;
 
-import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
 
 /** Checks every matmul call before anything runs; both backends call this, so both fail with the same message. */
 public final class MatmulArgs {
     private MatmulArgs() {
     }
 
-    public static void check(Backend backend, Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s,
+    /** Checks a whole call: its tensors live in {@code memory}, fit the shape and layout, and do not overlap. */
+    public static void check(Memory memory, Gemm call) {
+        if (call == null) throw new IllegalArgumentException("gemm call is null");
+        check(memory, call.c(), call.a(), call.b(), call.bias(), call.shape(), call.layout(), call.params());
+    }
+
+    static void check(Memory backend, Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s,
             MatmulLayout l, MatmulParams p) {
         if (s == null) throw new IllegalArgumentException("shape is null");
         if (l == null) throw new IllegalArgumentException("layout is null");

@@ -2,7 +2,7 @@ package org.clengine.matmul;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * The shape of a (strided-batched) GEMM {@code C[M×N] = op(A)[M×K]·op(B)[K×N]}, row major, with the canonical

@@ -1,7 +1,7 @@
 package org.clengine.nn;
 
 import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /** ReLU or sigmoid, elementwise. A ReLU that {@link Sequential} fused into the layer before passes through. */
 public final class Activation extends Module {

@@ -1,7 +1,7 @@
 package org.clengine.nn;
 
 import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * The residual add y = a + b. Its backward is the identity to both branches: {@link #backward} returns dy itself

@@ -5,7 +5,7 @@ import org.clengine.backend.Backend;
 import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.batchnorm.BatchNormFusion;
 import org.clengine.batchnorm.BatchNormRunningStats;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

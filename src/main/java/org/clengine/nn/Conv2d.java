@@ -1,9 +1,9 @@
 package org.clengine.nn;
 
 import org.clengine.backend.Backend;
-import org.clengine.conv.Conv2dParams;
-import org.clengine.conv.Conv2dShape;
-import org.clengine.tensor.Tensor;
+import org.clengine.conv2d.Conv2dParams;
+import org.clengine.conv2d.Conv2dShape;
+import org.clengine.core.Tensor;
 
 /**
  * 2-D convolution, PyTorch's {@code nn.Conv2d}: weight [K, C/groups, R, S], optional bias [K], square kernel,

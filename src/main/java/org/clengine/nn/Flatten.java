@@ -2,7 +2,7 @@ package org.clengine.nn;
 
 import java.util.Arrays;
 import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /** [N, d1, d2, ...] → [N, d1·d2·…] as a view: no copy, no device memory. */
 public final class Flatten extends Module {

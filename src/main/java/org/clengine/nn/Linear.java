@@ -4,7 +4,7 @@ import org.clengine.backend.Backend;
 import org.clengine.matmul.MatmulBias;
 import org.clengine.matmul.MatmulParams;
 import org.clengine.matmul.MatmulShape;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * A fully connected layer, PyTorch's {@code nn.Linear}: y [N,out] = x [N,in] · weightᵀ + bias, weight [out,in], as

@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * A layer or a composition of layers, written only against {@link Backend}: the same model runs on the reference

@@ -1,6 +1,6 @@
 package org.clengine.nn;
 
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /** A trainable tensor and its gradient (same shape). Backward overwrites the gradient; it never accumulates. */
 public final class Parameter implements AutoCloseable {

@@ -3,7 +3,7 @@ package org.clengine.nn;
 import org.clengine.backend.Backend;
 import org.clengine.pooling.Pool2dParams;
 import org.clengine.pooling.Pool2dShape;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * Pooling: PyTorch's {@code MaxPool2d}, {@code AvgPool2d} (count_include_pad as given) and global average pooling

@@ -1,7 +1,7 @@
 package org.clengine.nn;
 
 import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * ResNet's basic block: y = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), 3×3 convolutions without bias,

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.clengine.backend.Backend;
 import org.clengine.sgd.SgdParams;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * SGD with momentum and weight decay over a model's parameters, PyTorch's {@code torch.optim.SGD} (dampening 0,

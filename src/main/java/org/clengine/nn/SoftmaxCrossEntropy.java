@@ -1,7 +1,7 @@
 package org.clengine.nn;
 
 import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * The loss: softmax + cross-entropy, mean over the batch (PyTorch's {@code nn.CrossEntropyLoss()}). One kernel

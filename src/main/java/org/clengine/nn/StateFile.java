@@ -17,7 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * A model's state (parameters, buffers, counters) in a file, all integers and floats little-endian:

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * A module's activations and gradients, allocated on first use and reused by every later call with the same

@@ -1,6 +1,6 @@
 package org.clengine.onnx;
 
-import org.clengine.ClEngineException;
+import org.clengine.core.ClEngineException;
 
 /** A file that is not valid ONNX protobuf, or holds what the engine cannot read. */
 public class OnnxFormatException extends ClEngineException {

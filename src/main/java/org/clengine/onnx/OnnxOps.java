@@ -7,14 +7,14 @@ import org.clengine.backend.Backend;
 import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.batchnorm.MomentumConvention;
-import org.clengine.conv.Conv2dParams;
-import org.clengine.conv.Conv2dShape;
+import org.clengine.conv2d.Conv2dParams;
+import org.clengine.conv2d.Conv2dShape;
 import org.clengine.matmul.MatmulLayout;
 import org.clengine.matmul.MatmulParams;
 import org.clengine.matmul.MatmulShape;
 import org.clengine.pooling.Pool2dParams;
-import org.clengine.tensor.Tensor;
-import org.clengine.tensor.TensorScope;
+import org.clengine.core.Tensor;
+import org.clengine.core.TensorScope;
 
 /** ONNX operators mapped onto Backend ops. Values move between nodes as host tensors. */
 final class OnnxOps {

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * A 2-D pooling problem: input N×C×H×W, output N×C×P×Q with P = (H + 2·padH − kernelH)/strideH + 1 (floor), Q

@@ -1,10 +1,10 @@
 package org.clengine.pooling;
 
-import static org.clengine.backend.TensorChecks.require;
+import static org.clengine.core.TensorChecks.require;
 
 import java.util.Arrays;
-import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
 
 /** Checks every pooling call before anything runs; both backends call these. */
 public final class PoolingArgs {
@@ -12,14 +12,14 @@ public final class PoolingArgs {
     }
 
     /** Max and average pooling forward: y [N,C,P,Q] from x [N,C,H,W]. */
-    public static Pool2dShape checkForward(Backend b, Tensor y, Tensor x, Pool2dParams p) {
+    public static Pool2dShape checkForward(Memory b, Tensor y, Tensor x, Pool2dParams p) {
         Pool2dShape s = shape(b, "x", x, p);
         require(b, "y", y, s.yDims());
         return s;
     }
 
     /** Max pooling backward: dx from dy and the forward's input x (the argmax is found again in x). */
-    public static Pool2dShape checkMaxBackward(Backend b, Tensor dx, Tensor dy, Tensor x, Pool2dParams p) {
+    public static Pool2dShape checkMaxBackward(Memory b, Tensor dx, Tensor dy, Tensor x, Pool2dParams p) {
         Pool2dShape s = shape(b, "x", x, p);
         require(b, "dx", dx, s.xDims());
         require(b, "dy", dy, s.yDims());
@@ -27,14 +27,14 @@ public final class PoolingArgs {
     }
 
     /** Average pooling backward: dx [N,C,H,W] from dy. */
-    public static Pool2dShape checkAvgBackward(Backend b, Tensor dx, Tensor dy, Pool2dParams p) {
+    public static Pool2dShape checkAvgBackward(Memory b, Tensor dx, Tensor dy, Pool2dParams p) {
         Pool2dShape s = shape(b, "dx", dx, p);
         require(b, "dy", dy, s.yDims());
         return s;
     }
 
     /** Global average pooling: big [N,C,H,W] (x or dx) and small [N,C] (y or dy). */
-    public static void checkGlobal(Backend b, String bigName, Tensor big, String smallName, Tensor small) {
+    public static void checkGlobal(Memory b, String bigName, Tensor big, String smallName, Tensor small) {
         require(b, bigName, big);
         if (big.rank() != 4) {
             throw new IllegalArgumentException("global average pooling takes " + bigName + " [N,C,H,W], got "
@@ -43,7 +43,7 @@ public final class PoolingArgs {
         require(b, smallName, small, big.dim(0), big.dim(1));
     }
 
-    private static Pool2dShape shape(Backend b, String name, Tensor t, Pool2dParams p) {
+    private static Pool2dShape shape(Memory b, String name, Tensor t, Pool2dParams p) {
         if (p == null) throw new IllegalArgumentException("params is null");
         require(b, name, t);
         if (t.rank() != 4) {

@@ -1,17 +1,17 @@
 package org.clengine.sgd;
 
-import static org.clengine.backend.TensorChecks.presence;
-import static org.clengine.backend.TensorChecks.require;
+import static org.clengine.core.TensorChecks.presence;
+import static org.clengine.core.TensorChecks.require;
 
-import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
 
 /** Checks SGD calls; both backends call these. */
 public final class SgdArgs {
     private SgdArgs() {
     }
 
-    public static void check(Backend b, Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams p) {
+    public static void check(Memory b, Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams p) {
         if (p == null) throw new IllegalArgumentException("params is null");
         require(b, "param", param);
         require(b, "grad", grad, param.shape());

@@ -10,7 +10,7 @@ import org.clengine.nn.LrSchedule;
 import org.clengine.nn.Module;
 import org.clengine.nn.Sgd;
 import org.clengine.nn.SoftmaxCrossEntropy;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 
 /**
  * The training loop: per batch, one write of the images and one of the labels to the device, forward, loss,

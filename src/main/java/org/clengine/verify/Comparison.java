@@ -95,7 +95,7 @@ public record Comparison(String output, double maxAbs, double relL2, double relM
      * |a| element by element (null stays null): the magnitudes of an op's terms, fed through the reference to give
      * a {@code scale}.
      */
-    static float[] abs(float[] a) {
+    public static float[] abs(float[] a) {
         if (a == null) return null;
         float[] out = new float[a.length];
         for (int i = 0; i < a.length; i++) out[i] = Math.abs(a[i]);

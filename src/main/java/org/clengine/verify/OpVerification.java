@@ -1,17 +1,16 @@
 package org.clengine.verify;
 
 import java.util.List;
-import org.clengine.backend.Backend;
 
-/** One op family's kernel-vs-reference check, as {@code ./clengine verify --op NAME} runs it. */
-public interface OpVerification {
+/**
+ * One op family's kernel-vs-reference check, as {@code ./clengine verify --op NAME} runs it, on the family's own ops
+ * object ({@code O}: BatchNormOps, MatmulOps, ...) of the device under test and of the reference.
+ */
+public interface OpVerification<O> {
 
     /** One line of the verify table: a descriptor, a variant and one output's comparison. */
     record Row(String descriptor, String variant, Comparison comparison) {
     }
-
-    /** The op's stem: batchnorm, matmul, conv2d. */
-    String op();
 
     /** The fixed list of descriptors verify runs. */
     List<String> shapes();
@@ -22,7 +21,7 @@ public interface OpVerification {
     }
 
     /** Every variant on one descriptor, on {@code device} against {@code reference}. */
-    List<Row> run(Backend device, Backend reference, String descriptor, long seed);
+    List<Row> run(O device, O reference, String descriptor, long seed);
 
     /**
      * Runs {@code check} with {@code seed}; while the reference checks nothing (MISTRUSTED: a ReLU of one negative
@@ -36,12 +35,5 @@ public interface OpVerification {
             if (result.stream().noneMatch(c -> c.status() == Comparison.Status.MISTRUSTED)) return result;
         }
         return result;
-    }
-
-    /** Every op family verify knows, in the order it runs them. */
-    static List<OpVerification> all() {
-        return List.of(new BatchNormVerification(), new MatmulVerification(), new Conv2dVerification(),
-                new ElementwiseVerification(), new PoolingVerification(), new LossVerification(),
-                new SgdVerification());
     }
 }

@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.clengine.backend.Backend;
 import org.clengine.device.Device;
-import org.clengine.opencl.OpenClBackend;
+import org.clengine.backend.OpenClBackend;
 import org.clengine.testing.TestBackends;
-import org.clengine.verify.BadInputCases;
+import org.clengine.backend.BadInputCases;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 

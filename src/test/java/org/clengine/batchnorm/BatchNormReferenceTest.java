@@ -3,7 +3,7 @@ package org.clengine.batchnorm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.clengine.reference.BatchNormReference;
+import org.clengine.batchnorm.BatchNormReference;
 import org.clengine.testing.FiniteDifferences;
 import org.clengine.verify.RandomFill;
 import org.junit.jupiter.api.Test;

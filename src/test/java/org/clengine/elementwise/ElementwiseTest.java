@@ -10,12 +10,12 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.clengine.ClEngineException;
+import org.clengine.core.ClEngineException;
 import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 import org.clengine.testing.TestBackends;
-import org.clengine.verify.ElementwiseVerification;
-import org.clengine.verify.ElementwiseVerification.Variant;
+import org.clengine.elementwise.ElementwiseVerification;
+import org.clengine.elementwise.ElementwiseVerification.Variant;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;

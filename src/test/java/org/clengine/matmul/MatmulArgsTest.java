@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.clengine.backend.Backend;
 import org.clengine.testing.TestBackends;
-import org.clengine.tensor.Tensor;
-import org.clengine.tensor.TensorScope;
+import org.clengine.core.Tensor;
+import org.clengine.core.TensorScope;
 import org.junit.jupiter.api.Test;
 
 /** Descriptors, and bad calls: each a clear exception, the same on both backends, before anything runs. */

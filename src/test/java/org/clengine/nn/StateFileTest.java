@@ -13,7 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.clengine.backend.Backend;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 import org.clengine.testing.TestBackends;
 import org.clengine.train.Models;
 import org.clengine.verify.RandomFill;

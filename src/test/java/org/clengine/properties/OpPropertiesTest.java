@@ -14,14 +14,14 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import org.clengine.backend.Backend;
 import org.clengine.batchnorm.BatchNormShape;
-import org.clengine.conv.Conv2dParams;
-import org.clengine.conv.Conv2dShape;
+import org.clengine.conv2d.Conv2dParams;
+import org.clengine.conv2d.Conv2dShape;
 import org.clengine.testing.TestBackends;
-import org.clengine.tensor.Tensor;
-import org.clengine.verify.BatchNormVariant;
-import org.clengine.verify.BatchNormVerifier;
+import org.clengine.core.Tensor;
+import org.clengine.batchnorm.BatchNormVariant;
+import org.clengine.batchnorm.BatchNormVerifier;
 import org.clengine.verify.Comparison;
-import org.clengine.verify.Conv2dVerifier;
+import org.clengine.conv2d.Conv2dVerifier;
 
 /**
  * Properties over random shapes and parameters, on both backends: results agree within tolerance, and the only

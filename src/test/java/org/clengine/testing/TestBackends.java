@@ -3,8 +3,8 @@ package org.clengine.testing;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.clengine.device.DeviceManager;
-import org.clengine.opencl.OpenClBackend;
-import org.clengine.reference.ReferenceBackend;
+import org.clengine.backend.OpenClBackend;
+import org.clengine.backend.ReferenceBackend;
 
 /**
  * The backends the tests compare: one OpenCL backend per test JVM (opened once: building programs is slow) and the

@@ -7,7 +7,7 @@ import org.clengine.device.Device;
 import org.clengine.nn.LrSchedule;
 import org.clengine.nn.Sequential;
 import org.clengine.nn.Sgd;
-import org.clengine.opencl.OpenClBackend;
+import org.clengine.backend.OpenClBackend;
 import org.clengine.testing.TestBackends;
 import org.clengine.verify.RandomFill;
 import org.junit.jupiter.api.Test;

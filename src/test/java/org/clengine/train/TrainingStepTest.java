@@ -13,7 +13,7 @@ import org.clengine.nn.Sequential;
 import org.clengine.nn.Sgd;
 import org.clengine.nn.SoftmaxCrossEntropy;
 import org.clengine.nn.StateFile;
-import org.clengine.tensor.Tensor;
+import org.clengine.core.Tensor;
 import org.clengine.testing.TestBackends;
 import org.clengine.verify.Comparison;
 import org.clengine.verify.RandomFill;

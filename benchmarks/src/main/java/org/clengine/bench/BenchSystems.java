@@ -2,8 +2,8 @@ package org.clengine.bench;
 
 import java.util.List;
 import org.clengine.backend.Backend;
-import org.clengine.opencl.OpenClBackend;
-import org.clengine.reference.ReferenceBackend;
+import org.clengine.backend.OpenClBackend;
+import org.clengine.backend.ReferenceBackend;
 
 /** The factory behind the benchmarks' {@code system} parameter: one benchmark class covers every backend. */
 public final class BenchSystems {

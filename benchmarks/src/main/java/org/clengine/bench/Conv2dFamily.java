@@ -3,7 +3,7 @@ package org.clengine.bench;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.clengine.conv.Conv2dShape;
+import org.clengine.conv2d.Conv2dShape;
 
 /**
  * How the runner reads {@link Conv2dBench}: ops {@code conv2d_fwd}, {@code conv2d_bwd_data},

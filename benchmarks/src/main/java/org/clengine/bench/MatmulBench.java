@@ -9,7 +9,7 @@ import org.clengine.device.DeviceManager;
 import org.clengine.matmul.MatmulLayout;
 import org.clengine.matmul.MatmulParams;
 import org.clengine.matmul.MatmulShape;
-import org.clengine.reference.MatmulReference;
+import org.clengine.matmul.MatmulReference;
 import org.clengine.verify.Comparison;
 import org.clengine.verify.RandomFill;
 import org.clengine.verify.Tolerance;

@@ -1,6 +1,6 @@
 package org.clengine.bench;
 
-import org.clengine.conv.Conv2dShape;
+import org.clengine.conv2d.Conv2dShape;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,0 +1,119 @@
+package org.clengine.batchnorm;
+
+import org.clengine.batchnorm.BatchNormFusion;
+import org.clengine.batchnorm.BatchNormShape;
+
+/**
+ * Batch normalization as plain math, the oracle for kernels/batchnorm.cl. Arrays are NCHW: x is (N, C, HW) with
+ * HW = H·W (1 for N×C input); per-channel vectors are (C). Accumulation in double; two passes for the variance.
+ * Same argument order as the kernels: outputs, inputs, sizes.
+ */
+public final class BatchNormReference {
+    private BatchNormReference() {
+    }
+
+    /**
+     * Training forward. y (N,C,HW); saveMean, saveInvstd (C); runMean, runVar (C) or null, updated as
+     * {@code old·w[0] + batch·w[1]}; x (N,C,HW); gamma, beta (C) or null; z (N,C,HW) or null.
+     */
+    public static void forwardTraining(float[] y, float[] saveMean, float[] saveInvstd, float[] runMean,
+            float[] runVar, float[] x, float[] gamma, float[] beta, float[] z, BatchNormShape s, double eps,
+            double[] runningWeights, boolean unbiased, BatchNormFusion fusion) {
+        int hw = s.hw();
+        double count = s.perChannel();
+        for (int c = 0; c < s.c(); c++) {
+            double sum = 0;
+            for (int n = 0; n < s.n(); n++) {
+                for (int i = 0; i < hw; i++) sum += x[(n * s.c() + c) * hw + i];
+            }
+            double mean = sum / count;
+            double sq = 0;
+            for (int n = 0; n < s.n(); n++) {
+                for (int i = 0; i < hw; i++) {
+                    double d = x[(n * s.c() + c) * hw + i] - mean;
+                    sq += d * d;
+                }
+            }
+            double var = sq / count;
+            double invstd = 1 / Math.sqrt(var + eps);
+            saveMean[c] = (float) mean;
+            saveInvstd[c] = (float) invstd;
+            if (runMean != null) {
+                double batchVar = unbiased ? var * count / (count - 1) : var;
+                runMean[c] = (float) (runningWeights[0] * runMean[c] + runningWeights[1] * mean);
+                runVar[c] = (float) (runningWeights[0] * runVar[c] + runningWeights[1] * batchVar);
+            }
+            normalize(y, x, z, gamma, beta, s, c, mean, invstd, fusion);
+        }
+    }
+
+    /** Inference forward with the running statistics: y = gamma·(x−mean)/sqrt(var+eps) + beta, then the fusion. */
+    public static void forwardInference(float[] y, float[] x, float[] gamma, float[] beta, float[] z,
+            float[] runMean, float[] runVar, BatchNormShape s, double eps, BatchNormFusion fusion) {
+        for (int c = 0; c < s.c(); c++) {
+            normalize(y, x, z, gamma, beta, s, c, runMean[c], 1 / Math.sqrt((double) runVar[c] + eps), fusion);
+        }
+    }
+
+    private static void normalize(float[] y, float[] x, float[] z, float[] gamma, float[] beta, BatchNormShape s,
+            int c, double mean, double invstd, BatchNormFusion fusion) {
+        int hw = s.hw();
+        double g = gamma == null ? 1 : gamma[c];
+        double b = beta == null ? 0 : beta[c];
+        for (int n = 0; n < s.n(); n++) {
+            for (int i = 0; i < hw; i++) {
+                int at = (n * s.c() + c) * hw + i;
+                double v = g * (x[at] - mean) * invstd + b;
+                if (fusion.hasResidual()) v += z[at];
+                if (fusion.hasRelu()) v = relu(v);
+                y[at] = (float) v;
+            }
+        }
+    }
+
+    /**
+     * Backward from saved statistics. With g = dy masked by y > 0 when the fusion has a ReLU:
+     * dbeta = Σg, dgamma = Σ g·x̂, dx = gamma·invstd·(g − dbeta/M − x̂·dgamma/M), dz = g. dgamma, dbeta, dz may be
+     * null; gamma null means 1.
+     */
+    public static void backward(float[] dx, float[] dgamma, float[] dbeta, float[] dz, float[] dy, float[] x,
+            float[] y, float[] gamma, float[] saveMean, float[] saveInvstd, BatchNormShape s, BatchNormFusion fusion) {
+        int hw = s.hw();
+        double count = s.perChannel();
+        for (int c = 0; c < s.c(); c++) {
+            double mean = saveMean[c];
+            double invstd = saveInvstd[c];
+            double sumG = 0;
+            double sumGxhat = 0;
+            for (int n = 0; n < s.n(); n++) {
+                for (int i = 0; i < hw; i++) {
+                    int at = (n * s.c() + c) * hw + i;
+                    double g = grad(dy, y, at, fusion);
+                    sumG += g;
+                    sumGxhat += g * (x[at] - mean) * invstd;
+                }
+            }
+            if (dgamma != null) dgamma[c] = (float) sumGxhat;
+            if (dbeta != null) dbeta[c] = (float) sumG;
+            double scale = (gamma == null ? 1 : gamma[c]) * invstd;
+            for (int n = 0; n < s.n(); n++) {
+                for (int i = 0; i < hw; i++) {
+                    int at = (n * s.c() + c) * hw + i;
+                    double g = grad(dy, y, at, fusion);
+                    double xhat = (x[at] - mean) * invstd;
+                    dx[at] = (float) (scale * (g - sumG / count - xhat * sumGxhat / count));
+                    if (dz != null) dz[at] = (float) g;
+                }
+            }
+        }
+    }
+
+    private static double grad(float[] dy, float[] y, int at, BatchNormFusion fusion) {
+        return fusion.hasRelu() && !(y[at] > 0) ? 0 : dy[at];
+    }
+
+    /** ReLU that keeps NaN (as PyTorch's does). */
+    static double relu(double v) {
+        return v < 0 ? 0 : v;
+    }
+}

@@ -1,0 +1,41 @@
+package org.clengine.batchnorm;
+
+import org.clengine.verify.Comparison;
+import org.clengine.verify.OpVerification;
+import java.util.ArrayList;
+import java.util.List;
+import org.clengine.backend.Backend;
+import org.clengine.batchnorm.BatchNormShape;
+
+/** verify's batch norm rows: ResNet-50's BN layers at batch 2, the 2-D benchmark shape and awkward sizes. */
+public final class BatchNormVerification implements OpVerification {
+
+    @Override
+    public String op() {
+        return "batchnorm";
+    }
+
+    @Override
+    public List<String> shapes() {
+        return List.of("mb2ic64ih112iw112", "mb2ic64ih56iw56", "mb2ic256ih56iw56", "mb2ic128ih28iw28",
+                "mb2ic512ih28iw28", "mb2ic256ih14iw14", "mb2ic1024ih14iw14", "mb2ic512ih7iw7", "mb2ic2048ih7iw7",
+                "mb128ic2048", "mb32ic64ih56iw56", "mb1ic1ih1iw2", "mb7ic13ih11iw17", "mb97ic5");
+    }
+
+    @Override
+    public List<String> coverageShapes() {
+        return List.of("mb3ic5ih7iw9", "mb13ic37"); // row path, positions path
+    }
+
+    @Override
+    public List<Row> run(Backend device, Backend reference, String descriptor, long seed) {
+        BatchNormShape shape = BatchNormShape.parse(descriptor);
+        List<Row> rows = new ArrayList<>();
+        for (BatchNormVariant v : BatchNormVariant.values()) {
+            for (Comparison c : BatchNormVerifier.run(device, reference, shape, v, seed)) {
+                rows.add(new Row(descriptor, v.label(), c));
+            }
+        }
+        return rows;
+    }
+}

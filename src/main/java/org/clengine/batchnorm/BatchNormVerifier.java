@@ -1,0 +1,227 @@
+package org.clengine.batchnorm;
+
+import org.clengine.verify.Comparison;
+import org.clengine.verify.RandomFill;
+import org.clengine.verify.Tolerance;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.clengine.backend.Backend;
+import org.clengine.batchnorm.BatchNormConfig;
+import org.clengine.batchnorm.BatchNormOp;
+import org.clengine.batchnorm.BatchNormRunningStats;
+import org.clengine.batchnorm.BatchNormShape;
+import org.clengine.batchnorm.BatchNormReference;
+import org.clengine.core.Tensor;
+import org.clengine.core.TensorScope;
+
+/**
+ * Runs one batch norm variant on a backend and on the reference with the same fresh random inputs, outputs
+ * poisoned with NaN beforehand, and compares every output.
+ */
+public final class BatchNormVerifier {
+    private BatchNormVerifier() {
+    }
+
+    /** Random inputs for one shape: channels with their own means (±3) and spreads, never zeros. */
+    public record Inputs(BatchNormShape shape, float[] x, float[] x2, float[] gamma, float[] beta, float[] z,
+            float[] dy, float[] runMean, float[] runVar) {
+
+        public static Inputs random(BatchNormShape s, long seed) {
+            RandomFill r = new RandomFill(seed);
+            int e = Math.toIntExact(s.elements());
+            return new Inputs(s, r.perChannel(s.n(), s.c(), s.hw(), 3, 1), r.perChannel(s.n(), s.c(), s.hw(), 3, 1),
+                    r.uniform(s.c(), 0.5, 1.5), r.normal(s.c()), r.normal(e), r.normal(e),
+                    r.uniform(s.c(), -0.5, 0.5), r.uniform(s.c(), 0.5, 2));
+        }
+    }
+
+    /**
+     * Runs with inputs from {@code seed}; when the reference's result checks nothing (MISTRUSTED: a ReLU output that
+     * is all zeros on a tiny tensor), draws again from seed+1, seed+2, ... up to 20 times, as benchdnn fills data so
+     * that each check means something.
+     */
+    public static List<Comparison> run(Backend device, Backend reference, BatchNormShape s, BatchNormVariant v,
+            long seed) {
+        List<Comparison> result = List.of();
+        for (int attempt = 0; attempt < 20; attempt++) {
+            result = run(device, reference, Inputs.random(s, seed + attempt), v);
+            if (result.stream().noneMatch(c -> c.status() == Comparison.Status.MISTRUSTED)) return result;
+        }
+        return result;
+    }
+
+    public static List<Comparison> run(Backend device, Backend reference, Inputs in, BatchNormVariant v) {
+        return compare(in, v, outputs(reference, in, v), outputs(device, in, v));
+    }
+
+    /**
+     * Compares outputs by name with the per-output tolerances and error scales of {@link #run}: for results that
+     * come from elsewhere than a {@link Backend} (a peer library in the benchmarks). Every output in
+     * {@code expected} must be in {@code got}.
+     */
+    public static List<Comparison> compare(Inputs in, BatchNormVariant v, Map<String, float[]> expected,
+            Map<String, float[]> got) {
+        Tolerance tol = v.op == BatchNormOp.BACKWARD ? Tolerance.BATCHNORM_BACKWARD : Tolerance.BATCHNORM_FORWARD;
+        Map<String, float[]> scales = v.op == BatchNormOp.BACKWARD ? backwardScales(in, v) : Map.of();
+        List<Comparison> out = new ArrayList<>();
+        for (var e : expected.entrySet()) {
+            if (e.getKey().equals("batches")) {
+                boolean same = Arrays.equals(e.getValue(), got.get("batches"));
+                out.add(new Comparison("batches", 0, 0, 0, same ? Comparison.Status.PASS : Comparison.Status.FAIL,
+                        same ? "" : "batches tracked " + Arrays.toString(got.get("batches")) + " vs reference "
+                                + Arrays.toString(e.getValue())));
+            } else {
+                float[] scale = e.getKey().equals("y") ? yTerms(in, v, expected) : scale(e.getKey(), scales, expected);
+                out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), tol, scale));
+            }
+        }
+        return out;
+    }
+
+    /** Runs the variant on one backend and returns every output by name. */
+    public static Map<String, float[]> outputs(Backend b, Inputs in, BatchNormVariant v) {
+        BatchNormShape s = in.shape();
+        int[] dims = s.dims();
+        BatchNormConfig cfg = v.config();
+        Map<String, float[]> out = new LinkedHashMap<>();
+        try (TensorScope scope = new TensorScope(b)) {
+            Tensor x = scope.tensor(in.x(), dims);
+            Tensor gamma = v.affine ? scope.tensor(in.gamma(), s.c()) : null;
+            Tensor beta = v.affine ? scope.tensor(in.beta(), s.c()) : null;
+            Tensor z = v.fusion.hasResidual() ? scope.tensor(in.z(), dims) : null;
+            Tensor y = scope.full(Float.NaN, dims);
+            switch (v.op) {
+                case FORWARD_TRAINING -> {
+                    Tensor mean = scope.full(Float.NaN, s.c());
+                    Tensor invstd = scope.full(Float.NaN, s.c());
+                    BatchNormRunningStats running = null;
+                    if (v.tracking) {
+                        running = scope.add(new BatchNormRunningStats(scope.tensor(in.runMean(), s.c()),
+                                scope.tensor(in.runVar(), s.c()), 0));
+                    }
+                    if (v.momentum == null) {
+                        // two batches: the first fills the average, the second is weighted 1/2
+                        Tensor x2 = scope.tensor(in.x2(), dims);
+                        b.batchNormForwardTraining(y, mean, invstd, x2, gamma, beta, z, running, cfg);
+                    }
+                    b.batchNormForwardTraining(y, mean, invstd, x, gamma, beta, z, running, cfg);
+                    out.put("y", y.toArray());
+                    out.put("mean", mean.toArray());
+                    out.put("invstd", invstd.toArray());
+                    if (running != null) {
+                        out.put("run_mean", running.mean().toArray());
+                        out.put("run_var", running.var().toArray());
+                        out.put("batches", new float[] {running.batchesTracked()});
+                    }
+                }
+                case FORWARD_INFERENCE -> {
+                    b.batchNormForwardInference(y, x, gamma, beta, z, scope.tensor(in.runMean(), s.c()),
+                            scope.tensor(in.runVar(), s.c()), cfg);
+                    out.put("y", y.toArray());
+                }
+                case BACKWARD -> backward(b, scope, in, v, x, gamma, out);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What an output's error is measured against besides its own size: a mean is as exact as its channel's spread
+     * allows (std = 1/invstd); a sum (dgamma, dbeta) as exact as the L2 norm of its terms; dx as exact as the terms
+     * that cancel to give it.
+     */
+    private static float[] scale(String output, Map<String, float[]> scales, Map<String, float[]> expected) {
+        if (output.equals("mean") || output.equals("run_mean")) {
+            float[] invstd = expected.get("invstd");
+            float[] std = new float[invstd.length];
+            for (int c = 0; c < std.length; c++) std[c] = 1 / invstd[c];
+            return std;
+        }
+        return scales.get(output);
+    }
+
+    /**
+     * |gamma·invstd|·max(|x|, |mean|): y = gamma·(x − mean)·invstd + beta subtracts two fp32 values, so x̂ can be no
+     * more exact than ulp(mean)/std (a channel of two close values: std 1e-3 of the mean, 1e-4 error in x̂).
+     */
+    private static float[] yTerms(Inputs in, BatchNormVariant v, Map<String, float[]> expected) {
+        BatchNormShape s = in.shape();
+        float[] mean = new float[s.c()];
+        float[] invstd = new float[s.c()];
+        for (int c = 0; c < s.c(); c++) {
+            if (v.op == BatchNormOp.FORWARD_TRAINING) {
+                mean[c] = expected.get("mean")[c];
+                invstd[c] = expected.get("invstd")[c];
+            } else {
+                mean[c] = in.runMean()[c];
+                invstd[c] = (float) (1 / Math.sqrt(in.runVar()[c] + v.config().eps()));
+            }
+        }
+        float[] terms = new float[in.x().length];
+        for (int i = 0; i < terms.length; i++) {
+            int c = (i / s.hw()) % s.c();
+            float g = v.affine ? Math.abs(in.gamma()[c]) : 1;
+            terms[i] = g * invstd[c] * Math.max(Math.abs(in.x()[i]), Math.abs(mean[c]));
+        }
+        return terms;
+    }
+
+    /** dx: |gamma·invstd·g| per element; dgamma: ‖g·x̂‖₂ per channel; dbeta: ‖g‖₂ per channel. */
+    private static Map<String, float[]> backwardScales(Inputs in, BatchNormVariant v) {
+        BatchNormShape s = in.shape();
+        Saved saved = Saved.of(in, v);
+        float[] dx = new float[in.dy().length];
+        double[] gx2 = new double[s.c()];
+        double[] g2 = new double[s.c()];
+        for (int i = 0; i < dx.length; i++) {
+            int c = (i / s.hw()) % s.c();
+            double g = v.fusion.hasRelu() && !(saved.y()[i] > 0) ? 0 : in.dy()[i];
+            double xhat = (in.x()[i] - saved.mean()[c]) * saved.invstd()[c];
+            dx[i] = (float) Math.abs((v.affine ? in.gamma()[c] : 1) * saved.invstd()[c] * g);
+            gx2[c] += g * xhat * g * xhat;
+            g2[c] += g * g;
+        }
+        float[] dgamma = new float[s.c()];
+        float[] dbeta = new float[s.c()];
+        for (int c = 0; c < s.c(); c++) {
+            dgamma[c] = (float) Math.sqrt(gx2[c]);
+            dbeta[c] = (float) Math.sqrt(g2[c]);
+        }
+        return Map.of("dx", dx, "dgamma", dgamma, "dbeta", dbeta);
+    }
+
+    /** The reference forward's output and saved statistics: backward's inputs, the same on every backend. */
+    private record Saved(float[] y, float[] mean, float[] invstd) {
+        static Saved of(Inputs in, BatchNormVariant v) {
+            BatchNormShape s = in.shape();
+            Saved saved = new Saved(new float[Math.toIntExact(s.elements())], new float[s.c()], new float[s.c()]);
+            BatchNormReference.forwardTraining(saved.y, saved.mean, saved.invstd, null, null, in.x(),
+                    v.affine ? in.gamma() : null, v.affine ? in.beta() : null,
+                    v.fusion.hasResidual() ? in.z() : null, s, v.config().eps(), null, true, v.fusion);
+            return saved;
+        }
+    }
+
+    private static void backward(Backend b, TensorScope scope, Inputs in, BatchNormVariant v, Tensor x, Tensor gamma,
+            Map<String, float[]> out) {
+        BatchNormShape s = in.shape();
+        int[] dims = s.dims();
+        Saved saved = Saved.of(in, v);
+        Tensor dx = scope.full(Float.NaN, dims);
+        Tensor dgamma = v.affine ? scope.full(Float.NaN, s.c()) : null;
+        Tensor dbeta = v.affine ? scope.full(Float.NaN, s.c()) : null;
+        Tensor dz = v.fusion.hasResidual() ? scope.full(Float.NaN, dims) : null;
+        b.batchNormBackward(dx, dgamma, dbeta, dz, scope.tensor(in.dy(), dims), x,
+                v.fusion.hasRelu() ? scope.tensor(saved.y(), dims) : null, gamma, scope.tensor(saved.mean(), s.c()),
+                scope.tensor(saved.invstd(), s.c()), v.config());
+        out.put("dx", dx.toArray());
+        if (dgamma != null) {
+            out.put("dgamma", dgamma.toArray());
+            out.put("dbeta", dbeta.toArray());
+        }
+        if (dz != null) out.put("dz", dz.toArray());
+    }
+}

@@ -1,0 +1,41 @@
+package org.clengine.conv2d;
+
+import static org.clengine.core.TensorChecks.optional;
+import static org.clengine.core.TensorChecks.require;
+
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
+
+/** Checks every convolution call before anything runs; both backends call these. */
+public final class Conv2dArgs {
+    private Conv2dArgs() {
+    }
+
+    public static Conv2dShape checkForward(Memory b, Tensor y, Tensor x, Tensor w, Tensor bias, Conv2dParams p) {
+        Conv2dShape s = shape(b, "x", x, w, p);
+        require(b, "y", y, s.yDims());
+        optional(b, "bias", bias, s.k());
+        return s;
+    }
+
+    public static Conv2dShape checkBackwardData(Memory b, Tensor dx, Tensor dy, Tensor w, Conv2dParams p) {
+        Conv2dShape s = shape(b, "dx", dx, w, p);
+        require(b, "dy", dy, s.yDims());
+        return s;
+    }
+
+    public static Conv2dShape checkBackwardWeights(Memory b, Tensor dw, Tensor dbias, Tensor dy, Tensor x,
+            Conv2dParams p) {
+        Conv2dShape s = shape(b, "x", x, dw, p);
+        require(b, "dy", dy, s.yDims());
+        optional(b, "dbias", dbias, s.k());
+        return s;
+    }
+
+    private static Conv2dShape shape(Memory b, String inputName, Tensor input, Tensor weights, Conv2dParams p) {
+        if (p == null) throw new IllegalArgumentException("params is null");
+        require(b, inputName, input);
+        require(b, "weights", weights);
+        return Conv2dShape.of(input.shape(), weights.shape(), p);
+    }
+}

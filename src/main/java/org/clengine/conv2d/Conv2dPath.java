@@ -1,0 +1,9 @@
+package org.clengine.conv2d;
+
+/**
+ * Which kernels a convolution runs: chosen per shape (AUTO), or forced, as tests do to check each on every shape.
+ * DEPTHWISE: the 16-wide row kernels (made for depthwise layers) wherever their taps fit, else direct.
+ */
+public enum Conv2dPath {
+    AUTO, DIRECT, GEMM, DEPTHWISE
+}

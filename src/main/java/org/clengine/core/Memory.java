@@ -1,0 +1,26 @@
+package org.clengine.core;
+
+/**
+ * Where tensors live and ops run: the host (the reference backend's Java arrays, {@link #HOST}) or one OpenCL device.
+ * Every op checks that its tensors live in its own memory, and runs {@link #exclusive} so that the ops of several
+ * threads on one device are serialized, each as if it ran alone.
+ */
+public interface Memory {
+    /** The host's Java arrays: every reference backend shares it. */
+    Memory HOST = new HostMemory();
+
+    /** "reference" or "opencl:DEVICE": how messages name it. */
+    String name();
+
+    /** A new tensor holding a copy of {@code data}. */
+    Tensor tensor(float[] data, int... shape);
+
+    /** A new tensor filled with {@code value}. */
+    Tensor full(float value, int... shape);
+
+    /** Runs one op's checks and launches as one step: nothing of another thread's ops comes between. */
+    void exclusive(Runnable op);
+
+    /** Waits until every op enqueued so far has finished (nothing to wait for on the host). */
+    void finish();
+}

@@ -1,0 +1,117 @@
+package org.clengine.device;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.Function;
+import org.clengine.device.DeviceInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where {@code ./clengine tune OP} keeps its winners: one properties file per op, device and driver in the
+ * device's program cache directory ({@link org.clengine.device.ProgramCache#defaultDirectory()} unless the device
+ * was opened with another), {@code OP-tuning-HASH.properties}, HASH over platform, device, vendor and driver
+ * version. A new driver gets a new file, so a stale tuning is never used; a damaged file is ignored with a warning.
+ *
+ * <p>When the directory has no file for a device, the engine looks for one of the same name shipped on the class
+ * path under {@value #SHIPPED}: tunings measured on machines the developers could borrow (the GPU kit's run writes
+ * them into its output folder, from where they are committed to {@code src/main/resources/org/clengine/tunings}).
+ * A user's own tuning always wins over a shipped one.
+ */
+final class TuningStore {
+    private static final Logger log = LoggerFactory.getLogger(TuningStore.class);
+
+    /** Class-path folder of the tunings that ship with the engine. */
+    static final String SHIPPED = "/org/clengine/tunings/";
+
+    private TuningStore() {
+    }
+
+    static Path file(Path directory, String op, DeviceInfo d) {
+        String key = String.join("\u0000", d.platformName(), d.platformVersion(), d.name(), d.vendor(),
+                d.driverVersion());
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return directory.resolve(op + "-tuning-" + HexFormat.of().formatHex(hash, 0, 8) + ".properties");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The stored tuning of {@code op} for {@code d}: the directory's file, else the shipped one, parsed by
+     * {@code parse} (which throws on a missing or bad value); empty when there is none or it does not parse.
+     */
+    static <T> Optional<T> load(Path directory, String op, DeviceInfo d, Function<Properties, T> parse) {
+        Path f = file(directory, op, d);
+        if (Files.isRegularFile(f)) {
+            try (Reader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+                return parse(in, f.toString(), op, parse);
+            } catch (IOException e) {
+                log.warn("ignoring the {} tuning in {} ({}); using the default", op, f, e.toString());
+                return Optional.empty();
+            }
+        }
+        String resource = SHIPPED + f.getFileName();
+        InputStream shipped = TuningStore.class.getResourceAsStream(resource);
+        if (shipped == null) return Optional.empty();
+        try (Reader in = new InputStreamReader(shipped, StandardCharsets.UTF_8)) {
+            Optional<T> t = parse(in, resource, op, parse);
+            t.ifPresent(x -> log.debug("{} tuning for {} shipped in {}", op, d.label(), resource));
+            return t;
+        } catch (IOException e) {
+            log.warn("ignoring the shipped {} tuning {} ({}); using the default", op, resource, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private static <T> Optional<T> parse(Reader in, String where, String op, Function<Properties, T> parse)
+            throws IOException {
+        Properties p = new Properties();
+        p.load(in);
+        try {
+            return Optional.of(parse.apply(p));
+        } catch (RuntimeException e) {
+            log.warn("ignoring the {} tuning in {} ({}); using the default", op, where, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** Writes atomically (temporary file, then rename), with {@code comment} on top. */
+    static Path save(Path directory, String op, DeviceInfo d, Properties p, String comment) throws IOException {
+        Path f = file(directory, op, d);
+        Files.createDirectories(f.getParent());
+        Path tmp = Files.createTempFile(f.getParent(), op + "-tuning", ".tmp");
+        try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            p.store(out, comment);
+        }
+        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return f;
+    }
+
+    static int integer(Properties p, String key) {
+        return Integer.parseInt(value(p, key));
+    }
+
+    static long longInteger(Properties p, String key) {
+        return Long.parseLong(value(p, key));
+    }
+
+    private static String value(Properties p, String key) {
+        String v = p.getProperty(key);
+        if (v == null) throw new IllegalArgumentException("missing " + key);
+        return v.trim();
+    }
+}

@@ -1,0 +1,111 @@
+package org.clengine.elementwise;
+
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
+import org.clengine.core.TensorChecks;
+
+/**
+ * The small ops of the training loop, implemented by {@link ElementwiseReference} and by the OpenCL path: copy,
+ * fill, scale, the residual add and its gradient, ReLU and sigmoid. Tensors of one shape; an output may be one of
+ * the inputs (in place). Every call is checked here, identically for both, then run while holding the memory.
+ */
+public abstract class ElementwiseOps {
+    private final Memory memory;
+
+    protected ElementwiseOps(Memory memory) {
+        if (memory == null) throw new IllegalArgumentException("memory is null");
+        this.memory = memory;
+    }
+
+    public final Memory memory() {
+        return memory;
+    }
+
+    /** dst = src, element for element; both of one shape. */
+    public final void copy(Tensor dst, Tensor src) {
+        memory.exclusive(() -> {
+            TensorChecks.require(memory, "src", src);
+            TensorChecks.require(memory, "dst", dst, src.shape());
+            copyChecked(dst, src);
+        });
+    }
+
+    /** Every element of t = value. */
+    public final void fill(Tensor t, float value) {
+        memory.exclusive(() -> fillChecked(TensorChecks.require(memory, "t", t), value));
+    }
+
+    /** y = alpha·x; alpha finite. */
+    public final void scale(Tensor y, Tensor x, float alpha) {
+        memory.exclusive(() -> {
+            ElementwiseArgs.sameShape(memory, "x", x, "y", y);
+            scaleChecked(y, x, ElementwiseArgs.finite("alpha", alpha));
+        });
+    }
+
+    /** y = a + b (the residual add). */
+    public final void add(Tensor y, Tensor a, Tensor b) {
+        memory.exclusive(() -> {
+            ElementwiseArgs.sameShape(memory, "a", a, "b", b, "y", y);
+            addChecked(y, a, b);
+        });
+    }
+
+    /** Backward of {@link #add}: da = dy and db = dy. */
+    public final void addBackward(Tensor da, Tensor db, Tensor dy) {
+        memory.exclusive(() -> {
+            ElementwiseArgs.sameShape(memory, "dy", dy, "da", da, "db", db);
+            addBackwardChecked(da, db, dy);
+        });
+    }
+
+    /** y = max(x, 0); NaN stays NaN. */
+    public final void reluForward(Tensor y, Tensor x) {
+        memory.exclusive(() -> {
+            ElementwiseArgs.sameShape(memory, "x", x, "y", y);
+            reluForwardChecked(y, x);
+        });
+    }
+
+    /** dx = dy where the forward output y &gt; 0, else 0 (PyTorch's threshold_backward on the output). */
+    public final void reluBackward(Tensor dx, Tensor dy, Tensor y) {
+        memory.exclusive(() -> {
+            ElementwiseArgs.sameShape(memory, "dy", dy, "y", y, "dx", dx);
+            reluBackwardChecked(dx, dy, y);
+        });
+    }
+
+    /** y = 1 / (1 + exp(−x)). */
+    public final void sigmoidForward(Tensor y, Tensor x) {
+        memory.exclusive(() -> {
+            ElementwiseArgs.sameShape(memory, "x", x, "y", y);
+            sigmoidForwardChecked(y, x);
+        });
+    }
+
+    /** dx = dy·y·(1 − y) from the forward output y. */
+    public final void sigmoidBackward(Tensor dx, Tensor dy, Tensor y) {
+        memory.exclusive(() -> {
+            ElementwiseArgs.sameShape(memory, "dy", dy, "y", y, "dx", dx);
+            sigmoidBackwardChecked(dx, dy, y);
+        });
+    }
+
+    protected abstract void copyChecked(Tensor dst, Tensor src);
+
+    protected abstract void fillChecked(Tensor t, float value);
+
+    protected abstract void scaleChecked(Tensor y, Tensor x, float alpha);
+
+    protected abstract void addChecked(Tensor y, Tensor a, Tensor b);
+
+    protected abstract void addBackwardChecked(Tensor da, Tensor db, Tensor dy);
+
+    protected abstract void reluForwardChecked(Tensor y, Tensor x);
+
+    protected abstract void reluBackwardChecked(Tensor dx, Tensor dy, Tensor y);
+
+    protected abstract void sigmoidForwardChecked(Tensor y, Tensor x);
+
+    protected abstract void sigmoidBackwardChecked(Tensor dx, Tensor dy, Tensor y);
+}

@@ -1,0 +1,115 @@
+package org.clengine.elementwise;
+
+import org.clengine.verify.Comparison;
+import org.clengine.verify.OpVerification;
+import org.clengine.verify.RandomFill;
+import org.clengine.verify.Tolerance;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.clengine.backend.Backend;
+import org.clengine.core.Tensor;
+import org.clengine.core.TensorScope;
+
+/**
+ * verify's elementwise rows: every op of kernels/elementwise.cl (and fill) on fresh normal data, outputs poisoned
+ * with NaN. Descriptor {@code n1000}: the number of elements (the ops ignore the shape). scale, add and ReLU round
+ * as the reference does and must match it exactly; sigmoid within {@link Tolerance#TRANSCENDENTAL}.
+ */
+public final class ElementwiseVerification implements OpVerification {
+    private static final Pattern DESCRIPTOR = Pattern.compile("n(\\d+)");
+
+    public enum Variant {
+        FILL, SCALE, ADD, ADD_BWD, RELU_FWD, RELU_BWD, SIGMOID_FWD, SIGMOID_BWD;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        Tolerance tolerance() {
+            return this == SIGMOID_FWD || this == SIGMOID_BWD ? Tolerance.TRANSCENDENTAL : Tolerance.EXACT;
+        }
+    }
+
+    @Override
+    public String op() {
+        return "elementwise";
+    }
+
+    @Override
+    public List<String> shapes() {
+        return List.of("n1", "n3", "n4095", "n4097", "n100003", "n3211264");
+    }
+
+    @Override
+    public List<String> coverageShapes() {
+        return List.of("n4099");
+    }
+
+    public static int parse(String descriptor) {
+        var m = DESCRIPTOR.matcher(descriptor.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + descriptor + "' is not an elementwise descriptor such as n4096");
+        }
+        return Tensor.elementCount(Integer.parseInt(m.group(1)));
+    }
+
+    @Override
+    public List<Row> run(Backend device, Backend reference, String descriptor, long seed) {
+        List<Row> rows = new ArrayList<>();
+        for (Variant v : Variant.values()) {
+            for (Comparison c : run(device, reference, parse(descriptor), v, seed)) {
+                rows.add(new Row(descriptor, v.label(), c));
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * Runs with inputs from {@code seed}; when the reference checks nothing (MISTRUSTED: a ReLU of one negative
+     * value), draws again from seed+1, seed+2, ... up to 20 times.
+     */
+    public static List<Comparison> run(Backend device, Backend reference, int n, Variant v, long seed) {
+        return OpVerification.trusted(attempt -> runOnce(device, reference, n, v, attempt), seed);
+    }
+
+    private static List<Comparison> runOnce(Backend device, Backend reference, int n, Variant v, long seed) {
+        RandomFill r = new RandomFill(seed);
+        float[][] in = {r.normal(n), r.normal(n), r.uniform(n, 0.01, 0.99)};
+        Map<String, float[]> expected = outputs(reference, in, v);
+        Map<String, float[]> got = outputs(device, in, v);
+        List<Comparison> out = new ArrayList<>();
+        for (var e : expected.entrySet()) {
+            out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), v.tolerance()));
+        }
+        return out;
+    }
+
+    /** in: two normal arrays and one in (0, 1) (a sigmoid output for the backward). */
+    static Map<String, float[]> outputs(Backend b, float[][] in, Variant v) {
+        int n = in[0].length;
+        Map<String, float[]> out = new LinkedHashMap<>();
+        try (TensorScope scope = new TensorScope(b)) {
+            Tensor x = scope.tensor(in[0], n), z = scope.tensor(in[1], n), y = scope.full(Float.NaN, n);
+            switch (v) {
+                case FILL -> b.fill(y, 0.75f);
+                case SCALE -> b.scale(y, x, -1.3f);
+                case ADD -> b.add(y, x, z);
+                case ADD_BWD -> {
+                    Tensor db = scope.full(Float.NaN, n);
+                    b.addBackward(y, db, x);
+                    out.put("db", db.toArray());
+                }
+                case RELU_FWD -> b.reluForward(y, x);
+                case RELU_BWD -> b.reluBackward(y, x, z);
+                case SIGMOID_FWD -> b.sigmoidForward(y, x);
+                case SIGMOID_BWD -> b.sigmoidBackward(y, x, scope.tensor(in[2], n));
+            }
+            out.put(v == Variant.ADD_BWD ? "da" : v.name().endsWith("BWD") ? "dx" : "y", y.toArray());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,82 @@
+package org.clengine.loss;
+
+import org.clengine.verify.Comparison;
+import org.clengine.verify.OpVerification;
+import org.clengine.verify.RandomFill;
+import org.clengine.verify.Tolerance;
+import java.util.ArrayList;
+import java.util.List;
+import org.clengine.backend.Backend;
+import org.clengine.batchnorm.BatchNormShape;
+import org.clengine.core.Tensor;
+import org.clengine.core.TensorScope;
+
+/**
+ * verify's softmax + cross-entropy rows. Descriptor {@code mb128ic10}: N rows of K classes. Logits are normal with
+ * a per-row offset (softmax must not care) and labels uniform; {@code train} returns the gradient, {@code eval}
+ * only loss and count. The count of correct rows must match exactly.
+ */
+public final class LossVerification implements OpVerification {
+
+    @Override
+    public String op() {
+        return "loss";
+    }
+
+    @Override
+    public List<String> shapes() {
+        return List.of("mb128ic10", "mb1ic2", "mb7ic3", "mb256ic1000", "mb1000ic10");
+    }
+
+    @Override
+    public List<String> coverageShapes() {
+        return List.of("mb13ic7");
+    }
+
+    @Override
+    public List<Row> run(Backend device, Backend reference, String descriptor, long seed) {
+        BatchNormShape s = BatchNormShape.parse(descriptor);
+        if (s.rank() != 2) throw new IllegalArgumentException("a loss descriptor is N×classes, such as mb128ic10");
+        List<Row> rows = new ArrayList<>();
+        for (boolean train : new boolean[] {true, false}) {
+            for (Comparison c : run(device, reference, s.n(), s.c(), train, seed)) {
+                rows.add(new Row(descriptor, train ? "train" : "eval", c));
+            }
+        }
+        return rows;
+    }
+
+    public static List<Comparison> run(Backend device, Backend reference, int n, int k, boolean train, long seed) {
+        RandomFill r = new RandomFill(seed);
+        float[] logits = r.normal(n * k);
+        float[] offsets = r.uniform(n, -20, 20);
+        for (int i = 0; i < logits.length; i++) logits[i] = 3 * logits[i] + offsets[i / k];
+        float[] labels = new float[n];
+        for (int i = 0; i < n; i++) labels[i] = (float) Math.floor(r.uniform(1, 0, k)[0]);
+        float[][] expected = outputs(reference, logits, labels, n, k, train);
+        float[][] got = outputs(device, logits, labels, n, k, train);
+        List<Comparison> out = new ArrayList<>();
+        out.add(Comparison.of("loss", new float[] {expected[0][0]}, new float[] {got[0][0]}, Tolerance.LOSS));
+        boolean same = expected[0][1] == got[0][1];
+        out.add(new Comparison("correct", Math.abs(expected[0][1] - got[0][1]), 0, 0,
+                same ? Comparison.Status.PASS : Comparison.Status.FAIL,
+                same ? "" : "count " + got[0][1] + " vs reference " + expected[0][1]));
+        if (train) {
+            // at the label, dlogits = (softmax − 1)/N cancels: measure its error against the 1/N subtracted
+            float[] scale = new float[n * k];
+            for (int i = 0; i < n; i++) scale[i * k + (int) labels[i]] = 1f / n;
+            out.add(Comparison.of("dlogits", expected[1], got[1], Tolerance.softmax(k), scale));
+        }
+        return out;
+    }
+
+    /** {result, dlogits or null}. */
+    static float[][] outputs(Backend b, float[] logits, float[] labels, int n, int k, boolean train) {
+        try (TensorScope scope = new TensorScope(b)) {
+            Tensor result = scope.full(Float.NaN, 2);
+            Tensor dlogits = train ? scope.full(Float.NaN, n, k) : null;
+            b.softmaxCrossEntropy(result, dlogits, scope.tensor(logits, n, k), scope.tensor(labels, n));
+            return new float[][] {result.toArray(), train ? dlogits.toArray() : null};
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package org.clengine.matmul;
+
+/** Which kernels run a GEMM. AUTO lets the shape decide; the others force a path (tests, verify, tune). */
+public enum MatmulPath {
+    AUTO,
+    /** matmul_plain alone: one work-item per element of C. */
+    PLAIN,
+    /** pack A and B, then matmul_packed. */
+    PACKED,
+    /** pack A and only B's last partial panel; matmul_packed reads B's full panels in place. Needs B not transposed. */
+    DIRECT_B
+}

@@ -1,0 +1,65 @@
+package org.clengine.matmul;
+
+import org.clengine.verify.OpVerification;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.clengine.backend.Backend;
+import org.clengine.matmul.MatmulBias;
+import org.clengine.matmul.MatmulParams;
+import org.clengine.matmul.MatmulShape;
+import org.clengine.matmul.MatmulPath;
+import org.clengine.backend.OpenClBackend;
+
+/**
+ * verify's GEMM rows: the benchmark shapes, ResNet-50 convolution GEMMs, awkward sizes. Each descriptor runs on
+ * every path (plain, packed, B read in place) with alpha/beta, over a NaN-filled C with beta = 0, with a bias and
+ * ReLU, as sub-matrices, and with small integers that must match exactly.
+ */
+public final class MatmulVerification implements OpVerification {
+
+    @Override
+    public String op() {
+        return "matmul";
+    }
+
+    @Override
+    public List<String> shapes() {
+        return List.of("m1n1k1", "m7n93k257", "m93n7k257tatb", "m257n257k257ta", "m256n256k256tb",
+                "m512n512k512", "m64n3136k576", "m576n3136k64", "m256n784k2304",
+                "m1000n1k2048", "m1n1000k2048tb", "b4m31n37k41", "m17n19k4096");
+    }
+
+    @Override
+    public List<Row> run(Backend device, Backend reference, String descriptor, long seed) {
+        MatmulShape s = MatmulShape.parse(descriptor);
+        List<MatmulCase> cases = List.of(
+                MatmulCase.of(s, MatmulParams.DEFAULT),
+                MatmulCase.of(s, MatmulParams.of(-1.5f, 0.75f)).padded(),
+                MatmulCase.of(s, MatmulParams.of(0.5f, 0).withBias(MatmulBias.PER_COLUMN).withRelu(true)),
+                MatmulCase.of(s, MatmulParams.of(2, -1).withBias(MatmulBias.PER_ROW)).withIntegers());
+        List<MatmulVerifier.Prepared> prepared = cases.stream().map(c -> MatmulVerifier.prepare(reference, c, seed))
+                .toList();
+        List<Row> rows = new ArrayList<>();
+        for (MatmulPath path : paths(device)) {
+            if (device instanceof OpenClBackend cl) cl.adjustMatmulTuning(t -> t.withPath(path));
+            try {
+                for (MatmulVerifier.Prepared p : prepared) {
+                    MatmulCase mc = p.matmulCase();
+                    String variant = path.name().toLowerCase(Locale.ROOT) + " " + mc.params().label()
+                            + (mc.label().contains("ld+") ? " ld+" : "") + (mc.integers() ? " int" : "");
+                    rows.add(new Row(descriptor, variant, MatmulVerifier.compare(device, p)));
+                }
+            } finally {
+                if (device instanceof OpenClBackend cl) cl.adjustMatmulTuning(t -> t);
+            }
+        }
+        return rows;
+    }
+
+    private static List<MatmulPath> paths(Backend device) {
+        return device instanceof OpenClBackend
+                ? List.of(MatmulPath.PLAIN, MatmulPath.PACKED, MatmulPath.DIRECT_B, MatmulPath.AUTO)
+                : List.of(MatmulPath.AUTO);
+    }
+}

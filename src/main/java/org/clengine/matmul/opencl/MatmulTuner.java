@@ -1,0 +1,201 @@
+package org.clengine.matmul.opencl;
+
+import org.clengine.backend.OpenClBackend;
+import org.clengine.device.TuningSearch;
+import org.clengine.matmul.MatmulPath;
+import org.clengine.matmul.MatmulTuning;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import org.clengine.backend.Backend;
+import org.clengine.matmul.MatmulBias;
+import org.clengine.matmul.MatmulLayout;
+import org.clengine.matmul.MatmulParams;
+import org.clengine.matmul.MatmulShape;
+import org.clengine.core.Tensor;
+import org.clengine.core.TensorScope;
+import org.clengine.verify.Comparison;
+import org.clengine.matmul.MatmulCase;
+import org.clengine.matmul.MatmulVerifier;
+
+/**
+ * Searches GEMM parameters on one device: every candidate is first checked against the reference on awkward shapes
+ * (both packed paths, exact small integers and random data), and only then timed, packing included, on the shapes
+ * convolution and linear layers produce. Three stages: register tiles at the default blocks; macro tile and K block
+ * for the two best tiles; whether B is read in place, from the M where packing it starts to pay. Only results
+ * timed side by side are compared: each stage re-times what it compares.
+ */
+public final class MatmulTuner {
+    /** Awkward shapes each candidate must get right before it is timed: tails everywhere, K blocks, batches. */
+    public static final List<MatmulCase> CHECKS = List.of(
+            MatmulCase.of("m1n1k1", MatmulParams.DEFAULT),
+            MatmulCase.of("m7n93k257tatb", MatmulParams.of(1.5f, 0)),
+            MatmulCase.of("m93n7k257ta", MatmulParams.of(1, 0.5f).withBias(MatmulBias.PER_ROW)).padded(),
+            MatmulCase.of("m131n67k600", MatmulParams.of(-1, 2).withBias(MatmulBias.PER_COLUMN).withRelu(true)),
+            MatmulCase.of("b3m33n65k129tb", MatmulParams.of(2, -1)).padded().withIntegers(),
+            MatmulCase.of("m257n129k1100", MatmulParams.DEFAULT).withIntegers());
+
+    /** Timing shapes: square, and the GEMMs of ResNet-style convolutions (im2col) in both orientations. */
+    public static final List<MatmulShape> TIMED = List.of(MatmulShape.parse("m1024n1024k1024"),
+            MatmulShape.parse("m64n3136k576"), MatmulShape.parse("m256n1568k2304"), MatmulShape.parse("m576n3136k64"));
+
+    private final OpenClBackend device;
+    private final Backend reference;
+    private final PrintStream out;
+    private final long seed;
+    private final int repeats;
+    private List<MatmulVerifier.Prepared> prepared;
+
+    public MatmulTuner(OpenClBackend device, Backend reference, PrintStream out, long seed, int repeats) {
+        this.device = device;
+        this.reference = reference;
+        this.out = out;
+        this.seed = seed;
+        this.repeats = repeats;
+    }
+
+    /** Register tiles worth trying: on CPUs float16 rows that keep accumulators and B in 32 vector registers. */
+    public static List<MatmulTuning> tiles(boolean cpu) {
+        MatmulTuning base = cpu ? MatmulTuning.cpuDefault() : MatmulTuning.gpuDefault();
+        int[][] shapes = cpu
+                ? new int[][] {{8, 16, 2}, {12, 16, 2}, {14, 16, 2}, {6, 16, 4}, {4, 16, 4}, {16, 16, 1}, {8, 8, 4}}
+                : new int[][] {{4, 4, 4}, {8, 4, 2}, {4, 4, 2}, {8, 4, 4}, {2, 4, 4}};
+        List<MatmulTuning> out = new ArrayList<>();
+        for (int[] t : shapes) {
+            int nr = t[1] * t[2];
+            out.add(cpu ? base.withTile(t[0], t[1], t[2], t[0] * Math.max(1, 128 / t[0]), roundUp(128, nr), base.kc())
+                    : base.withTile(t[0], t[1], t[2], t[0], nr, base.kc()));
+        }
+        return out;
+    }
+
+    /** Macro tiles and K blocks tried for one register tile (CPUs; GPUs keep one tile per work-item). */
+    public static List<MatmulTuning> blocks(MatmulTuning tile, boolean cpu) {
+        if (!cpu) return List.of(tile);
+        List<MatmulTuning> out = new ArrayList<>();
+        int nr = tile.nr();
+        for (int rows : new int[] {64, 128, 256}) {
+            for (int cols : new int[] {128, 256}) {
+                for (int kc : new int[] {128, 256, 512}) {
+                    out.add(tile.withBlocks(Math.max(tile.mr(), rows / tile.mr() * tile.mr()), roundUp(cols, nr), kc));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every parameter set a tuning could store for either kind of device: what the tests check. */
+    public static List<MatmulTuning> allCandidates() {
+        List<MatmulTuning> all = new ArrayList<>();
+        for (boolean cpu : new boolean[] {true, false}) {
+            for (MatmulTuning t : tiles(cpu)) all.addAll(blocks(t, cpu));
+        }
+        return all;
+    }
+
+    /** Runs the three stages and returns the winner (the default if no candidate passes). */
+    public MatmulTuning run() {
+        boolean cpu = device.device().info().typeName().equals("cpu");
+        out.println("stage 1: register tiles");
+        List<TuningSearch.Result<MatmulTuning>> best = evaluate(tiles(cpu)).stream().filter(r -> r.failure() == null)
+                .sorted(Comparator.comparingDouble(TuningSearch.Result<MatmulTuning>::score).reversed()).limit(2)
+                .toList();
+        if (best.isEmpty()) {
+            out.println("no candidate passed its checks; keeping the default");
+            return MatmulTuning.forDevice(device.device().info());
+        }
+        out.println("stage 2: macro tiles and K blocks (the stage-1 winners again among them, timed alongside)");
+        List<MatmulTuning> second = new ArrayList<>();
+        for (var r : best) second.addAll(blocks(r.candidate(), cpu));
+        var winner = evaluate(second).stream().max(Comparator.comparingDouble(TuningSearch.Result::score))
+                .orElseThrow();
+        out.printf(Locale.ROOT, "best: %s at %.1f GFLOP/s (geometric mean)%n", winner.candidate().label(),
+                winner.score());
+        out.println("stage 3: read B in place or pack it");
+        return winner.candidate().withDirectBMaxM(directBMaxM(winner.candidate()));
+    }
+
+    /** Checks each candidate, then times those that passed; prints one line per candidate. */
+    public List<TuningSearch.Result<MatmulTuning>> evaluate(List<MatmulTuning> candidates) {
+        return TuningSearch.evaluate(out, candidates, this::check, t -> gflops(t, TIMED), MatmulTuning::label,
+                "GFLOP/s");
+    }
+
+    /** Null if {@code t} passes every check on both packed paths, else what failed. */
+    public String check(MatmulTuning t) {
+        if (prepared == null) {
+            prepared = CHECKS.stream().map(c -> MatmulVerifier.prepare(reference, c, seed)).toList();
+        }
+        for (MatmulPath path : List.of(MatmulPath.PACKED, MatmulPath.DIRECT_B)) {
+            device.adjustMatmulTuning(x -> t.withPath(path));
+            try {
+                for (MatmulVerifier.Prepared p : prepared) {
+                    Comparison r = MatmulVerifier.compare(device, p);
+                    if (!r.passed()) return p.matmulCase().label() + " " + path + ": " + r;
+                }
+            } catch (RuntimeException e) {
+                return path + ": " + e.getMessage();
+            } finally {
+                device.adjustMatmulTuning(x -> x);
+            }
+        }
+        return null;
+    }
+
+    /** Largest M (of those tried) at which reading B in place beats packing it on the convolution shape. */
+    private int directBMaxM(MatmulTuning t) {
+        int best = 0;
+        for (int m : new int[] {64, 256, 512, 1024}) {
+            MatmulShape s = new MatmulShape(1, m, 3136, 576, false, false);
+            double[][] g = gflops(List.of(t.withPath(MatmulPath.PACKED), t.withPath(MatmulPath.DIRECT_B)), List.of(s));
+            out.printf(Locale.ROOT, "  %-20s packed %.1f, B in place %.1f GFLOP/s%n", s, g[0][0], g[1][0]);
+            if (g[1][0] > g[0][0]) best = m;
+        }
+        return best;
+    }
+
+    /**
+     * GFLOP/s of each tuning on each shape, packing included: the fastest of {@code repeats} timed runs after one
+     * warm-up. The candidates take turns within each repeat, so a burst of other work on a shared machine slows
+     * them all alike; and the fastest run, not the median, counts, as other work only ever adds time.
+     */
+    public double[][] gflops(List<MatmulTuning> tunings, List<MatmulShape> shapes) {
+        double[][] best = new double[tunings.size()][shapes.size()];
+        try (TensorScope scope = new TensorScope(device)) {
+            List<Tensor[]> operands = new ArrayList<>();
+            for (MatmulShape s : shapes) {
+                operands.add(new Tensor[] {scope.full(0.5f, s.batch() * s.m() * s.k()),
+                        scope.full(0.25f, s.batch() * s.k() * s.n()), scope.full(0, s.batch() * s.m() * s.n())});
+            }
+            for (int rep = -1; rep < repeats; rep++) {
+                for (int i = 0; i < tunings.size(); i++) {
+                    for (int j = 0; j < shapes.size(); j++) {
+                        double g = timeOnce(tunings.get(i), shapes.get(j), operands.get(j));
+                        if (rep >= 0) best[i][j] = Math.max(best[i][j], g);
+                    }
+                }
+            }
+        } finally {
+            device.adjustMatmulTuning(x -> x);
+        }
+        return best;
+    }
+
+    /** GFLOP/s of a few back-to-back calls (enough for ~0.2 GFLOP). */
+    private double timeOnce(MatmulTuning t, MatmulShape s, Tensor[] acb) {
+        device.adjustMatmulTuning(x -> t);
+        MatmulLayout l = MatmulLayout.contiguous(s);
+        int inner = (int) Math.max(1, Math.min(20, 2e8 / s.flops()));
+        device.finish();
+        long start = System.nanoTime();
+        for (int j = 0; j < inner; j++) device.matmul(acb[2], acb[0], acb[1], null, s, l, MatmulParams.DEFAULT);
+        device.finish();
+        return s.flops() * inner / (System.nanoTime() - start);
+    }
+
+    private static int roundUp(int a, int multiple) {
+        return (a + multiple - 1) / multiple * multiple;
+    }
+}

@@ -1,0 +1,135 @@
+package org.clengine.pooling;
+
+import org.clengine.verify.Comparison;
+import org.clengine.verify.OpVerification;
+import org.clengine.verify.RandomFill;
+import org.clengine.verify.Tolerance;
+import static org.clengine.verify.Comparison.abs;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.clengine.backend.Backend;
+import org.clengine.pooling.Pool2dParams;
+import org.clengine.pooling.Pool2dShape;
+import org.clengine.core.Tensor;
+import org.clengine.core.TensorScope;
+
+/**
+ * verify's pooling rows: max, average (padding counted or not) and global average, forward and backward, on fresh
+ * normal data with outputs poisoned with NaN. {@code max_ties} draws small integers (many equal values in a
+ * window, sums exact in fp32): the argmax and the backward must match the reference bit for bit.
+ */
+public final class PoolingVerification implements OpVerification {
+
+    public enum Variant {
+        MAX_FWD, MAX_BWD, MAX_TIES, AVG_FWD, AVG_BWD, AVG_EXCL_PAD_FWD, AVG_EXCL_PAD_BWD, GLOBAL_AVG_FWD,
+        GLOBAL_AVG_BWD;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    @Override
+    public String op() {
+        return "pooling";
+    }
+
+    @Override
+    public List<String> shapes() {
+        return List.of("mb2ic32ih28kh2", "mb2ic64ih14kh2", "mb2ic64ih112kh3sh2ph1", "mb2ic512ih7kh7",
+                "mb3ic5ih7iw9kh3kw2sh2sw1ph1pw1", "mb1ic1ih1kh1", "mb7ic3ih13kh4sh3ph2");
+    }
+
+    @Override
+    public List<String> coverageShapes() {
+        return List.of("mb2ic3ih7iw9kh3sh2ph1", "mb2ic3ih7kh2"); // overlapping (gather), disjoint (scatter)
+    }
+
+    @Override
+    public List<Row> run(Backend device, Backend reference, String descriptor, long seed) {
+        List<Row> rows = new ArrayList<>();
+        for (Variant v : Variant.values()) {
+            for (Comparison c : run(device, reference, Pool2dShape.parse(descriptor), v, seed)) {
+                rows.add(new Row(descriptor, v.label(), c));
+            }
+        }
+        return rows;
+    }
+
+    public static List<Comparison> run(Backend device, Backend reference, Pool2dShape s, Variant v, long seed) {
+        return OpVerification.trusted(attempt -> runOnce(device, reference, s, v, attempt), seed);
+    }
+
+    private static List<Comparison> runOnce(Backend device, Backend reference, Pool2dShape s, Variant v, long seed) {
+        if (v == Variant.AVG_EXCL_PAD_FWD || v == Variant.AVG_EXCL_PAD_BWD) {
+            s = s.withParams(s.params().withCountIncludePad(false));
+        }
+        RandomFill r = new RandomFill(seed);
+        int nx = Tensor.elementCount(s.xDims()), ny = Tensor.elementCount(s.yDims());
+        boolean ties = v == Variant.MAX_TIES;
+        float[] x = ties ? r.integers(nx, 2) : r.normal(nx);
+        float[] dy = ties ? r.integers(ny, 3) : r.normal(Math.max(ny, s.n() * s.c()));
+        Map<String, float[]> expected = outputs(reference, s, v, x, dy);
+        Map<String, float[]> got = outputs(device, s, v, x, dy);
+        var p = s.params();
+        long window = v.name().startsWith("GLOBAL") ? (long) s.h() * s.w() : (long) p.kernelH() * p.kernelW();
+        // a max backward adds dy over the windows an element wins: up to ceil(k/s)² of them
+        long overlap = (long) ((p.kernelH() + p.strideH() - 1) / p.strideH()) * ((p.kernelW() + p.strideW() - 1)
+                / p.strideW());
+        Tolerance tol = switch (v) {
+            case MAX_FWD, MAX_TIES -> Tolerance.EXACT;
+            case MAX_BWD -> overlap == 1 ? Tolerance.EXACT : Tolerance.sum(overlap);
+            default -> Tolerance.sum(window);
+        };
+        // an average of random signs can cancel to far below its terms (mb1ic1ih5kh2: 25 values of size ~1 averaging
+        // to 0.003), so errors are measured against the same op on |x| and |dy|; a max keeps x, whose argmax it follows
+        boolean max = v.name().startsWith("MAX");
+        Map<String, float[]> scale = outputs(reference, s, v, max ? x : abs(x), abs(dy));
+        List<Comparison> out = new ArrayList<>();
+        for (var e : expected.entrySet()) {
+            out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), tol, scale.get(e.getKey())));
+        }
+        return out;
+    }
+
+    static Map<String, float[]> outputs(Backend b, Pool2dShape s, Variant v, float[] x, float[] dy) {
+        Pool2dParams p = s.params();
+        int[] small = {s.n(), s.c()};
+        Map<String, float[]> out = new LinkedHashMap<>();
+        try (TensorScope scope = new TensorScope(b)) {
+            Tensor xt = scope.tensor(x, s.xDims());
+            Tensor y = scope.full(Float.NaN, s.yDims());
+            Tensor dx = scope.full(Float.NaN, s.xDims());
+            switch (v) {
+                case MAX_FWD -> b.maxPool2dForward(y, xt, p);
+                case MAX_BWD -> b.maxPool2dBackward(dx, scope.tensor(head(dy, y.size()), s.yDims()), xt, p);
+                case MAX_TIES -> {
+                    b.maxPool2dForward(y, xt, p);
+                    b.maxPool2dBackward(dx, scope.tensor(head(dy, y.size()), s.yDims()), xt, p);
+                }
+                case AVG_FWD, AVG_EXCL_PAD_FWD -> b.avgPool2dForward(y, xt, p);
+                case AVG_BWD, AVG_EXCL_PAD_BWD -> b.avgPool2dBackward(dx, scope.tensor(head(dy, y.size()),
+                        s.yDims()), p);
+                case GLOBAL_AVG_FWD -> {
+                    Tensor g = scope.full(Float.NaN, small);
+                    b.globalAvgPoolForward(g, xt);
+                    out.put("y", g.toArray());
+                }
+                case GLOBAL_AVG_BWD -> b.globalAvgPoolBackward(dx, scope.tensor(head(dy, s.n() * s.c()), small));
+            }
+            if (v.name().endsWith("FWD") && v != Variant.GLOBAL_AVG_FWD || v == Variant.MAX_TIES) {
+                out.put("y", y.toArray());
+            }
+            if (v.name().endsWith("BWD") || v == Variant.MAX_TIES) out.put("dx", dx.toArray());
+        }
+        return out;
+    }
+
+    private static float[] head(float[] a, int n) {
+        return java.util.Arrays.copyOf(a, n);
+    }
+}

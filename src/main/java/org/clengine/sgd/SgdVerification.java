@@ -1,0 +1,110 @@
+package org.clengine.sgd;
+
+import org.clengine.elementwise.ElementwiseVerification;
+import org.clengine.verify.Comparison;
+import org.clengine.verify.OpVerification;
+import org.clengine.verify.RandomFill;
+import org.clengine.verify.Tolerance;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.clengine.backend.Backend;
+import org.clengine.sgd.SgdParams;
+import org.clengine.core.Tensor;
+import org.clengine.core.TensorScope;
+
+/**
+ * verify's SGD rows: three steps (so the momentum buffer is read back) with momentum and weight decay, momentum
+ * only, decay only, and plain. Descriptor {@code n1000}: the parameter's element count. lr 0.1, momentum 0.9,
+ * weight decay 0.01, so that a wrong term moves p far beyond {@link Tolerance#SGD}.
+ */
+public final class SgdVerification implements OpVerification {
+    static final Map<String, SgdParams> VARIANTS = variants();
+
+    private static Map<String, SgdParams> variants() {
+        Map<String, SgdParams> v = new LinkedHashMap<>();
+        v.put("momentum_decay", new SgdParams(0.1f, 0.9f, 0.01f));
+        v.put("momentum", new SgdParams(0.1f, 0.9f, 0f));
+        v.put("decay", new SgdParams(0.1f, 0f, 0.01f));
+        v.put("plain", new SgdParams(0.1f, 0f, 0f));
+        return v;
+    }
+
+    @Override
+    public String op() {
+        return "sgd";
+    }
+
+    @Override
+    public List<String> shapes() {
+        return List.of("n1", "n10", "n4097", "n294912");
+    }
+
+    @Override
+    public List<String> coverageShapes() {
+        return List.of("n100");
+    }
+
+    @Override
+    public List<Row> run(Backend device, Backend reference, String descriptor, long seed) {
+        int n = ElementwiseVerification.parse(descriptor);
+        List<Row> rows = new ArrayList<>();
+        for (var v : VARIANTS.entrySet()) {
+            for (Comparison c : run(device, reference, n, v.getValue(), seed)) {
+                rows.add(new Row(descriptor, v.getKey(), c));
+            }
+        }
+        return rows;
+    }
+
+    public static List<Comparison> run(Backend device, Backend reference, int n, SgdParams p, long seed) {
+        RandomFill r = new RandomFill(seed);
+        float[] param = r.normal(n);
+        float[][] grads = {r.normal(n), r.normal(n), r.normal(n)};
+        Map<String, float[]> expected = outputs(reference, param, grads, p);
+        Map<String, float[]> got = outputs(device, param, grads, p);
+        Map<String, float[]> scale = magnitudes(param, grads, p);
+        List<Comparison> out = new ArrayList<>();
+        for (var e : expected.entrySet()) {
+            out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), Tolerance.SGD,
+                    scale.get(e.getKey())));
+        }
+        return out;
+    }
+
+    /**
+     * The same steps with every term added in magnitude: |p| + lr·Σ|step|, and the buffer likewise. An update can
+     * cancel p to far below its terms (n1: one parameter, 2e-6 relative to a p that the steps had nearly zeroed),
+     * so errors are measured against these.
+     */
+    static Map<String, float[]> magnitudes(float[] param, float[][] grads, SgdParams p) {
+        int n = param.length;
+        float[] a = Comparison.abs(param), bm = new float[n];
+        for (float[] g : grads) {
+            for (int i = 0; i < n; i++) {
+                double d = Math.abs(g[i]) + (double) p.weightDecay() * a[i];
+                double step = d;
+                if (p.hasMomentum()) step = bm[i] = (float) (p.momentum() * bm[i] + d);
+                a[i] = (float) (a[i] + p.lr() * step);
+            }
+        }
+        Map<String, float[]> out = new LinkedHashMap<>();
+        out.put("param", a);
+        if (p.hasMomentum()) out.put("buf", bm);
+        return out;
+    }
+
+    static Map<String, float[]> outputs(Backend b, float[] param, float[][] grads, SgdParams p) {
+        int n = param.length;
+        Map<String, float[]> out = new LinkedHashMap<>();
+        try (TensorScope scope = new TensorScope(b)) {
+            Tensor pt = scope.tensor(param, n);
+            Tensor buf = p.hasMomentum() ? scope.full(0f, n) : null;
+            for (float[] g : grads) b.sgdUpdate(pt, buf, scope.tensor(g, n), p);
+            out.put("param", pt.toArray());
+            if (buf != null) out.put("buf", buf.toArray());
+        }
+        return out;
+    }
+}
