@@ -7,72 +7,89 @@ import static org.clengine.core.TensorChecks.require;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
-/** Checks every batch normalization call before anything runs; both backends call these. */
+/**
+ * Checks every batch normalization call before anything runs: {@link BatchNormOps} (both implementations) and the
+ * convolution's fused forward call these, so a bad call gets the same message everywhere.
+ */
 public final class BatchNormArgs {
     private BatchNormArgs() {
     }
 
-    public static BatchNormShape checkTraining(Memory b, Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x,
-            Tensor gamma, Tensor beta, Tensor residual, BatchNormRunningStats running, BatchNormConfig config) {
-        BatchNormShape s = checkCommon(b, y, x, gamma, beta, residual, config);
+    public static BatchNormShape checkTraining(Memory m, BatchNormTraining call) {
+        if (call == null) throw new IllegalArgumentException("call is null");
+        BatchNormShape s = checkCommon(m, call.y(), call.x(), call.gamma(), call.beta(), call.residual(),
+                call.config());
         if (s.perChannel() <= 1) {
             throw new IllegalArgumentException("expected more than 1 value per channel when training, got input "
-                    + "size " + x.shapeString());
+                    + "size " + call.x().shapeString());
         }
-        require(b, "saveMean", saveMean, s.c());
-        require(b, "saveInvstd", saveInvstd, s.c());
-        if (running != null) {
-            require(b, "running mean", running.mean(), s.c());
-            require(b, "running var", running.var(), s.c());
-        }
+        checkSaved(m, call.saved(), s);
+        if (call.running() != null) checkRunning(m, call.running(), s);
         return s;
     }
 
-    public static BatchNormShape checkInference(Memory b, Tensor y, Tensor x, Tensor gamma, Tensor beta,
-            Tensor residual, Tensor runningMean, Tensor runningVar, BatchNormConfig config) {
-        BatchNormShape s = checkCommon(b, y, x, gamma, beta, residual, config);
-        require(b, "running mean", runningMean, s.c());
-        require(b, "running var", runningVar, s.c());
+    public static BatchNormShape checkInference(Memory m, BatchNormInference call) {
+        if (call == null) throw new IllegalArgumentException("call is null");
+        BatchNormShape s = checkCommon(m, call.y(), call.x(), call.gamma(), call.beta(), call.residual(),
+                call.config());
+        if (call.running() == null) {
+            throw new IllegalArgumentException("running statistics are null (inference normalizes with them)");
+        }
+        checkRunning(m, call.running(), s);
         return s;
     }
 
-    public static BatchNormShape checkBackward(Memory b, Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dresidual,
-            Tensor dy, Tensor x, Tensor y, Tensor gamma, Tensor saveMean, Tensor saveInvstd, BatchNormConfig config) {
-        if (config == null) throw new IllegalArgumentException("config is null");
-        require(b, "x", x);
-        BatchNormShape s = BatchNormShape.of(x.shape());
-        int[] dims = x.shape();
-        require(b, "dx", dx, dims);
-        require(b, "dy", dy, dims);
-        optional(b, "gamma", gamma, s.c());
-        optional(b, "dgamma", dgamma, s.c());
-        optional(b, "dbeta", dbeta, s.c());
-        if (gamma == null && (dgamma != null || dbeta != null)) {
+    /** y is checked only when the fusion has a ReLU (its mask); otherwise it is not read, given or not. */
+    public static BatchNormShape checkBackward(Memory m, BatchNormBackward call) {
+        if (call == null) throw new IllegalArgumentException("call is null");
+        if (call.config() == null) throw new IllegalArgumentException("config is null");
+        require(m, "x", call.x());
+        BatchNormShape s = BatchNormShape.of(call.x().shape());
+        int[] dims = call.x().shape();
+        require(m, "dx", call.dx(), dims);
+        require(m, "dy", call.dy(), dims);
+        optional(m, "gamma", call.gamma(), s.c());
+        optional(m, "dgamma", call.dgamma(), s.c());
+        optional(m, "dbeta", call.dbeta(), s.c());
+        if (call.gamma() == null && (call.dgamma() != null || call.dbeta() != null)) {
             throw new IllegalArgumentException("dgamma and dbeta must be null when gamma is null (affine = false)");
         }
-        require(b, "saveMean", saveMean, s.c());
-        require(b, "saveInvstd", saveInvstd, s.c());
-        BatchNormFusion f = config.fusion();
-        presence("y", y, f.hasRelu(), "when the fusion is " + f + " (backward needs the forward output's ReLU mask)");
-        optional(b, "y", y, dims);
-        presence("dresidual", dresidual, f.hasResidual(), "when the fusion is " + f);
-        optional(b, "dresidual", dresidual, dims);
+        checkSaved(m, call.saved(), s);
+        BatchNormFusion f = call.config().fusion();
+        if (f.hasRelu()) {
+            presence("y", call.y(), true, "when the fusion is " + f + " (backward needs the forward output's ReLU "
+                    + "mask)");
+            require(m, "y", call.y(), dims);
+        }
+        presence("dresidual", call.dresidual(), f.hasResidual(), "when the fusion is " + f);
+        optional(m, "dresidual", call.dresidual(), dims);
         return s;
     }
 
-    private static BatchNormShape checkCommon(Memory b, Tensor y, Tensor x, Tensor gamma, Tensor beta,
+    private static BatchNormShape checkCommon(Memory m, Tensor y, Tensor x, Tensor gamma, Tensor beta,
             Tensor residual, BatchNormConfig config) {
         if (config == null) throw new IllegalArgumentException("config is null");
-        require(b, "x", x);
+        require(m, "x", x);
         BatchNormShape s = BatchNormShape.of(x.shape());
-        require(b, "y", y, x.shape());
+        require(m, "y", y, x.shape());
         if ((gamma == null) != (beta == null)) {
             throw new IllegalArgumentException("gamma and beta must both be given or both be null (affine = false)");
         }
-        optional(b, "gamma", gamma, s.c());
-        optional(b, "beta", beta, s.c());
+        optional(m, "gamma", gamma, s.c());
+        optional(m, "beta", beta, s.c());
         presence("residual", residual, config.fusion().hasResidual(), "when the fusion is " + config.fusion());
-        optional(b, "residual", residual, x.shape());
+        optional(m, "residual", residual, x.shape());
         return s;
+    }
+
+    private static void checkSaved(Memory m, BatchNormSaved saved, BatchNormShape s) {
+        if (saved == null) throw new IllegalArgumentException("saved is null (the batch mean and invstd)");
+        require(m, "saveMean", saved.mean(), s.c());
+        require(m, "saveInvstd", saved.invstd(), s.c());
+    }
+
+    private static void checkRunning(Memory m, BatchNormRunningStats running, BatchNormShape s) {
+        require(m, "running mean", running.mean(), s.c());
+        require(m, "running var", running.var(), s.c());
     }
 }

@@ -39,23 +39,4 @@ public record BatchNormConfig(double eps, Double momentum, MomentumConvention co
     public BatchNormConfig withFusion(BatchNormFusion value) {
         return new BatchNormConfig(eps, momentum, convention, value);
     }
-
-    /**
-     * The weights {old, new} of the running-statistics update for the batch that makes the count
-     * {@code batchesTracked} (already incremented).
-     */
-    public double[] runningWeights(long batchesTracked) {
-        double fresh;
-        if (momentum == null) {
-            fresh = 1.0 / batchesTracked;
-        } else {
-            fresh = convention == MomentumConvention.PYTORCH ? momentum : 1 - momentum;
-        }
-        return new double[] {1 - fresh, fresh};
-    }
-
-    /** Whether running_var receives the unbiased batch variance (PyTorch) or the biased one (ONNX). */
-    public boolean unbiasedRunningVar() {
-        return convention == MomentumConvention.PYTORCH;
-    }
 }

@@ -1,24 +1,54 @@
 package org.clengine.batchnorm;
 
-import org.clengine.batchnorm.BatchNormFusion;
-import org.clengine.batchnorm.BatchNormShape;
+import static org.clengine.core.HostTensor.data;
+
+import org.clengine.core.Memory;
 
 /**
  * Batch normalization as plain math, the oracle for kernels/batchnorm.cl. Arrays are NCHW: x is (N, C, HW) with
  * HW = H·W (1 for N×C input); per-channel vectors are (C). Accumulation in double; two passes for the variance.
- * Same argument order as the kernels: outputs, inputs, sizes.
+ * The static methods take the arrays in the kernels' order (outputs, inputs, sizes); verification and benchmarks
+ * call them directly.
  */
-public final class BatchNormReference {
-    private BatchNormReference() {
+public final class BatchNormReference extends BatchNormOps {
+
+    public BatchNormReference() {
+        super(Memory.HOST);
+    }
+
+    @Override
+    protected void forwardTraining(BatchNormTraining call, BatchNormShape s) {
+        BatchNormRunningStats running = call.running();
+        BatchNormConfig config = call.config();
+        BatchNormRunningStats.Update update = running == null ? null : running.nextUpdate(config, s.perChannel());
+        forwardTraining(data(call.y()), data(call.saved().mean()), data(call.saved().invstd()),
+                running == null ? null : data(running.mean()), running == null ? null : data(running.var()),
+                data(call.x()), data(call.gamma()), data(call.beta()), data(call.residual()), s, config.eps(),
+                update, config.fusion());
+    }
+
+    @Override
+    protected void forwardInference(BatchNormInference call, BatchNormShape s) {
+        forwardInference(data(call.y()), data(call.x()), data(call.gamma()), data(call.beta()),
+                data(call.residual()), data(call.running().mean()), data(call.running().var()), s,
+                call.config().eps(), call.config().fusion());
+    }
+
+    @Override
+    protected void backward(BatchNormBackward call, BatchNormShape s) {
+        BatchNormFusion fusion = call.config().fusion();
+        backward(data(call.dx()), data(call.dgamma()), data(call.dbeta()), data(call.dresidual()), data(call.dy()),
+                data(call.x()), fusion.hasRelu() ? data(call.y()) : null, data(call.gamma()),
+                data(call.saved().mean()), data(call.saved().invstd()), s, fusion);
     }
 
     /**
-     * Training forward. y (N,C,HW); saveMean, saveInvstd (C); runMean, runVar (C) or null, updated as
-     * {@code old·w[0] + batch·w[1]}; x (N,C,HW); gamma, beta (C) or null; z (N,C,HW) or null.
+     * Training forward. y (N,C,HW); saveMean, saveInvstd (C); runMean, runVar (C) or null, updated by
+     * {@code update} (null when they are); x (N,C,HW); gamma, beta (C) or null; z (N,C,HW) or null.
      */
     public static void forwardTraining(float[] y, float[] saveMean, float[] saveInvstd, float[] runMean,
             float[] runVar, float[] x, float[] gamma, float[] beta, float[] z, BatchNormShape s, double eps,
-            double[] runningWeights, boolean unbiased, BatchNormFusion fusion) {
+            BatchNormRunningStats.Update update, BatchNormFusion fusion) {
         int hw = s.hw();
         double count = s.perChannel();
         for (int c = 0; c < s.c(); c++) {
@@ -39,9 +69,8 @@ public final class BatchNormReference {
             saveMean[c] = (float) mean;
             saveInvstd[c] = (float) invstd;
             if (runMean != null) {
-                double batchVar = unbiased ? var * count / (count - 1) : var;
-                runMean[c] = (float) (runningWeights[0] * runMean[c] + runningWeights[1] * mean);
-                runVar[c] = (float) (runningWeights[0] * runVar[c] + runningWeights[1] * batchVar);
+                runMean[c] = (float) update.mean(runMean[c], mean);
+                runVar[c] = (float) update.var(runVar[c], var);
             }
             normalize(y, x, z, gamma, beta, s, c, mean, invstd, fusion);
         }

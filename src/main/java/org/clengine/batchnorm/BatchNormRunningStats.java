@@ -1,11 +1,12 @@
 package org.clengine.batchnorm;
 
-import org.clengine.backend.Backend;
+import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
 /**
  * Running mean and variance of one batch normalization layer, and the number of batches tracked. Fresh statistics
- * are mean 0 and variance 1, as in PyTorch. Owns its two tensors.
+ * are mean 0 and variance 1, as in PyTorch. Owns its two tensors. The update rule lives here, once, for every
+ * implementation: {@link #nextUpdate} counts the batch and says how to fold it in.
  */
 public final class BatchNormRunningStats implements AutoCloseable {
     private final Tensor mean;
@@ -20,9 +21,9 @@ public final class BatchNormRunningStats implements AutoCloseable {
         this.batchesTracked = batchesTracked;
     }
 
-    /** Mean 0, variance 1, no batches tracked. */
-    public static BatchNormRunningStats create(Backend backend, int channels) {
-        return new BatchNormRunningStats(backend.full(0f, channels), backend.full(1f, channels), 0);
+    /** Mean 0, variance 1, no batches tracked, in {@code memory}. */
+    public static BatchNormRunningStats create(Memory memory, int channels) {
+        return new BatchNormRunningStats(memory.full(0f, channels), memory.full(1f, channels), 0);
     }
 
     public Tensor mean() {
@@ -37,9 +38,54 @@ public final class BatchNormRunningStats implements AutoCloseable {
         return batchesTracked;
     }
 
-    /** Counts one more batch and returns the new count; called by the backends' forward-training op. */
-    public long track() {
-        return ++batchesTracked;
+    /**
+     * One batch's update: {@code running = oldWeight·running + newWeight·batch}, running_var taking the batch
+     * variance unbiased (× M/(M−1), PyTorch) or biased (ONNX).
+     *
+     * @param oldWeight  the running value's weight
+     * @param newWeight  the batch value's weight
+     * @param perChannel M, the values per channel the batch statistics were taken over
+     * @param unbiased   whether running_var receives the unbiased batch variance
+     */
+    public record Update(double oldWeight, double newWeight, long perChannel, boolean unbiased) {
+        /** No running statistics: the kernels are given weights {1, 0} and nothing reads them. */
+        public static final Update NONE = new Update(1, 0, 0, false);
+
+        /** The new running mean, in double (the reference's arithmetic). */
+        public double mean(double running, double batchMean) {
+            return oldWeight * running + newWeight * batchMean;
+        }
+
+        /** The new running variance from the batch's biased variance, in double (the reference's arithmetic). */
+        public double var(double running, double biasedVar) {
+            double batchVar = unbiased ? biasedVar * perChannel / (perChannel - 1) : biasedVar;
+            return oldWeight * running + newWeight * batchVar;
+        }
+
+        /** running_var's factor on the biased batch variance as the kernels take it: M/(M−1) or 1. */
+        public float varScale() {
+            return unbiased ? (float) ((double) perChannel / (perChannel - 1)) : 1f;
+        }
+    }
+
+    /**
+     * The update for the batch that makes the count {@code batchesTracked} (counted already): momentum weights the
+     * new value (PyTorch) or the old one (ONNX); without momentum, the cumulative average (PyTorch's momentum=None).
+     */
+    public static Update update(BatchNormConfig config, long batchesTracked, long perChannel) {
+        Double momentum = config.momentum();
+        double fresh;
+        if (momentum == null) {
+            fresh = 1.0 / batchesTracked;
+        } else {
+            fresh = config.convention() == MomentumConvention.PYTORCH ? momentum : 1 - momentum;
+        }
+        return new Update(1 - fresh, fresh, perChannel, config.convention() == MomentumConvention.PYTORCH);
+    }
+
+    /** Counts one more batch and returns how to fold it in; called by every implementation's forward training. */
+    public Update nextUpdate(BatchNormConfig config, long perChannel) {
+        return update(config, ++batchesTracked, perChannel);
     }
 
     @Override

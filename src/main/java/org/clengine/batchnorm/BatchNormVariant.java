@@ -4,10 +4,6 @@ import static org.clengine.batchnorm.BatchNormFusion.*;
 import static org.clengine.batchnorm.BatchNormOp.*;
 
 import java.util.Locale;
-import org.clengine.batchnorm.BatchNormConfig;
-import org.clengine.batchnorm.BatchNormFusion;
-import org.clengine.batchnorm.BatchNormOp;
-import org.clengine.batchnorm.MomentumConvention;
 
 /** Every batch norm variant that verify and the tests compare against the reference. */
 public enum BatchNormVariant {

@@ -1,19 +1,12 @@
 package org.clengine.batchnorm;
 
-import org.clengine.verify.Comparison;
-import org.clengine.verify.OpVerification;
 import java.util.ArrayList;
 import java.util.List;
-import org.clengine.backend.Backend;
-import org.clengine.batchnorm.BatchNormShape;
+import org.clengine.verify.Comparison;
+import org.clengine.verify.OpVerification;
 
 /** verify's batch norm rows: ResNet-50's BN layers at batch 2, the 2-D benchmark shape and awkward sizes. */
-public final class BatchNormVerification implements OpVerification {
-
-    @Override
-    public String op() {
-        return "batchnorm";
-    }
+public final class BatchNormVerification implements OpVerification<BatchNormOps> {
 
     @Override
     public List<String> shapes() {
@@ -22,13 +15,17 @@ public final class BatchNormVerification implements OpVerification {
                 "mb128ic2048", "mb32ic64ih56iw56", "mb1ic1ih1iw2", "mb7ic13ih11iw17", "mb97ic5");
     }
 
+    /**
+     * Under either family's default policy: the row path (H·W ≥ 16), the positions path's three kernels each way
+     * (H·W = 9) and the single-launch path (N×C input, N within one row chunk).
+     */
     @Override
     public List<String> coverageShapes() {
-        return List.of("mb3ic5ih7iw9", "mb13ic37"); // row path, positions path
+        return List.of("mb3ic5ih7iw9", "mb9ic2ih3iw3", "mb13ic37");
     }
 
     @Override
-    public List<Row> run(Backend device, Backend reference, String descriptor, long seed) {
+    public List<Row> run(BatchNormOps device, BatchNormOps reference, String descriptor, long seed) {
         BatchNormShape shape = BatchNormShape.parse(descriptor);
         List<Row> rows = new ArrayList<>();
         for (BatchNormVariant v : BatchNormVariant.values()) {

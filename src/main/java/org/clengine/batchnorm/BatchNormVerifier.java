@@ -1,24 +1,19 @@
 package org.clengine.batchnorm;
 
-import org.clengine.verify.Comparison;
-import org.clengine.verify.RandomFill;
-import org.clengine.verify.Tolerance;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.clengine.backend.Backend;
-import org.clengine.batchnorm.BatchNormConfig;
-import org.clengine.batchnorm.BatchNormOp;
-import org.clengine.batchnorm.BatchNormRunningStats;
-import org.clengine.batchnorm.BatchNormShape;
-import org.clengine.batchnorm.BatchNormReference;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
+import org.clengine.verify.Comparison;
+import org.clengine.verify.OpVerification;
+import org.clengine.verify.RandomFill;
+import org.clengine.verify.Tolerance;
 
 /**
- * Runs one batch norm variant on a backend and on the reference with the same fresh random inputs, outputs
+ * Runs one batch norm variant on an implementation and on the reference with the same fresh random inputs, outputs
  * poisoned with NaN beforehand, and compares every output.
  */
 public final class BatchNormVerifier {
@@ -43,23 +38,18 @@ public final class BatchNormVerifier {
      * is all zeros on a tiny tensor), draws again from seed+1, seed+2, ... up to 20 times, as benchdnn fills data so
      * that each check means something.
      */
-    public static List<Comparison> run(Backend device, Backend reference, BatchNormShape s, BatchNormVariant v,
-            long seed) {
-        List<Comparison> result = List.of();
-        for (int attempt = 0; attempt < 20; attempt++) {
-            result = run(device, reference, Inputs.random(s, seed + attempt), v);
-            if (result.stream().noneMatch(c -> c.status() == Comparison.Status.MISTRUSTED)) return result;
-        }
-        return result;
+    public static List<Comparison> run(BatchNormOps device, BatchNormOps reference, BatchNormShape s,
+            BatchNormVariant v, long seed) {
+        return OpVerification.trusted(k -> run(device, reference, Inputs.random(s, k), v), seed);
     }
 
-    public static List<Comparison> run(Backend device, Backend reference, Inputs in, BatchNormVariant v) {
+    public static List<Comparison> run(BatchNormOps device, BatchNormOps reference, Inputs in, BatchNormVariant v) {
         return compare(in, v, outputs(reference, in, v), outputs(device, in, v));
     }
 
     /**
      * Compares outputs by name with the per-output tolerances and error scales of {@link #run}: for results that
-     * come from elsewhere than a {@link Backend} (a peer library in the benchmarks). Every output in
+     * come from elsewhere than a {@link BatchNormOps} (a peer library in the benchmarks). Every output in
      * {@code expected} must be in {@code got}.
      */
     public static List<Comparison> compare(Inputs in, BatchNormVariant v, Map<String, float[]> expected,
@@ -81,13 +71,12 @@ public final class BatchNormVerifier {
         return out;
     }
 
-    /** Runs the variant on one backend and returns every output by name. */
-    public static Map<String, float[]> outputs(Backend b, Inputs in, BatchNormVariant v) {
+    /** Runs the variant on one implementation and returns every output by name. */
+    public static Map<String, float[]> outputs(BatchNormOps ops, Inputs in, BatchNormVariant v) {
         BatchNormShape s = in.shape();
         int[] dims = s.dims();
-        BatchNormConfig cfg = v.config();
         Map<String, float[]> out = new LinkedHashMap<>();
-        try (TensorScope scope = new TensorScope(b)) {
+        try (TensorScope scope = new TensorScope(ops.memory())) {
             Tensor x = scope.tensor(in.x(), dims);
             Tensor gamma = v.affine ? scope.tensor(in.gamma(), s.c()) : null;
             Tensor beta = v.affine ? scope.tensor(in.beta(), s.c()) : null;
@@ -95,37 +84,46 @@ public final class BatchNormVerifier {
             Tensor y = scope.full(Float.NaN, dims);
             switch (v.op) {
                 case FORWARD_TRAINING -> {
-                    Tensor mean = scope.full(Float.NaN, s.c());
-                    Tensor invstd = scope.full(Float.NaN, s.c());
+                    BatchNormSaved saved = new BatchNormSaved(scope.full(Float.NaN, s.c()),
+                            scope.full(Float.NaN, s.c()));
                     BatchNormRunningStats running = null;
                     if (v.tracking) {
                         running = scope.add(new BatchNormRunningStats(scope.tensor(in.runMean(), s.c()),
                                 scope.tensor(in.runVar(), s.c()), 0));
                     }
-                    if (v.momentum == null) {
-                        // two batches: the first fills the average, the second is weighted 1/2
-                        Tensor x2 = scope.tensor(in.x2(), dims);
-                        b.batchNormForwardTraining(y, mean, invstd, x2, gamma, beta, z, running, cfg);
-                    }
-                    b.batchNormForwardTraining(y, mean, invstd, x, gamma, beta, z, running, cfg);
-                    out.put("y", y.toArray());
-                    out.put("mean", mean.toArray());
-                    out.put("invstd", invstd.toArray());
-                    if (running != null) {
-                        out.put("run_mean", running.mean().toArray());
-                        out.put("run_var", running.var().toArray());
-                        out.put("batches", new float[] {running.batchesTracked()});
-                    }
+                    training(ops, scope, in, v, new BatchNormTraining(y, saved, x, gamma, beta, z, running,
+                            v.config()), out);
                 }
                 case FORWARD_INFERENCE -> {
-                    b.batchNormForwardInference(y, x, gamma, beta, z, scope.tensor(in.runMean(), s.c()),
-                            scope.tensor(in.runVar(), s.c()), cfg);
+                    BatchNormRunningStats running = new BatchNormRunningStats(scope.tensor(in.runMean(), s.c()),
+                            scope.tensor(in.runVar(), s.c()), 0);
+                    ops.forwardInference(BatchNormInference.of(y, x, running).affine(gamma, beta).residual(z)
+                            .config(v.config()));
                     out.put("y", y.toArray());
                 }
-                case BACKWARD -> backward(b, scope, in, v, x, gamma, out);
+                case BACKWARD -> backward(ops, scope, in, v, x, gamma, out);
             }
         }
         return out;
+    }
+
+    /** Runs {@code call} (after a first batch when the variant has no momentum) and reads every output back. */
+    private static void training(BatchNormOps ops, TensorScope scope, Inputs in, BatchNormVariant v,
+            BatchNormTraining call, Map<String, float[]> out) {
+        if (v.momentum == null) {
+            // two batches: the first fills the average, the second is weighted 1/2
+            ops.forwardTraining(call.io(call.y(), scope.tensor(in.x2(), in.shape().dims())));
+        }
+        ops.forwardTraining(call);
+        out.put("y", call.y().toArray());
+        out.put("mean", call.saved().mean().toArray());
+        out.put("invstd", call.saved().invstd().toArray());
+        BatchNormRunningStats running = call.running();
+        if (running != null) {
+            out.put("run_mean", running.mean().toArray());
+            out.put("run_var", running.var().toArray());
+            out.put("batches", new float[] {running.batchesTracked()});
+        }
     }
 
     /**
@@ -200,13 +198,13 @@ public final class BatchNormVerifier {
             Saved saved = new Saved(new float[Math.toIntExact(s.elements())], new float[s.c()], new float[s.c()]);
             BatchNormReference.forwardTraining(saved.y, saved.mean, saved.invstd, null, null, in.x(),
                     v.affine ? in.gamma() : null, v.affine ? in.beta() : null,
-                    v.fusion.hasResidual() ? in.z() : null, s, v.config().eps(), null, true, v.fusion);
+                    v.fusion.hasResidual() ? in.z() : null, s, v.config().eps(), null, v.fusion);
             return saved;
         }
     }
 
-    private static void backward(Backend b, TensorScope scope, Inputs in, BatchNormVariant v, Tensor x, Tensor gamma,
-            Map<String, float[]> out) {
+    private static void backward(BatchNormOps ops, TensorScope scope, Inputs in, BatchNormVariant v, Tensor x,
+            Tensor gamma, Map<String, float[]> out) {
         BatchNormShape s = in.shape();
         int[] dims = s.dims();
         Saved saved = Saved.of(in, v);
@@ -214,9 +212,12 @@ public final class BatchNormVerifier {
         Tensor dgamma = v.affine ? scope.full(Float.NaN, s.c()) : null;
         Tensor dbeta = v.affine ? scope.full(Float.NaN, s.c()) : null;
         Tensor dz = v.fusion.hasResidual() ? scope.full(Float.NaN, dims) : null;
-        b.batchNormBackward(dx, dgamma, dbeta, dz, scope.tensor(in.dy(), dims), x,
-                v.fusion.hasRelu() ? scope.tensor(saved.y(), dims) : null, gamma, scope.tensor(saved.mean(), s.c()),
-                scope.tensor(saved.invstd(), s.c()), v.config());
+        Tensor dy = scope.tensor(in.dy(), dims);
+        Tensor y = v.fusion.hasRelu() ? scope.tensor(saved.y(), dims) : null;
+        BatchNormSaved stats = new BatchNormSaved(scope.tensor(saved.mean(), s.c()),
+                scope.tensor(saved.invstd(), s.c()));
+        ops.backward(BatchNormBackward.of(dx, dy, x, stats).affine(gamma, dgamma, dbeta).forwardOutput(y)
+                .residualGradient(dz).config(v.config()));
         out.put("dx", dx.toArray());
         if (dgamma != null) {
             out.put("dgamma", dgamma.toArray());

@@ -58,7 +58,9 @@ public abstract class Conv2dOps {
     public final void forwardBatchNormTraining(Tensor x, Tensor w, Tensor bias, Conv2dParams params,
             BatchNormTraining bn) {
         memory.exclusive(() -> {
-            Conv2dShape cs = Conv2dArgs.checkForward(memory, bn == null ? null : bn.x(), x, w, bias, params);
+            if (bn == null) throw new IllegalArgumentException("bn is null");
+            Conv2dShape cs = Conv2dArgs.checkForward(memory, "bn.x (the convolution's output)", bn.x(), x, w, bias,
+                    params);
             BatchNormShape bs = BatchNormArgs.checkTraining(memory, bn);
             forwardBatchNormTraining(x, w, bias, cs, bn, bs);
         });

@@ -1,19 +1,51 @@
 package org.clengine.conv2d;
 
-import org.clengine.conv2d.Conv2dShape;
+import static org.clengine.core.HostTensor.data;
+
+import org.clengine.batchnorm.BatchNormReference;
+import org.clengine.batchnorm.BatchNormShape;
+import org.clengine.batchnorm.BatchNormTraining;
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
 
 /**
  * 2-D convolution as plain math, the oracle for kernels/conv2d.cl. x is (N, C, H, W), w is (K, C/G, R, S), y is
  * (N, K, P, Q), bias is (K); output channel k of group g = k / (K/G) reads input channels g·C/G … (g+1)·C/G − 1.
  * Input row of output row p and filter row r: h = p·strideH − padTop + r·dilationH (likewise for columns).
- * Accumulation in double.
+ * Accumulation in double. As {@link Conv2dOps}, on the host's tensors; the static methods are the math on arrays.
  */
-public final class Conv2dReference {
-    private Conv2dReference() {
+public final class Conv2dReference extends Conv2dOps {
+    private final BatchNormReference batchNorm = new BatchNormReference();
+
+    public Conv2dReference() {
+        super(Memory.HOST);
+    }
+
+    @Override
+    protected void forward(Tensor y, Tensor x, Tensor w, Tensor bias, Conv2dShape s) {
+        forward(data(y), data(x), data(w), data(bias), s);
+    }
+
+    @Override
+    protected void backwardData(Tensor dx, Tensor dy, Tensor w, Conv2dShape s) {
+        backwardData(data(dx), data(dy), data(w), s);
+    }
+
+    @Override
+    protected void backwardWeights(Tensor dw, Tensor dbias, Tensor dy, Tensor x, Conv2dShape s) {
+        backwardWeights(data(dw), data(dbias), data(dy), data(x), s);
+    }
+
+    /** The unfused pair: the convolution into bn.x(), then the batch norm reference on it. */
+    @Override
+    protected void forwardBatchNormTraining(Tensor x, Tensor w, Tensor bias, Conv2dShape conv, BatchNormTraining bn,
+            BatchNormShape shape) {
+        forward(data(bn.x()), data(x), data(w), data(bias), conv);
+        batchNorm.forwardTraining(bn);
     }
 
     /** Receives one product of the convolution: flat indices into y, x and w. */
-    interface Tap {
+    public interface Tap {
         void at(int yi, int xi, int wi);
     }
 
@@ -21,7 +53,7 @@ public final class Conv2dReference {
      * Visits every product the convolution sums: output (n, k, p, q) × filter tap (c, r, t) whose input position
      * (h, v) lies inside the image. All three ops are this one loop with a different accumulation.
      */
-    static void forEachTap(Conv2dShape s, Tap tap) {
+    public static void forEachTap(Conv2dShape s, Tap tap) {
         int cg = s.c() / s.groups(), kg = s.k() / s.groups();
         var pr = s.params();
         for (int n = 0; n < s.n(); n++) {

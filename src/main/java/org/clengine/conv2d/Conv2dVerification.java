@@ -1,19 +1,12 @@
 package org.clengine.conv2d;
 
-import org.clengine.verify.Comparison;
-import org.clengine.verify.OpVerification;
 import java.util.ArrayList;
 import java.util.List;
-import org.clengine.backend.Backend;
-import org.clengine.conv2d.Conv2dShape;
+import org.clengine.verify.Comparison;
+import org.clengine.verify.OpVerification;
 
 /** verify's conv2d rows: ResNet-style layers at batch 1–2 and awkward configurations. */
-public final class Conv2dVerification implements OpVerification {
-
-    @Override
-    public String op() {
-        return "conv2d";
-    }
+public final class Conv2dVerification implements OpVerification<Conv2dOps> {
 
     @Override
     public List<String> shapes() {
@@ -32,7 +25,7 @@ public final class Conv2dVerification implements OpVerification {
     }
 
     @Override
-    public List<Row> run(Backend device, Backend reference, String descriptor, long seed) {
+    public List<Row> run(Conv2dOps device, Conv2dOps reference, String descriptor, long seed) {
         Conv2dShape shape = Conv2dShape.parse(descriptor);
         List<Row> rows = new ArrayList<>();
         for (Conv2dVerifier.Variant v : Conv2dVerifier.Variant.values()) {

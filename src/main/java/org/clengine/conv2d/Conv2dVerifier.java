@@ -1,8 +1,5 @@
 package org.clengine.conv2d;
 
-import org.clengine.verify.Comparison;
-import org.clengine.verify.RandomFill;
-import org.clengine.verify.Tolerance;
 import static org.clengine.verify.Comparison.abs;
 
 import java.util.ArrayList;
@@ -10,14 +7,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.clengine.backend.Backend;
-import org.clengine.conv2d.Conv2dShape;
-import org.clengine.conv2d.Conv2dReference;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
+import org.clengine.verify.Comparison;
+import org.clengine.verify.RandomFill;
+import org.clengine.verify.Tolerance;
 
 /**
- * Runs each convolution op on a backend and on the reference with the same fresh random inputs, outputs poisoned
+ * Runs each convolution op on one implementation (a device's {@link Conv2dOps}) and on the reference with the same fresh random inputs, outputs poisoned
  * with NaN, and compares. Each output's error is measured against Σ|terms| (the reference on |x|, |w|, |dy|).
  */
 public final class Conv2dVerifier {
@@ -40,7 +37,7 @@ public final class Conv2dVerifier {
         }
     }
 
-    public static List<Comparison> run(Backend device, Backend reference, Conv2dShape s, Variant v, long seed) {
+    public static List<Comparison> run(Conv2dOps device, Conv2dOps reference, Conv2dShape s, Variant v, long seed) {
         Inputs in = Inputs.random(s, seed);
         Map<String, float[]> expected = outputs(reference, in, v);
         Map<String, float[]> got = outputs(device, in, v);
@@ -58,28 +55,28 @@ public final class Conv2dVerifier {
         return out;
     }
 
-    static Map<String, float[]> outputs(Backend b, Inputs in, Variant v) {
+    static Map<String, float[]> outputs(Conv2dOps b, Inputs in, Variant v) {
         Conv2dShape s = in.s();
         Map<String, float[]> out = new LinkedHashMap<>();
-        try (TensorScope scope = new TensorScope(b)) {
+        try (TensorScope scope = new TensorScope(b.memory())) {
             switch (v) {
                 case FWD, FWD_BIAS_RELU -> {
                     Tensor y = scope.full(Float.NaN, s.yDims());
                     boolean fused = v == Variant.FWD_BIAS_RELU;
-                    b.conv2dForward(y, scope.tensor(in.x(), s.xDims()), scope.tensor(in.w(), s.wDims()),
+                    b.forward(y, scope.tensor(in.x(), s.xDims()), scope.tensor(in.w(), s.wDims()),
                             fused ? scope.tensor(in.bias(), s.k()) : null, s.params().withRelu(fused));
                     out.put("y", y.toArray());
                 }
                 case BWD_DATA -> {
                     Tensor dx = scope.full(Float.NaN, s.xDims());
-                    b.conv2dBackwardData(dx, scope.tensor(in.dy(), s.yDims()), scope.tensor(in.w(), s.wDims()),
+                    b.backwardData(dx, scope.tensor(in.dy(), s.yDims()), scope.tensor(in.w(), s.wDims()),
                             s.params());
                     out.put("dx", dx.toArray());
                 }
                 case BWD_WEIGHTS -> {
                     Tensor dw = scope.full(Float.NaN, s.wDims());
                     Tensor dbias = scope.full(Float.NaN, s.k());
-                    b.conv2dBackwardWeights(dw, dbias, scope.tensor(in.dy(), s.yDims()),
+                    b.backwardWeights(dw, dbias, scope.tensor(in.dy(), s.yDims()),
                             scope.tensor(in.x(), s.xDims()), s.params());
                     out.put("dw", dw.toArray());
                     out.put("dbias", dbias.toArray());

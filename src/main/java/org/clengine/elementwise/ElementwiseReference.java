@@ -1,8 +1,65 @@
 package org.clengine.elementwise;
 
-/** Elementwise ops as plain loops, the oracle for kernels/elementwise.cl. All arrays have one length. */
-public final class ElementwiseReference {
-    private ElementwiseReference() {
+import static org.clengine.core.HostTensor.data;
+
+import java.util.Arrays;
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
+
+/**
+ * Elementwise ops as plain loops on the host, the oracle for kernels/elementwise.cl. All arrays have one length. The
+ * static methods are the math on arrays, for tests that work by hand.
+ */
+public final class ElementwiseReference extends ElementwiseOps {
+
+    public ElementwiseReference() {
+        super(Memory.HOST);
+    }
+
+    @Override
+    protected void copyChecked(Tensor dst, Tensor src) {
+        System.arraycopy(data(src), 0, data(dst), 0, src.size());
+    }
+
+    @Override
+    protected void fillChecked(Tensor t, float value) {
+        Arrays.fill(data(t), value);
+    }
+
+    @Override
+    protected void scaleChecked(Tensor y, Tensor x, float alpha) {
+        scale(data(y), data(x), alpha);
+    }
+
+    @Override
+    protected void addChecked(Tensor y, Tensor a, Tensor b) {
+        add(data(y), data(a), data(b));
+    }
+
+    @Override
+    protected void addBackwardChecked(Tensor da, Tensor db, Tensor dy) {
+        copyChecked(da, dy);
+        copyChecked(db, dy);
+    }
+
+    @Override
+    protected void reluForwardChecked(Tensor y, Tensor x) {
+        reluForward(data(y), data(x));
+    }
+
+    @Override
+    protected void reluBackwardChecked(Tensor dx, Tensor dy, Tensor y) {
+        reluBackward(data(dx), data(dy), data(y));
+    }
+
+    @Override
+    protected void sigmoidForwardChecked(Tensor y, Tensor x) {
+        sigmoidForward(data(y), data(x));
+    }
+
+    @Override
+    protected void sigmoidBackwardChecked(Tensor dx, Tensor dy, Tensor y) {
+        sigmoidBackward(data(dx), data(dy), data(y));
     }
 
     public static void scale(float[] y, float[] x, float alpha) {

@@ -1,25 +1,24 @@
 package org.clengine.elementwise;
 
-import org.clengine.verify.Comparison;
-import org.clengine.verify.OpVerification;
-import org.clengine.verify.RandomFill;
-import org.clengine.verify.Tolerance;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.clengine.backend.Backend;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
+import org.clengine.verify.Comparison;
+import org.clengine.verify.OpVerification;
+import org.clengine.verify.RandomFill;
+import org.clengine.verify.Tolerance;
 
 /**
  * verify's elementwise rows: every op of kernels/elementwise.cl (and fill) on fresh normal data, outputs poisoned
  * with NaN. Descriptor {@code n1000}: the number of elements (the ops ignore the shape). scale, add and ReLU round
  * as the reference does and must match it exactly; sigmoid within {@link Tolerance#TRANSCENDENTAL}.
  */
-public final class ElementwiseVerification implements OpVerification {
+public final class ElementwiseVerification implements OpVerification<ElementwiseOps> {
     private static final Pattern DESCRIPTOR = Pattern.compile("n(\\d+)");
 
     public enum Variant {
@@ -35,11 +34,6 @@ public final class ElementwiseVerification implements OpVerification {
     }
 
     @Override
-    public String op() {
-        return "elementwise";
-    }
-
-    @Override
     public List<String> shapes() {
         return List.of("n1", "n3", "n4095", "n4097", "n100003", "n3211264");
     }
@@ -49,6 +43,7 @@ public final class ElementwiseVerification implements OpVerification {
         return List.of("n4099");
     }
 
+    /** The element count of a descriptor such as {@code n4096}. */
     public static int parse(String descriptor) {
         var m = DESCRIPTOR.matcher(descriptor.strip());
         if (!m.matches()) {
@@ -58,7 +53,7 @@ public final class ElementwiseVerification implements OpVerification {
     }
 
     @Override
-    public List<Row> run(Backend device, Backend reference, String descriptor, long seed) {
+    public List<Row> run(ElementwiseOps device, ElementwiseOps reference, String descriptor, long seed) {
         List<Row> rows = new ArrayList<>();
         for (Variant v : Variant.values()) {
             for (Comparison c : run(device, reference, parse(descriptor), v, seed)) {
@@ -72,11 +67,13 @@ public final class ElementwiseVerification implements OpVerification {
      * Runs with inputs from {@code seed}; when the reference checks nothing (MISTRUSTED: a ReLU of one negative
      * value), draws again from seed+1, seed+2, ... up to 20 times.
      */
-    public static List<Comparison> run(Backend device, Backend reference, int n, Variant v, long seed) {
+    public static List<Comparison> run(ElementwiseOps device, ElementwiseOps reference, int n, Variant v,
+            long seed) {
         return OpVerification.trusted(attempt -> runOnce(device, reference, n, v, attempt), seed);
     }
 
-    private static List<Comparison> runOnce(Backend device, Backend reference, int n, Variant v, long seed) {
+    private static List<Comparison> runOnce(ElementwiseOps device, ElementwiseOps reference, int n, Variant v,
+            long seed) {
         RandomFill r = new RandomFill(seed);
         float[][] in = {r.normal(n), r.normal(n), r.uniform(n, 0.01, 0.99)};
         Map<String, float[]> expected = outputs(reference, in, v);
@@ -89,10 +86,10 @@ public final class ElementwiseVerification implements OpVerification {
     }
 
     /** in: two normal arrays and one in (0, 1) (a sigmoid output for the backward). */
-    static Map<String, float[]> outputs(Backend b, float[][] in, Variant v) {
+    static Map<String, float[]> outputs(ElementwiseOps b, float[][] in, Variant v) {
         int n = in[0].length;
         Map<String, float[]> out = new LinkedHashMap<>();
-        try (TensorScope scope = new TensorScope(b)) {
+        try (TensorScope scope = new TensorScope(b.memory())) {
             Tensor x = scope.tensor(in[0], n), z = scope.tensor(in[1], n), y = scope.full(Float.NaN, n);
             switch (v) {
                 case FILL -> b.fill(y, 0.75f);

@@ -29,15 +29,4 @@ public final class LossArgs {
         require(b, "labels", labels, n);
         return new int[] {n, k};
     }
-
-    /** Labels must be class indices in [0, classes): the reference checks them on the host. */
-    public static void checkLabels(float[] labels, int classes) {
-        for (int i = 0; i < labels.length; i++) {
-            float l = labels[i];
-            if (!(l >= 0 && l < classes && l == Math.rint(l))) {
-                throw new IllegalArgumentException("label " + i + " is " + l + "; labels must be class indices in [0, "
-                        + classes + ")");
-            }
-        }
-    }
 }

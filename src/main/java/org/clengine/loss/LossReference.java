@@ -1,20 +1,43 @@
 package org.clengine.loss;
 
-/** Softmax + cross-entropy as plain math in double, the oracle for kernels/loss.cl. logits is (N, K). */
-public final class LossReference {
-    private LossReference() {
+import static org.clengine.core.HostTensor.data;
+
+import java.util.Arrays;
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
+
+/**
+ * Softmax + cross-entropy as plain math in double on the host, the oracle for kernels/loss.cl. logits is (N, K).
+ * The static method is the math on arrays, for tests that work by hand.
+ */
+public final class LossReference extends LossOps {
+
+    public LossReference() {
+        super(Memory.HOST);
+    }
+
+    @Override
+    protected void softmaxCrossEntropy(Tensor result, Tensor dlogits, Tensor logits, Tensor labels, int n, int k) {
+        softmaxCrossEntropy(data(result), data(dlogits), data(logits), data(labels), n, k);
     }
 
     /**
      * result = {mean over rows of logsumexp(row) − row[label], rows whose first largest logit is at the label};
-     * dlogits (may be null) = (softmax − one-hot)/N.
+     * dlogits (may be null) = (softmax − one-hot)/N. A label that is not a class index in [0, K) makes its row's
+     * loss NaN (and so the mean), its dlogits row NaN, and the row not correct: what loss.cl does.
      */
     public static void softmaxCrossEntropy(float[] result, float[] dlogits, float[] logits, float[] labels, int n,
             int k) {
         double loss = 0;
         int correct = 0;
         for (int i = 0; i < n; i++) {
-            int label = (int) labels[i], base = i * k, best = 0;
+            int base = i * k;
+            if (!isClassIndex(labels[i], k)) {
+                loss += Double.NaN;
+                if (dlogits != null) Arrays.fill(dlogits, base, base + k, Float.NaN);
+                continue;
+            }
+            int label = (int) labels[i], best = 0;
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < k; j++) {
                 if (logits[base + j] > max) {
@@ -35,5 +58,10 @@ public final class LossReference {
         }
         result[0] = (float) (loss / n);
         result[1] = correct;
+    }
+
+    /** loss.cl's test: 0 ≤ label &lt; K and an integer (NaN fails every comparison). */
+    public static boolean isClassIndex(float label, int classes) {
+        return label >= 0 && label < classes && label == Math.floor(label);
     }
 }

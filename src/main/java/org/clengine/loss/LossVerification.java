@@ -1,27 +1,23 @@
 package org.clengine.loss;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.clengine.core.Tensor;
+import org.clengine.core.TensorScope;
 import org.clengine.verify.Comparison;
 import org.clengine.verify.OpVerification;
 import org.clengine.verify.RandomFill;
 import org.clengine.verify.Tolerance;
-import java.util.ArrayList;
-import java.util.List;
-import org.clengine.backend.Backend;
-import org.clengine.batchnorm.BatchNormShape;
-import org.clengine.core.Tensor;
-import org.clengine.core.TensorScope;
 
 /**
  * verify's softmax + cross-entropy rows. Descriptor {@code mb128ic10}: N rows of K classes. Logits are normal with
  * a per-row offset (softmax must not care) and labels uniform; {@code train} returns the gradient, {@code eval}
  * only loss and count. The count of correct rows must match exactly.
  */
-public final class LossVerification implements OpVerification {
-
-    @Override
-    public String op() {
-        return "loss";
-    }
+public final class LossVerification implements OpVerification<LossOps> {
+    private static final Pattern DESCRIPTOR = Pattern.compile("mb(\\d+)ic(\\d+)");
 
     @Override
     public List<String> shapes() {
@@ -34,19 +30,31 @@ public final class LossVerification implements OpVerification {
     }
 
     @Override
-    public List<Row> run(Backend device, Backend reference, String descriptor, long seed) {
-        BatchNormShape s = BatchNormShape.parse(descriptor);
-        if (s.rank() != 2) throw new IllegalArgumentException("a loss descriptor is N×classes, such as mb128ic10");
+    public List<Row> run(LossOps device, LossOps reference, String descriptor, long seed) {
+        int[] nk = parse(descriptor);
         List<Row> rows = new ArrayList<>();
         for (boolean train : new boolean[] {true, false}) {
-            for (Comparison c : run(device, reference, s.n(), s.c(), train, seed)) {
+            for (Comparison c : run(device, reference, nk[0], nk[1], train, seed)) {
                 rows.add(new Row(descriptor, train ? "train" : "eval", c));
             }
         }
         return rows;
     }
 
-    public static List<Comparison> run(Backend device, Backend reference, int n, int k, boolean train, long seed) {
+    /** {N, K} of a descriptor such as {@code mb128ic10}. */
+    public static int[] parse(String descriptor) {
+        Matcher m = DESCRIPTOR.matcher(descriptor.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + descriptor + "' is not a loss descriptor: N×classes, such as "
+                    + "mb128ic10");
+        }
+        int n = Integer.parseInt(m.group(1)), k = Integer.parseInt(m.group(2));
+        Tensor.elementCount(n, k);
+        return new int[] {n, k};
+    }
+
+    /** N rows of K classes, with the gradient ({@code train}) or without: device against reference. */
+    public static List<Comparison> run(LossOps device, LossOps reference, int n, int k, boolean train, long seed) {
         RandomFill r = new RandomFill(seed);
         float[] logits = r.normal(n * k);
         float[] offsets = r.uniform(n, -20, 20);
@@ -71,11 +79,16 @@ public final class LossVerification implements OpVerification {
     }
 
     /** {result, dlogits or null}. */
-    static float[][] outputs(Backend b, float[] logits, float[] labels, int n, int k, boolean train) {
-        try (TensorScope scope = new TensorScope(b)) {
+    static float[][] outputs(LossOps ops, float[] logits, float[] labels, int n, int k, boolean train) {
+        try (TensorScope scope = new TensorScope(ops.memory())) {
             Tensor result = scope.full(Float.NaN, 2);
             Tensor dlogits = train ? scope.full(Float.NaN, n, k) : null;
-            b.softmaxCrossEntropy(result, dlogits, scope.tensor(logits, n, k), scope.tensor(labels, n));
+            Tensor l = scope.tensor(logits, n, k), y = scope.tensor(labels, n);
+            if (train) {
+                ops.softmaxCrossEntropy(result, dlogits, l, y);
+            } else {
+                ops.softmaxCrossEntropy(result, l, y);
+            }
             return new float[][] {result.toArray(), train ? dlogits.toArray() : null};
         }
     }

@@ -17,14 +17,14 @@ public final class MatmulArgs {
         check(memory, call.c(), call.a(), call.b(), call.bias(), call.shape(), call.layout(), call.params());
     }
 
-    static void check(Memory backend, Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s,
+    private static void check(Memory memory, Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s,
             MatmulLayout l, MatmulParams p) {
         if (s == null) throw new IllegalArgumentException("shape is null");
         if (l == null) throw new IllegalArgumentException("layout is null");
         if (p == null) throw new IllegalArgumentException("params is null");
-        require(backend, "C", c);
-        require(backend, "A", a);
-        require(backend, "B", b);
+        require(memory, "C", c);
+        require(memory, "A", a);
+        require(memory, "B", b);
         long extentA = operand("A", a, l.offA(), l.lda(), l.strideA(), s, s.aRows(), s.aCols(), s.transA());
         long extentB = operand("B", b, l.offB(), l.ldb(), l.strideB(), s, s.bRows(), s.bCols(), s.transB());
         long extentC = operand("C", c, l.offC(), l.ldc(), l.strideC(), s, s.m(), s.n(), false);
@@ -43,7 +43,7 @@ public final class MatmulArgs {
         }
         presence("bias", bias, p.bias() != MatmulBias.NONE, "when the bias mode is " + p.bias());
         if (bias != null) {
-            require(backend, "bias", bias);
+            require(memory, "bias", bias);
             int want = p.bias() == MatmulBias.PER_ROW ? s.m() : s.n();
             if (bias.size() != want) {
                 throw new IllegalArgumentException("bias has " + bias.size() + " floats, " + s + " with a bias "

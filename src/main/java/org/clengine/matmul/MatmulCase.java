@@ -1,9 +1,5 @@
 package org.clengine.matmul;
 
-import org.clengine.matmul.MatmulLayout;
-import org.clengine.matmul.MatmulParams;
-import org.clengine.matmul.MatmulShape;
-
 /**
  * One GEMM check: the shape, where the matrices lie, the scalars and epilogue, and whether inputs are small
  * integers (then every path must match the reference exactly: all sums are exact in fp32).

@@ -19,6 +19,15 @@ public abstract class MatmulOps {
         return memory;
     }
 
+    /** The launch policy this implementation runs with; null for the reference, which has one way to compute. */
+    public abstract MatmulPolicy policy();
+
+    /**
+     * The same op on the same memory with {@code policy} (a forced path, a tuning candidate): a new object, this one
+     * unchanged. The reference, which has no policy, returns itself.
+     */
+    public abstract MatmulOps withPolicy(MatmulPolicy policy);
+
     public final void gemm(Gemm call) {
         memory.exclusive(() -> {
             MatmulArgs.check(memory, call);

@@ -1,10 +1,9 @@
 package org.clengine.matmul;
 
-import org.clengine.batchnorm.BatchNormReference;
-import org.clengine.matmul.MatmulBias;
-import org.clengine.matmul.MatmulLayout;
-import org.clengine.matmul.MatmulParams;
-import org.clengine.matmul.MatmulShape;
+import static org.clengine.core.HostTensor.data;
+
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
 
 /**
  * GEMM as plain math, the oracle for kernels/matmul.cl. For each batch i: C (M,N) at c[offC + i·strideC + m·ldc + n];
@@ -12,10 +11,28 @@ import org.clengine.matmul.MatmulShape;
  * {@code C = relu?(alpha·Σ_k op(A)[m,k]·op(B)[k,n] + beta·C + bias)} accumulated in double and rounded once;
  * beta == 0 does not read C. Same argument order as the kernels: outputs, inputs, sizes.
  */
-public final class MatmulReference {
-    private MatmulReference() {
+public final class MatmulReference extends MatmulOps {
+    public MatmulReference() {
+        super(Memory.HOST);
     }
 
+    @Override
+    public MatmulPolicy policy() {
+        return null;
+    }
+
+    @Override
+    public MatmulReference withPolicy(MatmulPolicy policy) {
+        return this;
+    }
+
+    @Override
+    protected void gemm(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape shape, MatmulLayout layout,
+            MatmulParams params) {
+        gemm(data(c), data(a), data(b), data(bias), shape, layout, params);
+    }
+
+    /** The math on arrays, for the verifier's error scales and the benchmarks' checks. */
     public static void gemm(float[] c, float[] a, float[] b, float[] bias, MatmulShape s, MatmulLayout l,
             MatmulParams p) {
         for (int i = 0; i < s.batch(); i++) {
@@ -33,7 +50,7 @@ public final class MatmulReference {
                     if (p.beta() != 0) v += (double) p.beta() * c[at];
                     if (p.bias() == MatmulBias.PER_ROW) v += bias[m];
                     if (p.bias() == MatmulBias.PER_COLUMN) v += bias[n];
-                    if (p.relu()) v = BatchNormReference.relu(v);
+                    if (p.relu() && v < 0) v = 0; // keeps NaN, as the kernels' v < 0 ? 0 : v
                     c[at] = (float) v;
                 }
             }

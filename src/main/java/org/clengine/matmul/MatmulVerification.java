@@ -1,27 +1,17 @@
 package org.clengine.matmul;
 
-import org.clengine.verify.OpVerification;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.clengine.backend.Backend;
-import org.clengine.matmul.MatmulBias;
-import org.clengine.matmul.MatmulParams;
-import org.clengine.matmul.MatmulShape;
-import org.clengine.matmul.MatmulPath;
-import org.clengine.backend.OpenClBackend;
+import org.clengine.verify.OpVerification;
 
 /**
  * verify's GEMM rows: the benchmark shapes, ResNet-50 convolution GEMMs, awkward sizes. Each descriptor runs on
  * every path (plain, packed, B read in place) with alpha/beta, over a NaN-filled C with beta = 0, with a bias and
- * ReLU, as sub-matrices, and with small integers that must match exactly.
+ * ReLU, as sub-matrices, and with small integers that must match exactly. A path is forced by running the device's
+ * ops with their policy's path changed; the reference has one path (AUTO).
  */
-public final class MatmulVerification implements OpVerification {
-
-    @Override
-    public String op() {
-        return "matmul";
-    }
+public final class MatmulVerification implements OpVerification<MatmulOps> {
 
     @Override
     public List<String> shapes() {
@@ -31,7 +21,7 @@ public final class MatmulVerification implements OpVerification {
     }
 
     @Override
-    public List<Row> run(Backend device, Backend reference, String descriptor, long seed) {
+    public List<Row> run(MatmulOps device, MatmulOps reference, String descriptor, long seed) {
         MatmulShape s = MatmulShape.parse(descriptor);
         List<MatmulCase> cases = List.of(
                 MatmulCase.of(s, MatmulParams.DEFAULT),
@@ -42,23 +32,20 @@ public final class MatmulVerification implements OpVerification {
                 .toList();
         List<Row> rows = new ArrayList<>();
         for (MatmulPath path : paths(device)) {
-            if (device instanceof OpenClBackend cl) cl.adjustMatmulTuning(t -> t.withPath(path));
-            try {
-                for (MatmulVerifier.Prepared p : prepared) {
-                    MatmulCase mc = p.matmulCase();
-                    String variant = path.name().toLowerCase(Locale.ROOT) + " " + mc.params().label()
-                            + (mc.label().contains("ld+") ? " ld+" : "") + (mc.integers() ? " int" : "");
-                    rows.add(new Row(descriptor, variant, MatmulVerifier.compare(device, p)));
-                }
-            } finally {
-                if (device instanceof OpenClBackend cl) cl.adjustMatmulTuning(t -> t);
+            MatmulOps ops = device.policy() == null ? device : device.withPolicy(device.policy().withPath(path));
+            for (MatmulVerifier.Prepared p : prepared) {
+                MatmulCase mc = p.matmulCase();
+                String variant = path.name().toLowerCase(Locale.ROOT) + " " + mc.params().label()
+                        + (mc.label().contains("ld+") ? " ld+" : "") + (mc.integers() ? " int" : "");
+                rows.add(new Row(descriptor, variant, MatmulVerifier.compare(ops, p)));
             }
         }
         return rows;
     }
 
-    private static List<MatmulPath> paths(Backend device) {
-        return device instanceof OpenClBackend
+    /** Every path on a device; the reference, which has no policy, computes one way. */
+    private static List<MatmulPath> paths(MatmulOps device) {
+        return device.policy() != null
                 ? List.of(MatmulPath.PLAIN, MatmulPath.PACKED, MatmulPath.DIRECT_B, MatmulPath.AUTO)
                 : List.of(MatmulPath.AUTO);
     }

@@ -6,12 +6,6 @@ import org.clengine.verify.Tolerance;
 import static org.clengine.verify.Comparison.abs;
 
 import java.util.Locale;
-import org.clengine.backend.Backend;
-import org.clengine.matmul.MatmulBias;
-import org.clengine.matmul.MatmulLayout;
-import org.clengine.matmul.MatmulParams;
-import org.clengine.matmul.MatmulShape;
-import org.clengine.matmul.MatmulReference;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
 
@@ -57,7 +51,7 @@ public final class MatmulVerifier {
     public record Expected(float[] c, float[] scale) {
     }
 
-    public static Expected expect(Backend reference, MatmulCase mc, Inputs in) {
+    public static Expected expect(MatmulOps reference, MatmulCase mc, Inputs in) {
         return new Expected(output(reference, mc, in), scale(mc, in));
     }
 
@@ -70,7 +64,7 @@ public final class MatmulVerifier {
      * tiny integer cases, a ReLU), draws again from seed+1, seed+2, ... up to 20 times, as benchdnn fills data so
      * that each check means something.
      */
-    public static Prepared prepare(Backend reference, MatmulCase mc, long seed) {
+    public static Prepared prepare(MatmulOps reference, MatmulCase mc, long seed) {
         Prepared p = null;
         for (int attempt = 0; attempt < 20; attempt++) {
             Inputs in = Inputs.random(mc, seed + attempt);
@@ -81,15 +75,15 @@ public final class MatmulVerifier {
     }
 
     /** Random inputs from {@code seed}; the reference and {@code device} run them and C is compared. */
-    public static Comparison run(Backend device, Backend reference, MatmulCase mc, long seed) {
+    public static Comparison run(MatmulOps device, MatmulOps reference, MatmulCase mc, long seed) {
         return compare(device, prepare(reference, mc, seed));
     }
 
-    public static Comparison compare(Backend device, Prepared p) {
+    public static Comparison compare(MatmulOps device, Prepared p) {
         return compare(device, p.matmulCase(), p.inputs(), p.expected());
     }
 
-    public static Comparison compare(Backend device, MatmulCase mc, Inputs in, Expected expected) {
+    public static Comparison compare(MatmulOps device, MatmulCase mc, Inputs in, Expected expected) {
         float[] got = output(device, mc, in);
         for (int i = 0; i < got.length; i++) {
             if (!inC(mc.shape(), mc.layout(), i) && Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(
@@ -102,13 +96,13 @@ public final class MatmulVerifier {
         return Comparison.of("c", gather(mc, expected.c()), gather(mc, got), tol, gather(mc, expected.scale()));
     }
 
-    /** C after running the case on {@code b}. */
-    public static float[] output(Backend b, MatmulCase mc, Inputs in) {
-        try (TensorScope scope = new TensorScope(b)) {
+    /** C after running the case on {@code ops}. */
+    public static float[] output(MatmulOps ops, MatmulCase mc, Inputs in) {
+        try (TensorScope scope = new TensorScope(ops.memory())) {
             Tensor c = scope.tensor(in.c(), in.c().length);
             Tensor bias = in.bias() == null ? null : scope.tensor(in.bias(), in.bias().length);
-            b.matmul(c, scope.tensor(in.a(), in.a().length), scope.tensor(in.b(), in.b().length), bias, mc.shape(),
-                    mc.layout(), mc.params());
+            Tensor a = scope.tensor(in.a(), in.a().length), b = scope.tensor(in.b(), in.b().length);
+            ops.gemm(Gemm.of(c, a, b, mc.shape()).layout(mc.layout()).params(mc.params()).bias(bias));
             return c.toArray();
         }
     }

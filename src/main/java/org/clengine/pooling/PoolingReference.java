@@ -1,14 +1,49 @@
 package org.clengine.pooling;
 
-import org.clengine.pooling.Pool2dShape;
+import static org.clengine.core.HostTensor.data;
+
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
 
 /**
- * Pooling as plain math, the oracle for kernels/pooling.cl. x is (N, C, H, W), y is (N, C, P, Q). Window (p, q)
- * covers input rows p·strideH − padH … p·strideH − padH + kernelH − 1 (columns alike); rows outside [0, H) are
- * padding. Accumulation in double.
+ * Pooling as plain math on the host, the oracle for kernels/pooling.cl. x is (N, C, H, W), y is (N, C, P, Q).
+ * Window (p, q) covers input rows p·strideH − padH … p·strideH − padH + kernelH − 1 (columns alike); rows outside
+ * [0, H) are padding. Accumulation in double. The static methods are the math on arrays, for tests by hand.
  */
-public final class PoolingReference {
-    private PoolingReference() {
+public final class PoolingReference extends PoolingOps {
+
+    public PoolingReference() {
+        super(Memory.HOST);
+    }
+
+    @Override
+    protected void maxForward(Tensor y, Tensor x, Pool2dShape shape) {
+        maxForward(data(y), data(x), shape);
+    }
+
+    @Override
+    protected void maxBackward(Tensor dx, Tensor dy, Tensor x, Pool2dShape shape) {
+        maxBackward(data(dx), data(dy), data(x), shape);
+    }
+
+    @Override
+    protected void avgForward(Tensor y, Tensor x, Pool2dShape shape) {
+        avgForward(data(y), data(x), shape);
+    }
+
+    @Override
+    protected void avgBackward(Tensor dx, Tensor dy, Pool2dShape shape) {
+        avgBackward(data(dx), data(dy), shape);
+    }
+
+    @Override
+    protected void globalAvgForward(Tensor y, Tensor x, int hw) {
+        globalAvgForward(data(y), data(x), hw);
+    }
+
+    @Override
+    protected void globalAvgBackward(Tensor dx, Tensor dy, int hw) {
+        globalAvgBackward(data(dx), data(dy), hw);
     }
 
     /** y = max over each window; NaN wins; the first of equal values in row-major order is the argmax. */
@@ -120,6 +155,7 @@ public final class PoolingReference {
         }
     }
 
+    /** dx is (N, C, HW): dy [N,C] / HW, spread over the plane. */
     public static void globalAvgBackward(float[] dx, float[] dy, int hw) {
         for (int row = 0; row < dy.length; row++) {
             float g = (float) ((double) dy[row] / hw);

@@ -1,28 +1,26 @@
 package org.clengine.pooling;
 
-import org.clengine.verify.Comparison;
-import org.clengine.verify.OpVerification;
-import org.clengine.verify.RandomFill;
-import org.clengine.verify.Tolerance;
 import static org.clengine.verify.Comparison.abs;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.clengine.backend.Backend;
-import org.clengine.pooling.Pool2dParams;
-import org.clengine.pooling.Pool2dShape;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
+import org.clengine.verify.Comparison;
+import org.clengine.verify.OpVerification;
+import org.clengine.verify.RandomFill;
+import org.clengine.verify.Tolerance;
 
 /**
  * verify's pooling rows: max, average (padding counted or not) and global average, forward and backward, on fresh
  * normal data with outputs poisoned with NaN. {@code max_ties} draws small integers (many equal values in a
  * window, sums exact in fp32): the argmax and the backward must match the reference bit for bit.
  */
-public final class PoolingVerification implements OpVerification {
+public final class PoolingVerification implements OpVerification<PoolingOps> {
 
     public enum Variant {
         MAX_FWD, MAX_BWD, MAX_TIES, AVG_FWD, AVG_BWD, AVG_EXCL_PAD_FWD, AVG_EXCL_PAD_BWD, GLOBAL_AVG_FWD,
@@ -31,11 +29,6 @@ public final class PoolingVerification implements OpVerification {
         public String label() {
             return name().toLowerCase(Locale.ROOT);
         }
-    }
-
-    @Override
-    public String op() {
-        return "pooling";
     }
 
     @Override
@@ -50,7 +43,7 @@ public final class PoolingVerification implements OpVerification {
     }
 
     @Override
-    public List<Row> run(Backend device, Backend reference, String descriptor, long seed) {
+    public List<Row> run(PoolingOps device, PoolingOps reference, String descriptor, long seed) {
         List<Row> rows = new ArrayList<>();
         for (Variant v : Variant.values()) {
             for (Comparison c : run(device, reference, Pool2dShape.parse(descriptor), v, seed)) {
@@ -60,11 +53,13 @@ public final class PoolingVerification implements OpVerification {
         return rows;
     }
 
-    public static List<Comparison> run(Backend device, Backend reference, Pool2dShape s, Variant v, long seed) {
+    /** One variant on one shape, device against reference; drawn again while the reference checks nothing. */
+    public static List<Comparison> run(PoolingOps device, PoolingOps reference, Pool2dShape s, Variant v, long seed) {
         return OpVerification.trusted(attempt -> runOnce(device, reference, s, v, attempt), seed);
     }
 
-    private static List<Comparison> runOnce(Backend device, Backend reference, Pool2dShape s, Variant v, long seed) {
+    private static List<Comparison> runOnce(PoolingOps device, PoolingOps reference, Pool2dShape s, Variant v,
+            long seed) {
         if (v == Variant.AVG_EXCL_PAD_FWD || v == Variant.AVG_EXCL_PAD_BWD) {
             s = s.withParams(s.params().withCountIncludePad(false));
         }
@@ -96,30 +91,30 @@ public final class PoolingVerification implements OpVerification {
         return out;
     }
 
-    static Map<String, float[]> outputs(Backend b, Pool2dShape s, Variant v, float[] x, float[] dy) {
+    static Map<String, float[]> outputs(PoolingOps ops, Pool2dShape s, Variant v, float[] x, float[] dy) {
         Pool2dParams p = s.params();
         int[] small = {s.n(), s.c()};
         Map<String, float[]> out = new LinkedHashMap<>();
-        try (TensorScope scope = new TensorScope(b)) {
+        try (TensorScope scope = new TensorScope(ops.memory())) {
             Tensor xt = scope.tensor(x, s.xDims());
             Tensor y = scope.full(Float.NaN, s.yDims());
             Tensor dx = scope.full(Float.NaN, s.xDims());
             switch (v) {
-                case MAX_FWD -> b.maxPool2dForward(y, xt, p);
-                case MAX_BWD -> b.maxPool2dBackward(dx, scope.tensor(head(dy, y.size()), s.yDims()), xt, p);
+                case MAX_FWD -> ops.maxForward(y, xt, p);
+                case MAX_BWD -> ops.maxBackward(dx, scope.tensor(head(dy, y.size()), s.yDims()), xt, p);
                 case MAX_TIES -> {
-                    b.maxPool2dForward(y, xt, p);
-                    b.maxPool2dBackward(dx, scope.tensor(head(dy, y.size()), s.yDims()), xt, p);
+                    ops.maxForward(y, xt, p);
+                    ops.maxBackward(dx, scope.tensor(head(dy, y.size()), s.yDims()), xt, p);
                 }
-                case AVG_FWD, AVG_EXCL_PAD_FWD -> b.avgPool2dForward(y, xt, p);
-                case AVG_BWD, AVG_EXCL_PAD_BWD -> b.avgPool2dBackward(dx, scope.tensor(head(dy, y.size()),
-                        s.yDims()), p);
+                case AVG_FWD, AVG_EXCL_PAD_FWD -> ops.avgForward(y, xt, p);
+                case AVG_BWD, AVG_EXCL_PAD_BWD -> ops.avgBackward(dx, scope.tensor(head(dy, y.size()), s.yDims()),
+                        p);
                 case GLOBAL_AVG_FWD -> {
                     Tensor g = scope.full(Float.NaN, small);
-                    b.globalAvgPoolForward(g, xt);
+                    ops.globalAvgForward(g, xt);
                     out.put("y", g.toArray());
                 }
-                case GLOBAL_AVG_BWD -> b.globalAvgPoolBackward(dx, scope.tensor(head(dy, s.n() * s.c()), small));
+                case GLOBAL_AVG_BWD -> ops.globalAvgBackward(dx, scope.tensor(head(dy, s.n() * s.c()), small));
             }
             if (v.name().endsWith("FWD") && v != Variant.GLOBAL_AVG_FWD || v == Variant.MAX_TIES) {
                 out.put("y", y.toArray());
@@ -130,6 +125,6 @@ public final class PoolingVerification implements OpVerification {
     }
 
     private static float[] head(float[] a, int n) {
-        return java.util.Arrays.copyOf(a, n);
+        return Arrays.copyOf(a, n);
     }
 }

@@ -1,10 +1,23 @@
 package org.clengine.sgd;
 
-import org.clengine.sgd.SgdParams;
+import static org.clengine.core.HostTensor.data;
 
-/** One SGD step as plain math in double, the oracle for kernels/sgd.cl. buf is null when momentum is 0. */
-public final class SgdReference {
-    private SgdReference() {
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
+
+/**
+ * One SGD step as plain math in double on the host, the oracle for kernels/sgd.cl. buf is null when momentum is 0.
+ * The static method is the math on arrays, for tests that work by hand.
+ */
+public final class SgdReference extends SgdOps {
+
+    public SgdReference() {
+        super(Memory.HOST);
+    }
+
+    @Override
+    protected void updateChecked(Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams params) {
+        update(data(param), data(momentumBuffer), data(grad), params);
     }
 
     public static void update(float[] param, float[] buf, float[] grad, SgdParams p) {

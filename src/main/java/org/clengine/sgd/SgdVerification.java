@@ -1,25 +1,25 @@
 package org.clengine.sgd;
 
-import org.clengine.elementwise.ElementwiseVerification;
-import org.clengine.verify.Comparison;
-import org.clengine.verify.OpVerification;
-import org.clengine.verify.RandomFill;
-import org.clengine.verify.Tolerance;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.clengine.backend.Backend;
-import org.clengine.sgd.SgdParams;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
+import org.clengine.verify.Comparison;
+import org.clengine.verify.OpVerification;
+import org.clengine.verify.RandomFill;
+import org.clengine.verify.Tolerance;
 
 /**
  * verify's SGD rows: three steps (so the momentum buffer is read back) with momentum and weight decay, momentum
  * only, decay only, and plain. Descriptor {@code n1000}: the parameter's element count. lr 0.1, momentum 0.9,
  * weight decay 0.01, so that a wrong term moves p far beyond {@link Tolerance#SGD}.
  */
-public final class SgdVerification implements OpVerification {
+public final class SgdVerification implements OpVerification<SgdOps> {
+    private static final Pattern DESCRIPTOR = Pattern.compile("n(\\d+)");
     static final Map<String, SgdParams> VARIANTS = variants();
 
     private static Map<String, SgdParams> variants() {
@@ -29,11 +29,6 @@ public final class SgdVerification implements OpVerification {
         v.put("decay", new SgdParams(0.1f, 0f, 0.01f));
         v.put("plain", new SgdParams(0.1f, 0f, 0f));
         return v;
-    }
-
-    @Override
-    public String op() {
-        return "sgd";
     }
 
     @Override
@@ -47,8 +42,8 @@ public final class SgdVerification implements OpVerification {
     }
 
     @Override
-    public List<Row> run(Backend device, Backend reference, String descriptor, long seed) {
-        int n = ElementwiseVerification.parse(descriptor);
+    public List<Row> run(SgdOps device, SgdOps reference, String descriptor, long seed) {
+        int n = parse(descriptor);
         List<Row> rows = new ArrayList<>();
         for (var v : VARIANTS.entrySet()) {
             for (Comparison c : run(device, reference, n, v.getValue(), seed)) {
@@ -58,7 +53,17 @@ public final class SgdVerification implements OpVerification {
         return rows;
     }
 
-    public static List<Comparison> run(Backend device, Backend reference, int n, SgdParams p, long seed) {
+    /** The parameter's element count of a descriptor such as {@code n1000}. */
+    public static int parse(String descriptor) {
+        Matcher m = DESCRIPTOR.matcher(descriptor.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + descriptor + "' is not an sgd descriptor such as n4096");
+        }
+        return Tensor.elementCount(Integer.parseInt(m.group(1)));
+    }
+
+    /** Three steps of {@code p} on n parameters: device against reference. */
+    public static List<Comparison> run(SgdOps device, SgdOps reference, int n, SgdParams p, long seed) {
         RandomFill r = new RandomFill(seed);
         float[] param = r.normal(n);
         float[][] grads = {r.normal(n), r.normal(n), r.normal(n)};
@@ -95,13 +100,13 @@ public final class SgdVerification implements OpVerification {
         return out;
     }
 
-    static Map<String, float[]> outputs(Backend b, float[] param, float[][] grads, SgdParams p) {
+    static Map<String, float[]> outputs(SgdOps ops, float[] param, float[][] grads, SgdParams p) {
         int n = param.length;
         Map<String, float[]> out = new LinkedHashMap<>();
-        try (TensorScope scope = new TensorScope(b)) {
+        try (TensorScope scope = new TensorScope(ops.memory())) {
             Tensor pt = scope.tensor(param, n);
             Tensor buf = p.hasMomentum() ? scope.full(0f, n) : null;
-            for (float[] g : grads) b.sgdUpdate(pt, buf, scope.tensor(g, n), p);
+            for (float[] g : grads) ops.update(pt, buf, scope.tensor(g, n), p);
             out.put("param", pt.toArray());
             if (buf != null) out.put("buf", buf.toArray());
         }

@@ -7,21 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.clengine.backend.Backend;
-import org.clengine.batchnorm.BatchNormTuning;
-import org.clengine.backend.OpenClBackend;
-import org.clengine.testing.TestBackends;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.clengine.batchnorm.opencl.BatchNormOpenCl;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
-import org.clengine.batchnorm.BatchNormVariant;
-import org.clengine.batchnorm.BatchNormVerifier;
+import org.clengine.device.Device;
+import org.clengine.testing.TestBackends;
 import org.clengine.verify.Comparison;
 import org.clengine.verify.RandomFill;
+import org.clengine.verify.Tolerance;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Precision, NaN, determinism and size on the OpenCL backend. */
 class BatchNormNumericsTest {
-    private final OpenClBackend device = TestBackends.openCl();
+    private final BatchNormOpenCl device = TestBackends.openCl().batchNorm();
+    private final BatchNormOps reference = TestBackends.REFERENCE.batchNorm();
     private final long seed = TestBackends.seed();
 
     /**
@@ -37,25 +41,24 @@ class BatchNormNumericsTest {
             float[] x = r.perChannel(s.n(), s.c(), s.hw(), 0, 1e-2);
             for (int i = 0; i < x.length; i++) x[i] += 1e4f;
             BatchNormConfig cfg = BatchNormConfig.DEFAULT.withEps(1e-12);
-            float[][] ref = stats(TestBackends.REFERENCE, s, x, cfg);
+            float[][] ref = stats(reference, s, x, cfg);
             float[][] got = stats(device, s, x, cfg);
             String[] names = {"mean", "invstd", "running_var"};
             for (int k = 0; k < 3; k++) {
-                Comparison c = Comparison.of(names[k], ref[k], got[k], new org.clengine.verify.Tolerance(1e-5, 1e-5));
+                Comparison c = Comparison.of(names[k], ref[k], got[k], new Tolerance(1e-5, 1e-5));
                 assertTrue(c.passed(), d + " seed=" + seed + ": " + c);
             }
         }
     }
 
     /** Returns {mean, invstd, running var} after one training step. */
-    private static float[][] stats(Backend b, BatchNormShape s, float[] x, BatchNormConfig cfg) {
-        try (TensorScope scope = new TensorScope(b)) {
-            Tensor mean = scope.full(Float.NaN, s.c());
-            Tensor invstd = scope.full(Float.NaN, s.c());
-            BatchNormRunningStats running = scope.add(BatchNormRunningStats.create(b, s.c()));
-            b.batchNormForwardTraining(scope.full(Float.NaN, s.dims()), mean, invstd, scope.tensor(x, s.dims()), null,
-                    null, null, running, cfg);
-            return new float[][] {mean.toArray(), invstd.toArray(), running.var().toArray()};
+    private static float[][] stats(BatchNormOps ops, BatchNormShape s, float[] x, BatchNormConfig cfg) {
+        try (TensorScope scope = new TensorScope(ops.memory())) {
+            BatchNormSaved saved = new BatchNormSaved(scope.full(Float.NaN, s.c()), scope.full(Float.NaN, s.c()));
+            BatchNormRunningStats running = scope.add(BatchNormRunningStats.create(ops.memory(), s.c()));
+            ops.forwardTraining(BatchNormTraining.of(scope.full(Float.NaN, s.dims()), saved, scope.tensor(x, s.dims()))
+                    .running(running).config(cfg));
+            return new float[][] {saved.mean().toArray(), saved.invstd().toArray(), running.var().toArray()};
         }
     }
 
@@ -82,26 +85,22 @@ class BatchNormNumericsTest {
     }
 
     /** Same input, same bits: run after run, and whatever local size and span the launch uses. */
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"mb5ic6ih33iw31", "mb300ic40", "mb64ic9ih2iw3"})
+    @ParameterizedTest
+    @ValueSource(strings = {"mb5ic6ih33iw31", "mb300ic40", "mb64ic9ih2iw3"})
     void bitwiseIdenticalWhateverTheLocalSize(String descriptor) {
         BatchNormShape s = BatchNormShape.parse(descriptor);
         BatchNormVerifier.Inputs in = BatchNormVerifier.Inputs.random(s, seed);
-        long max = device.device().info().maxWorkGroupSize();
+        long max = TestBackends.device().info().maxWorkGroupSize();
         List<int[]> locals = List.of(new int[] {1, 1}, new int[] {1, 1}, new int[] {2, 3}, new int[] {7, 64},
                 new int[] {(int) Math.min(64, max), (int) Math.min(256, max)});
         for (BatchNormVariant v : List.of(BatchNormVariant.TRAIN, BatchNormVariant.TRAIN_ADD_RELU,
                 BatchNormVariant.INFER_RELU, BatchNormVariant.BWD, BatchNormVariant.BWD_ADD_RELU)) {
-            List<java.util.Map<String, float[]>> runs = new ArrayList<>();
+            List<Map<String, float[]>> runs = new ArrayList<>();
             long span = 1;
             for (int[] local : locals) {
-                long sp = span;
-                device.adjustBatchNormTuning(t -> t.withLocalSizes(local[0], local[1]).withSpan(sp));
-                try {
-                    runs.add(BatchNormVerifier.outputs(device, in, v));
-                } finally {
-                    device.adjustBatchNormTuning(t -> t);
-                }
+                BatchNormPolicy p = device.policy().withLocalReduce(local[0]).withLocalPositions(local[0])
+                        .withLocalApply(local[1]).withSpan(span);
+                runs.add(BatchNormVerifier.outputs(device.withPolicy(p), in, v));
                 span = span * 7 + 1;
             }
             for (var run : runs.subList(1, runs.size())) {
@@ -114,49 +113,46 @@ class BatchNormNumericsTest {
 
     /**
      * N×C input in one row chunk runs each direction in one launch; its bits are the three-kernel positions path's,
-     * tails of fewer than 16 channels and C = 1 included, for every variant.
+     * tails of fewer than 16 channels and C = 1 included, for every variant. Runs on a device of its own whose
+     * listener sees that the single-launch kernels did run.
      */
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"mb128ic2048", "mb7ic37", "mb2ic1", "mb31ic16",
-        "mb256ic3", "mb5ic1000"})
+    @ParameterizedTest
+    @ValueSource(strings = {"mb128ic2048", "mb7ic37", "mb2ic1", "mb31ic16", "mb256ic3", "mb5ic1000"})
     void singleLaunchPathIsBitwiseTheThreeKernelPath(String descriptor) {
         BatchNormShape s = BatchNormShape.parse(descriptor);
         BatchNormVerifier.Inputs in = BatchNormVerifier.Inputs.random(s, seed);
-        for (BatchNormVariant v : BatchNormVariant.values()) {
-            List<java.util.Map<String, float[]>> runs = new ArrayList<>();
-            for (boolean single : new boolean[] {true, false}) {
-                device.adjustBatchNormTuning(t -> t.withRows(1024).withSingle(single));
-                try {
-                    runs.add(BatchNormVerifier.outputs(device, in, v));
-                } finally {
-                    device.adjustBatchNormTuning(t -> t);
+        Set<String> launched = ConcurrentHashMap.newKeySet();
+        Device shared = TestBackends.device();
+        try (Device own = Device.open(shared.info(), shared.programs().directory(),
+                (kernel, options) -> launched.add(kernel.name()))) {
+            BatchNormPolicy base = device.policy().withRowsMin(1024);
+            for (BatchNormVariant v : BatchNormVariant.values()) {
+                List<Map<String, float[]>> runs = new ArrayList<>();
+                for (boolean single : new boolean[] {true, false}) {
+                    BatchNormPolicy p = base.withFixed(base.forShape(s).withSingle(single));
+                    runs.add(BatchNormVerifier.outputs(new BatchNormOpenCl(own, p), in, v));
                 }
-            }
-            for (String k : runs.get(0).keySet()) {
-                assertArrayEquals(runs.get(1).get(k), runs.get(0).get(k), v.label() + " " + k + " differs");
+                for (String k : runs.get(0).keySet()) {
+                    assertArrayEquals(runs.get(1).get(k), runs.get(0).get(k), v.label() + " " + k + " differs");
+                }
             }
         }
         for (String k : List.of("batchnorm_fwd_train_single", "batchnorm_infer_single", "batchnorm_bwd_single")) {
-            assertTrue(org.clengine.device.Device.launchedKernels().contains(k), k + " never ran");
+            assertTrue(launched.contains(k), k + " never ran");
         }
     }
 
     /** Positions-path work-items of 1 to 5 blocks of 16 positions write the same bits, tails included. */
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"mb7ic37", "mb300ic40", "mb9ic2ih3iw3", "mb4ic70iw5"})
+    @ParameterizedTest
+    @ValueSource(strings = {"mb7ic37", "mb300ic40", "mb9ic2ih3iw3", "mb4ic70iw5"})
     void bitwiseIdenticalWhateverThePositionBlocks(String descriptor) {
         BatchNormShape s = BatchNormShape.parse(descriptor);
         BatchNormVerifier.Inputs in = BatchNormVerifier.Inputs.random(s, seed);
         for (BatchNormVariant v : BatchNormVariant.values()) {
-            List<java.util.Map<String, float[]>> runs = new ArrayList<>();
+            List<Map<String, float[]>> runs = new ArrayList<>();
             for (int blocks = 1; blocks <= 5; blocks++) {
-                int b = blocks;
-                device.adjustBatchNormTuning(t -> t.withPositionsPath(true).withPosBlocks(b));
-                try {
-                    runs.add(BatchNormVerifier.outputs(device, in, v));
-                } finally {
-                    device.adjustBatchNormTuning(t -> t);
-                }
+                BatchNormPolicy p = device.policy().withPositionsBelow(Integer.MAX_VALUE).withPosBlocks(blocks);
+                runs.add(BatchNormVerifier.outputs(device.withPolicy(p), in, v));
             }
             for (var run : runs.subList(1, runs.size())) {
                 for (String k : run.keySet()) {
@@ -176,35 +172,32 @@ class BatchNormNumericsTest {
         float[] dy = r.uniform(e, -1, 1);
         float[] gamma = r.uniform(s.c(), 0.5, 1.5);
         float[] beta = r.normal(s.c());
-        float[][] expected = bigRun(TestBackends.REFERENCE, s, x, dy, gamma, beta);
+        float[][] expected = bigRun(reference, s, x, dy, gamma, beta);
         float[][] got = bigRun(device, s, x, dy, gamma, beta);
         String[] names = {"y", "mean", "invstd", "dx", "dgamma", "dbeta"};
         for (int k = 0; k < names.length; k++) {
-            var tol = k < 3 ? org.clengine.verify.Tolerance.BATCHNORM_FORWARD
-                    : org.clengine.verify.Tolerance.BATCHNORM_BACKWARD;
+            Tolerance tol = k < 3 ? Tolerance.BATCHNORM_FORWARD : Tolerance.BATCHNORM_BACKWARD;
             Comparison c = Comparison.of(names[k], expected[k], got[k], tol);
             assertTrue(c.passed(), s + " seed=" + seed + ": " + c);
         }
     }
 
-    private static float[][] bigRun(Backend b, BatchNormShape s, float[] x, float[] dy, float[] gamma, float[] beta) {
-        try (TensorScope scope = new TensorScope(b)) {
+    private static float[][] bigRun(BatchNormOps ops, BatchNormShape s, float[] x, float[] dy, float[] gamma,
+            float[] beta) {
+        try (TensorScope scope = new TensorScope(ops.memory())) {
             Tensor xt = scope.tensor(x, s.dims());
             Tensor y = scope.full(Float.NaN, s.dims());
-            Tensor mean = scope.full(Float.NaN, s.c());
-            Tensor invstd = scope.full(Float.NaN, s.c());
+            BatchNormSaved saved = new BatchNormSaved(scope.full(Float.NaN, s.c()), scope.full(Float.NaN, s.c()));
             Tensor g = scope.tensor(gamma, s.c());
-            b.batchNormForwardTraining(y, mean, invstd, xt, g, scope.tensor(beta, s.c()), null, null,
-                    BatchNormConfig.DEFAULT);
+            ops.forwardTraining(BatchNormTraining.of(y, saved, xt).affine(g, scope.tensor(beta, s.c())));
             float[] yHost = y.toArray();
             y.close();
             Tensor dx = scope.full(Float.NaN, s.dims());
             Tensor dgamma = scope.full(Float.NaN, s.c());
             Tensor dbeta = scope.full(Float.NaN, s.c());
-            b.batchNormBackward(dx, dgamma, dbeta, null, scope.tensor(dy, s.dims()), xt, null, g, mean, invstd,
-                    BatchNormConfig.DEFAULT);
-            return new float[][] {yHost, mean.toArray(), invstd.toArray(), dx.toArray(), dgamma.toArray(),
-                    dbeta.toArray()};
+            ops.backward(BatchNormBackward.of(dx, scope.tensor(dy, s.dims()), xt, saved).affine(g, dgamma, dbeta));
+            return new float[][] {yHost, saved.mean().toArray(), saved.invstd().toArray(), dx.toArray(),
+                    dgamma.toArray(), dbeta.toArray()};
         }
     }
 }

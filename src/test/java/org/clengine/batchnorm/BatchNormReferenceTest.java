@@ -3,7 +3,6 @@ package org.clengine.batchnorm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.clengine.batchnorm.BatchNormReference;
 import org.clengine.testing.FiniteDifferences;
 import org.clengine.verify.RandomFill;
 import org.junit.jupiter.api.Test;
@@ -21,7 +20,8 @@ class BatchNormReferenceTest {
         float[] y = new float[4], mean = new float[1], invstd = new float[1];
         float[] rm = {0}, rv = {1};
         BatchNormReference.forwardTraining(y, mean, invstd, rm, rv, new float[] {1, 2, 3, 4}, new float[] {2},
-                new float[] {1}, null, s, EPS, new double[] {0.9, 0.1}, true, BatchNormFusion.NONE);
+                new float[] {1}, null, s, EPS, new BatchNormRunningStats.Update(0.9, 0.1, 4, true),
+                BatchNormFusion.NONE);
         double is = 1 / Math.sqrt(1.25 + EPS);
         assertEquals(2.5f, mean[0]);
         assertEquals((float) is, invstd[0]);
@@ -33,12 +33,13 @@ class BatchNormReferenceTest {
     @Test
     void onnxConventionWeightsTheOldValueAndKeepsTheBiasedVariance() {
         BatchNormConfig onnx = BatchNormConfig.DEFAULT.withConvention(MomentumConvention.ONNX).withMomentum(0.9);
-        double[] w = onnx.runningWeights(1);
-        assertEquals(0.9, w[0], 1e-15);
+        BatchNormRunningStats.Update u = BatchNormRunningStats.update(onnx, 1, 4);
+        assertEquals(0.9, u.oldWeight(), 1e-15);
+        assertEquals(1f, u.varScale());
         float[] rm = {0}, rv = {1};
         BatchNormReference.forwardTraining(new float[4], new float[1], new float[1], rm, rv,
-                new float[] {1, 2, 3, 4}, null, null, null, BatchNormShape.parse("mb4ic1"), EPS, w,
-                onnx.unbiasedRunningVar(), BatchNormFusion.NONE);
+                new float[] {1, 2, 3, 4}, null, null, null, BatchNormShape.parse("mb4ic1"), EPS, u,
+                BatchNormFusion.NONE);
         assertEquals(0.25f, rm[0], 1e-7);
         assertEquals(1.025f, rv[0], 1e-7);
     }
@@ -46,8 +47,27 @@ class BatchNormReferenceTest {
     @Test
     void cumulativeAverageWeightsEachBatchEqually() {
         BatchNormConfig cumulative = BatchNormConfig.DEFAULT.withMomentum(null);
-        assertEquals(1.0, cumulative.runningWeights(1)[1]);
-        assertEquals(1.0 / 3, cumulative.runningWeights(3)[1], 1e-15);
+        assertEquals(1.0, BatchNormRunningStats.update(cumulative, 1, 4).newWeight());
+        assertEquals(1.0 / 3, BatchNormRunningStats.update(cumulative, 3, 4).newWeight(), 1e-15);
+    }
+
+    /** Each training call through the ops counts one batch; without running statistics nothing is counted. */
+    @Test
+    void theOpsCountEachBatchOnce() {
+        BatchNormReference ops = new BatchNormReference();
+        BatchNormShape s = BatchNormShape.parse("mb4ic1");
+        try (org.clengine.core.TensorScope scope = new org.clengine.core.TensorScope(ops.memory())) {
+            BatchNormRunningStats running = scope.add(BatchNormRunningStats.create(ops.memory(), 1));
+            BatchNormSaved saved = scope.add(BatchNormSaved.allocate(ops.memory(), 1));
+            BatchNormTraining call = BatchNormTraining.of(scope.full(0f, s.dims()), saved,
+                    scope.tensor(new float[] {1, 2, 3, 4}, s.dims())).running(running);
+            ops.forwardTraining(call);
+            ops.forwardTraining(call);
+            ops.forwardTraining(call.running(null));
+            assertEquals(2, running.batchesTracked());
+            assertEquals((float) (0.9 * 0.9 + 0.1 * 0.9 * 5.0 / 3 + 0.1 * 5.0 / 3), running.var().toArray()[0],
+                    1e-6);
+        }
     }
 
     @Test
@@ -56,7 +76,7 @@ class BatchNormReferenceTest {
         float[] x = {1, 2, 10, 20, 5, 6, 30, 40};
         float[] mean = new float[2];
         BatchNormReference.forwardTraining(new float[8], mean, new float[2], null, null, x, null, null, null,
-                BatchNormShape.parse("mb2ic2ih1iw2"), EPS, null, true, BatchNormFusion.NONE);
+                BatchNormShape.parse("mb2ic2ih1iw2"), EPS, null, BatchNormFusion.NONE);
         assertEquals(3.5f, mean[0]);
         assertEquals(25f, mean[1]);
     }
@@ -87,7 +107,7 @@ class BatchNormReferenceTest {
 
             float[] y = new float[e], mean = new float[s.c()], invstd = new float[s.c()];
             BatchNormReference.forwardTraining(y, mean, invstd, null, null, toFloat(x), affine ? toFloat(gamma) : null,
-                    affine ? toFloat(beta) : null, z == null ? null : toFloat(z), s, EPS, null, true, fusion);
+                    affine ? toFloat(beta) : null, z == null ? null : toFloat(z), s, EPS, null, fusion);
             float[] dx = new float[e], dgamma = new float[s.c()], dbeta = new float[s.c()];
             float[] dz = fusion.hasResidual() ? new float[e] : null;
             BatchNormReference.backward(dx, affine ? dgamma : null, affine ? dbeta : null, dz, toFloat(w),

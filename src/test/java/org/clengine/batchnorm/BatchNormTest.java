@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.clengine.batchnorm.BatchNormTuning;
-import org.clengine.backend.OpenClBackend;
+import org.clengine.batchnorm.opencl.BatchNormOpenCl;
 import org.clengine.testing.TestBackends;
-import org.clengine.batchnorm.BatchNormVariant;
-import org.clengine.batchnorm.BatchNormVerifier;
 import org.clengine.verify.Comparison;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -28,7 +25,7 @@ class BatchNormTest {
 
     @TestFactory
     List<DynamicTest> everyVariantMatchesTheReference() {
-        OpenClBackend device = TestBackends.openCl();
+        BatchNormOps device = TestBackends.openCl().batchNorm();
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
         for (String d : SHAPES) {
@@ -46,7 +43,7 @@ class BatchNormTest {
      */
     @TestFactory
     List<DynamicTest> oddGeometryMatchesTheReference() {
-        OpenClBackend device = TestBackends.openCl();
+        BatchNormPolicy base = TestBackends.policy().batchNorm();
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
         for (int path = 0; path < 3; path++) {
@@ -56,24 +53,20 @@ class BatchNormTest {
                     .withPosBlocks(blocks);
             String how = (positions ? " positions path, " + blocks + " blocks a work-item" : " row path")
                     + ", chunk 37, span 29, rows 3, local 3/5";
-            for (String d : List.of("mb3ic5ih7iw9", "mb13ic3", "mb2ic2ih41iw43", "mb5ic4iw29", "mb7ic37", "mb9ic2ih3iw3")) {
+            BatchNormOps device = new BatchNormOpenCl(TestBackends.device(), base.withFixed(odd));
+            for (String d : List.of("mb3ic5ih7iw9", "mb13ic3", "mb2ic2ih41iw43", "mb5ic4iw29", "mb7ic37",
+                    "mb9ic2ih3iw3")) {
                 for (BatchNormVariant v : BatchNormVariant.values()) {
-                    tests.add(dynamicTest(d + " " + v.label() + how + " seed=" + seed, () -> {
-                        device.adjustBatchNormTuning(t -> odd);
-                        try {
-                            check(device, BatchNormShape.parse(d), v, seed, how);
-                        } finally {
-                            device.adjustBatchNormTuning(t -> t);
-                        }
-                    }));
+                    tests.add(dynamicTest(d + " " + v.label() + how + " seed=" + seed,
+                            () -> check(device, BatchNormShape.parse(d), v, seed, how)));
                 }
             }
         }
         return tests;
     }
 
-    static void check(OpenClBackend device, BatchNormShape s, BatchNormVariant v, long seed, String how) {
-        List<Comparison> result = BatchNormVerifier.run(device, TestBackends.REFERENCE, s, v, seed);
+    static void check(BatchNormOps device, BatchNormShape s, BatchNormVariant v, long seed, String how) {
+        List<Comparison> result = BatchNormVerifier.run(device, TestBackends.REFERENCE.batchNorm(), s, v, seed);
         boolean ok = result.stream().allMatch(Comparison::passed);
         assertTrue(ok, () -> s + " " + v.label() + how + " (reproduce with -Dclengine.seed=" + seed + "):\n"
                 + result.stream().map(Comparison::toString).collect(Collectors.joining("\n")));

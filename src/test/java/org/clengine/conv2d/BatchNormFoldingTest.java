@@ -2,8 +2,9 @@ package org.clengine.conv2d;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.backend.OpenClBackend;
+import org.clengine.batchnorm.BatchNormInference;
+import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
 import org.clengine.testing.TestBackends;
@@ -27,15 +28,17 @@ class BatchNormFoldingTest {
             float[] bias = r.normal(s.k()), gamma = r.uniform(s.k(), 0.5, 1.5), beta = r.normal(s.k());
             float[] mean = r.normal(s.k()), var = r.uniform(s.k(), 0.5, 2);
             BatchNormFolding.Folded f = BatchNormFolding.fold(w, bias, gamma, beta, mean, var, 1e-5, s.k());
-            try (TensorScope sc = new TensorScope(b)) {
+            try (TensorScope sc = new TensorScope(b.memory())) {
                 Tensor xt = sc.tensor(x, s.xDims());
                 Tensor conv = sc.full(Float.NaN, s.yDims());
                 Tensor bn = sc.full(Float.NaN, s.yDims());
-                b.conv2dForward(conv, xt, sc.tensor(w, s.wDims()), sc.tensor(bias, s.k()), s.params());
-                b.batchNormForwardInference(bn, conv, sc.tensor(gamma, s.k()), sc.tensor(beta, s.k()), null,
-                        sc.tensor(mean, s.k()), sc.tensor(var, s.k()), BatchNormConfig.DEFAULT);
+                b.conv2d().forward(conv, xt, sc.tensor(w, s.wDims()), sc.tensor(bias, s.k()), s.params());
+                BatchNormRunningStats stats = new BatchNormRunningStats(sc.tensor(mean, s.k()), sc.tensor(var, s.k()),
+                        1);
+                b.batchNorm().forwardInference(BatchNormInference.of(bn, conv, stats)
+                        .affine(sc.tensor(gamma, s.k()), sc.tensor(beta, s.k())));
                 Tensor folded = sc.full(Float.NaN, s.yDims());
-                b.conv2dForward(folded, xt, sc.tensor(f.weights(), s.wDims()), sc.tensor(f.bias(), s.k()),
+                b.conv2d().forward(folded, xt, sc.tensor(f.weights(), s.wDims()), sc.tensor(f.bias(), s.k()),
                         s.params());
                 Comparison c = Comparison.of("y", bn.toArray(), folded.toArray(), new Tolerance(1e-5, 1e-5));
                 assertTrue(c.passed(), d + " seed=" + seed + ": " + c);

@@ -3,7 +3,6 @@ package org.clengine.conv2d;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.clengine.conv2d.Conv2dReference;
 import org.clengine.core.Tensor;
 import org.clengine.testing.FiniteDifferences;
 import org.clengine.verify.RandomFill;

@@ -8,14 +8,11 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.clengine.backend.Backend;
-import org.clengine.conv2d.Conv2dPath;
-import org.clengine.backend.OpenClBackend;
-import org.clengine.conv2d.Conv2dReference;
+import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
+import org.clengine.core.TensorScope;
 import org.clengine.testing.TestBackends;
 import org.clengine.verify.Comparison;
-import org.clengine.conv2d.Conv2dVerifier;
 import org.clengine.verify.RandomFill;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -44,23 +41,18 @@ class Conv2dTest {
             "mb2ic4ih9iw10oc5kh3kw2sh2sw3ph1", "mb2ic9ih8oc16kh1sh2", "mb2ic3ih6oc4kh2sh2ph2",
             "mb1ic3ih7oc4kh3sh2ph1pb3", "g2mb3ic4ih11oc6kh3sh3ph1");
 
-    /** Every shape × op on each path: the one AUTO picks, and both forced. */
+    /** Every shape × op on each path: the one AUTO picks, and each forced. */
     @TestFactory
     List<DynamicTest> everyOpMatchesTheReference() {
-        OpenClBackend device = TestBackends.openCl();
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
         for (Conv2dPath path : Conv2dPath.values()) {
+            Conv2dOps device = onPath(path);
             for (String d : SHAPES) {
                 for (Conv2dVerifier.Variant v : Conv2dVerifier.Variant.values()) {
                     tests.add(dynamicTest(d + " " + v.label() + " " + path + " seed=" + seed, () -> {
-                        device.conv2dPath(path);
-                        List<Comparison> r;
-                        try {
-                            r = Conv2dVerifier.run(device, TestBackends.REFERENCE, Conv2dShape.parse(d), v, seed);
-                        } finally {
-                            device.conv2dPath(Conv2dPath.AUTO);
-                        }
+                        List<Comparison> r = Conv2dVerifier.run(device, TestBackends.REFERENCE.conv2d(),
+                                Conv2dShape.parse(d), v, seed);
                         assertTrue(r.stream().allMatch(Comparison::passed), () -> d + " " + v.label() + " " + path
                                 + " (reproduce with -Dclengine.seed=" + seed + "):\n"
                                 + r.stream().map(Comparison::toString).collect(Collectors.joining("\n")));
@@ -71,6 +63,12 @@ class Conv2dTest {
         return tests;
     }
 
+    /** The device's convolution with every shape forced onto {@code path} (AUTO: its own choice). */
+    private static Conv2dOps onPath(Conv2dPath path) {
+        return TestBackends.openCl(TestBackends.policy().withConv2d(TestBackends.policy().conv2d().withPath(path)))
+                .conv2d();
+    }
+
     /**
      * Layers big enough that the GEMM path splits the batch into chunks (im2col's 8 MiB, the dot kernel's 1 MiB
      * streamed operand): later chunks add to dW, and each chunk writes its own images, on the path AUTO picks; with
@@ -79,15 +77,15 @@ class Conv2dTest {
      */
     @TestFactory
     List<DynamicTest> largeLayersSpanSeveralChunks() {
-        OpenClBackend device = TestBackends.openCl();
+        Conv2dOps device = TestBackends.openCl().conv2d();
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
         for (String d : List.of("mb2ic64ih56oc64kh3ph1", "mb2ic64ih56oc256kh1", "g2mb3ic64ih56oc64kh3ph1",
                 "g2mb5ic512ih15oc64kh3ph1")) {
             for (Conv2dVerifier.Variant v : Conv2dVerifier.Variant.values()) {
                 tests.add(dynamicTest(d + " " + v.label() + " seed=" + seed, () -> {
-                    List<Comparison> r = Conv2dVerifier.run(device, TestBackends.REFERENCE, Conv2dShape.parse(d), v,
-                            seed);
+                    List<Comparison> r = Conv2dVerifier.run(device, TestBackends.REFERENCE.conv2d(),
+                            Conv2dShape.parse(d), v, seed);
                     assertTrue(r.stream().allMatch(Comparison::passed), () -> d + " " + v.label()
                             + " (reproduce with -Dclengine.seed=" + seed + "):\n"
                             + r.stream().map(Comparison::toString).collect(Collectors.joining("\n")));
@@ -106,19 +104,14 @@ class Conv2dTest {
      */
     @TestFactory
     List<DynamicTest> nanPropagatesAsInTheReference() {
-        OpenClBackend device = TestBackends.openCl();
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
         for (Conv2dPath path : Conv2dPath.values()) {
+            Conv2dOps device = onPath(path);
             for (String d : List.of("mb2ic3ih7oc4kh3ph1", "g4mb2ic4ih9oc4kh3ph1", "mb2ic4ih9oc5kh3sh2ph1",
                     "mb2ic8ih6oc16kh1", "mb2ic3ih8oc4kh2sh2dh1ph1")) {
                 tests.add(dynamicTest(d + " " + path + " seed=" + seed, () -> {
-                    device.conv2dPath(path);
-                    try {
-                        for (int op = 0; op < NAN_OPS.length; op++) checkNan(device, Conv2dShape.parse(d), op, seed);
-                    } finally {
-                        device.conv2dPath(Conv2dPath.AUTO);
-                    }
+                    for (int op = 0; op < NAN_OPS.length; op++) checkNan(device, Conv2dShape.parse(d), op, seed);
                 }));
             }
         }
@@ -129,7 +122,7 @@ class Conv2dTest {
         "backward-weights, NaN in x", "backward-weights, NaN in dy"};
 
     /** One NaN placed where the reference shows it reaching an output (tried at up to 50 places), then compared. */
-    private static void checkNan(OpenClBackend device, Conv2dShape s, int op, long seed) {
+    private static void checkNan(Conv2dOps device, Conv2dShape s, int op, long seed) {
         RandomFill r = new RandomFill(seed + op);
         float[][] in = {r.normal((int) prod(s.xDims())), r.normal((int) prod(s.wDims())),
             r.normal((int) prod(s.yDims()))};
@@ -139,7 +132,7 @@ class Conv2dTest {
             int at = pick.nextInt(in[target].length);
             float[][] withNan = {in[0].clone(), in[1].clone(), in[2].clone()};
             withNan[target][at] = Float.NaN;
-            float[] expected = runOp(TestBackends.REFERENCE, s, op, withNan);
+            float[] expected = runOp(TestBackends.REFERENCE.conv2d(), s, op, withNan);
             long nans = 0;
             for (float v : expected) nans += Float.isNaN(v) ? 1 : 0;
             if (nans == 0) continue; // a tap the stride skips: try another place
@@ -164,15 +157,15 @@ class Conv2dTest {
         return -1;
     }
 
-    private static float[] runOp(Backend b, Conv2dShape s, int op, float[][] in) {
-        try (org.clengine.core.TensorScope scope = new org.clengine.core.TensorScope(b)) {
+    private static float[] runOp(Conv2dOps b, Conv2dShape s, int op, float[][] in) {
+        try (TensorScope scope = new TensorScope(b.memory())) {
             Tensor x = scope.tensor(in[0], s.xDims()), w = scope.tensor(in[1], s.wDims());
             Tensor dy = scope.tensor(in[2], s.yDims());
             Tensor out = scope.full(Float.NaN, op <= 1 ? s.yDims() : op == 2 ? s.xDims() : s.wDims());
             switch (op) {
-                case 0, 1 -> b.conv2dForward(out, x, w, null, s.params());
-                case 2 -> b.conv2dBackwardData(out, dy, w, s.params());
-                default -> b.conv2dBackwardWeights(out, null, dy, x, s.params());
+                case 0, 1 -> b.forward(out, x, w, s.params());
+                case 2 -> b.backwardData(out, dy, w, s.params());
+                default -> b.backwardWeights(out, dy, x, s.params());
             }
             return out.toArray();
         }
@@ -198,29 +191,30 @@ class Conv2dTest {
     /** Small integers: every product and sum is exact in fp32, so kernel and reference agree bit for bit. */
     @Test
     void smallIntegersAreExact() {
-        OpenClBackend device = TestBackends.openCl();
+        Conv2dOps device = TestBackends.openCl().conv2d();
         RandomFill r = new RandomFill(TestBackends.seed());
         for (String d : List.of("mb2ic3ih9oc4kh3ph1sh2", "g2mb1ic4ih6oc2kh2dh1ph1pb0")) {
             Conv2dShape s = Conv2dShape.parse(d);
             float[] x = r.integers(Tensor.elementCount(s.xDims()), 3);
             float[] w = r.integers(Tensor.elementCount(s.wDims()), 3);
             float[] dy = r.integers(Tensor.elementCount(s.yDims()), 3);
-            for (Backend b : List.of(TestBackends.REFERENCE, device)) {
+            for (Conv2dOps b : List.<Conv2dOps>of(TestBackends.REFERENCE.conv2d(), device)) {
+                Memory m = b.memory();
                 float[] y = new float[Tensor.elementCount(s.yDims())];
                 Conv2dReference.forward(y, x, w, null, s);
-                try (Tensor xt = b.tensor(x, s.xDims()); Tensor wt = b.tensor(w, s.wDims());
-                        Tensor dyt = b.tensor(dy, s.yDims()); Tensor yt = b.full(Float.NaN, s.yDims());
-                        Tensor dxt = b.full(Float.NaN, s.xDims()); Tensor dwt = b.full(Float.NaN, s.wDims())) {
-                    b.conv2dForward(yt, xt, wt, null, s.params());
-                    assertArrayEquals(y, yt.toArray(), d + " forward on " + b.name());
+                try (Tensor xt = m.tensor(x, s.xDims()); Tensor wt = m.tensor(w, s.wDims());
+                        Tensor dyt = m.tensor(dy, s.yDims()); Tensor yt = m.full(Float.NaN, s.yDims());
+                        Tensor dxt = m.full(Float.NaN, s.xDims()); Tensor dwt = m.full(Float.NaN, s.wDims())) {
+                    b.forward(yt, xt, wt, s.params());
+                    assertArrayEquals(y, yt.toArray(), d + " forward on " + m.name());
                     float[] dx = new float[Tensor.elementCount(s.xDims())];
                     Conv2dReference.backwardData(dx, dy, w, s);
-                    b.conv2dBackwardData(dxt, dyt, wt, s.params());
-                    assertArrayEquals(dx, dxt.toArray(), d + " backward-data on " + b.name());
+                    b.backwardData(dxt, dyt, wt, s.params());
+                    assertArrayEquals(dx, dxt.toArray(), d + " backward-data on " + m.name());
                     float[] dw = new float[Tensor.elementCount(s.wDims())];
                     Conv2dReference.backwardWeights(dw, null, dy, x, s);
-                    b.conv2dBackwardWeights(dwt, null, dyt, xt, s.params());
-                    assertArrayEquals(dw, dwt.toArray(), d + " backward-weights on " + b.name());
+                    b.backwardWeights(dwt, dyt, xt, s.params());
+                    assertArrayEquals(dw, dwt.toArray(), d + " backward-weights on " + m.name());
                 }
             }
         }
@@ -236,17 +230,17 @@ class Conv2dTest {
         assertMessage("stride must be at least 1", () -> Conv2dParams.DEFAULT.withStride(0, 1));
         assertMessage("padding must be non-negative", () -> Conv2dParams.DEFAULT.withPadding(-1, 0));
         assertMessage("is not a conv2d descriptor", () -> Conv2dShape.parse("mb1ic1ih4"));
-        for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
-            try (Tensor x = b.full(1f, 1, 4, 5, 5); Tensor w = b.full(1f, 2, 3, 3, 3); Tensor y = b.full(1f, 1, 2, 3, 3);
-                    Tensor w2 = b.full(1f, 2, 4, 3, 3); Tensor bias = b.full(0f, 3)) {
-                assertMessage("have 3 input channels per group", () -> b.conv2dForward(y, x, w, null,
-                        Conv2dParams.DEFAULT));
-                assertMessage("y has shape [1, 2, 3, 3], expected [1, 2, 5, 5]", () -> b.conv2dForward(y, x, w2, null,
+        for (Conv2dOps b : List.<Conv2dOps>of(TestBackends.REFERENCE.conv2d(), TestBackends.openCl().conv2d())) {
+            Memory m = b.memory();
+            try (Tensor x = m.full(1f, 1, 4, 5, 5); Tensor w = m.full(1f, 2, 3, 3, 3); Tensor y = m.full(1f, 1, 2, 3, 3);
+                    Tensor w2 = m.full(1f, 2, 4, 3, 3); Tensor bias = m.full(0f, 3)) {
+                assertMessage("have 3 input channels per group", () -> b.forward(y, x, w, Conv2dParams.DEFAULT));
+                assertMessage("y has shape [1, 2, 3, 3], expected [1, 2, 5, 5]", () -> b.forward(y, x, w2,
                         Conv2dParams.DEFAULT.withPadding(1, 1)));
-                assertMessage("bias has shape [3], expected [2]", () -> b.conv2dForward(y, x, w2, bias,
+                assertMessage("bias has shape [3], expected [2]", () -> b.forward(y, x, w2, bias,
                         Conv2dParams.DEFAULT));
-                assertMessage("params is null", () -> b.conv2dForward(y, x, w2, null, null));
-                assertMessage("x is null", () -> b.conv2dForward(y, null, w2, null, Conv2dParams.DEFAULT));
+                assertMessage("params is null", () -> b.forward(y, x, w2, null, (Conv2dParams) null));
+                assertMessage("x is null", () -> b.forward(y, null, w2, Conv2dParams.DEFAULT));
             }
         }
     }

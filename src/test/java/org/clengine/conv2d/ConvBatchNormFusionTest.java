@@ -9,6 +9,8 @@ import org.clengine.backend.Backend;
 import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.batchnorm.BatchNormFusion;
 import org.clengine.batchnorm.BatchNormRunningStats;
+import org.clengine.batchnorm.BatchNormSaved;
+import org.clengine.batchnorm.BatchNormTraining;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
 import org.clengine.testing.TestBackends;
@@ -46,7 +48,7 @@ class ConvBatchNormFusionTest {
     /** conv, y, save mean, save invstd, running mean, running var. */
     private static List<float[]> run(Backend b, Conv2dShape s, BatchNormConfig cfg, long seed, boolean fused) {
         RandomFill r = new RandomFill(seed);
-        try (TensorScope sc = new TensorScope(b)) {
+        try (TensorScope sc = new TensorScope(b.memory())) {
             Tensor x = sc.tensor(r.normal(Tensor.elementCount(s.xDims())), s.xDims());
             Tensor w = sc.tensor(r.normal(Tensor.elementCount(s.wDims())), s.wDims());
             Tensor bias = sc.tensor(r.normal(s.k()), s.k());
@@ -55,17 +57,18 @@ class ConvBatchNormFusionTest {
             Tensor z = cfg.fusion().hasResidual() ? sc.tensor(r.normal(Tensor.elementCount(s.yDims())), s.yDims())
                     : null;
             Tensor conv = sc.full(Float.NaN, s.yDims()), y = sc.full(Float.NaN, s.yDims());
-            Tensor mean = sc.full(Float.NaN, s.k()), invstd = sc.full(Float.NaN, s.k());
-            BatchNormRunningStats run = sc.add(BatchNormRunningStats.create(b, s.k()));
+            BatchNormSaved saved = new BatchNormSaved(sc.full(Float.NaN, s.k()), sc.full(Float.NaN, s.k()));
+            BatchNormRunningStats run = sc.add(BatchNormRunningStats.create(b.memory(), s.k()));
+            BatchNormTraining bn = BatchNormTraining.of(y, saved, conv).affine(gamma, beta).residual(z).running(run)
+                    .config(cfg);
             if (fused) {
-                b.conv2dBatchNormForwardTraining(conv, y, mean, invstd, x, w, bias, s.params(), gamma, beta, z, run,
-                        cfg);
+                b.conv2d().forwardBatchNormTraining(x, w, bias, s.params(), bn);
             } else {
-                b.conv2dForward(conv, x, w, bias, s.params());
-                b.batchNormForwardTraining(y, mean, invstd, conv, gamma, beta, z, run, cfg);
+                b.conv2d().forward(conv, x, w, bias, s.params());
+                b.batchNorm().forwardTraining(bn);
             }
-            return new ArrayList<>(List.of(conv.toArray(), y.toArray(), mean.toArray(), invstd.toArray(),
-                    run.mean().toArray(), run.var().toArray()));
+            return new ArrayList<>(List.of(conv.toArray(), y.toArray(), saved.mean().toArray(),
+                    saved.invstd().toArray(), run.mean().toArray(), run.var().toArray()));
         }
     }
 }

@@ -10,10 +10,8 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import java.util.ArrayList;
 import java.util.List;
 import org.clengine.backend.Backend;
-import org.clengine.loss.LossReference;
 import org.clengine.core.Tensor;
 import org.clengine.testing.TestBackends;
-import org.clengine.loss.LossVerification;
 import org.clengine.verify.RandomFill;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -26,14 +24,14 @@ class LossTest {
 
     @TestFactory
     List<DynamicTest> matchesTheReference() {
-        Backend device = TestBackends.openCl();
+        LossOps device = TestBackends.openCl().loss();
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
         for (int[] s : SHAPES) {
             for (boolean train : new boolean[] {true, false}) {
                 String name = "mb" + s[0] + "ic" + s[1] + (train ? " train" : " eval");
                 tests.add(dynamicTest(name + " seed=" + seed, () -> allPassed(name, seed,
-                        LossVerification.run(device, TestBackends.REFERENCE, s[0], s[1], train, seed))));
+                        LossVerification.run(device, TestBackends.REFERENCE.loss(), s[0], s[1], train, seed))));
             }
         }
         return tests;
@@ -45,7 +43,7 @@ class LossTest {
         for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
             try (Tensor logits = b.full(0.5f, 2, 4); Tensor labels = b.tensor(new float[] {0, 3}, 2);
                     Tensor result = b.full(Float.NaN, 2); Tensor d = b.full(Float.NaN, 2, 4)) {
-                b.softmaxCrossEntropy(result, d, logits, labels);
+                b.loss().softmaxCrossEntropy(result, d, logits, labels);
                 float[] r = result.toArray();
                 assertEquals(Math.log(4), r[0], 1e-6, b.name());
                 assertEquals(1f, r[1], b.name());
@@ -78,28 +76,46 @@ class LossTest {
         }
     }
 
-    /** The reference rejects bad labels; OpenCL cannot read them back and returns NaN instead. */
+    /**
+     * A label that is not a class index (K, −1, 1.5, NaN) gives the same on both backends: a NaN loss, a NaN
+     * gradient row for that label's row only, and that row not counted as correct; the other rows as usual.
+     */
     @Test
-    void badLabelsAndShapes() {
-        Backend ref = TestBackends.REFERENCE;
-        Backend cl = TestBackends.openCl();
-        for (Backend b : List.of(ref, cl)) {
-            try (Tensor logits = b.full(0f, 2, 3); Tensor labels = b.tensor(new float[] {0, 3}, 2);
-                    Tensor result = b.full(0, 2); Tensor wrong = b.full(0, 3); Tensor cube = b.full(0, 2, 3, 1)) {
-                if (b == ref) {
-                    rejects("label 1 is 3.0; labels must be class indices in [0, 3)", () -> b.softmaxCrossEntropy(
-                            result, null, logits, labels));
-                } else {
-                    b.softmaxCrossEntropy(result, null, logits, labels);
-                    assertTrue(Float.isNaN(result.toArray()[0]), "a label out of range gives a NaN loss");
+    void labelOutOfRangeGivesNaNOnBothBackends() {
+        float[] logits = {1, 5, 2, 3, 0, -1, 0, 0, 9}; // rows 0 and 2 are correct with labels 1 and 2
+        for (float bad : new float[] {3, -1, 1.5f, Float.NaN}) {
+            float[] labels = {1, bad, 2};
+            for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
+                String what = "label " + bad + " on " + b.name();
+                try (Tensor l = b.tensor(logits, 3, 3); Tensor y = b.tensor(labels, 3);
+                        Tensor result = b.full(0, 2); Tensor eval = b.full(0, 2); Tensor d = b.full(0, 3, 3)) {
+                    b.loss().softmaxCrossEntropy(result, d, l, y);
+                    b.loss().softmaxCrossEntropy(eval, l, y);
+                    float[] r = result.toArray(), e = eval.toArray(), g = d.toArray();
+                    assertTrue(Float.isNaN(r[0]) && Float.isNaN(e[0]), what + ": loss " + r[0] + ", eval " + e[0]);
+                    assertEquals(2f, r[1], what);
+                    assertEquals(2f, e[1], what);
+                    for (int i = 0; i < g.length; i++) {
+                        assertEquals(i / 3 == 1, Float.isNaN(g[i]), what + ": dlogits[" + i + "] = " + g[i]);
+                    }
                 }
-                rejects("labels has shape [3], expected [2]", () -> b.softmaxCrossEntropy(result, null, logits, wrong));
-                rejects("result has shape [3], expected [2]", () -> b.softmaxCrossEntropy(wrong, null, logits,
-                        labels));
+            }
+        }
+    }
+
+    @Test
+    void badShapesAreClearErrors() {
+        for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
+            LossOps loss = b.loss();
+            try (Tensor logits = b.full(0f, 2, 3); Tensor labels = b.tensor(new float[] {0, 2}, 2);
+                    Tensor result = b.full(0, 2); Tensor wrong = b.full(0, 3); Tensor cube = b.full(0, 2, 3, 1)) {
+                rejects("labels has shape [3], expected [2]", () -> loss.softmaxCrossEntropy(result, logits, wrong));
+                rejects("result has shape [3], expected [2]", () -> loss.softmaxCrossEntropy(wrong, logits, labels));
                 rejects("softmax cross-entropy takes logits [N,classes], got [2, 3, 1]",
-                        () -> b.softmaxCrossEntropy(result, null, cube, labels));
-                rejects("dlogits has shape [2, 3, 1], expected [2, 3]", () -> b.softmaxCrossEntropy(result, cube,
+                        () -> loss.softmaxCrossEntropy(result, cube, labels));
+                rejects("dlogits has shape [2, 3, 1], expected [2, 3]", () -> loss.softmaxCrossEntropy(result, cube,
                         logits, labels));
+                rejects("dlogits is null", () -> loss.softmaxCrossEntropy(result, null, logits, labels));
             }
         }
     }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.function.Consumer;
-import org.clengine.backend.Backend;
 import org.clengine.testing.TestBackends;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
@@ -32,8 +31,8 @@ class MatmulArgsTest {
 
     @Test
     void shapesFromTensors() {
-        Backend b = TestBackends.REFERENCE;
-        try (TensorScope s = new TensorScope(b)) {
+        MatmulOps b = TestBackends.REFERENCE.matmul();
+        try (TensorScope s = new TensorScope(b.memory())) {
             Tensor c = s.full(0, 2, 3, 4);
             assertEquals(MatmulShape.parse("b2m3n4k5"),
                     MatmulShape.fromTensors(c, s.full(1, 2, 3, 5), s.full(1, 2, 5, 4)));
@@ -46,11 +45,11 @@ class MatmulArgsTest {
     /** C = A·B from tensor shapes computes on both backends. */
     @Test
     void tensorShapedCall() {
-        for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
-            try (TensorScope s = new TensorScope(b)) {
+        for (MatmulOps b : both()) {
+            try (TensorScope s = new TensorScope(b.memory())) {
                 Tensor c = s.full(Float.NaN, 2, 2);
                 b.matmul(c, s.tensor(new float[] {1, 2, 3, 4}, 2, 2), s.tensor(new float[] {5, 6, 7, 8}, 2, 2));
-                assertEquals(List.of(19f, 22f, 43f, 50f), boxed(c.toArray()), b.name());
+                assertEquals(List.of(19f, 22f, 43f, 50f), boxed(c.toArray()), b.memory().name());
             }
         }
     }
@@ -60,30 +59,30 @@ class MatmulArgsTest {
         MatmulShape s = MatmulShape.parse("m4n5k6");
         MatmulLayout l = MatmulLayout.contiguous(s);
         MatmulParams p = MatmulParams.DEFAULT;
-        expect("A has 23 floats, m4n5k6 needs 24", t -> t.b.matmul(t.c, t.f(23), t.f(30), null, s, l, p));
-        expect("lda 5 is less than the 6 columns of A", t -> t.b.matmul(t.c, t.f(24), t.f(30), null, s,
+        expect("A has 23 floats, m4n5k6 needs 24", t -> t.gemm(t.c, t.f(23), t.f(30), null, s, l, p));
+        expect("lda 5 is less than the 6 columns of A", t -> t.gemm(t.c, t.f(24), t.f(30), null, s,
                 l.withA(0, 5, 24), p));
-        expect("B has 30 floats, m4n5k6tb needs 31", t -> t.b.matmul(t.c, t.f(24), t.f(30), null,
+        expect("B has 30 floats, m4n5k6tb needs 31", t -> t.gemm(t.c, t.f(24), t.f(30), null,
                 s.withTransposes(false, true), l.withB(1, 6, 0), p));
-        expect("C offset -1 is negative", t -> t.b.matmul(t.c, t.f(24), t.f(30), null, s, l.withC(-1, 5, 20), p));
-        expect("strideC 19 makes the 2 C matrices", t -> t.b.matmul(t.f(39), t.f(48), t.f(60), null,
+        expect("C offset -1 is negative", t -> t.gemm(t.c, t.f(24), t.f(30), null, s, l.withC(-1, 5, 20), p));
+        expect("strideC 19 makes the 2 C matrices", t -> t.gemm(t.f(39), t.f(48), t.f(60), null,
                 s.withBatch(2), MatmulLayout.contiguous(s.withBatch(2)).withC(0, 5, 19), p));
-        expect("bias is required when the bias mode is PER_ROW", t -> t.b.matmul(t.c, t.f(24), t.f(30), null, s, l,
+        expect("bias is required when the bias mode is PER_ROW", t -> t.gemm(t.c, t.f(24), t.f(30), null, s, l,
                 p.withBias(MatmulBias.PER_ROW)));
-        expect("bias has 5 floats, m4n5k6 with a bias PER_ROW needs 4", t -> t.b.matmul(t.c, t.f(24), t.f(30),
+        expect("bias has 5 floats, m4n5k6 with a bias PER_ROW needs 4", t -> t.gemm(t.c, t.f(24), t.f(30),
                 t.f(5), s, l, p.withBias(MatmulBias.PER_ROW)));
-        expect("bias must be null when the bias mode is NONE", t -> t.b.matmul(t.c, t.f(24), t.f(30), t.f(4), s, l,
+        expect("bias must be null when the bias mode is NONE", t -> t.gemm(t.c, t.f(24), t.f(30), t.f(4), s, l,
                 p));
         expect("C and A are the same tensor and their ranges overlap", t -> {
             Tensor x = t.f(64);
-            t.b.matmul(x, x, t.f(30), null, s, l.withC(20, 5, 20), p);
+            t.gemm(x, x, t.f(30), null, s, l.withC(20, 5, 20), p);
         });
-        expect("A is null", t -> t.b.matmul(t.c, null, t.f(30), null, s, l, p));
-        expect("shape is null", t -> t.b.matmul(t.c, t.f(24), t.f(30), null, null, l, p));
+        expect("A is null", t -> t.gemm(t.c, null, t.f(30), null, s, l, p));
+        expect("shape is null", t -> t.gemm(t.c, t.f(24), t.f(30), null, null, l, p));
         expect("is closed", t -> {
             Tensor a = t.f(24);
             a.close();
-            t.b.matmul(t.c, a, t.f(30), null, s, l, p);
+            t.gemm(t.c, a, t.f(30), null, s, l, p);
         });
         assertThrows(IllegalArgumentException.class, () -> new MatmulShape(1, 0, 1, 1, false, false));
     }
@@ -91,28 +90,38 @@ class MatmulArgsTest {
     /** Disjoint parts of one tensor may be C and A: [1 2]·[3; 4] = 11 written after them. */
     @Test
     void disjointPartsOfOneTensor() {
-        for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
-            try (TensorScope s = new TensorScope(b)) {
+        for (MatmulOps b : both()) {
+            try (TensorScope s = new TensorScope(b.memory())) {
                 Tensor x = s.tensor(new float[] {1, 2, Float.NaN}, 3);
-                b.matmul(x, x, s.tensor(new float[] {3, 4}, 2), null, MatmulShape.of(1, 1, 2),
-                        new MatmulLayout(0, 2, 0, 0, 1, 0, 2, 1, 0), MatmulParams.DEFAULT);
-                assertEquals(11f, x.toArray()[2], b.name());
+                b.gemm(Gemm.of(x, x, s.tensor(new float[] {3, 4}, 2), MatmulShape.of(1, 1, 2))
+                        .layout(new MatmulLayout(0, 2, 0, 0, 1, 0, 2, 1, 0)));
+                assertEquals(11f, x.toArray()[2], b.memory().name());
             }
         }
     }
 
-    private record Call(Backend b, TensorScope s, Tensor c) {
+    private static List<MatmulOps> both() {
+        return List.of(TestBackends.REFERENCE.matmul(), TestBackends.openCl().matmul());
+    }
+
+    private record Call(MatmulOps ops, TensorScope s, Tensor c) {
         Tensor f(int n) {
             return s.full(1, n);
+        }
+
+        void gemm(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape shape, MatmulLayout layout,
+                MatmulParams params) {
+            ops.gemm(Gemm.of(c, a, b, shape).layout(layout).params(params).bias(bias));
         }
     }
 
     private static void expect(String message, Consumer<Call> call) {
-        for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
-            try (TensorScope s = new TensorScope(b)) {
-                RuntimeException e = assertThrows(RuntimeException.class, () -> call.accept(new Call(b, s, s.full(0,
-                        20))), b.name());
-                assertTrue(e.getMessage().contains(message), b.name() + ": expected '" + message + "' in '"
+        for (MatmulOps ops : both()) {
+            String name = ops.memory().name();
+            try (TensorScope s = new TensorScope(ops.memory())) {
+                RuntimeException e = assertThrows(RuntimeException.class, () -> call.accept(new Call(ops, s,
+                        s.full(0, 20))), name);
+                assertTrue(e.getMessage().contains(message), name + ": expected '" + message + "' in '"
                         + e.getMessage() + "'");
             }
         }

@@ -3,7 +3,6 @@ package org.clengine.matmul;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.clengine.matmul.MatmulReference;
 import org.junit.jupiter.api.Test;
 
 /** The reference GEMM on cases small enough to work out by hand. */

@@ -8,21 +8,18 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import org.clengine.matmul.MatmulPath;
 import org.clengine.matmul.opencl.MatmulTuner;
-import org.clengine.matmul.MatmulTuning;
-import org.clengine.backend.OpenClBackend;
 import org.clengine.testing.TestBackends;
 import org.clengine.verify.Comparison;
-import org.clengine.matmul.MatmulCase;
-import org.clengine.matmul.MatmulVerifier;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every GEMM path (plain, packed, B in place, and whatever AUTO picks) and every parameter set a tuning can store,
- * against the reference on fresh random data, C poisoned with NaN. The tuning is pinned to the built-in default so
- * a stored tuning on this machine does not change what is tested; the candidates are tested on their own.
+ * against the reference on fresh random data, C poisoned with NaN. The policy is pinned to the family's built-in
+ * default so a stored tuning on this machine does not change what is tested; the candidates are tested on their
+ * own. Each path and candidate runs as the device's matmul with that policy (a new ops object; nothing shared
+ * changes).
  */
 class MatmulTest {
     /**
@@ -119,8 +116,8 @@ class MatmulTest {
      */
     @TestFactory
     List<DynamicTest> everyTuningCandidateMatchesTheReference() {
-        Set<MatmulTuning> tunings = new LinkedHashSet<>(MatmulTuner.allCandidates());
-        MatmulTuning d = defaults();
+        Set<MatmulPolicy> tunings = new LinkedHashSet<>(MatmulTuner.allCandidates());
+        MatmulPolicy d = defaults();
         tunings.add(d.withBlocks(d.mr(), d.nr(), 7));
         tunings.add(d.withBlocks(2 * d.mr(), 3 * d.nr(), 1));
         List<MatmulCase> cases = new ArrayList<>(MatmulTuner.CHECKS);
@@ -129,13 +126,13 @@ class MatmulTest {
         return tests(cases, List.of(MatmulPath.PACKED, MatmulPath.DIRECT_B), List.copyOf(tunings));
     }
 
-    private static MatmulTuning defaults() {
-        return MatmulTuning.forDevice(TestBackends.openCl().device().info());
+    private static MatmulPolicy defaults() {
+        return MatmulPolicy.defaults(TestBackends.policy().family(), TestBackends.device().info());
     }
 
     /** One dynamic test per case; inside it every tuning × path runs against one reference result. */
     private static List<DynamicTest> tests(List<MatmulCase> cases, List<MatmulPath> paths,
-            List<MatmulTuning> tunings) {
+            List<MatmulPolicy> tunings) {
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
         for (MatmulCase c : cases) {
@@ -146,20 +143,15 @@ class MatmulTest {
         return tests;
     }
 
-    static void check(MatmulCase c, List<MatmulPath> paths, List<MatmulTuning> tunings, long seed) {
-        OpenClBackend device = TestBackends.openCl();
-        MatmulVerifier.Prepared prepared = MatmulVerifier.prepare(TestBackends.REFERENCE, c, seed);
+    static void check(MatmulCase c, List<MatmulPath> paths, List<MatmulPolicy> tunings, long seed) {
+        MatmulOps device = TestBackends.openCl().matmul();
+        MatmulVerifier.Prepared prepared = MatmulVerifier.prepare(TestBackends.REFERENCE.matmul(), c, seed);
         List<String> failures = new ArrayList<>();
-        try {
-            for (MatmulTuning t : tunings) {
-                for (MatmulPath p : paths) {
-                    device.adjustMatmulTuning(x -> t.withPath(p));
-                    Comparison r = MatmulVerifier.compare(device, prepared);
-                    if (!r.passed()) failures.add(p + " " + t.label() + ": " + r);
-                }
+        for (MatmulPolicy t : tunings) {
+            for (MatmulPath p : paths) {
+                Comparison r = MatmulVerifier.compare(device.withPolicy(t.withPath(p)), prepared);
+                if (!r.passed()) failures.add(p + " " + t.label() + ": " + r);
             }
-        } finally {
-            device.adjustMatmulTuning(x -> x);
         }
         assertTrue(failures.isEmpty(), () -> c.label() + " (reproduce with -Dclengine.seed=" + seed + "):\n"
                 + String.join("\n", failures));

@@ -1,23 +1,23 @@
 package org.clengine.matmul;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.clengine.backend.LaunchPolicy;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceInfo;
-import org.clengine.matmul.MatmulPath;
-import org.clengine.matmul.MatmulTuning;
+import org.clengine.device.KernelFamily;
 import org.clengine.matmul.opencl.MatmulTuningStore;
-import org.clengine.backend.OpenClBackend;
 import org.clengine.testing.TestBackends;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** How the engine picks a path and geometry by shape, and how a stored tuning reaches it. */
 class MatmulTuningTest {
-    static final MatmulTuning CPU = MatmulTuning.cpuDefault();
+    static final MatmulPolicy CPU = MatmulPolicy.cpuDefault();
 
     @Test
     void pathsByShape() {
@@ -44,19 +44,48 @@ class MatmulTuningTest {
         assertEquals(64, rows[0], "never taller than the matrix");
     }
 
+    /** Each family's defaults, and the kernels' compile-time values built from them (PACK_K as the kernel's own). */
+    @Test
+    void defaultsAndBuildOptions() {
+        assertEquals(CPU, MatmulPolicy.defaults(KernelFamily.CPU, null));
+        assertEquals(MatmulPolicy.gpuDefault(), MatmulPolicy.defaults(KernelFamily.GPU, null));
+        assertEquals("-DMR=8 -DVW=16 -DNV=2 -DPACK_K=64", CPU.options());
+        assertEquals(1, CPU.plainLocalM());
+        assertEquals(8, MatmulPolicy.gpuDefault().plainLocalM());
+        assertThrows(IllegalArgumentException.class, () -> CPU.withPackK(0));
+        assertThrows(IllegalArgumentException.class, () -> CPU.withBlocks(12, 32, 256), "mc not a multiple of mr");
+    }
+
+    /** A policy is a value: the device's ops with another one are a new object, and the old one keeps its own. */
+    @Test
+    void withPolicyChangesNothingShared() {
+        MatmulOps device = TestBackends.openCl().matmul();
+        MatmulPolicy before = device.policy();
+        MatmulOps plain = device.withPolicy(before.withPath(MatmulPath.PLAIN));
+        assertEquals(MatmulPath.PLAIN, plain.policy().path());
+        assertEquals(before, device.policy());
+        assertEquals(device.memory(), plain.memory());
+        MatmulOps reference = TestBackends.REFERENCE.matmul();
+        assertEquals(reference, reference.withPolicy(CPU), "the reference has one path");
+    }
+
     @Test
     void storedTuningRoundTripsAndReachesTheEngine(@TempDir Path dir) throws Exception {
-        DeviceInfo info = TestBackends.openCl().device().info();
-        MatmulTuning t = new MatmulTuning(12, 16, 2, 120, 256, 512, 1, 4096, 64, MatmulPath.AUTO);
+        DeviceInfo info = TestBackends.device().info();
+        MatmulPolicy t = MatmulTuningStore.base(info).withTile(12, 16, 2, 120, 256, 512).withLocal(1)
+                .withPlainBelow(4096).withDirectBMaxM(64);
         Path f = MatmulTuningStore.save(dir, info, t, "test");
         assertEquals(t, MatmulTuningStore.load(dir, info).orElseThrow());
-        try (Device d = Device.open(info, dir); OpenClBackend b = new OpenClBackend(d)) {
-            assertEquals(t, b.matmulTuning());
+        // a stored tuning serves the device's own family; a forced other family keeps its defaults
+        boolean own = KernelFamily.of(info) == (info.typeName().equals("cpu") ? KernelFamily.CPU : KernelFamily.GPU);
+        MatmulPolicy builtIn = MatmulPolicy.defaults(KernelFamily.of(info), info);
+        try (Device d = Device.open(info, dir)) {
+            assertEquals(own ? t : builtIn, LaunchPolicy.forDevice(d).matmul());
         }
         Files.writeString(f, "mr=banana\n");
         assertTrue(MatmulTuningStore.load(dir, info).isEmpty(), "a damaged file is ignored");
-        try (Device d = Device.open(info, dir); OpenClBackend b = new OpenClBackend(d)) {
-            assertEquals(MatmulTuning.forDevice(info), b.matmulTuning());
+        try (Device d = Device.open(info, dir)) {
+            assertEquals(builtIn, LaunchPolicy.forDevice(d).matmul());
         }
     }
 
@@ -68,9 +97,11 @@ class MatmulTuningTest {
                 1L << 28, 256, false);
         assertEquals("matmul-tuning-7727a961be2c493b.properties",
                 MatmulTuningStore.file(dir, made).getFileName().toString());
-        MatmulTuning shipped = new MatmulTuning(4, 8, 2, 64, 128, 256, 1, 1234, 32, MatmulPath.AUTO);
+        // type 4 is CL_DEVICE_TYPE_GPU: the file's values over the GPU defaults
+        MatmulPolicy shipped = MatmulPolicy.gpuDefault().withTile(4, 8, 2, 64, 128, 256).withLocal(1)
+                .withPlainBelow(1234).withDirectBMaxM(32);
         assertEquals(shipped, MatmulTuningStore.load(dir, made).orElseThrow());
-        MatmulTuning own = new MatmulTuning(12, 16, 2, 120, 256, 512, 1, 4096, 64, MatmulPath.AUTO);
+        MatmulPolicy own = shipped.withTile(12, 16, 2, 120, 256, 512).withPlainBelow(4096).withDirectBMaxM(64);
         MatmulTuningStore.save(dir, made, own, "test");
         assertEquals(own, MatmulTuningStore.load(dir, made).orElseThrow(), "the user's own tuning wins");
         DeviceInfo other = new DeviceInfo(0, null, null, "clengine test platform", "OpenCL 3.0 test",

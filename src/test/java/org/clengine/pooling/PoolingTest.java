@@ -10,11 +10,10 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import java.util.ArrayList;
 import java.util.List;
 import org.clengine.backend.Backend;
-import org.clengine.pooling.PoolingReference;
 import org.clengine.core.Tensor;
-import org.clengine.testing.TestBackends;
-import org.clengine.pooling.PoolingVerification;
 import org.clengine.pooling.PoolingVerification.Variant;
+import org.clengine.pooling.opencl.PoolingOpenCl;
+import org.clengine.testing.TestBackends;
 import org.clengine.verify.RandomFill;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -31,16 +30,34 @@ class PoolingTest {
 
     @TestFactory
     List<DynamicTest> everyVariantMatchesTheReference() {
-        Backend device = TestBackends.openCl();
+        PoolingOps device = TestBackends.openCl().pooling();
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
         for (String d : SHAPES) {
             for (Variant v : Variant.values()) {
                 tests.add(dynamicTest(d + " " + v.label() + " seed=" + seed, () -> allPassed(d + " " + v.label(), seed,
-                        PoolingVerification.run(device, TestBackends.REFERENCE, Pool2dShape.parse(d), v, seed))));
+                        PoolingVerification.run(device, TestBackends.REFERENCE.pooling(), Pool2dShape.parse(d), v,
+                                seed))));
             }
         }
         return tests;
+    }
+
+    /** The local size changes speed only: local sizes 1 and 7 (not dividing the items) give the same values. */
+    @Test
+    void localSizeDoesNotChangeResults() {
+        PoolingOpenCl base = TestBackends.openCl().pooling();
+        long seed = TestBackends.seed();
+        for (int local : new int[] {1, 7}) {
+            PoolingOps odd = new PoolingOpenCl(TestBackends.device(), base.policy().withLocal(local));
+            for (String d : List.of("mb2ic3ih7iw9kh3sh2ph1", "mb2ic3ih7kh2", "mb3ic2ih5kh2sh1")) {
+                for (Variant v : Variant.values()) {
+                    for (var c : PoolingVerification.run(odd, base, Pool2dShape.parse(d), v, seed)) {
+                        assertEquals(0.0, c.maxAbs(), d + " " + v.label() + " local " + local + ": " + c);
+                    }
+                }
+            }
+        }
     }
 
     @Test
@@ -62,17 +79,18 @@ class PoolingTest {
                      -7, -8, 4, 4};
         Pool2dShape s = new Pool2dShape(1, 1, 4, 4, Pool2dParams.of(2));
         for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
-            try (Tensor xt = b.tensor(x, 1, 1, 4, 4); Tensor y = b.full(9, 1, 1, 2, 2); Tensor dx = b.full(9, 1, 1, 4, 4);
-                    Tensor dy = b.tensor(new float[] {10, 20, 30, 40}, 1, 1, 2, 2)) {
-                b.maxPool2dForward(y, xt, s.params());
+            PoolingOps pool = b.pooling();
+            try (Tensor xt = b.tensor(x, 1, 1, 4, 4); Tensor y = b.full(9, 1, 1, 2, 2);
+                    Tensor dx = b.full(9, 1, 1, 4, 4); Tensor dy = b.tensor(new float[] {10, 20, 30, 40}, 1, 1, 2, 2)) {
+                pool.maxForward(y, xt, s.params());
                 assertArrayEquals(new float[] {3, nan, -5, 4}, y.toArray(), b.name());
-                b.maxPool2dBackward(dx, dy, xt, s.params());
+                pool.maxBackward(dx, dy, xt, s.params());
                 assertArrayEquals(new float[] {0, 10, 0, 0, 0, 0, 20, 0, 30, 0, 40, 0, 0, 0, 0, 0}, dx.toArray(),
                         b.name());
             }
             // a 3×3 window, stride 1, padding 1 over all-negative values: padding (zero) never wins
             try (Tensor xt = b.full(-1, 1, 1, 2, 2); Tensor y = b.full(9, 1, 1, 2, 2)) {
-                b.maxPool2dForward(y, xt, Pool2dParams.of(3, 1, 1));
+                pool.maxForward(y, xt, Pool2dParams.of(3, 1, 1));
                 assertArrayEquals(new float[] {-1, -1, -1, -1}, y.toArray());
             }
         }
@@ -125,19 +143,20 @@ class PoolingTest {
         rejects("pooling window 5×5 is larger than the padded input 4×4", () -> Pool2dShape.parse("mb1ic1ih4kh5"));
         rejects("is not a pooling descriptor", () -> Pool2dShape.parse("mb1ic1ih4"));
         for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
+            PoolingOps pool = b.pooling();
             try (Tensor x = b.full(1, 2, 3, 8, 8); Tensor y = b.full(1, 2, 3, 4, 4); Tensor bad = b.full(1, 2, 3, 3, 3);
                     Tensor flat = b.full(1, 2, 3); Tensor g = b.full(1, 2, 3)) {
                 Pool2dParams two = Pool2dParams.of(2);
-                rejects("y has shape [2, 3, 3, 3], expected [2, 3, 4, 4]", () -> b.maxPool2dForward(bad, x, two));
-                rejects("pooling takes x [N,C,H,W], got [2, 3]", () -> b.avgPool2dForward(y, flat, two));
-                rejects("dy has shape [2, 3, 3, 3], expected [2, 3, 4, 4]", () -> b.maxPool2dBackward(x, bad, x,
-                        two));
-                rejects("params is null", () -> b.avgPool2dBackward(x, y, null));
-                rejects("y has shape [2, 3, 4, 4], expected [2, 3]", () -> b.globalAvgPoolForward(y, x));
-                rejects("global average pooling takes dx [N,C,H,W], got [2, 3]", () -> b.globalAvgPoolBackward(g,
-                        g));
+                rejects("y has shape [2, 3, 3, 3], expected [2, 3, 4, 4]", () -> pool.maxForward(bad, x, two));
+                rejects("pooling takes x [N,C,H,W], got [2, 3]", () -> pool.avgForward(y, flat, two));
+                rejects("dy has shape [2, 3, 3, 3], expected [2, 3, 4, 4]", () -> pool.maxBackward(x, bad, x, two));
+                // the cast picks the public method: this package also sees the protected one taking a Pool2dShape
+                rejects("params is null", () -> pool.avgBackward(x, y, (Pool2dParams) null));
+                rejects("y has shape [2, 3, 4, 4], expected [2, 3]", () -> pool.globalAvgForward(y, x));
+                rejects("global average pooling takes dx [N,C,H,W], got [2, 3]", () -> pool.globalAvgBackward(g, g));
             }
         }
+
     }
 
     static double[] toDouble(float[] a) {

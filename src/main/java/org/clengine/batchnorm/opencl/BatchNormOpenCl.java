@@ -1,66 +1,74 @@
 package org.clengine.batchnorm.opencl;
 
-import org.clengine.batchnorm.BatchNormTuning;
-import org.clengine.device.ClTensor;
-import static org.clengine.batchnorm.opencl.BatchNormKernel.*;
-import static org.clengine.batchnorm.BatchNormTuning.ceilDiv;
-import static org.clengine.batchnorm.BatchNormTuning.roundUp;
+import static org.clengine.batchnorm.BatchNormKernel.*;
+import static org.clengine.core.TensorChecks.ceilDiv;
+import static org.clengine.device.ClTensor.buffer;
 
 import java.util.Arrays;
-import java.util.function.UnaryOperator;
+import org.clengine.batchnorm.BatchNormBackward;
 import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.batchnorm.BatchNormFusion;
+import org.clengine.batchnorm.BatchNormInference;
+import org.clengine.batchnorm.BatchNormKernel;
+import org.clengine.batchnorm.BatchNormOps;
+import org.clengine.batchnorm.BatchNormPolicy;
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.batchnorm.BatchNormShape;
+import org.clengine.batchnorm.BatchNormTraining;
+import org.clengine.batchnorm.BatchNormTuning;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
-import org.clengine.core.Tensor;
 
 /**
- * The device path of batch normalization: picks the build options, the path (rows, or positions for small H·W)
- * and the geometry, then enqueues. Arguments are checked by the caller.
+ * Batch normalization on one OpenCL device through kernels/batchnorm.cl: picks the build options, the path (rows,
+ * positions for small H·W, or one launch for N×C input in one chunk) and the geometry from its policy, then
+ * enqueues. Arguments were checked by {@link BatchNormOps}. Immutable: another policy is another object
+ * ({@link #withPolicy}). The convolution's fused forward drives the forward's halves itself ({@link #plan},
+ * {@link #forwardPartials}, {@link #mergeAndApply}).
  */
-final class BatchNormOpenCl {
+public final class BatchNormOpenCl extends BatchNormOps {
     private final Device device;
-    private UnaryOperator<BatchNormTuning> adjust = UnaryOperator.identity();
-    private BatchNormTuning.Rule rule;
+    private final BatchNormPolicy policy;
 
-    BatchNormOpenCl(Device device) {
+    public BatchNormOpenCl(Device device, BatchNormPolicy policy) {
+        super(device);
+        if (policy == null) throw new IllegalArgumentException("policy is null");
         this.device = device;
+        this.policy = policy;
     }
 
-    void adjustTuning(UnaryOperator<BatchNormTuning> adjust) {
-        this.adjust = adjust;
+    public BatchNormPolicy policy() {
+        return policy;
     }
 
-    /** The stored rule for this device and driver if there is one, else the default; then the adjustment. */
-    BatchNormTuning tuning(BatchNormShape s) {
-        return adjust.apply(rule().forShape(s));
+    /** The same device with another policy (tests, the tuner's candidates). */
+    public BatchNormOpenCl withPolicy(BatchNormPolicy other) {
+        return new BatchNormOpenCl(device, other);
     }
 
-    BatchNormTuning.Rule rule() {
-        if (rule == null) {
-            rule = BatchNormTuningStore.load(device.programs().directory(), device.info())
-                    .orElse(BatchNormTuning.Rule.defaults(device.info()));
-        }
-        return rule;
-    }
-
-    /** Replaces the rule (the tuner's candidates); null goes back to the stored or default one. */
-    void useRule(BatchNormTuning.Rule r) {
-        rule = r;
-    }
-
-    /** One call's geometry: which path, how many partials per position or channel, and what merge adds up. */
-    record Plan(BatchNormShape s, BatchNormTuning t, String options, boolean positions, int chunks) {
-        /** The positions path in one launch: N×C input whose rows are one chunk. */
-        boolean single() {
-            return positions && chunks == 1 && s.hw() == 1 && t.single();
-        }
-
+    /**
+     * One call's geometry: which path, how many partials per position or channel, and the build options.
+     *
+     * @param s         the shape
+     * @param t         its geometry under the policy
+     * @param options   -DAFFINE, -DFUSE, -DPOS_BLOCKS
+     * @param positions whether it takes the positions path
+     * @param chunks    partials per channel (row path) or per position (positions path)
+     */
+    public record Plan(BatchNormShape s, BatchNormTuning t, String options, boolean positions, int chunks) {
         Plan(BatchNormShape s, BatchNormTuning t, String options) {
             this(s, t, options, t.positions(s), (int) (t.positions(s) ? ceilDiv(s.n(), t.rows())
                     : ceilDiv(s.perChannel(), t.chunk())));
+        }
+
+        /** Values of one channel per partial on the row path. */
+        public long chunk() {
+            return t.chunk();
+        }
+
+        /** The positions path in one launch: N×C input whose rows are one chunk. */
+        public boolean single() {
+            return positions && chunks == 1 && s.hw() == 1 && t.single();
         }
 
         /** Partials per channel, as the merge kernels add them. */
@@ -73,97 +81,118 @@ final class BatchNormOpenCl {
         }
     }
 
-    void forwardTraining(Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x, Tensor gamma, Tensor beta,
-            Tensor residual, BatchNormRunningStats running, BatchNormConfig config, BatchNormShape s) {
-        Plan p = plan(s, gamma != null, config);
-        DeviceBuffer partial = partialScratch(p);
-        if (p.single()) {
-            double[] w = running == null ? new double[] {1, 0} : config.runningWeights(running.track());
-            single(p, FWD_TRAIN_SINGLE, buf(y), buf(saveMean), buf(saveInvstd),
-                    running == null ? null : buf(running.mean()), running == null ? null : buf(running.var()), partial,
-                    buf(x), buf(residual), buf(gamma), buf(beta), s.c(), s.n(), (float) s.perChannel(),
-                    (float) config.eps(), (float) w[0], (float) w[1], varScale(s, config));
-            return;
-        }
-        if (p.positions()) {
-            reduce(p, FWD_PARTIAL, FWD_PARTIAL_POS, partial, buf(x));
-        } else {
-            forwardPartials(p, partial, buf(x), 0, p.chunks());
-        }
-        mergeAndApply(p, partial, y, saveMean, saveInvstd, x, gamma, beta, residual, running, config);
-    }
-
-    /** The plan for a forward-training call: a convolution that fuses the statistics needs it too. */
-    Plan plan(BatchNormShape s, boolean affine, BatchNormConfig config) {
-        BatchNormTuning t = tuning(s);
+    /** The plan of a forward-training call: the convolution that fuses the statistics needs it too. */
+    public Plan plan(BatchNormShape s, boolean affine, BatchNormConfig config) {
+        BatchNormTuning t = policy.forShape(s);
         return new Plan(s, t, options(affine, config.fusion(), t));
-    }
-
-    /** Row path only: partial sums of chunks [j0, j0 + count) of every channel into the plan's scratch. */
-    DeviceBuffer forwardPartials(Plan p, DeviceBuffer partial, DeviceBuffer x, int j0, int count) {
-        BatchNormShape s = p.s();
-        launch(p, FWD_PARTIAL, new long[] {s.c(), count}, p.t().localReduce(),
-                new Object[] {partial, x, s.c(), s.hw(), s.perChannel(), p.t().chunk(), p.chunks(), j0});
-        return partial;
-    }
-
-    DeviceBuffer partialScratch(Plan p) {
-        return device.scratch("batchnorm.partial", p.partialBytes());
-    }
-
-    /** Merges the partials (running stats updated) and normalizes: the forward's second half. */
-    void mergeAndApply(Plan p, DeviceBuffer partial, Tensor y, Tensor saveMean, Tensor saveInvstd, Tensor x,
-            Tensor gamma, Tensor beta, Tensor residual, BatchNormRunningStats running, BatchNormConfig config) {
-        BatchNormShape s = p.s();
-        double[] w = running == null ? new double[] {1, 0} : config.runningWeights(running.track());
-        long count = s.perChannel();
-        perChannel(p, FWD_MERGE, buf(saveMean), buf(saveInvstd), running == null ? null : buf(running.mean()),
-                running == null ? null : buf(running.var()), partial, buf(x), s.c(), s.hw(), p.mergeChunks(),
-                (float) count, (float) config.eps(), (float) w[0], (float) w[1], varScale(s, config));
-        apply(p, FWD_APPLY, FWD_APPLY_POS, buf(y), buf(x), buf(residual), buf(saveMean), buf(saveInvstd), buf(gamma),
-                buf(beta));
-    }
-
-    /** running_var's factor on the batch variance: M/(M−1) (unbiased, PyTorch's) or 1. */
-    private static float varScale(BatchNormShape s, BatchNormConfig config) {
-        long count = s.perChannel();
-        return config.unbiasedRunningVar() ? (float) ((double) count / (count - 1)) : 1f;
-    }
-
-    void forwardInference(Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor residual, Tensor runningMean,
-            Tensor runningVar, BatchNormConfig config, BatchNormShape s) {
-        Plan p = plan(s, gamma != null, config);
-        DeviceBuffer mean = device.scratch("batchnorm.mean", (long) Float.BYTES * s.c());
-        DeviceBuffer invstd = device.scratch("batchnorm.invstd", (long) Float.BYTES * s.c());
-        if (p.single()) {
-            single(p, INFER_SINGLE, buf(y), mean, invstd, buf(runningMean), buf(runningVar), buf(x), buf(residual),
-                    buf(gamma), buf(beta), s.c(), s.n(), (float) config.eps());
-            return;
-        }
-        perChannel(p, INFER_STATS, mean, invstd, buf(runningMean), buf(runningVar), s.c(), (float) config.eps());
-        apply(p, FWD_APPLY, FWD_APPLY_POS, buf(y), buf(x), buf(residual), mean, invstd, buf(gamma), buf(beta));
-    }
-
-    void backward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dresidual, Tensor dy, Tensor x, Tensor y,
-            Tensor gamma, Tensor saveMean, Tensor saveInvstd, BatchNormConfig config, BatchNormShape s) {
-        BatchNormFusion fusion = config.fusion();
-        Plan p = plan(s, gamma != null, config);
-        DeviceBuffer partial = device.scratch("batchnorm.partial", p.partialBytes());
-        DeviceBuffer coef = device.scratch("batchnorm.coef", 3L * Float.BYTES * s.c());
-        DeviceBuffer mask = fusion.hasRelu() ? buf(y) : null;
-        if (p.single()) {
-            single(p, BWD_SINGLE, buf(dx), buf(dresidual), buf(dgamma), buf(dbeta), coef, partial, buf(dy), buf(x),
-                    mask, buf(saveMean), buf(saveInvstd), buf(gamma), s.c(), s.n(), (float) s.perChannel());
-            return;
-        }
-        reduce(p, BWD_PARTIAL, BWD_PARTIAL_POS, partial, buf(dy), buf(x), mask, buf(saveMean));
-        perChannel(p, BWD_MERGE, buf(dgamma), buf(dbeta), coef, partial, buf(saveInvstd), buf(gamma), s.c(),
-                p.mergeChunks(), (float) s.perChannel());
-        apply(p, BWD_APPLY, BWD_APPLY_POS, buf(dx), buf(dresidual), buf(dy), buf(x), mask, buf(saveMean), coef);
     }
 
     static String options(boolean affine, BatchNormFusion fusion, BatchNormTuning t) {
         return "-DAFFINE=" + (affine ? 1 : 0) + " -DFUSE=" + fusion.define + " -DPOS_BLOCKS=" + t.posBlocks();
+    }
+
+    /** The device's scratch for a plan's partial sums (reused across calls). */
+    public DeviceBuffer partialScratch(Plan p) {
+        return device.scratch("batchnorm.partial", p.partialBytes());
+    }
+
+    @Override
+    protected void forwardTraining(BatchNormTraining call, BatchNormShape s) {
+        runForwardTraining(call, s);
+    }
+
+    /** The unfused forward training, arguments already checked. */
+    public void runForwardTraining(BatchNormTraining call, BatchNormShape s) {
+        Plan p = plan(s, call.gamma() != null, call.config());
+        DeviceBuffer partial = partialScratch(p);
+        if (p.single()) {
+            BatchNormRunningStats running = call.running();
+            BatchNormRunningStats.Update u = update(call, s);
+            launch(p, FWD_TRAIN_SINGLE, singleItems(p), p.t().localPositions(), buffer(call.y()),
+                    buffer(call.saved().mean()), buffer(call.saved().invstd()),
+                    running == null ? null : buffer(running.mean()), running == null ? null : buffer(running.var()),
+                    partial, buffer(call.x()), buffer(call.residual()), buffer(call.gamma()), buffer(call.beta()),
+                    s.c(), s.n(), (float) s.perChannel(), (float) call.config().eps(), (float) u.oldWeight(),
+                    (float) u.newWeight(), u.varScale());
+            return;
+        }
+        if (p.positions()) {
+            reduce(p, FWD_PARTIAL, FWD_PARTIAL_POS, partial, buffer(call.x()));
+        } else {
+            forwardPartials(p, partial, buffer(call.x()), 0, p.chunks());
+        }
+        mergeAndApply(p, partial, call);
+    }
+
+    /** Row path only: partial sums of chunks [j0, j0 + count) of every channel of x into {@code partial}. */
+    public void forwardPartials(Plan p, DeviceBuffer partial, DeviceBuffer x, int j0, int count) {
+        BatchNormShape s = p.s();
+        launch(p, FWD_PARTIAL, new long[] {s.c(), count}, p.t().localReduce(), partial, x, s.c(), s.hw(),
+                s.perChannel(), p.t().chunk(), p.chunks(), j0);
+    }
+
+    /** The forward's second half: merges the partials (saved and running statistics) and normalizes. */
+    public void mergeAndApply(Plan p, DeviceBuffer partial, BatchNormTraining call) {
+        BatchNormShape s = p.s();
+        BatchNormRunningStats running = call.running();
+        BatchNormRunningStats.Update u = update(call, s);
+        DeviceBuffer mean = buffer(call.saved().mean());
+        DeviceBuffer invstd = buffer(call.saved().invstd());
+        launch(p, FWD_MERGE, new long[] {s.c()}, p.t().localReduce(), mean, invstd,
+                running == null ? null : buffer(running.mean()), running == null ? null : buffer(running.var()),
+                partial, buffer(call.x()), s.c(), s.hw(), p.mergeChunks(), (float) s.perChannel(),
+                (float) call.config().eps(), (float) u.oldWeight(), (float) u.newWeight(), u.varScale());
+        apply(p, FWD_APPLY, FWD_APPLY_POS, buffer(call.y()), buffer(call.x()), buffer(call.residual()), mean, invstd,
+                buffer(call.gamma()), buffer(call.beta()));
+    }
+
+    /** Counts the batch in the running statistics (once per call) and returns its update. */
+    private static BatchNormRunningStats.Update update(BatchNormTraining call, BatchNormShape s) {
+        BatchNormRunningStats running = call.running();
+        return running == null ? BatchNormRunningStats.Update.NONE
+                : running.nextUpdate(call.config(), s.perChannel());
+    }
+
+    @Override
+    protected void forwardInference(BatchNormInference call, BatchNormShape s) {
+        Plan p = plan(s, call.gamma() != null, call.config());
+        DeviceBuffer mean = device.scratch("batchnorm.mean", (long) Float.BYTES * s.c());
+        DeviceBuffer invstd = device.scratch("batchnorm.invstd", (long) Float.BYTES * s.c());
+        DeviceBuffer runMean = buffer(call.running().mean());
+        DeviceBuffer runVar = buffer(call.running().var());
+        float eps = (float) call.config().eps();
+        if (p.single()) {
+            launch(p, INFER_SINGLE, singleItems(p), p.t().localPositions(), buffer(call.y()), mean, invstd, runMean,
+                    runVar, buffer(call.x()), buffer(call.residual()), buffer(call.gamma()), buffer(call.beta()),
+                    s.c(), s.n(), eps);
+            return;
+        }
+        launch(p, INFER_STATS, new long[] {s.c()}, p.t().localReduce(), mean, invstd, runMean, runVar, s.c(), eps);
+        apply(p, FWD_APPLY, FWD_APPLY_POS, buffer(call.y()), buffer(call.x()), buffer(call.residual()), mean, invstd,
+                buffer(call.gamma()), buffer(call.beta()));
+    }
+
+    @Override
+    protected void backward(BatchNormBackward call, BatchNormShape s) {
+        Plan p = plan(s, call.gamma() != null, call.config());
+        DeviceBuffer partial = partialScratch(p);
+        DeviceBuffer coef = device.scratch("batchnorm.coef", 3L * Float.BYTES * s.c());
+        // y is read only for a ReLU's mask; otherwise the kernels get NULL whatever the call holds
+        DeviceBuffer mask = call.config().fusion().hasRelu() ? buffer(call.y()) : null;
+        DeviceBuffer mean = buffer(call.saved().mean());
+        DeviceBuffer invstd = buffer(call.saved().invstd());
+        if (p.single()) {
+            launch(p, BWD_SINGLE, singleItems(p), p.t().localPositions(), buffer(call.dx()),
+                    buffer(call.dresidual()), buffer(call.dgamma()), buffer(call.dbeta()), coef, partial,
+                    buffer(call.dy()), buffer(call.x()), mask, mean, invstd, buffer(call.gamma()), s.c(), s.n(),
+                    (float) s.perChannel());
+            return;
+        }
+        reduce(p, BWD_PARTIAL, BWD_PARTIAL_POS, partial, buffer(call.dy()), buffer(call.x()), mask, mean);
+        launch(p, BWD_MERGE, new long[] {s.c()}, p.t().localReduce(), buffer(call.dgamma()), buffer(call.dbeta()),
+                coef, partial, invstd, buffer(call.gamma()), s.c(), p.mergeChunks(), (float) s.perChannel());
+        apply(p, BWD_APPLY, BWD_APPLY_POS, buffer(call.dx()), buffer(call.dresidual()), buffer(call.dy()),
+                buffer(call.x()), mask, mean, coef);
     }
 
     /** Partial sums: (C, chunks) work-items on the row path, (P/16, chunks) on the positions path. */
@@ -196,27 +225,18 @@ final class BatchNormOpenCl {
     }
 
     /** The single-launch kernels: one work-item per 16·posBlocks channels. */
-    private void single(Plan p, BatchNormKernel k, Object... args) {
-        launch(p, k, new long[] {ceilDiv(p.s().c(), 16L * p.t().posBlocks())}, p.t().localPositions(), args);
-    }
-
-    /** One work-item per channel. */
-    private void perChannel(Plan p, BatchNormKernel k, Object... args) {
-        launch(p, k, new long[] {p.s().c()}, p.t().localReduce(), args);
+    private static long[] singleItems(Plan p) {
+        return new long[] {ceilDiv(p.s().c(), 16L * p.t().posBlocks())};
     }
 
     /** Launches {@code items} work-items with local size {@code local} in dimension 0 (Device.launchItems). */
-    private void launch(Plan p, BatchNormKernel k, long[] items, long local, Object[] args) {
-        device.launchItems(device.kernel(FILE, k.kernelName, p.options()), k.kernelName, items, local, args);
+    private void launch(Plan p, BatchNormKernel k, long[] items, long local, Object... args) {
+        device.launchItems(k.binding(), p.options(), items, local, args);
     }
 
     private static Object[] with(Object[] head, Object... tail) {
         Object[] all = Arrays.copyOf(head, head.length + tail.length);
         System.arraycopy(tail, 0, all, head.length, tail.length);
         return all;
-    }
-
-    private static DeviceBuffer buf(Tensor t) {
-        return t == null ? null : ((ClTensor) t).buffer();
     }
 }

@@ -1,29 +1,33 @@
 package org.clengine.batchnorm.opencl;
 
-import org.clengine.backend.OpenClBackend;
-import org.clengine.batchnorm.BatchNormTuning;
-import org.clengine.device.TuningSearch;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import org.clengine.backend.Backend;
-import org.clengine.batchnorm.BatchNormConfig;
+import org.clengine.batchnorm.BatchNormBackward;
+import org.clengine.batchnorm.BatchNormOps;
+import org.clengine.batchnorm.BatchNormPolicy;
+import org.clengine.batchnorm.BatchNormReference;
+import org.clengine.batchnorm.BatchNormSaved;
 import org.clengine.batchnorm.BatchNormShape;
-import org.clengine.core.Tensor;
-import org.clengine.core.TensorScope;
+import org.clengine.batchnorm.BatchNormTraining;
 import org.clengine.batchnorm.BatchNormVariant;
 import org.clengine.batchnorm.BatchNormVerifier;
+import org.clengine.core.Tensor;
+import org.clengine.core.TensorScope;
+import org.clengine.device.Device;
+import org.clengine.device.TuningSearch;
 import org.clengine.verify.Comparison;
 
 /**
- * Searches batch norm's launch rule ({@link BatchNormTuning.Rule}) on one device, one knob at a time from the
- * default: for each knob, every value is tried with the others held at the best so far, each candidate checked
- * against the reference on awkward shapes before it is timed, the current best timed again alongside. The score is
- * the geometric mean of forward-training and backward GB/s over three shapes: a ResNet activation, a small-image one
- * and an N×C one.
+ * Searches batch norm's launch policy ({@link BatchNormPolicy}'s seven knobs) on one device, one knob at a time from
+ * a base (the family's defaults): for each knob, every value is tried with the others held at the best so far, each
+ * candidate checked against the reference on awkward shapes before it is timed, the current best timed again
+ * alongside. The score is the geometric mean of forward-training and backward GB/s over three shapes: a ResNet
+ * activation, a small-image one and an N×C one. Each candidate runs on a {@link BatchNormOpenCl} of its own on the
+ * device; nothing is changed in place.
  */
 public final class BatchNormTuner {
     /** Row and positions paths, one chunk and many, tails of blocks and spans, H·W over 2048. */
@@ -39,19 +43,28 @@ public final class BatchNormTuner {
 
     public static final List<String> TIMED = List.of("mb32ic64ih56iw56", "mb256ic256ih14iw14", "mb128ic2048");
 
-    private final OpenClBackend device;
-    private final Backend reference;
+    private final Device device;
+    private final BatchNormPolicy base;
+    private final BatchNormOps reference = new BatchNormReference();
     private final PrintStream out;
     private final long seed;
     private final int repeats;
     private List<Prepared> prepared;
 
-    public BatchNormTuner(OpenClBackend device, Backend reference, PrintStream out, long seed, int repeats) {
+    /** A search on {@code device} from {@code base}, printing to {@code out}; checks draw from {@code seed}. */
+    public BatchNormTuner(Device device, BatchNormPolicy base, PrintStream out, long seed, int repeats) {
+        if (base.fixed() != null) throw new IllegalArgumentException("a fixed geometry has no knobs to tune");
         this.device = device;
-        this.reference = reference;
+        this.base = base;
         this.out = out;
         this.seed = seed;
         this.repeats = repeats;
+    }
+
+    /** {@code ./clengine tune batchnorm}: the search from {@code base}; returns the winner. */
+    public static BatchNormPolicy tune(Device device, BatchNormPolicy base, PrintStream out, long seed,
+            int repeats) {
+        return new BatchNormTuner(device, base, out, seed, repeats).run();
     }
 
     /** The knobs in the order they are searched. */
@@ -59,11 +72,17 @@ public final class BatchNormTuner {
             "localPositions", "posBlocks");
 
     /** {@code r} with one knob set to {@code v}. */
-    static BatchNormTuning.Rule with(BatchNormTuning.Rule r, String knob, int v) {
-        return new BatchNormTuning.Rule(knob.equals("target") ? v : r.target(), knob.equals("span") ? v : r.span(),
-                knob.equals("localReduce") ? v : r.localReduce(), knob.equals("localApply") ? v : r.localApply(),
-                knob.equals("rowsMin") ? v : r.rowsMin(), knob.equals("localPositions") ? v : r.localPositions(),
-                knob.equals("posBlocks") ? v : r.posBlocks());
+    static BatchNormPolicy with(BatchNormPolicy r, String knob, int v) {
+        return switch (knob) {
+            case "target" -> r.withTarget(v);
+            case "span" -> r.withSpan(v);
+            case "localReduce" -> r.withLocalReduce(v);
+            case "localApply" -> r.withLocalApply(v);
+            case "rowsMin" -> r.withRowsMin(v);
+            case "localPositions" -> r.withLocalPositions(v);
+            case "posBlocks" -> r.withPosBlocks(v);
+            default -> throw new IllegalArgumentException(knob);
+        };
     }
 
     static int[] values(String knob) {
@@ -78,9 +97,9 @@ public final class BatchNormTuner {
         };
     }
 
-    /** Every rule a search from {@code start} could try: what the tests check. */
-    public static List<BatchNormTuning.Rule> neighbours(BatchNormTuning.Rule start, long maxLocal) {
-        LinkedHashSet<BatchNormTuning.Rule> all = new LinkedHashSet<>();
+    /** Every policy a search from {@code start} could try: what the tests check. */
+    public static List<BatchNormPolicy> neighbours(BatchNormPolicy start, long maxLocal) {
+        LinkedHashSet<BatchNormPolicy> all = new LinkedHashSet<>();
         for (String knob : ORDER) {
             for (int v : values(knob)) {
                 if (knob.startsWith("local") && v > maxLocal) continue;
@@ -91,21 +110,21 @@ public final class BatchNormTuner {
     }
 
     /**
-     * Searches knob by knob from the default; returns the winner (the default if no candidate beats it by
+     * Searches knob by knob from the base; returns the winner (the base if no candidate beats it by
      * {@link #MARGIN}).
      */
-    public BatchNormTuning.Rule run() {
-        BatchNormTuning.Rule best = BatchNormTuning.Rule.defaults(device.device().info());
-        long maxLocal = device.device().info().maxWorkGroupSize();
+    public BatchNormPolicy run() {
+        BatchNormPolicy best = base;
+        long maxLocal = device.info().maxWorkGroupSize();
         for (String knob : ORDER) {
-            LinkedHashSet<BatchNormTuning.Rule> candidates = new LinkedHashSet<>();
+            LinkedHashSet<BatchNormPolicy> candidates = new LinkedHashSet<>();
             candidates.add(best);
             for (int v : values(knob)) {
                 if (!knob.startsWith("local") || v <= maxLocal) candidates.add(with(best, knob, v));
             }
             out.println(knob + ":");
             var results = evaluate(List.copyOf(candidates));
-            BatchNormTuning.Rule current = best;
+            BatchNormPolicy current = best;
             double kept = results.stream().filter(r -> r.candidate().equals(current))
                     .mapToDouble(TuningSearch.Result::score).findFirst().orElse(0);
             var r = results.stream().max(Comparator.comparingDouble(TuningSearch.Result::score)).orElseThrow();
@@ -116,25 +135,23 @@ public final class BatchNormTuner {
     }
 
     /** Checks each candidate, then times those that passed; prints one line per candidate. */
-    public List<TuningSearch.Result<BatchNormTuning.Rule>> evaluate(List<BatchNormTuning.Rule> candidates) {
-        return TuningSearch.evaluate(out, candidates, this::check, this::gbps, BatchNormTuning.Rule::label, "GB/s");
+    public List<TuningSearch.Result<BatchNormPolicy>> evaluate(List<BatchNormPolicy> candidates) {
+        return TuningSearch.evaluate(out, candidates, this::check, this::gbps, BatchNormPolicy::label, "GB/s");
     }
 
     /** Null if {@code r} passes every check, else what failed. */
-    public String check(BatchNormTuning.Rule r) {
+    public String check(BatchNormPolicy r) {
         if (prepared == null) prepared = prepare();
-        device.useBatchNormRule(r);
+        BatchNormOpenCl candidate = new BatchNormOpenCl(device, r);
         try {
             for (Prepared p : prepared) {
                 for (Comparison c : BatchNormVerifier.compare(p.in(), p.v(), p.expected(),
-                        BatchNormVerifier.outputs(device, p.in(), p.v()))) {
+                        BatchNormVerifier.outputs(candidate, p.in(), p.v()))) {
                     if (!c.passed()) return p.in().shape() + " " + p.v().label() + ": " + c;
                 }
             }
         } catch (RuntimeException e) {
             return e.getMessage();
-        } finally {
-            device.useBatchNormRule(null);
         }
         return null;
     }
@@ -166,26 +183,20 @@ public final class BatchNormTuner {
     }
 
     /**
-     * GB/s of each rule on each timed shape, forward-training then backward (bytes: x read and y written; dy and
+     * GB/s of each policy on each timed shape, forward-training then backward (bytes: x read and y written; dy and
      * x read, dx written): the fastest of {@code repeats} runs after one warm-up, the candidates taking turns
      * within each repeat so that a burst of other work slows them alike.
      */
-    public double[][] gbps(List<BatchNormTuning.Rule> rules) {
-        double[][] best = new double[rules.size()][2 * TIMED.size()];
+    public double[][] gbps(List<BatchNormPolicy> policies) {
+        double[][] best = new double[policies.size()][2 * TIMED.size()];
         try (TensorScope scope = new TensorScope(device)) {
-            List<Tensor[]> operands = new ArrayList<>();
-            for (String d : TIMED) {
-                BatchNormShape s = BatchNormShape.parse(d);
-                int[] dims = s.dims();
-                operands.add(new Tensor[] {scope.full(0.5f, dims), scope.full(0, dims), scope.full(0.25f, dims),
-                    scope.full(0, dims), scope.full(1, s.c()), scope.full(0, s.c()), scope.full(0, s.c()),
-                    scope.full(1, s.c()), scope.full(0, s.c()), scope.full(0, s.c())});
-            }
+            List<Operands> operands = new ArrayList<>();
+            for (String d : TIMED) operands.add(Operands.allocate(scope, BatchNormShape.parse(d)));
             for (int rep = -1; rep < repeats; rep++) {
-                for (int i = 0; i < rules.size(); i++) {
-                    device.useBatchNormRule(rules.get(i));
+                for (int i = 0; i < policies.size(); i++) {
+                    BatchNormOpenCl candidate = new BatchNormOpenCl(device, policies.get(i));
                     for (int j = 0; j < TIMED.size(); j++) {
-                        double[] g = timeOnce(BatchNormShape.parse(TIMED.get(j)), operands.get(j));
+                        double[] g = timeOnce(candidate, operands.get(j));
                         if (rep >= 0) {
                             best[i][2 * j] = Math.max(best[i][2 * j], g[0]);
                             best[i][2 * j + 1] = Math.max(best[i][2 * j + 1], g[1]);
@@ -193,29 +204,35 @@ public final class BatchNormTuner {
                     }
                 }
             }
-        } finally {
-            device.useBatchNormRule(null);
         }
         return best;
     }
 
+    /** One timed shape's calls: forward training of x into y, backward of dy into dx, affine, nothing fused. */
+    private record Operands(BatchNormShape shape, BatchNormTraining forward, BatchNormBackward backward) {
+        static Operands allocate(TensorScope scope, BatchNormShape s) {
+            int[] dims = s.dims();
+            Tensor x = scope.full(0.5f, dims);
+            Tensor gamma = scope.full(1, s.c());
+            BatchNormSaved saved = new BatchNormSaved(scope.full(0, s.c()), scope.full(1, s.c()));
+            BatchNormTraining forward = BatchNormTraining.of(scope.full(0, dims), saved, x)
+                    .affine(gamma, scope.full(0, s.c()));
+            BatchNormBackward backward = BatchNormBackward.of(scope.full(0, dims), scope.full(0.25f, dims), x, saved)
+                    .affine(gamma, scope.full(0, s.c()), scope.full(0, s.c()));
+            return new Operands(s, forward, backward);
+        }
+    }
+
     /** {forward-training, backward} GB/s of a few back-to-back calls (enough for ~100 MB each). */
-    private double[] timeOnce(BatchNormShape s, Tensor[] t) {
-        Tensor x = t[0], y = t[1], dy = t[2], dx = t[3], gamma = t[4], beta = t[5], mean = t[6], invstd = t[7];
-        Tensor dgamma = t[8], dbeta = t[9];
-        long bytes = s.elements() * Float.BYTES;
+    private double[] timeOnce(BatchNormOpenCl candidate, Operands t) {
+        long bytes = t.shape().elements() * Float.BYTES;
         int inner = (int) Math.max(1, Math.min(20, 1e8 / (3.0 * bytes)));
         device.finish();
         long start = System.nanoTime();
-        for (int k = 0; k < inner; k++) {
-            device.batchNormForwardTraining(y, mean, invstd, x, gamma, beta, null, null, BatchNormConfig.DEFAULT);
-        }
+        for (int k = 0; k < inner; k++) candidate.forwardTraining(t.forward());
         device.finish();
         long mid = System.nanoTime();
-        for (int k = 0; k < inner; k++) {
-            device.batchNormBackward(dx, dgamma, dbeta, null, dy, x, null, gamma, mean, invstd,
-                    BatchNormConfig.DEFAULT);
-        }
+        for (int k = 0; k < inner; k++) candidate.backward(t.backward());
         device.finish();
         long end = System.nanoTime();
         return new double[] {2.0 * bytes * inner / (mid - start), 3.0 * bytes * inner / (end - mid)};

@@ -1,27 +1,40 @@
 package org.clengine.loss.opencl;
 
-import static org.clengine.elementwise.opencl.ElementwiseOpenCl.buf;
-import static org.clengine.loss.opencl.LossKernel.*;
+import static org.clengine.device.ClTensor.buffer;
+import static org.clengine.loss.LossKernel.*;
 
+import org.clengine.core.Tensor;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
-import org.clengine.core.Tensor;
+import org.clengine.loss.LossOps;
+import org.clengine.loss.LossPolicy;
 
-/** The device path of kernels/loss.cl: per-row losses into a scratch buffer, then one fixed-order sum. */
-final class LossOpenCl {
+/**
+ * Softmax + cross-entropy on one OpenCL device through kernels/loss.cl: per-row losses and hits into a scratch
+ * buffer, then one work-item sums them in row order. Arguments are checked by {@link LossOps}; labels are not read
+ * back (a bad one makes the loss NaN in the kernel).
+ */
+public final class LossOpenCl extends LossOps {
     private final Device device;
+    private final LossPolicy policy;
 
-    LossOpenCl(Device device) {
+    public LossOpenCl(Device device, LossPolicy policy) {
+        super(device);
+        if (policy == null) throw new IllegalArgumentException("policy is null");
         this.device = device;
+        this.policy = policy;
     }
 
-    void softmaxCrossEntropy(Tensor result, Tensor dlogits, Tensor logits, Tensor labels, int n, int k) {
+    public LossPolicy policy() {
+        return policy;
+    }
+
+    @Override
+    protected void softmaxCrossEntropy(Tensor result, Tensor dlogits, Tensor logits, Tensor labels, int n, int k) {
         String options = "-DHAS_GRAD=" + (dlogits != null ? 1 : 0);
         DeviceBuffer rows = device.scratch("loss.rows", 2L * Float.BYTES * n);
-        org.jocl.cl_kernel perRow = device.kernel(FILE, SOFTMAX_XENT_ROWS.kernelName, options);
-        device.launchItems(perRow, SOFTMAX_XENT_ROWS.kernelName, new long[] {n}, Math.min(64, n), rows, buf(dlogits),
-                buf(logits), buf(labels), n, k);
-        device.launch(device.kernel(FILE, SOFTMAX_XENT_SUM.kernelName, options), SOFTMAX_XENT_SUM.kernelName,
-                new long[] {1}, new long[] {1}, buf(result), rows, n);
+        device.launchItems(SOFTMAX_XENT_ROWS.binding(), options, new long[] {n}, Math.min(policy.local(), n), rows,
+                buffer(dlogits), buffer(logits), buffer(labels), n, k);
+        device.launch(SOFTMAX_XENT_SUM.binding(), options, new long[] {1}, new long[] {1}, buffer(result), rows, n);
     }
 }

@@ -1,31 +1,34 @@
 package org.clengine.matmul.opencl;
 
-import org.clengine.backend.OpenClBackend;
-import org.clengine.device.TuningSearch;
-import org.clengine.matmul.MatmulPath;
-import org.clengine.matmul.MatmulTuning;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import org.clengine.backend.Backend;
-import org.clengine.matmul.MatmulBias;
-import org.clengine.matmul.MatmulLayout;
-import org.clengine.matmul.MatmulParams;
-import org.clengine.matmul.MatmulShape;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
-import org.clengine.verify.Comparison;
+import org.clengine.device.Device;
+import org.clengine.device.KernelFamily;
+import org.clengine.device.TuningSearch;
+import org.clengine.matmul.Gemm;
+import org.clengine.matmul.MatmulBias;
 import org.clengine.matmul.MatmulCase;
+import org.clengine.matmul.MatmulOps;
+import org.clengine.matmul.MatmulParams;
+import org.clengine.matmul.MatmulPath;
+import org.clengine.matmul.MatmulPolicy;
+import org.clengine.matmul.MatmulReference;
+import org.clengine.matmul.MatmulShape;
 import org.clengine.matmul.MatmulVerifier;
+import org.clengine.verify.Comparison;
 
 /**
  * Searches GEMM parameters on one device: every candidate is first checked against the reference on awkward shapes
  * (both packed paths, exact small integers and random data), and only then timed, packing included, on the shapes
  * convolution and linear layers produce. Three stages: register tiles at the default blocks; macro tile and K block
  * for the two best tiles; whether B is read in place, from the M where packing it starts to pay. Only results
- * timed side by side are compared: each stage re-times what it compares.
+ * timed side by side are compared: each stage re-times what it compares. Each candidate runs as a
+ * {@code new MatmulOpenCl(device, candidate)} of its own.
  */
 public final class MatmulTuner {
     /** Awkward shapes each candidate must get right before it is timed: tails everywhere, K blocks, batches. */
@@ -41,28 +44,42 @@ public final class MatmulTuner {
     public static final List<MatmulShape> TIMED = List.of(MatmulShape.parse("m1024n1024k1024"),
             MatmulShape.parse("m64n3136k576"), MatmulShape.parse("m256n1568k2304"), MatmulShape.parse("m576n3136k64"));
 
-    private final OpenClBackend device;
-    private final Backend reference;
+    private final Device device;
+    private final KernelFamily family;
+    private final MatmulOps reference;
     private final PrintStream out;
     private final long seed;
     private final int repeats;
     private List<MatmulVerifier.Prepared> prepared;
 
-    public MatmulTuner(OpenClBackend device, Backend reference, PrintStream out, long seed, int repeats) {
+    /** Searches {@code family}'s candidates on {@code device}, each checked against {@code reference} first. */
+    public MatmulTuner(Device device, KernelFamily family, MatmulOps reference, PrintStream out, long seed,
+            int repeats) {
         this.device = device;
+        this.family = family;
         this.reference = reference;
         this.out = out;
         this.seed = seed;
         this.repeats = repeats;
     }
 
+    /**
+     * {@code ./clengine tune matmul}: the winner for the device's own family (the only one a stored tuning is
+     * applied to), checked against the reference; {@link MatmulTuningStore#base} if no candidate passes.
+     */
+    public static MatmulPolicy tune(Device device, PrintStream out, long seed, int repeats) {
+        return new MatmulTuner(device, MatmulTuningStore.family(device.info()), new MatmulReference(), out, seed,
+                repeats).run();
+    }
+
     /** Register tiles worth trying: on CPUs float16 rows that keep accumulators and B in 32 vector registers. */
-    public static List<MatmulTuning> tiles(boolean cpu) {
-        MatmulTuning base = cpu ? MatmulTuning.cpuDefault() : MatmulTuning.gpuDefault();
+    public static List<MatmulPolicy> tiles(KernelFamily family) {
+        boolean cpu = family == KernelFamily.CPU;
+        MatmulPolicy base = cpu ? MatmulPolicy.cpuDefault() : MatmulPolicy.gpuDefault();
         int[][] shapes = cpu
                 ? new int[][] {{8, 16, 2}, {12, 16, 2}, {14, 16, 2}, {6, 16, 4}, {4, 16, 4}, {16, 16, 1}, {8, 8, 4}}
                 : new int[][] {{4, 4, 4}, {8, 4, 2}, {4, 4, 2}, {8, 4, 4}, {2, 4, 4}};
-        List<MatmulTuning> out = new ArrayList<>();
+        List<MatmulPolicy> out = new ArrayList<>();
         for (int[] t : shapes) {
             int nr = t[1] * t[2];
             out.add(cpu ? base.withTile(t[0], t[1], t[2], t[0] * Math.max(1, 128 / t[0]), roundUp(128, nr), base.kc())
@@ -72,9 +89,9 @@ public final class MatmulTuner {
     }
 
     /** Macro tiles and K blocks tried for one register tile (CPUs; GPUs keep one tile per work-item). */
-    public static List<MatmulTuning> blocks(MatmulTuning tile, boolean cpu) {
-        if (!cpu) return List.of(tile);
-        List<MatmulTuning> out = new ArrayList<>();
+    public static List<MatmulPolicy> blocks(MatmulPolicy tile, KernelFamily family) {
+        if (family != KernelFamily.CPU) return List.of(tile);
+        List<MatmulPolicy> out = new ArrayList<>();
         int nr = tile.nr();
         for (int rows : new int[] {64, 128, 256}) {
             for (int cols : new int[] {128, 256}) {
@@ -87,28 +104,27 @@ public final class MatmulTuner {
     }
 
     /** Every parameter set a tuning could store for either kind of device: what the tests check. */
-    public static List<MatmulTuning> allCandidates() {
-        List<MatmulTuning> all = new ArrayList<>();
-        for (boolean cpu : new boolean[] {true, false}) {
-            for (MatmulTuning t : tiles(cpu)) all.addAll(blocks(t, cpu));
+    public static List<MatmulPolicy> allCandidates() {
+        List<MatmulPolicy> all = new ArrayList<>();
+        for (KernelFamily family : KernelFamily.values()) {
+            for (MatmulPolicy t : tiles(family)) all.addAll(blocks(t, family));
         }
         return all;
     }
 
     /** Runs the three stages and returns the winner (the default if no candidate passes). */
-    public MatmulTuning run() {
-        boolean cpu = device.device().info().typeName().equals("cpu");
+    public MatmulPolicy run() {
         out.println("stage 1: register tiles");
-        List<TuningSearch.Result<MatmulTuning>> best = evaluate(tiles(cpu)).stream().filter(r -> r.failure() == null)
-                .sorted(Comparator.comparingDouble(TuningSearch.Result<MatmulTuning>::score).reversed()).limit(2)
+        List<TuningSearch.Result<MatmulPolicy>> best = evaluate(tiles(family)).stream().filter(r -> r.failure() == null)
+                .sorted(Comparator.comparingDouble(TuningSearch.Result<MatmulPolicy>::score).reversed()).limit(2)
                 .toList();
         if (best.isEmpty()) {
             out.println("no candidate passed its checks; keeping the default");
-            return MatmulTuning.forDevice(device.device().info());
+            return MatmulPolicy.defaults(family, device.info());
         }
         out.println("stage 2: macro tiles and K blocks (the stage-1 winners again among them, timed alongside)");
-        List<MatmulTuning> second = new ArrayList<>();
-        for (var r : best) second.addAll(blocks(r.candidate(), cpu));
+        List<MatmulPolicy> second = new ArrayList<>();
+        for (var r : best) second.addAll(blocks(r.candidate(), family));
         var winner = evaluate(second).stream().max(Comparator.comparingDouble(TuningSearch.Result::score))
                 .orElseThrow();
         out.printf(Locale.ROOT, "best: %s at %.1f GFLOP/s (geometric mean)%n", winner.candidate().label(),
@@ -118,34 +134,32 @@ public final class MatmulTuner {
     }
 
     /** Checks each candidate, then times those that passed; prints one line per candidate. */
-    public List<TuningSearch.Result<MatmulTuning>> evaluate(List<MatmulTuning> candidates) {
-        return TuningSearch.evaluate(out, candidates, this::check, t -> gflops(t, TIMED), MatmulTuning::label,
+    public List<TuningSearch.Result<MatmulPolicy>> evaluate(List<MatmulPolicy> candidates) {
+        return TuningSearch.evaluate(out, candidates, this::check, t -> gflops(t, TIMED), MatmulPolicy::label,
                 "GFLOP/s");
     }
 
     /** Null if {@code t} passes every check on both packed paths, else what failed. */
-    public String check(MatmulTuning t) {
+    public String check(MatmulPolicy t) {
         if (prepared == null) {
             prepared = CHECKS.stream().map(c -> MatmulVerifier.prepare(reference, c, seed)).toList();
         }
         for (MatmulPath path : List.of(MatmulPath.PACKED, MatmulPath.DIRECT_B)) {
-            device.adjustMatmulTuning(x -> t.withPath(path));
+            MatmulOpenCl candidate = new MatmulOpenCl(device, t.withPath(path));
             try {
                 for (MatmulVerifier.Prepared p : prepared) {
-                    Comparison r = MatmulVerifier.compare(device, p);
+                    Comparison r = MatmulVerifier.compare(candidate, p);
                     if (!r.passed()) return p.matmulCase().label() + " " + path + ": " + r;
                 }
             } catch (RuntimeException e) {
                 return path + ": " + e.getMessage();
-            } finally {
-                device.adjustMatmulTuning(x -> x);
             }
         }
         return null;
     }
 
     /** Largest M (of those tried) at which reading B in place beats packing it on the convolution shape. */
-    private int directBMaxM(MatmulTuning t) {
+    private int directBMaxM(MatmulPolicy t) {
         int best = 0;
         for (int m : new int[] {64, 256, 512, 1024}) {
             MatmulShape s = new MatmulShape(1, m, 3136, 576, false, false);
@@ -157,12 +171,13 @@ public final class MatmulTuner {
     }
 
     /**
-     * GFLOP/s of each tuning on each shape, packing included: the fastest of {@code repeats} timed runs after one
+     * GFLOP/s of each candidate on each shape, packing included: the fastest of {@code repeats} timed runs after one
      * warm-up. The candidates take turns within each repeat, so a burst of other work on a shared machine slows
      * them all alike; and the fastest run, not the median, counts, as other work only ever adds time.
      */
-    public double[][] gflops(List<MatmulTuning> tunings, List<MatmulShape> shapes) {
-        double[][] best = new double[tunings.size()][shapes.size()];
+    public double[][] gflops(List<MatmulPolicy> candidates, List<MatmulShape> shapes) {
+        List<MatmulOpenCl> ops = candidates.stream().map(t -> new MatmulOpenCl(device, t)).toList();
+        double[][] best = new double[ops.size()][shapes.size()];
         try (TensorScope scope = new TensorScope(device)) {
             List<Tensor[]> operands = new ArrayList<>();
             for (MatmulShape s : shapes) {
@@ -170,27 +185,24 @@ public final class MatmulTuner {
                         scope.full(0.25f, s.batch() * s.k() * s.n()), scope.full(0, s.batch() * s.m() * s.n())});
             }
             for (int rep = -1; rep < repeats; rep++) {
-                for (int i = 0; i < tunings.size(); i++) {
+                for (int i = 0; i < ops.size(); i++) {
                     for (int j = 0; j < shapes.size(); j++) {
-                        double g = timeOnce(tunings.get(i), shapes.get(j), operands.get(j));
+                        double g = timeOnce(ops.get(i), shapes.get(j), operands.get(j));
                         if (rep >= 0) best[i][j] = Math.max(best[i][j], g);
                     }
                 }
             }
-        } finally {
-            device.adjustMatmulTuning(x -> x);
         }
         return best;
     }
 
     /** GFLOP/s of a few back-to-back calls (enough for ~0.2 GFLOP). */
-    private double timeOnce(MatmulTuning t, MatmulShape s, Tensor[] acb) {
-        device.adjustMatmulTuning(x -> t);
-        MatmulLayout l = MatmulLayout.contiguous(s);
+    private double timeOnce(MatmulOps ops, MatmulShape s, Tensor[] acb) {
+        Gemm call = Gemm.of(acb[2], acb[0], acb[1], s);
         int inner = (int) Math.max(1, Math.min(20, 2e8 / s.flops()));
         device.finish();
         long start = System.nanoTime();
-        for (int j = 0; j < inner; j++) device.matmul(acb[2], acb[0], acb[1], null, s, l, MatmulParams.DEFAULT);
+        for (int j = 0; j < inner; j++) ops.gemm(call);
         device.finish();
         return s.flops() * inner / (System.nanoTime() - start);
     }

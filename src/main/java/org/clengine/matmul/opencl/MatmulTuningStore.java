@@ -1,25 +1,25 @@
 package org.clengine.matmul.opencl;
 
-import org.clengine.device.TuningStore;
-import org.clengine.matmul.MatmulPath;
-import org.clengine.matmul.MatmulTuning;
 import static org.clengine.device.TuningStore.integer;
+import static org.clengine.device.TuningStore.longInteger;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Properties;
 import org.clengine.device.DeviceInfo;
+import org.clengine.device.KernelFamily;
+import org.clengine.device.TuningStore;
+import org.clengine.matmul.MatmulPolicy;
 
 /**
  * The winner of {@code ./clengine tune matmul}: {@code matmul-tuning-HASH.properties} in the program cache
- * directory, or shipped on the class path (see {@link TuningStore} for where and when each is used).
+ * directory, or shipped on the class path (see {@link TuningStore} for where and when each is used). It holds the
+ * tuned values (tile, blocks, local size, crossovers); the rest of the policy are the defaults of the device's own
+ * family, the only one a stored tuning is applied to.
  */
 public final class MatmulTuningStore {
     static final String OP = "matmul";
-
-    /** Class-path folder of the tunings that ship with the engine. */
-    public static final String SHIPPED = TuningStore.SHIPPED;
 
     private MatmulTuningStore() {
     }
@@ -28,15 +28,31 @@ public final class MatmulTuningStore {
         return TuningStore.file(directory, OP, d);
     }
 
-    /** The stored tuning for {@code d} in {@code directory}, else the shipped one, if there is a readable one. */
-    public static Optional<MatmulTuning> load(Path directory, DeviceInfo d) {
-        return TuningStore.load(directory, OP, d, p -> new MatmulTuning(integer(p, "mr"), integer(p, "vw"),
-                integer(p, "nv"), integer(p, "mc"), integer(p, "nc"), integer(p, "kc"), integer(p, "local"),
-                TuningStore.longInteger(p, "plainBelow"), integer(p, "directBMaxM"), MatmulPath.AUTO));
+    /**
+     * The family a stored tuning belongs to: the device's own, by its type. A forced family never gets it (see
+     * LaunchPolicy.forDevice), so the tuner searches this one.
+     */
+    static KernelFamily family(DeviceInfo d) {
+        return d.typeName().equals("cpu") ? KernelFamily.CPU : KernelFamily.GPU;
     }
 
-    /** Writes atomically (temporary file, then rename), with {@code comment} on top. */
-    public static Path save(Path directory, DeviceInfo d, MatmulTuning t, String comment) throws IOException {
+    /** What a stored tuning is laid over: the defaults of the device's own family. */
+    public static MatmulPolicy base(DeviceInfo d) {
+        return MatmulPolicy.defaults(family(d), d);
+    }
+
+    /** The stored tuning for {@code d} in {@code directory}, else the shipped one, if there is a readable one. */
+    public static Optional<MatmulPolicy> load(Path directory, DeviceInfo d) {
+        MatmulPolicy base = base(d);
+        return TuningStore.load(directory, OP, d, p -> base
+                .withTile(integer(p, "mr"), integer(p, "vw"), integer(p, "nv"), integer(p, "mc"), integer(p, "nc"),
+                        integer(p, "kc"))
+                .withLocal(integer(p, "local")).withPlainBelow(longInteger(p, "plainBelow"))
+                .withDirectBMaxM(integer(p, "directBMaxM")));
+    }
+
+    /** Writes the tuned values atomically (temporary file, then rename), with {@code comment} on top. */
+    public static Path save(Path directory, DeviceInfo d, MatmulPolicy t, String comment) throws IOException {
         Properties p = new Properties();
         p.setProperty("mr", Integer.toString(t.mr()));
         p.setProperty("vw", Integer.toString(t.vw()));

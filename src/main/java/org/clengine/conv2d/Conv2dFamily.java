@@ -1,0 +1,65 @@
+package org.clengine.conv2d;
+
+import java.util.List;
+import java.util.function.Consumer;
+import org.clengine.batchnorm.BatchNormSaved;
+import org.clengine.batchnorm.BatchNormTraining;
+import org.clengine.core.Tensor;
+import org.clengine.verify.BadInputCase;
+import org.clengine.verify.OpDescription;
+
+/** Convolution as registered once: its kernels (conv2d.cl, conv2d_depthwise.cl), verification and bad calls. */
+public final class Conv2dFamily {
+    private static final Conv2dParams P = Conv2dParams.DEFAULT;
+
+    /** Bad calls to {@link Conv2dOps}, each with the words its exception must contain on every backend. */
+    public static final List<BadInputCase<Conv2dOps>> BAD_INPUTS = List.of(
+            bad("weights of another channel count", "have 3 input channels per group",
+                    c -> c.ops().forward(c.t(1, 2, 3, 3), c.t(1, 4, 5, 5), c.t(2, 3, 3, 3), null, P)),
+            bad("output of another shape", "y has shape [1, 2, 3, 3], expected [1, 2, 5, 5]",
+                    c -> c.ops().forward(c.t(1, 2, 3, 3), c.t(1, 4, 5, 5), c.t(2, 4, 3, 3), null,
+                            P.withPadding(1, 1))),
+            bad("kernel larger than the padded input", "is larger than the padded input 4×4",
+                    c -> c.ops().forward(c.t(1, 1, 1, 1), c.t(1, 1, 4, 4), c.t(1, 1, 5, 5), null, P)),
+            bad("groups not dividing channels", "groups 2 must divide",
+                    c -> c.ops().forward(c.t(1, 2, 4, 4), c.t(1, 3, 4, 4), c.t(2, 1, 1, 1), null, P.withGroups(2))),
+            bad("bias of wrong length", "bias has shape [3], expected [2]",
+                    c -> c.ops().forward(c.t(1, 2, 3, 3), c.t(1, 4, 5, 5), c.t(2, 4, 3, 3), c.t(3), P)),
+            bad("null params", "params is null",
+                    c -> c.ops().forward(c.t(1, 2, 3, 3), c.t(1, 4, 5, 5), c.t(2, 4, 3, 3), null,
+                            (Conv2dParams) null)),
+            bad("dy of another shape", "dy has shape [1, 2, 2, 2], expected [1, 2, 3, 3]",
+                    c -> c.ops().backwardData(c.t(1, 4, 5, 5), c.t(1, 2, 2, 2), c.t(2, 4, 3, 3), P)),
+            bad("dw of another backend", "dw [2, 4, 3, 3] belongs to backend",
+                    c -> c.ops().backwardWeights(c.foreign(2, 4, 3, 3), null, c.t(1, 2, 3, 3), c.t(1, 4, 5, 5),
+                            P)),
+            bad("zero stride", "stride must be at least 1", c -> P.withStride(0, 1)),
+            bad("negative padding", "padding must be non-negative", c -> P.withPadding(-1, 0)),
+            bad("conv+bn without the batch norm", "bn is null",
+                    c -> c.ops().forwardBatchNormTraining(c.t(1, 4, 5, 5), c.t(2, 4, 3, 3), null, P, null)),
+            bad("conv+bn output of another shape", "bn.x (the convolution's output) has shape [1, 2, 5, 5], "
+                    + "expected [1, 2, 3, 3]", c -> c.ops().forwardBatchNormTraining(c.t(1, 4, 5, 5),
+                            c.t(2, 4, 3, 3), null, P, training(c, c.t(1, 2, 5, 5)))),
+            bad("conv+bn gamma of wrong length", "gamma has shape [3], expected [2]",
+                    c -> c.ops().forwardBatchNormTraining(c.t(1, 4, 5, 5), c.t(2, 4, 3, 3), null, P,
+                            training(c, c.t(1, 2, 3, 3)).affine(c.t(3), c.t(3)))));
+
+    /** conv2d: stem, the kernels of both files, verify's rows and the bad calls. */
+    public static final OpDescription<Conv2dOps> DESCRIPTION = new OpDescription<>("conv2d", Conv2dKernel.bindings(),
+            new Conv2dVerification(), BAD_INPUTS);
+
+    private Conv2dFamily() {
+    }
+
+    private static BadInputCase<Conv2dOps> bad(String name, String words,
+            Consumer<BadInputCase.Context<Conv2dOps>> call) {
+        return new BadInputCase<>("conv2d", name, words, call);
+    }
+
+    /** A forward-training call on {@code conv} (bn.x) with an output of its shape, no affine, no running stats. */
+    private static BatchNormTraining training(BadInputCase.Context<Conv2dOps> c, Tensor conv) {
+        int[] dims = conv.shape();
+        BatchNormSaved saved = c.scope().add(BatchNormSaved.allocate(c.scope().memory(), dims[1]));
+        return BatchNormTraining.of(c.t(dims), saved, conv);
+    }
+}

@@ -1,0 +1,113 @@
+package org.clengine.conv2d.opencl;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.clengine.conv2d.Conv2dKernel;
+import org.clengine.conv2d.Conv2dPath;
+import org.clengine.conv2d.Conv2dPolicy;
+import org.clengine.conv2d.Conv2dShape;
+import org.clengine.device.Device;
+import org.clengine.device.DeviceBuffer;
+
+/**
+ * What every convolution path shares: the device and the policy, the choice of path for a shape, how images are cut
+ * into chunks, and the launch itself.
+ */
+final class Conv2dDevice {
+    final Device device;
+    final Conv2dPolicy policy;
+
+    Conv2dDevice(Device device, Conv2dPolicy policy) {
+        this.device = device;
+        this.policy = policy;
+    }
+
+    /** GEMM when each group's GEMM has some size on both sides (or forced); depthwise-like shapes stay off it. */
+    boolean gemm(Conv2dShape s) {
+        if (policy.path() != Conv2dPath.AUTO) return policy.path() == Conv2dPath.GEMM;
+        return s.k() / s.groups() >= policy.gemmMinKPerGroup()
+                && (long) s.c() / s.groups() * s.r() * s.s() >= policy.gemmMinCrsPerGroup();
+    }
+
+    /**
+     * The 16-wide row kernels (conv2d_*_depthwise) for what GEMM does not take (or every shape, forced), when the
+     * taps fit them: few enough, and 16 outputs' inputs along a row within the kernels' segment.
+     */
+    boolean rows(Conv2dShape s) {
+        if (policy.path() == Conv2dPath.DIRECT || gemm(s)) return false;
+        return s.r() * s.s() <= policy.rowMaxTaps()
+                && 15 * s.params().strideW() + (s.s() - 1) * s.params().dilationW() + 1 <= policy.rowSegment();
+    }
+
+    /** 1×1, stride 1, no padding: the input already is the col matrix. */
+    static boolean pointwise(Conv2dShape s) {
+        var p = s.params();
+        return s.r() == 1 && s.s() == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padTop() == 0
+                && p.padBottom() == 0 && p.padLeft() == 0 && p.padRight() == 0;
+    }
+
+    static long colFloats(Conv2dShape s, int images) {
+        return (long) images * s.c() * s.r() * s.s() * s.p() * s.q();
+    }
+
+    /**
+     * {n0, nb} pieces of images n0 … n0+nb−1 whose col matrix fits the policy's colFloats (at least one image each);
+     * one piece for pointwise convolutions, which make no col matrix.
+     */
+    List<int[]> chunks(Conv2dShape s, int n0, int nb) {
+        return chunks(n0, nb, pointwise(s) ? nb : colImages(s));
+    }
+
+    /** Images whose col matrix fits the policy's colFloats, at least one. */
+    int colImages(Conv2dShape s) {
+        return fit(policy.colFloats(), colFloats(s, 1));
+    }
+
+    /** How many images of {@code perImage} floats fit {@code cap} floats, at least one. */
+    static int fit(long cap, long perImage) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, cap / Math.max(1, perImage)));
+    }
+
+    /** {n0, nb} pieces of images n0 … n0+nb−1, {@code per} images each (the last fewer). */
+    static List<int[]> chunks(int n0, int nb, int per) {
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < nb; i += per) out.add(new int[] {n0 + i, Math.min(per, nb - i)});
+        return out;
+    }
+
+    DeviceBuffer scratch(String key, long floats) {
+        return device.scratch(key, floats * Float.BYTES);
+    }
+
+    /** The forward kernels' build options: bias and fused ReLU. */
+    static String forwardOptions(boolean bias, Conv2dShape s) {
+        return "-DHAS_BIAS=" + (bias ? 1 : 0) + " -DRELU=" + (s.params().relu() ? 1 : 0);
+    }
+
+    /** The row kernels' build options: the filter size compiled in. */
+    static String taps(Conv2dShape s) {
+        return "-DKR=" + s.r() + " -DKS=" + s.s();
+    }
+
+    /** The dot kernel's build options: its tile of dw. */
+    String dotOptions() {
+        return "-DTM=" + policy.dotTileM() + " -DTN=" + policy.dotTileN();
+    }
+
+    /** The tensors, then the sizes and parameters every direct kernel takes (CONV_DIMS in conv2d.cl). */
+    static Object[] dims(Object... head) {
+        Conv2dShape s = (Conv2dShape) head[head.length - 1];
+        var p = s.params();
+        Object[] tail = {s.n(), s.c(), s.h(), s.w(), s.k(), s.r(), s.s(), s.p(), s.q(), p.strideH(), p.strideW(),
+            p.padTop(), p.padLeft(), p.dilationH(), p.dilationW(), p.groups()};
+        Object[] all = Arrays.copyOf(head, head.length - 1 + tail.length);
+        System.arraycopy(tail, 0, all, head.length - 1, tail.length);
+        return all;
+    }
+
+    /** Local size up to the policy's in dimension 0 (Device.launchItems); the kernels guard the excess. */
+    void launch(Conv2dKernel k, String options, long[] items, Object... args) {
+        device.launchItems(k.binding(), options, items, Math.min(policy.localSize(), items[0]), args);
+    }
+}

@@ -1,0 +1,39 @@
+package org.clengine.loss;
+
+import java.util.List;
+import java.util.function.Consumer;
+import org.clengine.verify.BadInputCase;
+import org.clengine.verify.OpDescription;
+
+/** Softmax + cross-entropy as registered once: stem, the kernels of loss.cl, its verification and its bad calls. */
+public final class LossFamily {
+
+    /**
+     * Bad calls, each with the words of its exception; both backends must refuse each one alike. A label out of
+     * range is not among them: it gives a NaN loss on both (LossTest).
+     */
+    public static final List<BadInputCase<LossOps>> BAD_INPUTS = List.of(
+            bad("labels of another length", "labels has shape [3], expected [2]",
+                    c -> c.ops().softmaxCrossEntropy(c.t(2), c.t(2, 5), c.t(3))),
+            bad("3-D logits", "takes logits [N,classes]",
+                    c -> c.ops().softmaxCrossEntropy(c.t(2), c.t(2, 5, 1), c.t(2))),
+            bad("null dlogits when training", "dlogits is null",
+                    c -> c.ops().softmaxCrossEntropy(c.t(2), null, c.t(2, 5), c.t(2))),
+            bad("dlogits of another shape", "dlogits has shape [5, 2], expected [2, 5]",
+                    c -> c.ops().softmaxCrossEntropy(c.t(2), c.t(5, 2), c.t(2, 5), c.t(2))),
+            bad("result of another length", "result has shape [3], expected [2]",
+                    c -> c.ops().softmaxCrossEntropy(c.t(3), c.t(2, 5), c.t(2))),
+            bad("null logits", "logits is null", c -> c.ops().softmaxCrossEntropy(c.t(2), null, c.t(2))),
+            bad("labels of another memory", "belongs to backend",
+                    c -> c.ops().softmaxCrossEntropy(c.t(2), c.t(2, 5), c.foreign(2))));
+
+    public static final OpDescription<LossOps> DESCRIPTION = new OpDescription<>("loss", LossKernel.bindings(),
+            new LossVerification(), BAD_INPUTS);
+
+    private LossFamily() {
+    }
+
+    private static BadInputCase<LossOps> bad(String name, String words, Consumer<BadInputCase.Context<LossOps>> call) {
+        return new BadInputCase<>("loss", name, words, call);
+    }
+}

@@ -1,0 +1,40 @@
+package org.clengine.matmul;
+
+import java.util.List;
+import java.util.function.Consumer;
+import org.clengine.core.Tensor;
+import org.clengine.verify.BadInputCase;
+import org.clengine.verify.OpDescription;
+
+/** GEMM as the engine registers it: kernels/matmul.cl's kernels, verify's rows and the calls it must refuse. */
+public final class MatmulFamily {
+    private static final MatmulShape S = MatmulShape.parse("m4n5k6"); // A 24 floats, B 30, C 20
+
+    /** Bad calls: each refused before anything runs, with the same message on every backend. */
+    public static final List<BadInputCase<MatmulOps>> BAD_INPUTS = List.of(
+            bad("null call", "gemm call is null", c -> c.ops().gemm(null)),
+            bad("null shape", "shape is null", c -> c.ops().gemm(Gemm.of(c.t(20), c.t(24), c.t(30), null))),
+            bad("C too small", "C has 19 floats, m4n5k6 needs 20",
+                    c -> c.ops().gemm(Gemm.of(c.t(19), c.t(24), c.t(30), S))),
+            bad("C overlapping A", "C and A are the same tensor and their ranges overlap", c -> {
+                Tensor x = c.t(64);
+                c.ops().gemm(Gemm.of(x, x, c.t(30), S).layout(MatmulLayout.contiguous(S).withC(20, 5, 20)));
+            }),
+            bad("A of another memory", "belongs to backend",
+                    c -> c.ops().gemm(Gemm.of(c.t(20), c.foreign(24), c.t(30), S))),
+            bad("bias missing", "bias is required when the bias mode is PER_ROW",
+                    c -> c.ops().gemm(Gemm.of(c.t(20), c.t(24), c.t(30), S)
+                            .params(MatmulParams.DEFAULT.withBias(MatmulBias.PER_ROW)))),
+            bad("shapes that do not chain", "do not chain", c -> c.ops().matmul(c.t(2, 3), c.t(2, 4), c.t(5, 3))));
+
+    public static final OpDescription<MatmulOps> DESCRIPTION = new OpDescription<>("matmul", MatmulKernel.bindings(),
+            new MatmulVerification(), BAD_INPUTS);
+
+    private MatmulFamily() {
+    }
+
+    private static BadInputCase<MatmulOps> bad(String name, String words,
+            Consumer<BadInputCase.Context<MatmulOps>> call) {
+        return new BadInputCase<>("matmul", name, words, call);
+    }
+}

@@ -1,0 +1,149 @@
+package org.clengine.matmul;
+
+import java.util.Locale;
+import org.clengine.device.DeviceInfo;
+import org.clengine.device.KernelFamily;
+
+/**
+ * GEMM's launch values on one device family: kernels/matmul.cl's compile-time register tile and pack length
+ * ({@link #options()}), and what the host decides with (macro tile, K block, local sizes, the path crossovers). None
+ * changes a result's bits except {@code kc} (C is rounded to fp32 between K blocks) and the path.
+ *
+ * @param mr          rows of the register tile (MR)
+ * @param vw          vector width of the register tile (VW: 4, 8 or 16)
+ * @param nv          vectors per row (NV); NR = vw·nv columns
+ * @param mc          rows of C per work-item at most (a multiple of mr)
+ * @param nc          columns of C per work-item at most (a multiple of NR)
+ * @param kc          K block: C is updated once per block of kc terms
+ * @param local       local size of matmul_packed and the pack kernels in dimensions 0 and 1 (1 on CPUs)
+ * @param plainBelow  M·N·K below which matmul_plain alone runs (three launches cost more than it saves)
+ * @param directBMaxM B is read in place (not packed) when not transposed and M ≤ this: a B used by few rows is
+ *                    not worth copying
+ * @param plainLocalN local size of matmul_plain along N (dimension 0)
+ * @param plainLocalM local size of matmul_plain along M (dimension 1)
+ * @param packK       k values per work-item of the pack kernels (PACK_K)
+ * @param path        AUTO, or a forced path
+ */
+public record MatmulPolicy(int mr, int vw, int nv, int mc, int nc, int kc, int local, long plainBelow,
+        int directBMaxM, int plainLocalN, int plainLocalM, int packK, MatmulPath path) {
+
+    public MatmulPolicy {
+        if (mr < 1 || mr > 16) throw new IllegalArgumentException("mr " + mr + " is not in 1..16");
+        if (vw != 4 && vw != 8 && vw != 16) throw new IllegalArgumentException("vw " + vw + " is not 4, 8 or 16");
+        if (nv < 1 || nv > 8) throw new IllegalArgumentException("nv " + nv + " is not in 1..8");
+        if (mc < mr || mc % mr != 0) throw new IllegalArgumentException("mc " + mc + " is not a multiple of mr " + mr);
+        if (nc < vw * nv || nc % (vw * nv) != 0) {
+            throw new IllegalArgumentException("nc " + nc + " is not a multiple of NR " + vw * nv);
+        }
+        if (kc < 1 || local < 1) throw new IllegalArgumentException("kc and local must be positive");
+        if (plainLocalN < 1 || plainLocalM < 1) {
+            throw new IllegalArgumentException("plain local sizes must be positive, got " + plainLocalN + "×"
+                    + plainLocalM);
+        }
+        if (packK < 1) throw new IllegalArgumentException("packK " + packK + " must be positive");
+        if (path == null) throw new IllegalArgumentException("path is null");
+    }
+
+    /** The family's values before any tuning ({@link #cpuDefault()}, {@link #gpuDefault()}). */
+    public static MatmulPolicy defaults(KernelFamily family, DeviceInfo device) {
+        if (family == null) throw new IllegalArgumentException("family is null");
+        return family == KernelFamily.CPU ? cpuDefault() : gpuDefault();
+    }
+
+    /**
+     * CPUs: 8×32 register tile (16 accumulators + 2 B vectors fit in 32 zmm registers), 128×128 macro tiles, K
+     * blocks of 256 so a work-item's A and B blocks (128 KiB each) stay in L2 (../shared/MEASURED.md); plain below
+     * 32³; B read in place up to M = 512 (packing it cost 3–8% more at 256² and 512² on PoCL here, and saved
+     * 10–20% at 1024²). matmul_plain in groups of 16×1, the others of 1×1.
+     */
+    public static MatmulPolicy cpuDefault() {
+        return new MatmulPolicy(8, 16, 2, 128, 128, 256, 1, 32L * 32 * 32, 512, 16, 1, 64, MatmulPath.AUTO);
+    }
+
+    /** GPUs: one 4×16 tile per work-item in 8×8 groups, no K blocking; matmul_plain in 16×8 groups. */
+    public static MatmulPolicy gpuDefault() {
+        return new MatmulPolicy(4, 4, 4, 4, 16, 1 << 20, 8, 16L * 16 * 16, 0, 16, 8, 64, MatmulPath.AUTO);
+    }
+
+    public int nr() {
+        return vw * nv;
+    }
+
+    /** The build options of every matmul kernel: the register tile and the pack length. */
+    public String options() {
+        return "-DMR=" + mr + " -DVW=" + vw + " -DNV=" + nv + " -DPACK_K=" + packK;
+    }
+
+    /** The path this shape takes. */
+    public MatmulPath pathFor(MatmulShape s) {
+        if (path == MatmulPath.DIRECT_B && s.transB()) return MatmulPath.PACKED;
+        if (path != MatmulPath.AUTO) return path;
+        if ((double) s.m() * s.n() * s.k() < plainBelow) return MatmulPath.PLAIN;
+        return !s.transB() && s.m() <= directBMaxM ? MatmulPath.DIRECT_B : MatmulPath.PACKED;
+    }
+
+    /**
+     * Macro tile {rows, columns} for this shape on {@code units} compute units: mc × nc clamped to the matrix, then
+     * halved (the larger side first) until there are at least 4 work-items per unit or it is one register tile.
+     */
+    public int[] macroTile(MatmulShape s, int units) {
+        int rows = Math.min(mc, ceilDiv(s.m(), mr) * mr), cols = Math.min(nc, ceilDiv(s.n(), nr()) * nr());
+        while (tiles(s, rows, cols) < 4L * units && (rows > mr || cols > nr())) {
+            if (cols > nr() && (cols >= rows || rows == mr)) cols = Math.max(nr(), cols / 2 / nr() * nr());
+            else rows = Math.max(mr, rows / 2 / mr * mr);
+        }
+        return new int[] {rows, cols};
+    }
+
+    private long tiles(MatmulShape s, int rows, int cols) {
+        return (long) s.batch() * ceilDiv(s.m(), rows) * ceilDiv(s.n(), cols);
+    }
+
+    public MatmulPolicy withPath(MatmulPath p) {
+        return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
+                packK, p);
+    }
+
+    /** Another register tile with its own macro tile and K block (which must be multiples of it). */
+    public MatmulPolicy withTile(int r, int w, int v, int rows, int cols, int k) {
+        return new MatmulPolicy(r, w, v, rows, cols, k, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
+                packK, path);
+    }
+
+    public MatmulPolicy withBlocks(int rows, int cols, int k) {
+        return new MatmulPolicy(mr, vw, nv, rows, cols, k, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
+                packK, path);
+    }
+
+    public MatmulPolicy withDirectBMaxM(int m) {
+        return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, m, plainLocalN, plainLocalM, packK, path);
+    }
+
+    public MatmulPolicy withPlainBelow(long mnk) {
+        return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, mnk, directBMaxM, plainLocalN, plainLocalM, packK,
+                path);
+    }
+
+    public MatmulPolicy withLocal(int size) {
+        return new MatmulPolicy(mr, vw, nv, mc, nc, kc, size, plainBelow, directBMaxM, plainLocalN, plainLocalM,
+                packK, path);
+    }
+
+    public MatmulPolicy withPlainLocal(int alongN, int alongM) {
+        return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, alongN, alongM, packK, path);
+    }
+
+    public MatmulPolicy withPackK(int k) {
+        return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, plainLocalN, plainLocalM, k,
+                path);
+    }
+
+    /** {@code mr8vw16nv2mc128nc128kc256}: the tile and blocks, as tune prints them. */
+    public String label() {
+        return String.format(Locale.ROOT, "mr%dvw%dnv%dmc%dnc%dkc%d", mr, vw, nv, mc, nc, kc);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}

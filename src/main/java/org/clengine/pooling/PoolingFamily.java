@@ -1,0 +1,48 @@
+package org.clengine.pooling;
+
+import java.util.List;
+import java.util.function.Consumer;
+import org.clengine.core.Tensor;
+import org.clengine.verify.BadInputCase;
+import org.clengine.verify.OpDescription;
+
+/** Pooling as registered once: stem, the kernels of pooling.cl, its verification and its bad calls. */
+public final class PoolingFamily {
+    private static final Pool2dParams TWO = Pool2dParams.of(2);
+
+    /** Bad calls, each with the words of its exception; both backends must refuse each one alike. */
+    public static final List<BadInputCase<PoolingOps>> BAD_INPUTS = List.of(
+            bad("output of another shape", "y has shape [1, 1, 3, 3], expected [1, 1, 2, 2]",
+                    c -> c.ops().maxForward(c.t(1, 1, 3, 3), c.t(1, 1, 4, 4), TWO)),
+            bad("padding over half the window", "between 0 and half the window", c -> Pool2dParams.of(2, 1, 2)),
+            bad("window larger than the input", "pooling window 2×2 is larger than the padded input",
+                    c -> c.ops().avgForward(c.t(1, 1, 1, 1), c.t(1, 1, 1, 1), TWO)),
+            bad("global pooling of 2-D", "global average pooling takes x [N,C,H,W]",
+                    c -> c.ops().globalAvgForward(c.t(2, 3), c.t(2, 3))),
+            bad("null params", "params is null",
+                    c -> c.ops().maxForward(c.t(1, 1, 2, 2), c.t(1, 1, 4, 4), (Pool2dParams) null)),
+            bad("x of another memory", "belongs to backend",
+                    c -> c.ops().maxForward(c.t(1, 1, 2, 2), c.foreign(1, 1, 4, 4), TWO)),
+            bad("closed x", "x [1, 1, 4, 4] is closed", c -> {
+                Tensor x = c.t(1, 1, 4, 4);
+                x.close();
+                c.ops().avgForward(c.t(1, 1, 2, 2), x, TWO);
+            }),
+            bad("max backward with dy of another shape", "dy has shape [1, 1, 3, 3], expected [1, 1, 2, 2]",
+                    c -> c.ops().maxBackward(c.t(1, 1, 4, 4), c.t(1, 1, 3, 3), c.t(1, 1, 4, 4), TWO)),
+            bad("average backward without dx", "dx is null",
+                    c -> c.ops().avgBackward(null, c.t(1, 1, 2, 2), TWO)),
+            bad("global backward with dy of another shape", "dy has shape [3, 2], expected [2, 3]",
+                    c -> c.ops().globalAvgBackward(c.t(2, 3, 4, 4), c.t(3, 2))));
+
+    public static final OpDescription<PoolingOps> DESCRIPTION = new OpDescription<>("pooling",
+            PoolingKernel.bindings(), new PoolingVerification(), BAD_INPUTS);
+
+    private PoolingFamily() {
+    }
+
+    private static BadInputCase<PoolingOps> bad(String name, String words, Consumer<BadInputCase.Context<PoolingOps>>
+            call) {
+        return new BadInputCase<>("pooling", name, words, call);
+    }
+}

@@ -1,0 +1,41 @@
+package org.clengine.sgd.opencl;
+
+import static org.clengine.core.TensorChecks.ceilDiv;
+import static org.clengine.core.TensorChecks.roundUp;
+import static org.clengine.device.ClTensor.buffer;
+
+import org.clengine.core.Tensor;
+import org.clengine.device.Device;
+import org.clengine.elementwise.ElementwisePolicy;
+import org.clengine.sgd.SgdKernel;
+import org.clengine.sgd.SgdOps;
+import org.clengine.sgd.SgdParams;
+
+/**
+ * SGD on one OpenCL device through kernels/sgd.cl, launched as the elementwise kernels are (one work-item per span
+ * of elements), with the elementwise part of the launch policy. Arguments are checked by {@link SgdOps}.
+ */
+public final class SgdOpenCl extends SgdOps {
+    private final Device device;
+    private final ElementwisePolicy policy;
+
+    public SgdOpenCl(Device device, ElementwisePolicy policy) {
+        super(device);
+        if (policy == null) throw new IllegalArgumentException("policy is null");
+        this.device = device;
+        this.policy = policy;
+    }
+
+    public ElementwisePolicy policy() {
+        return policy;
+    }
+
+    /** MOMENTUM=0 builds a kernel that neither reads nor writes the (null) buffer. */
+    @Override
+    protected void updateChecked(Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams p) {
+        long n = param.size(), span = policy.span(), local = policy.local();
+        device.launch(SgdKernel.UPDATE.binding(), "-DMOMENTUM=" + (p.hasMomentum() ? 1 : 0),
+                new long[] {roundUp(ceilDiv(n, span), local)}, new long[] {local}, buffer(param),
+                buffer(momentumBuffer), buffer(grad), p.lr(), p.momentum(), p.weightDecay(), n, span);
+    }
+}
