@@ -6,77 +6,105 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.clengine.backend.LaunchPolicy;
+import org.clengine.backend.OpFamily;
+import org.clengine.backend.OpenClBackend;
 import org.clengine.device.Ceilings;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
-import org.clengine.device.KernelFiles;
-import org.clengine.backend.OpenClBackend;
-import org.clengine.backend.ReferenceBackend;
+import org.clengine.device.DeviceInfo;
+import org.clengine.device.KernelBinding;
+import org.clengine.device.KernelFamily;
 import org.clengine.testing.TestBackends;
-import org.clengine.core.Tensor;
 import org.clengine.verify.OpVerification;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
-/** Every __kernel in kernels/*.cl is named in Java, listed in KernelFiles, and launched when its family runs. */
+/**
+ * Every kernel is launched by the op family that binds it: each family runs its coverage shapes on a device of its
+ * own whose launch listener records what was enqueued, with the device's own policy and with the other kernel
+ * family's defaults (so the GPU variants are launched on a CPU device too), and must have launched every kernel of
+ * its bindings, each row passing. A kernel that only another family launches does not count. kernels/ holds exactly
+ * the files the bindings name.
+ */
 class KernelCoverageTest {
-    private static final Pattern KERNEL = Pattern.compile("__kernel\\s+void\\s+(\\w+)");
 
-    @Test
-    void everyKernelIsBoundAndExercised() throws IOException {
-        Set<String> files = new TreeSet<>();
-        Set<String> kernels = new TreeSet<>();
-        try (Stream<Path> s = Files.list(Path.of("kernels"))) {
-            for (Path p : s.filter(f -> f.toString().endsWith(".cl")).toList()) {
-                files.add(p.getFileName().toString());
-                Matcher m = KERNEL.matcher(Files.readString(p));
-                while (m.find()) kernels.add(m.group(1));
-            }
-        }
-        assertEquals(files, KernelFiles.ALL.stream().map(KernelFiles.Entry::file).collect(Collectors.toCollection(
-                TreeSet::new)), "KernelFiles.ALL must list every file in kernels/");
+    @TestFactory
+    Stream<DynamicTest> everyFamilyLaunchesEveryKernelItBinds() {
+        TestBackends.openCl();
+        long seed = TestBackends.seed();
+        return OpFamily.ALL.stream().map(f -> DynamicTest.dynamicTest(f.stem() + " seed " + seed,
+                () -> launchesEveryKernel(f, seed)));
+    }
 
-        String java;
-        try (Stream<Path> s = Files.walk(Path.of("src/main/java"))) {
-            java = s.filter(f -> f.toString().endsWith(".java")).map(KernelCoverageTest::read)
-                    .collect(Collectors.joining("\n"));
-        }
-        Set<String> unbound = kernels.stream().filter(k -> !java.contains("\"" + k + "\""))
-                .collect(Collectors.toCollection(TreeSet::new));
-        assertTrue(unbound.isEmpty(), "kernels no Java code names: " + unbound);
-
-        OpenClBackend device = TestBackends.openCl();
-        ReferenceBackend reference = new ReferenceBackend();
-        for (OpVerification v : OpVerification.all()) {
-            for (String d : v.coverageShapes()) {
-                for (OpVerification.Row row : v.run(device, reference, d, TestBackends.seed())) {
-                    assertTrue(row.comparison().passed(), row.descriptor() + " " + row.variant() + " "
-                            + row.comparison());
+    private static void launchesEveryKernel(OpFamily<?> family, long seed) {
+        Set<KernelBinding> launched = ConcurrentHashMap.newKeySet();
+        try (Device device = open(launched)) {
+            for (LaunchPolicy policy : policies(device)) {
+                OpenClBackend backend = new OpenClBackend(device, policy);
+                for (String d : family.description().verification().coverageShapes()) {
+                    for (OpVerification.Row row : family.verify(backend, TestBackends.REFERENCE, d, seed)) {
+                        assertTrue(row.comparison().passed(), family.stem() + " (" + policy.family().label()
+                                + " kernels, seed " + seed + "): " + row.descriptor() + " " + row.variant() + " "
+                                + row.comparison());
+                    }
                 }
             }
         }
-        try (Tensor a = device.full(1f, 64); Tensor b = device.full(0f, 64)) {
-            device.copy(b, a);
-        }
-        try (DeviceBuffer out = device.device().allocate(Float.BYTES * 64)) { // the compute ceiling's kernel
-            Ceilings.launch(device.device(), out, Ceilings.FmaLaunch.forDevice(device.device().info()), 1);
-            device.finish();
-        }
-        Set<String> missed = new TreeSet<>(kernels);
-        missed.removeAll(Device.launchedKernels());
-        assertTrue(missed.isEmpty(), "kernels no op family launched: " + missed);
+        Set<String> missed = family.description().kernels().stream().filter(k -> !launched.contains(k))
+                .map(KernelBinding::name).collect(Collectors.toCollection(TreeSet::new));
+        assertTrue(missed.isEmpty(), family.stem() + "'s coverage shapes launch none of " + missed + " (seed " + seed
+                + "); add a shape that does to its verification's coverageShapes()");
     }
 
-    private static String read(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+    /**
+     * The device's own policy (what users get, stored tunings included) and the other kernel families' defaults.
+     */
+    private static List<LaunchPolicy> policies(Device device) {
+        DeviceInfo info = device.info();
+        LaunchPolicy own = LaunchPolicy.forDevice(device);
+        List<LaunchPolicy> all = new ArrayList<>(List.of(own));
+        for (KernelFamily f : KernelFamily.values()) {
+            if (f != own.family()) all.add(LaunchPolicy.defaults(f, info));
         }
+        return all;
+    }
+
+    @Test
+    void theComputeCeilingLaunchesPeakFma() {
+        TestBackends.openCl();
+        Set<KernelBinding> launched = ConcurrentHashMap.newKeySet();
+        try (Device device = open(launched); DeviceBuffer out = device.allocate(Float.BYTES * 64L)) {
+            Ceilings.launch(device, out, new Ceilings.FmaLaunch(64, 1), 1);
+            device.finish();
+        }
+        assertEquals(Set.of(Ceilings.PEAK_FMA), launched);
+    }
+
+    @Test
+    void kernelsHoldsExactlyTheBoundFiles() throws IOException {
+        Set<String> bound = new TreeSet<>();
+        for (OpFamily<?> f : OpFamily.ALL) bound.addAll(f.description().kernelFiles());
+        bound.add(Ceilings.PEAK_FMA.file());
+        Set<String> present;
+        try (Stream<Path> s = Files.list(KernelSignatureTest.KERNELS)) {
+            present = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".cl"))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
+        assertEquals(bound, present, "kernels/ must hold exactly the files the kernel bindings name");
+    }
+
+    /** A fresh device on the test device, sharing its program cache, that records every kernel it launches. */
+    private static Device open(Set<KernelBinding> launched) {
+        Device shared = TestBackends.device();
+        return Device.open(shared.info(), shared.programs().directory(), (kernel, options) -> launched.add(kernel));
     }
 }

@@ -8,14 +8,14 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /** What the tuners share: a candidate's outcome, and checking, then timing side by side, a list of candidates. */
-final class TuningSearch {
+public final class TuningSearch {
     private TuningSearch() {
     }
 
     /** A candidate's failure (null when every check passed) and its rate (GFLOP/s, GB/s) per timed case. */
-    record Result<T>(T candidate, String failure, double[] rates) {
+    public record Result<T>(T candidate, String failure, double[] rates) {
         /** Geometric mean of the rates; 0 for a failed candidate. */
-        double score() {
+        public double score() {
             if (failure != null || rates.length == 0) return 0;
             return Math.exp(Arrays.stream(rates).map(Math::log).average().orElse(0));
         }
@@ -25,7 +25,7 @@ final class TuningSearch {
      * Checks each candidate ({@code check}: null if it passed, else why not), then times those that passed in one
      * call of {@code rates} (so that they take turns), printing one line per candidate.
      */
-    static <T> List<Result<T>> evaluate(PrintStream out, List<T> candidates, Function<T, String> check,
+    public static <T> List<Result<T>> evaluate(PrintStream out, List<T> candidates, Function<T, String> check,
             Function<List<T>, double[][]> rates, Function<T, String> label, String unit) {
         List<T> passed = new ArrayList<>();
         List<Result<T>> results = new ArrayList<>();

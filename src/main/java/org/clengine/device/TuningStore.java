@@ -30,16 +30,16 @@ import org.slf4j.LoggerFactory;
  * them into its output folder, from where they are committed to {@code src/main/resources/org/clengine/tunings}).
  * A user's own tuning always wins over a shipped one.
  */
-final class TuningStore {
+public final class TuningStore {
     private static final Logger log = LoggerFactory.getLogger(TuningStore.class);
 
     /** Class-path folder of the tunings that ship with the engine. */
-    static final String SHIPPED = "/org/clengine/tunings/";
+    public static final String SHIPPED = "/org/clengine/tunings/";
 
     private TuningStore() {
     }
 
-    static Path file(Path directory, String op, DeviceInfo d) {
+    public static Path file(Path directory, String op, DeviceInfo d) {
         String key = String.join("\u0000", d.platformName(), d.platformVersion(), d.name(), d.vendor(),
                 d.driverVersion());
         try {
@@ -54,7 +54,7 @@ final class TuningStore {
      * The stored tuning of {@code op} for {@code d}: the directory's file, else the shipped one, parsed by
      * {@code parse} (which throws on a missing or bad value); empty when there is none or it does not parse.
      */
-    static <T> Optional<T> load(Path directory, String op, DeviceInfo d, Function<Properties, T> parse) {
+    public static <T> Optional<T> load(Path directory, String op, DeviceInfo d, Function<Properties, T> parse) {
         Path f = file(directory, op, d);
         if (Files.isRegularFile(f)) {
             try (Reader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
@@ -90,7 +90,7 @@ final class TuningStore {
     }
 
     /** Writes atomically (temporary file, then rename), with {@code comment} on top. */
-    static Path save(Path directory, String op, DeviceInfo d, Properties p, String comment) throws IOException {
+    public static Path save(Path directory, String op, DeviceInfo d, Properties p, String comment) throws IOException {
         Path f = file(directory, op, d);
         Files.createDirectories(f.getParent());
         Path tmp = Files.createTempFile(f.getParent(), op + "-tuning", ".tmp");
@@ -101,11 +101,11 @@ final class TuningStore {
         return f;
     }
 
-    static int integer(Properties p, String key) {
+    public static int integer(Properties p, String key) {
         return Integer.parseInt(value(p, key));
     }
 
-    static long longInteger(Properties p, String key) {
+    public static long longInteger(Properties p, String key) {
         return Long.parseLong(value(p, key));
     }
 

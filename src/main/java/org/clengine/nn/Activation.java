@@ -43,9 +43,9 @@ public final class Activation extends Module {
         if (absorbed) return x;
         y = workspace("y", x.shape());
         if (kind == Kind.RELU) {
-            backend.reluForward(y, x);
+            backend.elementwise().reluForward(y, x);
         } else {
-            backend.sigmoidForward(y, x);
+            backend.elementwise().sigmoidForward(y, x);
         }
         return y;
     }
@@ -56,9 +56,9 @@ public final class Activation extends Module {
         expectForward(kind.name(), y);
         Tensor dx = workspace("dx", y.shape());
         if (kind == Kind.RELU) {
-            backend.reluBackward(dx, dy, y);
+            backend.elementwise().reluBackward(dx, dy, y);
         } else {
-            backend.sigmoidBackward(dx, dy, y);
+            backend.elementwise().sigmoidBackward(dx, dy, y);
         }
         return dx;
     }

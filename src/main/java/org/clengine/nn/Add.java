@@ -24,7 +24,7 @@ public final class Add extends Module {
             throw new IllegalArgumentException("Add: shapes differ, " + a.shapeString() + " + " + b.shapeString());
         }
         Tensor y = workspace("y", a.shape());
-        backend.add(y, a, b);
+        backend.elementwise().add(y, a, b);
         return y;
     }
 

@@ -2,7 +2,11 @@ package org.clengine.nn;
 
 import java.util.Map;
 import org.clengine.backend.Backend;
+import org.clengine.batchnorm.BatchNormBackward;
 import org.clengine.batchnorm.BatchNormConfig;
+import org.clengine.batchnorm.BatchNormInference;
+import org.clengine.batchnorm.BatchNormSaved;
+import org.clengine.batchnorm.BatchNormTraining;
 import org.clengine.batchnorm.BatchNormFusion;
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.core.Tensor;
@@ -26,8 +30,7 @@ public final class BatchNorm extends Module implements ReluFusable {
     private BatchNormConfig config = BatchNormConfig.DEFAULT;
     private Tensor x;
     private Tensor y;
-    private Tensor saveMean;
-    private Tensor saveInvstd;
+    private BatchNormSaved saved;
     private boolean trainedForward;
     private boolean warnedUntracked;
 
@@ -39,7 +42,7 @@ public final class BatchNorm extends Module implements ReluFusable {
         java.util.Arrays.fill(ones, 1f);
         this.gamma = parameter("weight", ones, channels);
         this.beta = parameter("bias", new float[channels], channels);
-        this.running = BatchNormRunningStats.create(backend, channels);
+        this.running = BatchNormRunningStats.create(backend.memory(), channels);
         buffer("running_mean", running.mean());
         buffer("running_var", running.var());
     }
@@ -92,14 +95,12 @@ public final class BatchNorm extends Module implements ReluFusable {
         x = input;
         y = workspace("y", input.shape());
         if (isTraining()) {
-            saveMean = workspace("save_mean", channels);
-            saveInvstd = workspace("save_invstd", channels);
-            backend.batchNormForwardTraining(y, saveMean, saveInvstd, x, gamma.value(), beta.value(), residual,
-                    running, config);
+            backend.batchNorm().forwardTraining(BatchNormTraining.of(y, saved(), x).affine(gamma.value(),
+                    beta.value()).residual(residual).running(running).config(config));
         } else {
             warnIfUntracked();
-            backend.batchNormForwardInference(y, x, gamma.value(), beta.value(), residual, running.mean(),
-                    running.var(), config);
+            backend.batchNorm().forwardInference(BatchNormInference.of(y, x, running).affine(gamma.value(),
+                    beta.value()).residual(residual).config(config));
         }
         trainedForward = isTraining();
         return y;
@@ -117,10 +118,9 @@ public final class BatchNorm extends Module implements ReluFusable {
         x = conv.prepare(input);
         checkInput(x);
         y = workspace("y", x.shape());
-        saveMean = workspace("save_mean", channels);
-        saveInvstd = workspace("save_invstd", channels);
-        backend.conv2dBatchNormForwardTraining(x, y, saveMean, saveInvstd, input, conv.weight().value(),
-                conv.biasValue(), conv.params(), gamma.value(), beta.value(), residual, running, config);
+        backend.conv2d().forwardBatchNormTraining(input, conv.weight().value(), conv.biasValue(), conv.params(),
+                BatchNormTraining.of(y, saved(), x).affine(gamma.value(), beta.value()).residual(residual)
+                        .running(running).config(config));
         trainedForward = true;
         return y;
     }
@@ -135,6 +135,12 @@ public final class BatchNorm extends Module implements ReluFusable {
         log.warn("{}({}) runs in eval mode on running statistics that were never updated (0 batches tracked): it "
                 + "normalizes with mean 0 and variance 1, not the data's statistics; train first or load a state",
                 spatial ? "BatchNorm2d" : "BatchNorm1d", channels);
+    }
+
+    /** The saved statistics' workspace tensors. */
+    private BatchNormSaved saved() {
+        saved = new BatchNormSaved(workspace("save_mean", channels), workspace("save_invstd", channels));
+        return saved;
     }
 
     private void checkInput(Tensor input) {
@@ -152,8 +158,8 @@ public final class BatchNorm extends Module implements ReluFusable {
         if (!trainedForward) throw new IllegalStateException("BatchNorm backward needs a training-mode forward");
         Tensor dx = workspace("dx", x.shape());
         Tensor dres = config.fusion().hasResidual() ? workspace("dresidual", x.shape()) : null;
-        backend.batchNormBackward(dx, gamma.grad(), beta.grad(), dres, dy, x, config.fusion().hasRelu() ? y : null,
-                gamma.value(), saveMean, saveInvstd, config);
+        backend.batchNorm().backward(BatchNormBackward.of(dx, dy, x, saved).affine(gamma.value(), gamma.grad(),
+                beta.grad()).forwardOutput(y).residualGradient(dres).config(config));
         return dx;
     }
 

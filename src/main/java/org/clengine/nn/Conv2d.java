@@ -44,7 +44,7 @@ public final class Conv2d extends Module implements ReluFusable {
     @Override
     public Tensor forward(Tensor input) {
         prepare(input);
-        backend.conv2dForward(y, x, weight.value(), biasValue(), params);
+        backend.conv2d().forward(y, x, weight.value(), biasValue(), params);
         return y;
     }
 
@@ -78,13 +78,13 @@ public final class Conv2d extends Module implements ReluFusable {
         Tensor g = dy;
         if (params.relu()) {
             g = workspace("dy_relu", dy.shape());
-            backend.reluBackward(g, dy, y);
+            backend.elementwise().reluBackward(g, dy, y);
         }
         Conv2dParams plain = params.withRelu(false);
-        backend.conv2dBackwardWeights(weight.grad(), bias == null ? null : bias.grad(), g, x, plain);
+        backend.conv2d().backwardWeights(weight.grad(), bias == null ? null : bias.grad(), g, x, plain);
         if (!inputGradient()) return null;
         Tensor dx = workspace("dx", x.shape());
-        backend.conv2dBackwardData(dx, g, weight.value(), plain);
+        backend.conv2d().backwardData(dx, g, weight.value(), plain);
         return dx;
     }
 }

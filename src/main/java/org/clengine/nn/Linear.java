@@ -1,6 +1,7 @@
 package org.clengine.nn;
 
 import org.clengine.backend.Backend;
+import org.clengine.matmul.Gemm;
 import org.clengine.matmul.MatmulBias;
 import org.clengine.matmul.MatmulParams;
 import org.clengine.matmul.MatmulShape;
@@ -52,8 +53,8 @@ public final class Linear extends Module implements ReluFusable {
         y = workspace("y", n, out);
         MatmulParams p = MatmulParams.DEFAULT.withBias(bias == null ? MatmulBias.NONE : MatmulBias.PER_COLUMN)
                 .withRelu(relu);
-        backend.matmul(y, x, weight.value(), bias == null ? null : bias.value(),
-                new MatmulShape(1, n, out, in, false, true), p);
+        backend.matmul().gemm(Gemm.of(y, x, weight.value(), new MatmulShape(1, n, out, in, false, true)).params(p)
+                .bias(bias == null ? null : bias.value()));
         return y;
     }
 
@@ -65,17 +66,17 @@ public final class Linear extends Module implements ReluFusable {
         Tensor g = dy;
         if (relu) {
             g = workspace("dy_relu", n, out);
-            backend.reluBackward(g, dy, y);
+            backend.elementwise().reluBackward(g, dy, y);
         }
-        backend.matmul(weight.grad(), g, x, null, new MatmulShape(1, out, in, n, true, false), MatmulParams.DEFAULT);
+        backend.matmul().gemm(Gemm.of(weight.grad(), g, x, new MatmulShape(1, out, in, n, true, false)));
         if (bias != null) {
             Tensor ones = workspace("ones", n);
-            backend.fill(ones, 1f);
-            backend.matmul(bias.grad(), ones, g, null, MatmulShape.of(1, out, n), MatmulParams.DEFAULT);
+            backend.elementwise().fill(ones, 1f);
+            backend.matmul().gemm(Gemm.of(bias.grad(), ones, g, MatmulShape.of(1, out, n)));
         }
         if (!inputGradient()) return null;
         Tensor dx = workspace("dx", n, in);
-        backend.matmul(dx, g, weight.value(), null, MatmulShape.of(n, in, out), MatmulParams.DEFAULT);
+        backend.matmul().gemm(Gemm.of(dx, g, weight.value(), MatmulShape.of(n, in, out)));
         return dx;
     }
 }

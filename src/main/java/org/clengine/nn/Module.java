@@ -122,7 +122,7 @@ public abstract class Module implements AutoCloseable {
 
     /** Registers a parameter with these initial values and a zero gradient. */
     protected final Parameter parameter(String name, float[] values, int... shape) {
-        Parameter p = new Parameter(backend.tensor(values, shape), backend.full(0f, shape));
+        Parameter p = new Parameter(backend, backend.tensor(values, shape), backend.full(0f, shape));
         parameters.put(name, p);
         return p;
     }

@@ -40,14 +40,14 @@ public final class Pool extends Module {
         x = input;
         if (kind == Kind.GLOBAL_AVG) {
             Tensor y = workspace("y", x.dim(0), x.dim(1));
-            backend.globalAvgPoolForward(y, x);
+            backend.pooling().globalAvgForward(y, x);
             return y;
         }
         Tensor y = workspace("y", Pool2dShape.of(x.shape(), params).yDims());
         if (kind == Kind.MAX) {
-            backend.maxPool2dForward(y, x, params);
+            backend.pooling().maxForward(y, x, params);
         } else {
-            backend.avgPool2dForward(y, x, params);
+            backend.pooling().avgForward(y, x, params);
         }
         return y;
     }
@@ -58,9 +58,9 @@ public final class Pool extends Module {
         if (!inputGradient()) return null;
         Tensor dx = workspace("dx", x.shape());
         switch (kind) {
-            case MAX -> backend.maxPool2dBackward(dx, dy, x, params);
-            case AVG -> backend.avgPool2dBackward(dx, dy, params);
-            case GLOBAL_AVG -> backend.globalAvgPoolBackward(dx, dy);
+            case MAX -> backend.pooling().maxBackward(dx, dy, x, params);
+            case AVG -> backend.pooling().avgBackward(dx, dy, params);
+            case GLOBAL_AVG -> backend.pooling().globalAvgBackward(dx, dy);
         }
         return dx;
     }

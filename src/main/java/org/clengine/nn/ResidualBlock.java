@@ -76,7 +76,7 @@ public final class ResidualBlock extends Module {
         if (downsample != null) dshort = downsample.backward(dshort);
         if (!inputGradient()) return null;
         Tensor dx = workspace("dx", dxMain.shape());
-        backend.add(dx, dxMain, dshort);
+        backend.elementwise().add(dx, dxMain, dshort);
         return dx;
     }
 }

@@ -20,7 +20,7 @@ public final class Sgd implements AutoCloseable {
     public Sgd(Map<String, Parameter> parameters, double lr, double momentum, double weightDecay) {
         if (parameters.isEmpty()) throw new IllegalArgumentException("SGD needs at least one parameter");
         this.parameters = List.copyOf(parameters.values());
-        this.backend = this.parameters.get(0).value().backend();
+        this.backend = this.parameters.get(0).backend();
         this.params = new SgdParams((float) lr, (float) momentum, (float) weightDecay);
         if (params.hasMomentum()) {
             for (Parameter p : this.parameters) buffers.add(backend.full(0f, p.value().shape()));
@@ -39,7 +39,7 @@ public final class Sgd implements AutoCloseable {
     public void step() {
         for (int i = 0; i < parameters.size(); i++) {
             Parameter p = parameters.get(i);
-            backend.sgdUpdate(p.value(), buffers.isEmpty() ? null : buffers.get(i), p.grad(), params);
+            backend.sgd().update(p.value(), buffers.isEmpty() ? null : buffers.get(i), p.grad(), params);
         }
     }
 

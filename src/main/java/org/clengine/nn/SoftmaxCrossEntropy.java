@@ -30,7 +30,11 @@ public final class SoftmaxCrossEntropy implements AutoCloseable {
                     + (logits == null ? "null" : logits.shapeString()));
         }
         dlogits = gradient ? workspace.get("dlogits", logits.shape()) : null;
-        backend.softmaxCrossEntropy(result, dlogits, logits, labels);
+        if (gradient) {
+            backend.loss().softmaxCrossEntropy(result, dlogits, logits, labels);
+        } else {
+            backend.loss().softmaxCrossEntropy(result, logits, labels);
+        }
         return result;
     }
 

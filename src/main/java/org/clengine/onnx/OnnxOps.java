@@ -5,6 +5,9 @@ import java.util.List;
 import java.util.Map;
 import org.clengine.backend.Backend;
 import org.clengine.batchnorm.BatchNormConfig;
+import org.clengine.batchnorm.BatchNormInference;
+import org.clengine.batchnorm.BatchNormSaved;
+import org.clengine.batchnorm.BatchNormTraining;
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.batchnorm.MomentumConvention;
 import org.clengine.conv2d.Conv2dParams;
@@ -62,19 +65,22 @@ final class OnnxOps {
             int c = x.shape()[1];
             BatchNormConfig cfg = BatchNormConfig.DEFAULT.withEps(n.f("epsilon", 1e-5f))
                     .withMomentum((double) n.f("momentum", 0.9f)).withConvention(MomentumConvention.ONNX);
-            try (TensorScope s = new TensorScope(b)) {
+            try (TensorScope s = new TensorScope(b.memory())) {
                 Tensor xt = s.tensor(x.floats(), x.shape());
                 Tensor y = s.full(Float.NaN, x.shape());
                 Tensor gamma = s.tensor(v.get(n.input(1)).floats(), c);
                 Tensor beta = s.tensor(v.get(n.input(2)).floats(), c);
                 Tensor mean = s.tensor(v.get(n.input(3)).floats(), c);
                 Tensor var = s.tensor(v.get(n.input(4)).floats(), c);
+                BatchNormRunningStats running = new BatchNormRunningStats(mean, var, 0);
                 if (n.i("training_mode", 0) == 0) {
-                    b.batchNormForwardInference(y, xt, gamma, beta, null, mean, var, cfg);
+                    b.batchNorm().forwardInference(BatchNormInference.of(y, xt, running).affine(gamma, beta)
+                            .config(cfg));
                     return List.of(tensor(n.outputs().get(0), x.shape(), y.toArray()));
                 }
-                BatchNormRunningStats running = new BatchNormRunningStats(mean, var, 0);
-                b.batchNormForwardTraining(y, s.full(0f, c), s.full(0f, c), xt, gamma, beta, null, running, cfg);
+                BatchNormSaved saved = new BatchNormSaved(s.full(0f, c), s.full(0f, c));
+                b.batchNorm().forwardTraining(BatchNormTraining.of(y, saved, xt).affine(gamma, beta).running(running)
+                        .config(cfg));
                 return List.of(tensor(n.outputs().get(0), x.shape(), y.toArray()),
                         tensor(n.outputs().get(1), new int[] {c}, mean.toArray()),
                         tensor(n.outputs().get(2), new int[] {c}, var.toArray()));
@@ -98,9 +104,9 @@ final class OnnxOps {
             OnnxTensor bias = n.input(2) == null ? null : v.get(n.input(2));
             Conv2dParams p = params(n, x.shape(), w.shape());
             Conv2dShape shape = Conv2dShape.of(x.shape(), w.shape(), p);
-            try (TensorScope s = new TensorScope(b)) {
+            try (TensorScope s = new TensorScope(b.memory())) {
                 Tensor y = s.full(Float.NaN, shape.yDims());
-                b.conv2dForward(y, s.tensor(x.floats(), x.shape()), s.tensor(w.floats(), w.shape()),
+                b.conv2d().forward(y, s.tensor(x.floats(), x.shape()), s.tensor(w.floats(), w.shape()),
                         bias == null ? null : s.tensor(bias.floats(), shape.k()), p);
                 return List.of(tensor(n.outputs().get(0), shape.yDims(), y.toArray()));
             }
@@ -130,7 +136,7 @@ final class OnnxOps {
     /** The node's one output, of x's shape: allocated NaN-poisoned, written by {@code op}, read back. */
     static List<OnnxTensor> elementwise(Backend b, OnnxModel.Node n, OnnxTensor x,
             java.util.function.BiConsumer<TensorScope, Tensor> op) {
-        try (TensorScope s = new TensorScope(b)) {
+        try (TensorScope s = new TensorScope(b.memory())) {
             Tensor y = s.full(Float.NaN, x.shape());
             op.accept(s, y);
             return List.of(tensor(n.outputs().get(0), x.shape(), y.toArray()));
@@ -146,7 +152,7 @@ final class OnnxOps {
         @Override
         public List<OnnxTensor> run(Backend b, OnnxModel.Node n, Map<String, OnnxTensor> v) {
             OnnxTensor x = v.get(n.input(0));
-            return elementwise(b, n, x, (s, y) -> b.reluForward(y, s.tensor(x.floats(), x.shape())));
+            return elementwise(b, n, x, (s, y) -> b.elementwise().reluForward(y, s.tensor(x.floats(), x.shape())));
         }
     }
 
@@ -161,7 +167,7 @@ final class OnnxOps {
         @Override
         public List<OnnxTensor> run(Backend b, OnnxModel.Node n, Map<String, OnnxTensor> v) {
             OnnxTensor x = v.get(n.input(0));
-            return elementwise(b, n, x, (s, y) -> b.add(y, s.tensor(x.floats(), x.shape()),
+            return elementwise(b, n, x, (s, y) -> b.elementwise().add(y, s.tensor(x.floats(), x.shape()),
                     s.tensor(v.get(n.input(1)).floats(), x.shape())));
         }
     }
@@ -192,10 +198,10 @@ final class OnnxOps {
             OnnxTensor c = n.input(2) == null ? null : v.get(n.input(2));
             float beta = c == null ? 0 : n.f("beta", 1f);
             float[] cData = c == null ? new float[m * cols] : broadcast(c, m, cols);
-            try (TensorScope s = new TensorScope(b)) {
+            try (TensorScope s = new TensorScope(b.memory())) {
                 Tensor out = s.tensor(cData, m * cols);
-                b.matmul(out, s.tensor(a.floats(), a.size()), s.tensor(bt.floats(), bt.size()), null,
-                        new MatmulShape(1, m, cols, k, ta, tb), MatmulParams.of(n.f("alpha", 1f), beta));
+                b.matmul().gemm(org.clengine.matmul.Gemm.of(out, s.tensor(a.floats(), a.size()), s.tensor(bt.floats(), bt.size()),
+                        new MatmulShape(1, m, cols, k, ta, tb)).params(MatmulParams.of(n.f("alpha", 1f), beta)));
                 return List.of(tensor(n.outputs().get(0), new int[] {m, cols}, out.toArray()));
             }
         }
@@ -239,10 +245,10 @@ final class OnnxOps {
             int[] out = Arrays.copyOf(lead, lead.length + 2);
             out[lead.length] = m;
             out[lead.length + 1] = cols;
-            try (TensorScope s = new TensorScope(b)) {
+            try (TensorScope s = new TensorScope(b.memory())) {
                 Tensor c = s.full(Float.NaN, batch * m * cols);
-                b.matmul(c, s.tensor(a.floats(), a.size()), s.tensor(bt.floats(), bt.size()), null, shape, layout,
-                        MatmulParams.DEFAULT);
+                b.matmul().gemm(org.clengine.matmul.Gemm.of(c, s.tensor(a.floats(), a.size()), s.tensor(bt.floats(), bt.size()), shape)
+                        .layout(layout));
                 return List.of(tensor(n.outputs().get(0), out, c.toArray()));
             }
         }
@@ -282,11 +288,11 @@ final class OnnxOps {
             int[] xs = x.shape();
             int[] out = {xs[0], xs[1], (int) ((xs[2] + 2 * p[0] - k[0]) / st[0] + 1),
                 (int) ((xs[3] + 2 * p[1] - k[1]) / st[1] + 1)};
-            try (TensorScope s = new TensorScope(b)) {
+            try (TensorScope s = new TensorScope(b.memory())) {
                 Tensor y = s.full(Float.NaN, out);
                 Tensor xt = s.tensor(x.floats(), xs);
-                if (max) b.maxPool2dForward(y, xt, params);
-                else b.avgPool2dForward(y, xt, params);
+                if (max) b.pooling().maxForward(y, xt, params);
+                else b.pooling().avgForward(y, xt, params);
                 return List.of(tensor(n.outputs().get(0), out, y.toArray()));
             }
         }
@@ -320,9 +326,9 @@ final class OnnxOps {
         public List<OnnxTensor> run(Backend b, OnnxModel.Node n, Map<String, OnnxTensor> v) {
             OnnxTensor x = v.get(n.input(0));
             int[] xs = x.shape();
-            try (TensorScope s = new TensorScope(b)) {
+            try (TensorScope s = new TensorScope(b.memory())) {
                 Tensor y = s.full(Float.NaN, xs[0], xs[1]);
-                b.globalAvgPoolForward(y, s.tensor(x.floats(), xs));
+                b.pooling().globalAvgForward(y, s.tensor(x.floats(), xs));
                 return List.of(tensor(n.outputs().get(0), new int[] {xs[0], xs[1], 1, 1}, y.toArray()));
             }
         }

@@ -1,7 +1,5 @@
 package org.clengine.verify;
 
-import org.clengine.sgd.SgdVerification;
-
 /**
  * How close a kernel's output must be to the reference's: relative L2 error ‖got − ref‖/‖ref‖ and the largest
  * element error relative to the reference's largest magnitude, max|got − ref| / max|ref|.

@@ -11,7 +11,11 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.clengine.batchnorm.BatchNormBackward;
 import org.clengine.batchnorm.BatchNormConfig;
+import org.clengine.batchnorm.BatchNormInference;
+import org.clengine.batchnorm.BatchNormSaved;
+import org.clengine.batchnorm.BatchNormTraining;
 import org.clengine.batchnorm.BatchNormFusion;
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.conv2d.Conv2dParams;
@@ -55,19 +59,21 @@ class ConcurrencySoakTest {
     /** BN forward (relu) → backward → conv forward on a thread's own tensors; returns everything it produced. */
     private static float[] step(OpenClBackend b, long seed) {
         RandomFill r = new RandomFill(seed);
-        try (TensorScope s = new TensorScope(b)) {
+        try (TensorScope s = new TensorScope(b.memory())) {
             Tensor x = s.tensor(r.normal(Tensor.elementCount(X)), X);
             Tensor y = s.full(Float.NaN, X);
             Tensor mean = s.full(Float.NaN, 5), invstd = s.full(Float.NaN, 5);
             Tensor gamma = s.tensor(r.uniform(5, 0.5, 1.5), 5), beta = s.tensor(r.normal(5), 5);
-            BatchNormRunningStats run = s.add(BatchNormRunningStats.create(b, 5));
+            BatchNormRunningStats run = s.add(BatchNormRunningStats.create(b.memory(), 5));
             BatchNormConfig cfg = BatchNormConfig.DEFAULT.withFusion(BatchNormFusion.RELU);
-            b.batchNormForwardTraining(y, mean, invstd, x, gamma, beta, null, run, cfg);
+            BatchNormSaved saved = new BatchNormSaved(mean, invstd);
+            b.batchNorm().forwardTraining(BatchNormTraining.of(y, saved, x).affine(gamma, beta).running(run)
+                    .config(cfg));
             Tensor dx = s.full(Float.NaN, X), dg = s.full(Float.NaN, 5), db = s.full(Float.NaN, 5);
-            b.batchNormBackward(dx, dg, db, null, s.tensor(r.normal(Tensor.elementCount(X)), X), x, y, gamma, mean,
-                    invstd, cfg);
+            b.batchNorm().backward(BatchNormBackward.of(dx, s.tensor(r.normal(Tensor.elementCount(X)), X), x, saved)
+                    .affine(gamma, dg, db).forwardOutput(y).config(cfg));
             Tensor conv = s.full(Float.NaN, 3, 4, 9, 11);
-            b.conv2dForward(conv, y, s.tensor(r.normal(Tensor.elementCount(W)), W), null,
+            b.conv2d().forward(conv, y, s.tensor(r.normal(Tensor.elementCount(W)), W), null,
                     Conv2dParams.DEFAULT.withPadding(1, 1));
             float[][] parts = {y.toArray(), run.var().toArray(), dx.toArray(), dg.toArray(), conv.toArray()};
             int n = 0;
@@ -108,17 +114,18 @@ class ConcurrencySoakTest {
 
     private static void mixed(OpenClBackend b, float[] data, float[] weights, int n) {
         for (int i = 0; i < n; i++) {
-            try (TensorScope s = new TensorScope(b)) {
+            try (TensorScope s = new TensorScope(b.memory())) {
                 Tensor x = s.tensor(data, X);
                 Tensor y = s.full(0f, X);
                 Tensor m = s.full(0f, 5), v = s.full(1f, 5);
                 switch (i % 5) {
-                    case 0 -> b.batchNormForwardTraining(y, m, v, x, null, null, null, null, BatchNormConfig.DEFAULT);
-                    case 1 -> b.batchNormForwardInference(y, x, null, null, null, m, v, BatchNormConfig.DEFAULT);
-                    case 2 -> b.batchNormBackward(y, null, null, null, x, x, null, null, m, v, BatchNormConfig.DEFAULT);
-                    case 3 -> b.conv2dForward(s.full(0f, 3, 4, 7, 9), x, s.tensor(weights, W), null,
+                    case 0 -> b.batchNorm().forwardTraining(BatchNormTraining.of(y, new BatchNormSaved(m, v), x));
+                    case 1 -> b.batchNorm().forwardInference(BatchNormInference.of(y, x,
+                            new BatchNormRunningStats(m, v, 0)));
+                    case 2 -> b.batchNorm().backward(BatchNormBackward.of(y, x, x, new BatchNormSaved(m, v)));
+                    case 3 -> b.conv2d().forward(s.full(0f, 3, 4, 7, 9), x, s.tensor(weights, W), null,
                             Conv2dParams.DEFAULT);
-                    default -> b.copy(y, x);
+                    default -> b.elementwise().copy(y, x);
                 }
                 if (i % 1000 == 0) b.finish();
             }

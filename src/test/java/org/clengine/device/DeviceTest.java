@@ -90,7 +90,7 @@ class DeviceTest {
         for (int n : new int[] {1, 2, 3, 4, 5, 7, 4096, 4099, 1 << 20}) {
             float[] data = r.normal(n);
             try (Tensor src = b.tensor(data, n); Tensor dst = b.full(Float.NaN, n)) {
-                b.copy(dst, src);
+                b.elementwise().copy(dst, src);
                 assertArrayEquals(data, dst.toArray(), "copy of " + n);
             }
         }

@@ -89,7 +89,7 @@ class ProgramCacheTest {
             } catch (OpenClUnavailableException e) {
                 System.out.println(e.getMessage());
             }
-            try (Tensor t = new ReferenceBackend().tensor(new float[] {1, 2, 3}, 3)) {
+            try (Tensor t = org.clengine.core.Memory.HOST.tensor(new float[] {1, 2, 3}, 3)) {
                 float sum = 0;
                 for (float v : t.toArray()) sum += v;
                 System.out.println("reference sum=" + sum);

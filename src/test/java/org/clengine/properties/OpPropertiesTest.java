@@ -36,7 +36,8 @@ class OpPropertiesTest {
         if (v.op != org.clengine.batchnorm.BatchNormOp.FORWARD_INFERENCE && s.perChannel() < 2) {
             return; // training needs two values per channel: a documented error, tested elsewhere
         }
-        List<Comparison> r = BatchNormVerifier.run(TestBackends.openCl(), TestBackends.REFERENCE, s, v, seed);
+        List<Comparison> r = BatchNormVerifier.run(TestBackends.openCl().batchNorm(),
+                TestBackends.REFERENCE.batchNorm(), s, v, seed);
         assertTrue(r.stream().allMatch(Comparison::passed), () -> s + " " + v.label() + ": "
                 + r.stream().map(Comparison::toString).collect(Collectors.joining("; ")));
     }
@@ -71,7 +72,8 @@ class OpPropertiesTest {
             assertSameFailure(invalid.getMessage(), n, groups * cPerGroup, h, w, groups * kPerGroup, r, s, p);
             return;
         }
-        List<Comparison> res = Conv2dVerifier.run(TestBackends.openCl(), TestBackends.REFERENCE, shape, variant, seed);
+        List<Comparison> res = Conv2dVerifier.run(TestBackends.openCl().conv2d(),
+                TestBackends.REFERENCE.conv2d(), shape, variant, seed);
         assertTrue(res.stream().allMatch(Comparison::passed), () -> shape + " " + variant.label() + ": "
                 + res.stream().map(Comparison::toString).collect(Collectors.joining("; ")));
     }
@@ -83,7 +85,7 @@ class OpPropertiesTest {
             try (Tensor x = b.full(1f, n, c, h, w); Tensor wt = b.full(1f, k, Math.max(1, c / p.groups()), r, s);
                     Tensor y = b.full(0f, 1)) {
                 IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
-                        IllegalArgumentException.class, () -> b.conv2dForward(y, x, wt, null, p));
+                        IllegalArgumentException.class, () -> b.conv2d().forward(y, x, wt, null, p));
                 if (c % p.groups() == 0) assertEquals(message, e.getMessage(), b.name());
             }
         }

@@ -7,7 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.clengine.backend.Backend;
+import org.clengine.batchnorm.BatchNormBackward;
 import org.clengine.batchnorm.BatchNormConfig;
+import org.clengine.batchnorm.BatchNormInference;
+import org.clengine.batchnorm.BatchNormSaved;
+import org.clengine.batchnorm.BatchNormTraining;
 import org.clengine.batchnorm.BatchNormFusion;
 import org.clengine.batchnorm.BatchNormOp;
 import org.clengine.batchnorm.BatchNormRunningStats;
@@ -72,10 +76,12 @@ public class BatchNormBench {
     private Backend backend;
     private TensorScope scope;
     private BatchNormConfig config;
-    private Tensor x, gamma, beta, z, y, mean, invstd, dy, dx, dgamma, dbeta, dz;
-    /** y when backward needs the ReLU's mask, else null. */
-    private Tensor mask;
+    private Tensor x, gamma, beta, z, y, dy, dx, dgamma, dbeta, dz;
     private BatchNormRunningStats running;
+    /** The three calls, built once: a call record is immutable and can be run again and again. */
+    private BatchNormTraining trainingCall;
+    private BatchNormInference inferenceCall;
+    private BatchNormBackward backwardCall;
     /** The ND4J peer when system is nd4j, else null. */
     private Nd4jBatchNorm nd4j;
 
@@ -92,7 +98,7 @@ public class BatchNormBench {
         config = BatchNormConfig.DEFAULT.withFusion(fusion);
         backend = BenchSystems.open(system);
         check(op, fusion, s);
-        scope = new TensorScope(backend);
+        scope = new TensorScope(backend.memory());
         allocate(s, fusion);
         for (int i = 0; i < 2; i++) {
             switch (op) {
@@ -106,7 +112,7 @@ public class BatchNormBench {
     private void check(BatchNormOp op, BatchNormFusion fusion, BatchNormShape s) {
         BatchNormVariant v = variant(op, fusion);
         long start = System.nanoTime();
-        List<Comparison> result = BatchNormVerifier.run(backend, new ReferenceBackend(), s, v, SEED);
+        List<Comparison> result = BatchNormVerifier.run(backend.batchNorm(), new ReferenceBackend().batchNorm(), s, v, SEED);
         double seconds = (System.nanoTime() - start) / 1e9;
         List<Comparison> bad = result.stream().filter(c -> !c.passed()).toList();
         if (!bad.isEmpty()) {
@@ -129,7 +135,7 @@ public class BatchNormBench {
         BatchNormVerifier.Inputs in = BatchNormVerifier.Inputs.random(s, SEED);
         BatchNormVariant v = variant(op, fusion);
         ReferenceBackend reference = new ReferenceBackend();
-        Map<String, float[]> expected = new LinkedHashMap<>(BatchNormVerifier.outputs(reference, in, v));
+        Map<String, float[]> expected = new LinkedHashMap<>(BatchNormVerifier.outputs(reference.batchNorm(), in, v));
         expected.remove("batches"); // ND4J keeps no count of batches
         Map<String, float[]> got;
         try (Nd4jBatchNorm check = nd4j(s, in)) {
@@ -137,7 +143,7 @@ public class BatchNormBench {
                 case FORWARD_TRAINING -> check.forwardTraining();
                 case FORWARD_INFERENCE -> check.forwardInference();
                 case BACKWARD -> {
-                    Map<String, float[]> fwd = BatchNormVerifier.outputs(reference, in,
+                    Map<String, float[]> fwd = BatchNormVerifier.outputs(reference.batchNorm(), in,
                             variant(BatchNormOp.FORWARD_TRAINING, fusion));
                     check.useStatistics(fwd.get("mean"), fwd.get("invstd"));
                     check.backward();
@@ -177,16 +183,19 @@ public class BatchNormBench {
         beta = scope.tensor(r.normal(s.c()), s.c());
         z = fusion.hasResidual() ? scope.tensor(r.normal(e), dims) : null;
         y = scope.full(0f, dims);
-        mean = scope.full(0f, s.c());
-        invstd = scope.full(0f, s.c());
-        running = scope.add(BatchNormRunningStats.create(backend, s.c()));
+        BatchNormSaved saved = new BatchNormSaved(scope.full(0f, s.c()), scope.full(0f, s.c()));
+        running = scope.add(BatchNormRunningStats.create(backend.memory(), s.c()));
         dy = scope.tensor(r.normal(e), dims);
         dx = scope.full(0f, dims);
         dgamma = scope.full(0f, s.c());
         dbeta = scope.full(0f, s.c());
         dz = fusion.hasResidual() ? scope.full(0f, dims) : null;
-        mask = fusion.hasRelu() ? y : null;
-        backend.batchNormForwardTraining(y, mean, invstd, x, gamma, beta, z, running, config);
+        trainingCall = BatchNormTraining.of(y, saved, x).affine(gamma, beta).residual(z).running(running)
+                .config(config);
+        inferenceCall = BatchNormInference.of(y, x, running).affine(gamma, beta).residual(z).config(config);
+        backwardCall = BatchNormBackward.of(dx, dy, x, saved).affine(gamma, dgamma, dbeta).forwardOutput(y)
+                .residualGradient(dz).config(config);
+        backend.batchNorm().forwardTraining(trainingCall);
         backend.finish();
     }
 
@@ -203,7 +212,7 @@ public class BatchNormBench {
             nd4j.forwardTraining();
             return;
         }
-        backend.batchNormForwardTraining(y, mean, invstd, x, gamma, beta, z, running, config);
+        backend.batchNorm().forwardTraining(trainingCall);
         backend.finish();
     }
 
@@ -213,7 +222,7 @@ public class BatchNormBench {
             nd4j.forwardInference();
             return;
         }
-        backend.batchNormForwardInference(y, x, gamma, beta, z, running.mean(), running.var(), config);
+        backend.batchNorm().forwardInference(inferenceCall);
         backend.finish();
     }
 
@@ -223,7 +232,7 @@ public class BatchNormBench {
             nd4j.backward();
             return;
         }
-        backend.batchNormBackward(dx, dgamma, dbeta, dz, dy, x, mask, gamma, mean, invstd, config);
+        backend.batchNorm().backward(backwardCall);
         backend.finish();
     }
 

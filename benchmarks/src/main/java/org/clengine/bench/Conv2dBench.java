@@ -7,8 +7,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.clengine.backend.Backend;
 import org.clengine.batchnorm.BatchNormConfig;
+import org.clengine.batchnorm.BatchNormSaved;
+import org.clengine.batchnorm.BatchNormTraining;
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.conv2d.Conv2dShape;
+import org.clengine.matmul.Gemm;
 import org.clengine.matmul.MatmulLayout;
 import org.clengine.matmul.MatmulParams;
 import org.clengine.matmul.MatmulShape;
@@ -78,8 +81,7 @@ public class Conv2dBench {
     private Conv2dShape s;
     private Tensor x, w, y, dy, dx, dw, col, conv, gamma, beta, mean, invstd;
     private BatchNormRunningStats running;
-    private MatmulShape gemmShape;
-    private MatmulLayout gemmLayout;
+    private Gemm gemmCall;
     private Nd4jConv nd4j;
 
     @Setup(Level.Trial)
@@ -123,7 +125,7 @@ public class Conv2dBench {
             case "convBatchNorm" -> verify(Conv2dVerifier.Variant.FWD) + "; " + checkFusion();
             default -> throw new IllegalArgumentException("no check for " + method);
         };
-        scope = new TensorScope(backend);
+        scope = new TensorScope(backend.memory());
         allocate(scope, s, method, new RandomFill(SEED + 1));
         return checked;
     }
@@ -138,10 +140,10 @@ public class Conv2dBench {
             dw = sc.full(0f, c.wDims());
         }
         if (method.equals("gemm")) {
-            gemmShape = gemmOf(c);
-            gemmLayout = gemmLayout(gemmShape);
+            MatmulShape gemmShape = gemmOf(c);
             col = sc.tensor(r.normal(gemmShape.batch() * gemmShape.k() * gemmShape.n()),
                     gemmShape.batch() * gemmShape.k() * gemmShape.n());
+            gemmCall = Gemm.of(y, w, col, gemmShape).layout(gemmLayout(gemmShape));
         }
         if (method.equals("convBatchNorm")) {
             conv = sc.full(0f, c.yDims());
@@ -149,12 +151,12 @@ public class Conv2dBench {
             beta = sc.tensor(r.normal(c.k()), c.k());
             mean = sc.full(0f, c.k());
             invstd = sc.full(0f, c.k());
-            running = sc.add(BatchNormRunningStats.create(backend, c.k()));
+            running = sc.add(BatchNormRunningStats.create(backend.memory(), c.k()));
         }
     }
 
     private String verify(Conv2dVerifier.Variant v) {
-        List<Comparison> result = Conv2dVerifier.run(backend, new ReferenceBackend(), batch2(s), v, SEED);
+        List<Comparison> result = Conv2dVerifier.run(backend.conv2d(), new ReferenceBackend().conv2d(), batch2(s), v, SEED);
         require(result);
         return result.size() + " output(s) match the reference";
     }
@@ -169,9 +171,9 @@ public class Conv2dBench {
         MatmulReference.gemm(expected, a, b, null, g, l, MatmulParams.DEFAULT);
         MatmulReference.gemm(scale, MatmulBench.abs(a), MatmulBench.abs(b), null, g, l, MatmulParams.DEFAULT);
         float[] got;
-        try (TensorScope sc = new TensorScope(backend)) {
+        try (TensorScope sc = new TensorScope(backend.memory())) {
             Tensor c = sc.full(Float.NaN, expected.length);
-            backend.matmul(c, sc.tensor(a, a.length), sc.tensor(b, b.length), null, g, l, MatmulParams.DEFAULT);
+            backend.matmul().gemm(Gemm.of(c, sc.tensor(a, a.length), sc.tensor(b, b.length), g).layout(l));
             got = c.toArray();
         }
         require(List.of(Comparison.of("c", expected, got, Tolerance.matmul(g.k()), scale)));
@@ -183,7 +185,7 @@ public class Conv2dBench {
         Conv2dShape c = batch2(s);
         float[][] out = new float[2][];
         for (String v : List.of("fused", "unfused")) {
-            try (TensorScope sc = new TensorScope(backend)) {
+            try (TensorScope sc = new TensorScope(backend.memory())) {
                 allocate(sc, c, "convBatchNorm", new RandomFill(SEED));
                 convBatchNorm(v, c);
                 out[v.equals("fused") ? 0 : 1] = y.toArray();
@@ -237,25 +239,25 @@ public class Conv2dBench {
             nd4j.forward();
             return;
         }
-        backend.conv2dForward(y, x, w, null, s.params());
+        backend.conv2d().forward(y, x, w, s.params());
         backend.finish();
     }
 
     @Benchmark
     public void backwardData() {
-        backend.conv2dBackwardData(dx, dy, w, s.params());
+        backend.conv2d().backwardData(dx, dy, w, s.params());
         backend.finish();
     }
 
     @Benchmark
     public void backwardWeights() {
-        backend.conv2dBackwardWeights(dw, null, dy, x, s.params());
+        backend.conv2d().backwardWeights(dw, dy, x, s.params());
         backend.finish();
     }
 
     @Benchmark
     public void gemm() {
-        backend.matmul(y, w, col, null, gemmShape, gemmLayout, MatmulParams.DEFAULT);
+        backend.matmul().gemm(gemmCall);
         backend.finish();
     }
 
@@ -265,13 +267,13 @@ public class Conv2dBench {
     }
 
     private void convBatchNorm(String v, Conv2dShape c) {
+        BatchNormTraining bn = BatchNormTraining.of(y, new BatchNormSaved(mean, invstd), conv).affine(gamma, beta)
+                .running(running);
         if (v.equals("fused")) {
-            backend.conv2dBatchNormForwardTraining(conv, y, mean, invstd, x, w, null, c.params(), gamma, beta, null,
-                    running, BatchNormConfig.DEFAULT);
+            backend.conv2d().forwardBatchNormTraining(x, w, null, c.params(), bn);
         } else {
-            backend.conv2dForward(conv, x, w, null, c.params());
-            backend.batchNormForwardTraining(y, mean, invstd, conv, gamma, beta, null, running,
-                    BatchNormConfig.DEFAULT);
+            backend.conv2d().forward(conv, x, w, c.params());
+            backend.batchNorm().forwardTraining(bn);
         }
         backend.finish();
     }

@@ -3,12 +3,12 @@ package org.clengine.bench;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.clengine.device.Device;
+import org.clengine.elementwise.CopyKernel;
 import org.clengine.device.DeviceBuffer;
 import org.clengine.device.DeviceInfo;
 import org.clengine.verify.Comparison;
 import org.clengine.verify.RandomFill;
 import org.clengine.verify.Tolerance;
-import org.jocl.cl_kernel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -36,8 +36,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
 @State(Scope.Benchmark)
 public class CopyBench {
-    static final String FILE = "copy.cl";
-    static final String KERNEL = "copy_float4";
 
     /** Floats per buffer; the runner passes each shape's largest tensor. Defaults: the batch norm shapes. */
     @Param({"6422528", "12845056", "262144"})
@@ -45,7 +43,6 @@ public class CopyBench {
 
     private Device device;
     private DeviceBuffer src, dst;
-    private cl_kernel kernel;
     private long n4, span;
     private long[] global, local;
 
@@ -69,7 +66,6 @@ public class CopyBench {
         local = new long[] {g.local()};
         src = device.allocate(n4 * 16);
         dst = device.allocate(n4 * 16);
-        kernel = device.kernel(FILE, KERNEL, "");
         check();
         copy();
     }
@@ -97,7 +93,7 @@ public class CopyBench {
 
     @Benchmark
     public void copy() {
-        device.launch(kernel, KERNEL, global, local, dst, src, n4, span);
+        device.launch(CopyKernel.COPY_FLOAT4.binding(), "", global, local, dst, src, n4, span);
         device.finish();
     }
 }

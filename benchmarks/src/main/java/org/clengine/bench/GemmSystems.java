@@ -108,14 +108,16 @@ final class GemmSystems {
 
         @Override
         public Gemm prepare(MatmulShape s, float[] a, float[] b, MatmulShape pathOf) {
-            MatmulPath path = backend.matmulTuning().pathFor(pathOf);
-            backend.adjustMatmulTuning(t -> t.withPath(path));
+            MatmulPath path = backend.policy().matmul().pathFor(pathOf);
+            OpenClBackend pinned = backend.withPolicy(backend.policy().withMatmul(
+                    backend.policy().matmul().withPath(path)));
             Tensor ta = backend.tensor(a, a.length), tb = backend.tensor(b, b.length);
             Tensor tc = backend.full(Float.NaN, s.m() * s.n());
+            org.clengine.matmul.Gemm call = org.clengine.matmul.Gemm.of(tc, ta, tb, s);
             return new Gemm() {
                 public void run() {
-                    backend.matmul(tc, ta, tb, null, s, MatmulParams.DEFAULT);
-                    backend.finish();
+                    pinned.matmul().gemm(call);
+                    pinned.finish();
                 }
 
                 public float[] result() {
