@@ -16,7 +16,8 @@
  *                                             conv2d_sum_images then adds the images in order.
  *
  * Defines: HAS_BIAS (0/1), RELU (0/1); KR, KS: the filter's R and S, compiled in so the tap loops unroll and the
- * accumulators stay in registers. The span must fit SEG (64): the Java side checks.
+ * accumulators stay in registers; SEG (default 64, Conv2dPolicy.rowSegment): the private segment, which the span
+ * must fit (the Java side checks).
  */
 #ifndef HAS_BIAS
 #define HAS_BIAS 0
@@ -36,7 +37,9 @@
 
 /* 16 values along q of an input row, v = v0 + qq*sw + t*dlw for t < S in turn: seg holds the span they cover,
  * zeros past the row, so each tap reads it without bounds checks. */
+#ifndef SEG
 #define SEG 64
+#endif
 inline float16 seg_tap(const float *seg, int t, int sw, int dlw) {
     if (sw == 1) return vload16(0, seg + t * dlw);
     float tmp[16];

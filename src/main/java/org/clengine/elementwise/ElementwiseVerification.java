@@ -14,15 +14,16 @@ import org.clengine.verify.RandomFill;
 import org.clengine.verify.Tolerance;
 
 /**
- * verify's elementwise rows: every op of kernels/elementwise.cl (and fill) on fresh normal data, outputs poisoned
- * with NaN. Descriptor {@code n1000}: the number of elements (the ops ignore the shape). scale, add and ReLU round
- * as the reference does and must match it exactly; sigmoid within {@link Tolerance#TRANSCENDENTAL}.
+ * verify's elementwise rows: every op of kernels/elementwise.cl, fill, and copy (copy.cl's float4 copy and its
+ * tail) on fresh normal data, outputs poisoned with NaN. Descriptor {@code n1000}: the number of elements (the ops
+ * ignore the shape). Copy, scale, add and ReLU round as the reference does and must match it exactly; sigmoid within
+ * {@link Tolerance#TRANSCENDENTAL}.
  */
 public final class ElementwiseVerification implements OpVerification<ElementwiseOps> {
     private static final Pattern DESCRIPTOR = Pattern.compile("n(\\d+)");
 
     public enum Variant {
-        FILL, SCALE, ADD, ADD_BWD, RELU_FWD, RELU_BWD, SIGMOID_FWD, SIGMOID_BWD;
+        FILL, SCALE, ADD, ADD_BWD, RELU_FWD, RELU_BWD, SIGMOID_FWD, SIGMOID_BWD, COPY;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -104,6 +105,7 @@ public final class ElementwiseVerification implements OpVerification<Elementwise
                 case RELU_BWD -> b.reluBackward(y, x, z);
                 case SIGMOID_FWD -> b.sigmoidForward(y, x);
                 case SIGMOID_BWD -> b.sigmoidBackward(y, x, scope.tensor(in[2], n));
+                case COPY -> b.copy(y, x);
             }
             out.put(v == Variant.ADD_BWD ? "da" : v.name().endsWith("BWD") ? "dx" : "y", y.toArray());
         }

@@ -37,7 +37,7 @@ final class Conv2dBackwardWeights {
         if (cl.rows(s) && (long) s.n() * len <= cl.policy.partialFloats()) {
             // per image into scratch, then added in image order
             DeviceBuffer part = cl.scratch("conv2d.dw", (long) s.n() * len);
-            cl.launch(BWD_WEIGHTS_DEPTHWISE, Conv2dDevice.taps(s), new long[] {len / (s.r() * s.s()), s.n()},
+            cl.launch(BWD_WEIGHTS_DEPTHWISE, cl.taps(s), new long[] {len / (s.r() * s.s()), s.n()},
                     Conv2dDevice.dims(part, dy, x, s));
             cl.launch(SUM_IMAGES, "", new long[] {len}, dw, part, s.n(), len, 0);
         } else if (!cl.gemm(s)) {

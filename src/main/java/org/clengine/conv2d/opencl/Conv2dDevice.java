@@ -85,9 +85,9 @@ final class Conv2dDevice {
         return "-DHAS_BIAS=" + (bias ? 1 : 0) + " -DRELU=" + (s.params().relu() ? 1 : 0);
     }
 
-    /** The row kernels' build options: the filter size compiled in. */
-    static String taps(Conv2dShape s) {
-        return "-DKR=" + s.r() + " -DKS=" + s.s();
+    /** The row kernels' build options: the filter size compiled in, and the private segment's length. */
+    String taps(Conv2dShape s) {
+        return "-DKR=" + s.r() + " -DKS=" + s.s() + " -DSEG=" + policy.rowSegment();
     }
 
     /** The dot kernel's build options: its tile of dw. */
