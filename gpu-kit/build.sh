@@ -5,7 +5,7 @@
 #   target/gpu-kit/
 #     run.sh                    finds the OpenCL driver, runs devices, verify and the benchmarks (see README.md)
 #     jre/                      jlink runtime: only the modules jdeps finds in the jars below
-#     clengine-cli.jar          the engine's CLI (org.clengine.cli.Main)
+#     clengine-cli.jar          the engine's CLI (org.clengine.cli.Main), from cli/target/clengine-cli.jar
 #     clengine-benchmarks.jar   only when benchmarks/target/clengine-benchmarks.jar exists
 #     lib/libOpenCL.so.1        the ocl-icd loader (also as libOpenCL.so, the name older JOCLs ask for)
 #     lib/libJOCL_*.so          JOCL's JNI library, loaded through java.library.path instead of a /tmp copy
@@ -18,7 +18,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KIT=$ROOT/target/gpu-kit
-CLI_JAR=$ROOT/target/clengine-cli.jar
+CLI_JAR=$ROOT/cli/target/clengine-cli.jar
 BENCH_JAR=$ROOT/benchmarks/target/clengine-benchmarks.jar
 MAX_MIB=${GPU_KIT_MAX_MIB:-60}
 # The build machine's architecture must be the target's: the lent machines are x86-64.
@@ -46,11 +46,15 @@ JDK=$(find_jdk) || die "no JDK with jlink and jdeps found (set GPU_KIT_JDK; on D
 FEATURE=$("$JDK/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
 (( FEATURE >= 17 )) || die "$JDK is Java $FEATURE; the engine needs 17 or later"
 
-# --- the engine jar, rebuilt when missing or older than its sources ---------------------------------------------
-if [[ ! -f $CLI_JAR || -n $(find "$ROOT/src/main" "$ROOT/kernels" "$ROOT/pom.xml" -newer "$CLI_JAR" -print -quit) ]]; then
+# --- the command line's jar, rebuilt when missing or older than its sources or the engine's ----------------------
+# The engine is installed into the local Maven repository first (cli/pom.xml depends on it), offline when it can be.
+if [[ ! -f $CLI_JAR || -n $(find "$ROOT/src/main" "$ROOT/kernels" "$ROOT/pom.xml" "$ROOT/cli/src/main" "$ROOT/cli/pom.xml" \
+        -newer "$CLI_JAR" -print -quit) ]]; then
     command -v mvn >/dev/null || die "$CLI_JAR is missing or stale and mvn is not on PATH"
     say "building $CLI_JAR"
-    (cd "$ROOT" && { mvn -q -B -o package -DskipTests || mvn -q -B package -DskipTests; })
+    (cd "$ROOT" && { mvn -q -B -o install -DskipTests || mvn -q -B install -DskipTests; })
+    touch "$ROOT/target/.installed"  # the launcher's mark of an up-to-date installed engine
+    (cd "$ROOT" && { mvn -q -B -o -f cli/pom.xml package -DskipTests || mvn -q -B -f cli/pom.xml package -DskipTests; })
 fi
 [[ -f $CLI_JAR ]] || die "$CLI_JAR was not built"
 

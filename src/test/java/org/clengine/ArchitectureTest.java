@@ -11,6 +11,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.CompositeArchRule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.module.ModuleDescriptor;
@@ -18,6 +19,8 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -35,6 +38,13 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
     /** The op families' API packages; each has an {@code opencl} subpackage with its implementation. */
     static final String[] OPS = {"batchnorm", "conv2d", "matmul", "pooling", "elementwise", "loss", "sgd"};
+
+    /**
+     * The op families an op family may use: convolution is built on GEMM and batch norm (the fused forward), and
+     * SGD's kernel walks memory as the elementwise kernels do, with their spans and local sizes (ElementwisePolicy).
+     */
+    static final Map<String, List<String>> OPS_USED = Map.of("conv2d", List.of("matmul", "batchnorm"), "sgd",
+            List.of("elementwise"));
 
     /** What the ops sit below: the backends, the layers and everything built on them, and the command line. */
     static final String[] ABOVE_OPS = {"backend", "nn", "train", "onnx", "data", "cli"};
@@ -55,8 +65,12 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule opsDependOnNothingAboveThem = noClasses().that().resideInAnyPackage(subtrees(OPS))
             .should().dependOnClassesThat().resideInAnyPackage(subtrees(ABOVE_OPS))
-            .because("an op package may use core, device, verify (and conv2d: matmul, batchnorm), never what is "
-                    + "built on the ops");
+            .because("an op package may use core, device, verify and the ops of OPS_USED, never what is built on "
+                    + "the ops");
+
+    @ArchTest
+    static final ArchRule opsUseOtherOpsOnlyAsDecided = CompositeArchRule.of(Arrays.stream(OPS)
+            .map(ArchitectureTest::usesOnlyItsDecidedOps).toList());
 
     @ArchTest
     static final ArchRule backendDependsOnNothingBuiltOnIt = noClasses().that().resideInAPackage(
@@ -100,6 +114,16 @@ class ArchitectureTest {
                 .map(ModuleDescriptor.Exports::source).collect(Collectors.toCollection(TreeSet::new));
         assertEquals("org.clengine", module.name());
         assertEquals(api, exported, "module-info.java must export every API package and no opencl package");
+    }
+
+    /** No class of org.clengine.OP.. uses another op family but those OPS_USED allows it. */
+    private static ArchRule usesOnlyItsDecidedOps(String op) {
+        List<String> allowed = OPS_USED.getOrDefault(op, List.of());
+        String[] others = subtrees(Arrays.stream(OPS).filter(o -> !o.equals(op) && !allowed.contains(o))
+                .toArray(String[]::new));
+        return noClasses().that().resideInAPackage("org.clengine." + op + "..").should().dependOnClassesThat()
+                .resideInAnyPackage(others).as("org.clengine." + op + " uses no other op family"
+                        + (allowed.isEmpty() ? "" : " but " + String.join(", ", allowed)));
     }
 
     /** Classes of org.clengine.PKG.. use no org.clengine class outside PKG and the packages {@code allowed}. */

@@ -4,14 +4,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.clengine.backend.OpFamily;
+import org.clengine.device.Ceilings;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceInfo;
 import org.clengine.device.DeviceManager;
-import org.clengine.device.KernelFiles;
 import org.clengine.device.OpenClUnavailableException;
 import org.clengine.device.ProgramCache;
 import picocli.CommandLine.Command;
@@ -22,8 +25,8 @@ import picocli.CommandLine.Option;
         description = "Lists the OpenCL devices, the one chosen (-Dclengine.device / CLENGINE_DEVICE: gpu, cpu, "
                 + "gpu:1, #index or a name substring) and why.")
 final class DevicesCommand implements Callable<Integer> {
-    @Option(names = {"-v", "--verbose"}, description = "also build every kernel file: cold (compiled) vs warm "
-            + "(loaded from the on-disk program cache)")
+    @Option(names = {"-v", "--verbose"}, description = "also build every kernel file with its default options: cold "
+            + "(compiled) vs warm (loaded from the on-disk program cache)")
     boolean verbose;
 
     @Option(names = "--device", description = "device spec to choose by (overrides the environment)")
@@ -50,15 +53,28 @@ final class DevicesCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Builds each kernel file into an empty cache (cold), then in a second device from that cache (warm). */
+    /**
+     * Every file of kernels/: the op families' (from their registered kernel bindings) and the compute ceiling's.
+     */
+    static Set<String> kernelFiles() {
+        Set<String> files = new LinkedHashSet<>();
+        for (OpFamily<?> f : OpFamily.ALL) files.addAll(f.description().kernelFiles());
+        files.add(Ceilings.FILE);
+        return files;
+    }
+
+    /**
+     * Builds each kernel file into an empty cache (cold), then in a second device from that cache (warm), with no
+     * options: every tunable at the file's own default.
+     */
     private static void buildTimes(DeviceInfo info) throws IOException {
         Path dir = Files.createTempDirectory("clengine-cache");
         try {
-            System.out.printf(Locale.ROOT, "%-14s %-22s %12s %12s%n", "kernel file", "options", "cold ms", "warm ms");
-            for (KernelFiles.Entry k : KernelFiles.ALL) {
-                double cold = buildMillis(info, dir, k);
-                double warm = buildMillis(info, dir, k);
-                System.out.printf(Locale.ROOT, "%-14s %-22s %12.1f %12.1f%n", k.file(), k.options(), cold, warm);
+            System.out.printf(Locale.ROOT, "%-20s %12s %12s%n", "kernel file", "cold ms", "warm ms");
+            for (String file : kernelFiles()) {
+                double cold = buildMillis(info, dir, file);
+                double warm = buildMillis(info, dir, file);
+                System.out.printf(Locale.ROOT, "%-20s %12.1f %12.1f%n", file, cold, warm);
             }
             System.out.println("cold: compiled with an empty engine cache; warm: the device binary loaded from it."
                     + "\nDrivers may keep a cache of their own under a cold build (PoCL: ~/.cache/pocl);"
@@ -70,9 +86,9 @@ final class DevicesCommand implements Callable<Integer> {
         }
     }
 
-    private static double buildMillis(DeviceInfo info, Path dir, KernelFiles.Entry k) {
+    private static double buildMillis(DeviceInfo info, Path dir, String file) {
         try (Device device = Device.open(info, dir)) {
-            device.programs().program(k.file(), k.options());
+            device.programs().program(file, "");
             return device.programs().records().get(0).millis();
         }
     }

@@ -5,15 +5,15 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.clengine.device.DeviceInfo;
+import org.clengine.batchnorm.BatchNormPolicy;
 import org.clengine.batchnorm.opencl.BatchNormTuner;
-import org.clengine.batchnorm.BatchNormTuning;
 import org.clengine.batchnorm.opencl.BatchNormTuningStore;
+import org.clengine.device.Device;
+import org.clengine.device.DeviceInfo;
+import org.clengine.device.KernelFamily;
+import org.clengine.matmul.MatmulPolicy;
 import org.clengine.matmul.opencl.MatmulTuner;
-import org.clengine.matmul.MatmulTuning;
 import org.clengine.matmul.opencl.MatmulTuningStore;
-import org.clengine.backend.OpenClBackend;
-import org.clengine.backend.ReferenceBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -49,9 +49,9 @@ final class TuneCommand implements Callable<Integer> {
             return 2;
         }
         long s = seed != null ? seed : System.nanoTime();
-        try (OpenClBackend device = OpenClBackend.open()) {
-            DeviceInfo info = device.device().info();
-            Path dir = device.device().programs().directory();
+        try (Device device = Device.open()) {
+            DeviceInfo info = device.info();
+            Path dir = device.programs().directory();
             Path file = op.equals("matmul") ? MatmulTuningStore.file(dir, info) : BatchNormTuningStore.file(dir, info);
             if (reset) {
                 boolean deleted = Files.deleteIfExists(file);
@@ -65,22 +65,28 @@ final class TuneCommand implements Callable<Integer> {
             if (op.equals("matmul")) {
                 System.out.println("timed (packing included): " + MatmulTuner.TIMED + "; checked first: "
                         + MatmulTuner.CHECKS);
-                MatmulTuning winner = new MatmulTuner(device, new ReferenceBackend(), System.out, s, repeats).run();
+                MatmulPolicy winner = MatmulTuner.tune(device, System.out, s, repeats);
                 label = winner.label() + ", B in place up to M = " + winner.directBMaxM();
                 store = () -> MatmulTuningStore.save(dir, info, winner, comment(info, winner.label()));
             } else {
                 System.out.println("timed (forward-training and backward): " + BatchNormTuner.TIMED
                         + "; checked first: " + BatchNormTuner.CHECKS + " in " + BatchNormTuner.CHECKED.size()
                         + " variants");
-                BatchNormTuning.Rule winner = new BatchNormTuner(device, new ReferenceBackend(), System.out, s,
-                        repeats).run();
-                label = winner.label() + (winner.equals(BatchNormTuning.Rule.defaults(info)) ? " (the default)" : "");
+                // a stored tuning applies to the device's own kernel family only (LaunchPolicy.forDevice)
+                BatchNormPolicy defaults = BatchNormPolicy.defaults(ownFamily(info), info);
+                BatchNormPolicy winner = BatchNormTuner.tune(device, defaults, System.out, s, repeats);
+                label = winner.label() + (winner.equals(defaults) ? " (the default)" : "");
                 store = () -> BatchNormTuningStore.save(dir, info, winner, comment(info, winner.label()));
             }
             System.out.printf(Locale.ROOT, "winner: %s (%.0f s)%n", label, (System.nanoTime() - start) / 1e9);
             System.out.println(dryRun ? "dry run: nothing stored" : "stored in " + store.call());
         }
         return 0;
+    }
+
+    /** The device's own kernel family, by its type: the one a stored tuning is applied to. */
+    private static KernelFamily ownFamily(DeviceInfo info) {
+        return info.typeName().equals("cpu") ? KernelFamily.CPU : KernelFamily.GPU;
     }
 
     private String comment(DeviceInfo info, String label) {

@@ -51,7 +51,7 @@ class ExperimentCommandTest {
     /** The CNN experiments on OpenCL (the reference convolution takes minutes): 3 steps on 96 synthetic images. */
     @Test
     void cnnExperimentsSmoke() throws IOException {
-        org.clengine.testing.TestBackends.openCl();
+        OpenClRequired.check();
         Path data = dir.resolve("mnist");
         writeSyntheticMnist(data, 96, 40, 5);
         Path out = dir.resolve("cnn");
@@ -87,7 +87,7 @@ class ExperimentCommandTest {
      */
     @Test
     void smoothnessSmoke() throws IOException {
-        org.clengine.testing.TestBackends.openCl();
+        OpenClRequired.check();
         Path data = dir.resolve("mnist");
         writeSyntheticMnist(data, 96, 40, 6);
         Path out = dir.resolve("smooth");

@@ -10,7 +10,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.clengine.testing.TestBackends;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,7 +48,7 @@ class TrainCommandTest {
     @Test
     void aShortRunLearns() throws IOException {
         requireData();
-        TestBackends.openCl();
+        OpenClRequired.check();
         Path out = dir.resolve("learn");
         assertEquals(0, run("train", "--model", "mlp", "--limit", "2048", "--test-limit", "1000", "--epochs", "2",
                 "--batch", "64", "--seed", "5", "--out", out.toString()), LAST_ERR);
@@ -67,7 +66,7 @@ class TrainCommandTest {
     @Test
     void sameSeedSameCurves() throws IOException {
         requireData();
-        TestBackends.openCl();
+        OpenClRequired.check();
         for (String model : List.of("cnn")) {
             String[] a = {"train", "--model", model, "--limit", "96", "--test-limit", "50", "--epochs", "2",
                 "--batch", "32", "--seed", "9", "--out", dir.resolve(model + "1").toString()};
