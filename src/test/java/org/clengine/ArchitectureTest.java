@@ -39,12 +39,8 @@ class ArchitectureTest {
     /** The op families' API packages; each has an {@code opencl} subpackage with its implementation. */
     static final String[] OPS = {"batchnorm", "conv2d", "matmul", "pooling", "elementwise", "loss", "sgd"};
 
-    /**
-     * The op families an op family may use: convolution is built on GEMM and batch norm (the fused forward), and
-     * SGD's kernel walks memory as the elementwise kernels do, with their spans and local sizes (ElementwisePolicy).
-     */
-    static final Map<String, List<String>> OPS_USED = Map.of("conv2d", List.of("matmul", "batchnorm"), "sgd",
-            List.of("elementwise"));
+    /** The op families an op family may use: convolution is built on GEMM and batch norm (the fused forward). */
+    static final Map<String, List<String>> OPS_USED = Map.of("conv2d", List.of("matmul", "batchnorm"));
 
     /** What the ops sit below: the backends, the layers and everything built on them, and the command line. */
     static final String[] ABOVE_OPS = {"backend", "nn", "train", "onnx", "data", "cli"};

@@ -11,6 +11,7 @@ import org.clengine.loss.LossPolicy;
 import org.clengine.matmul.MatmulPolicy;
 import org.clengine.matmul.opencl.MatmulTuningStore;
 import org.clengine.pooling.PoolingPolicy;
+import org.clengine.sgd.SgdPolicy;
 
 /**
  * Every launch value of one device family in one immutable record: each op family's part holds what its kernels take
@@ -19,11 +20,11 @@ import org.clengine.pooling.PoolingPolicy;
  * they want as a policy of their own.
  */
 public record LaunchPolicy(KernelFamily family, BatchNormPolicy batchNorm, Conv2dPolicy conv2d, MatmulPolicy matmul,
-        PoolingPolicy pooling, ElementwisePolicy elementwise, LossPolicy loss) {
+        PoolingPolicy pooling, ElementwisePolicy elementwise, LossPolicy loss, SgdPolicy sgd) {
 
     public LaunchPolicy {
         if (family == null || batchNorm == null || conv2d == null || matmul == null || pooling == null
-                || elementwise == null || loss == null) {
+                || elementwise == null || loss == null || sgd == null) {
             throw new IllegalArgumentException("every part of a launch policy is required");
         }
     }
@@ -33,7 +34,7 @@ public record LaunchPolicy(KernelFamily family, BatchNormPolicy batchNorm, Conv2
         return new LaunchPolicy(family, BatchNormPolicy.defaults(family, device),
                 Conv2dPolicy.defaults(family, device), MatmulPolicy.defaults(family, device),
                 PoolingPolicy.defaults(family, device), ElementwisePolicy.defaults(family, device),
-                LossPolicy.defaults(family, device));
+                LossPolicy.defaults(family, device), SgdPolicy.defaults(family, device));
     }
 
     /**
@@ -45,34 +46,37 @@ public record LaunchPolicy(KernelFamily family, BatchNormPolicy batchNorm, Conv2
         DeviceInfo info = device.info();
         KernelFamily family = KernelFamily.of(info);
         LaunchPolicy p = defaults(family, info);
-        boolean own = family == (info.typeName().equals("cpu") ? KernelFamily.CPU : KernelFamily.GPU);
-        if (!own) return p;
+        if (family != KernelFamily.own(info)) return p;
         var dir = device.programs().directory();
         p = MatmulTuningStore.load(dir, info).map(p::withMatmul).orElse(p);
         return BatchNormTuningStore.load(dir, info).map(p::withBatchNorm).orElse(p);
     }
 
     public LaunchPolicy withBatchNorm(BatchNormPolicy value) {
-        return new LaunchPolicy(family, value, conv2d, matmul, pooling, elementwise, loss);
+        return new LaunchPolicy(family, value, conv2d, matmul, pooling, elementwise, loss, sgd);
     }
 
     public LaunchPolicy withConv2d(Conv2dPolicy value) {
-        return new LaunchPolicy(family, batchNorm, value, matmul, pooling, elementwise, loss);
+        return new LaunchPolicy(family, batchNorm, value, matmul, pooling, elementwise, loss, sgd);
     }
 
     public LaunchPolicy withMatmul(MatmulPolicy value) {
-        return new LaunchPolicy(family, batchNorm, conv2d, value, pooling, elementwise, loss);
+        return new LaunchPolicy(family, batchNorm, conv2d, value, pooling, elementwise, loss, sgd);
     }
 
     public LaunchPolicy withPooling(PoolingPolicy value) {
-        return new LaunchPolicy(family, batchNorm, conv2d, matmul, value, elementwise, loss);
+        return new LaunchPolicy(family, batchNorm, conv2d, matmul, value, elementwise, loss, sgd);
     }
 
     public LaunchPolicy withElementwise(ElementwisePolicy value) {
-        return new LaunchPolicy(family, batchNorm, conv2d, matmul, pooling, value, loss);
+        return new LaunchPolicy(family, batchNorm, conv2d, matmul, pooling, value, loss, sgd);
+    }
+
+    public LaunchPolicy withSgd(SgdPolicy value) {
+        return new LaunchPolicy(family, batchNorm, conv2d, matmul, pooling, elementwise, loss, value);
     }
 
     public LaunchPolicy withLoss(LossPolicy value) {
-        return new LaunchPolicy(family, batchNorm, conv2d, matmul, pooling, elementwise, value);
+        return new LaunchPolicy(family, batchNorm, conv2d, matmul, pooling, elementwise, value, sgd);
     }
 }

@@ -1,5 +1,12 @@
 package org.clengine.backend;
 
+import org.clengine.batchnorm.BatchNormOps;
+import org.clengine.conv2d.Conv2dOps;
+import org.clengine.elementwise.ElementwiseOps;
+import org.clengine.loss.LossOps;
+import org.clengine.matmul.MatmulOps;
+import org.clengine.pooling.PoolingOps;
+import org.clengine.sgd.SgdOps;
 import org.clengine.batchnorm.opencl.BatchNormOpenCl;
 import org.clengine.conv2d.opencl.Conv2dOpenCl;
 import org.clengine.core.Memory;
@@ -50,7 +57,7 @@ public final class OpenClBackend implements Backend {
         this.pooling = new PoolingOpenCl(device, policy.pooling());
         this.elementwise = new ElementwiseOpenCl(device, policy.elementwise());
         this.loss = new LossOpenCl(device, policy.loss());
-        this.sgd = new SgdOpenCl(device, policy.elementwise());
+        this.sgd = new SgdOpenCl(device, policy.sgd());
     }
 
     /** Opens the chosen device ({@code -Dclengine.device}, {@code CLENGINE_DEVICE}, or the default ranking). */
@@ -84,37 +91,37 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public BatchNormOpenCl batchNorm() {
+    public BatchNormOps batchNorm() {
         return batchNorm;
     }
 
     @Override
-    public Conv2dOpenCl conv2d() {
+    public Conv2dOps conv2d() {
         return conv2d;
     }
 
     @Override
-    public MatmulOpenCl matmul() {
+    public MatmulOps matmul() {
         return matmul;
     }
 
     @Override
-    public PoolingOpenCl pooling() {
+    public PoolingOps pooling() {
         return pooling;
     }
 
     @Override
-    public ElementwiseOpenCl elementwise() {
+    public ElementwiseOps elementwise() {
         return elementwise;
     }
 
     @Override
-    public LossOpenCl loss() {
+    public LossOps loss() {
         return loss;
     }
 
     @Override
-    public SgdOpenCl sgd() {
+    public SgdOps sgd() {
         return sgd;
     }
 

@@ -1,5 +1,12 @@
 package org.clengine.backend;
 
+import org.clengine.batchnorm.BatchNormOps;
+import org.clengine.conv2d.Conv2dOps;
+import org.clengine.elementwise.ElementwiseOps;
+import org.clengine.loss.LossOps;
+import org.clengine.matmul.MatmulOps;
+import org.clengine.pooling.PoolingOps;
+import org.clengine.sgd.SgdOps;
 import org.clengine.batchnorm.BatchNormReference;
 import org.clengine.conv2d.Conv2dReference;
 import org.clengine.core.Memory;
@@ -25,37 +32,37 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public BatchNormReference batchNorm() {
+    public BatchNormOps batchNorm() {
         return batchNorm;
     }
 
     @Override
-    public Conv2dReference conv2d() {
+    public Conv2dOps conv2d() {
         return conv2d;
     }
 
     @Override
-    public MatmulReference matmul() {
+    public MatmulOps matmul() {
         return matmul;
     }
 
     @Override
-    public PoolingReference pooling() {
+    public PoolingOps pooling() {
         return pooling;
     }
 
     @Override
-    public ElementwiseReference elementwise() {
+    public ElementwiseOps elementwise() {
         return elementwise;
     }
 
     @Override
-    public LossReference loss() {
+    public LossOps loss() {
         return loss;
     }
 
     @Override
-    public SgdReference sgd() {
+    public SgdOps sgd() {
         return sgd;
     }
 

@@ -18,6 +18,11 @@ public enum KernelFamily {
     public static KernelFamily of(DeviceInfo device) {
         String forced = System.getProperty(PROPERTY, System.getenv(ENVIRONMENT));
         if (forced != null && !forced.isBlank()) return parse(forced);
+        return own(device);
+    }
+
+    /** The family the device's type calls for: CPU for CPU devices, GPU for the rest. */
+    public static KernelFamily own(DeviceInfo device) {
         return device.typeName().equals("cpu") ? CPU : GPU;
     }
 

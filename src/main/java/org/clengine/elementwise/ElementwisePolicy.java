@@ -4,11 +4,11 @@ import org.clengine.device.DeviceInfo;
 import org.clengine.device.KernelFamily;
 
 /**
- * The launch values of kernels/elementwise.cl, sgd.cl and copy.cl on one device family: each work-item handles
+ * The launch values of kernels/elementwise.cl and copy.cl on one device family: each work-item handles
  * one span of consecutive elements, and ⌈n/span⌉ items are rounded up to the local size (the excess returns at
  * once). Spans and local sizes change speed, never results: every element is computed alike.
  *
- * @param span      floats per work-item of elementwise.cl and sgd.cl
+ * @param span      floats per work-item of elementwise.cl
  * @param local     local size of those kernels
  * @param copySpan  float4s per work-item of copy.cl's copy_float4
  * @param copyLocal local size of copy_float4

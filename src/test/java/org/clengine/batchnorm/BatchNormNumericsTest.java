@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Precision, NaN, determinism and size on the OpenCL backend. */
 class BatchNormNumericsTest {
-    private final BatchNormOpenCl device = TestBackends.openCl().batchNorm();
+    private final BatchNormOpenCl device = new BatchNormOpenCl(TestBackends.device(),
+            TestBackends.policy().batchNorm());
     private final BatchNormOps reference = TestBackends.REFERENCE.batchNorm();
     private final long seed = TestBackends.seed();
 

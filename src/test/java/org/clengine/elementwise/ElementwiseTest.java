@@ -44,7 +44,7 @@ class ElementwiseTest {
     /** Spans and local sizes that divide nothing (7 floats, groups of 3) still give the reference's results. */
     @Test
     void oddSpansMatchTheReference() {
-        ElementwiseOpenCl base = TestBackends.openCl().elementwise();
+        ElementwiseOpenCl base = new ElementwiseOpenCl(TestBackends.device(), TestBackends.policy().elementwise());
         ElementwiseOps odd = new ElementwiseOpenCl(TestBackends.device(), base.policy().withSpan(7).withLocal(3));
         long seed = TestBackends.seed();
         for (int n : new int[] {1, 20, 4099}) {
@@ -58,7 +58,7 @@ class ElementwiseTest {
     /** Whole float4s through copy.cl, the last size % 4 floats by a buffer copy; any span and local size. */
     @Test
     void copyCopiesEveryElement() {
-        ElementwiseOpenCl base = TestBackends.openCl().elementwise();
+        ElementwiseOpenCl base = new ElementwiseOpenCl(TestBackends.device(), TestBackends.policy().elementwise());
         List<ElementwiseOps> all = List.of(TestBackends.REFERENCE.elementwise(), base,
                 new ElementwiseOpenCl(TestBackends.device(), base.policy().withCopySpan(3).withCopyLocal(2)));
         RandomFill r = new RandomFill(TestBackends.seed());

@@ -46,7 +46,7 @@ class PoolingTest {
     /** The local size changes speed only: local sizes 1 and 7 (not dividing the items) give the same values. */
     @Test
     void localSizeDoesNotChangeResults() {
-        PoolingOpenCl base = TestBackends.openCl().pooling();
+        PoolingOpenCl base = new PoolingOpenCl(TestBackends.device(), TestBackends.policy().pooling());
         long seed = TestBackends.seed();
         for (int local : new int[] {1, 7}) {
             PoolingOps odd = new PoolingOpenCl(TestBackends.device(), base.policy().withLocal(local));

@@ -35,10 +35,10 @@ class SgdTest {
         return tests;
     }
 
-    /** The elementwise span and local size change speed only: span 5 in groups of 3 still matches the reference. */
+    /** The span and local size change speed only: span 5 in groups of 3 still matches the reference. */
     @Test
     void oddSpansMatchTheReference() {
-        var policy = TestBackends.policy().elementwise().withSpan(5).withLocal(3);
+        var policy = TestBackends.policy().sgd().withSpan(5).withLocal(3);
         SgdOps odd = new SgdOpenCl(TestBackends.device(), policy);
         long seed = TestBackends.seed();
         for (int n : new int[] {1, 16, 4099}) {

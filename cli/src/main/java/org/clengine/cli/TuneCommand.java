@@ -73,7 +73,7 @@ final class TuneCommand implements Callable<Integer> {
                         + "; checked first: " + BatchNormTuner.CHECKS + " in " + BatchNormTuner.CHECKED.size()
                         + " variants");
                 // a stored tuning applies to the device's own kernel family only (LaunchPolicy.forDevice)
-                BatchNormPolicy defaults = BatchNormPolicy.defaults(ownFamily(info), info);
+                BatchNormPolicy defaults = BatchNormPolicy.defaults(KernelFamily.own(info), info);
                 BatchNormPolicy winner = BatchNormTuner.tune(device, defaults, System.out, s, repeats);
                 label = winner.label() + (winner.equals(defaults) ? " (the default)" : "");
                 store = () -> BatchNormTuningStore.save(dir, info, winner, comment(info, winner.label()));
@@ -82,11 +82,6 @@ final class TuneCommand implements Callable<Integer> {
             System.out.println(dryRun ? "dry run: nothing stored" : "stored in " + store.call());
         }
         return 0;
-    }
-
-    /** The device's own kernel family, by its type: the one a stored tuning is applied to. */
-    private static KernelFamily ownFamily(DeviceInfo info) {
-        return info.typeName().equals("cpu") ? KernelFamily.CPU : KernelFamily.GPU;
     }
 
     private String comment(DeviceInfo info, String label) {

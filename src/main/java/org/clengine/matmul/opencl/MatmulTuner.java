@@ -68,7 +68,7 @@ public final class MatmulTuner {
      * applied to), checked against the reference; {@link MatmulTuningStore#base} if no candidate passes.
      */
     public static MatmulPolicy tune(Device device, PrintStream out, long seed, int repeats) {
-        return new MatmulTuner(device, MatmulTuningStore.family(device.info()), new MatmulReference(), out, seed,
+        return new MatmulTuner(device, KernelFamily.own(device.info()), new MatmulReference(), out, seed,
                 repeats).run();
     }
 

@@ -28,17 +28,9 @@ public final class MatmulTuningStore {
         return TuningStore.file(directory, OP, d);
     }
 
-    /**
-     * The family a stored tuning belongs to: the device's own, by its type. A forced family never gets it (see
-     * LaunchPolicy.forDevice), so the tuner searches this one.
-     */
-    static KernelFamily family(DeviceInfo d) {
-        return d.typeName().equals("cpu") ? KernelFamily.CPU : KernelFamily.GPU;
-    }
-
     /** What a stored tuning is laid over: the defaults of the device's own family. */
     public static MatmulPolicy base(DeviceInfo d) {
-        return MatmulPolicy.defaults(family(d), d);
+        return MatmulPolicy.defaults(KernelFamily.own(d), d);
     }
 
     /** The stored tuning for {@code d} in {@code directory}, else the shipped one, if there is a readable one. */

@@ -6,27 +6,27 @@ import static org.clengine.device.ClTensor.buffer;
 
 import org.clengine.core.Tensor;
 import org.clengine.device.Device;
-import org.clengine.elementwise.ElementwisePolicy;
 import org.clengine.sgd.SgdKernel;
 import org.clengine.sgd.SgdOps;
 import org.clengine.sgd.SgdParams;
+import org.clengine.sgd.SgdPolicy;
 
 /**
- * SGD on one OpenCL device through kernels/sgd.cl, launched as the elementwise kernels are (one work-item per span
- * of elements), with the elementwise part of the launch policy. Arguments are checked by {@link SgdOps}.
+ * SGD on one OpenCL device through kernels/sgd.cl: one work-item per span of parameters ({@link SgdPolicy}).
+ * Arguments are checked by {@link SgdOps}.
  */
 public final class SgdOpenCl extends SgdOps {
     private final Device device;
-    private final ElementwisePolicy policy;
+    private final SgdPolicy policy;
 
-    public SgdOpenCl(Device device, ElementwisePolicy policy) {
+    public SgdOpenCl(Device device, SgdPolicy policy) {
         super(device);
         if (policy == null) throw new IllegalArgumentException("policy is null");
         this.device = device;
         this.policy = policy;
     }
 
-    public ElementwisePolicy policy() {
+    public SgdPolicy policy() {
         return policy;
     }
 
