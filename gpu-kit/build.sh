@@ -54,7 +54,7 @@ if [[ ! -f $CLI_JAR || -n $(find "$ROOT/src/main" "$ROOT/kernels" "$ROOT/pom.xml
     say "building $CLI_JAR"
     (cd "$ROOT" && { mvn -q -B -o install -DskipTests || mvn -q -B install -DskipTests; })
     touch "$ROOT/target/.installed"  # the launcher's mark of an up-to-date installed engine
-    (cd "$ROOT" && { mvn -q -B -o -f cli/pom.xml package -DskipTests || mvn -q -B -f cli/pom.xml package -DskipTests; })
+    (cd "$ROOT" && { mvn -q -B -o -f cli/pom.xml clean package -DskipTests || mvn -q -B -f cli/pom.xml clean package -DskipTests; })
 fi
 [[ -f $CLI_JAR ]] || die "$CLI_JAR was not built"
 
