@@ -49,8 +49,10 @@ class ProgramCacheTest {
         }
         try (Stream<Path> s = Files.list(cache)) {
             List<Path> files = s.toList();
-            assertEquals(1, files.size(), "one whole entry and no temporary files left: " + files);
-            assertTrue(ProgramCache.verifiedPayload(Files.readAllBytes(files.get(0))) != null, "entry checksum");
+            assertEquals(2, files.size(), "one whole entry, the key and no temporary files left: " + files);
+            Path entry = files.stream().filter(f -> f.toString().endsWith(".bin")).findFirst().orElseThrow();
+            byte[] secret = Files.readAllBytes(cache.resolve(CacheSecret.FILE));
+            assertTrue(ProgramEntry.decode(Files.readAllBytes(entry), secret).binary().length > 0);
         }
         assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(cache)));
