@@ -78,7 +78,8 @@ class ProgramEntryTest {
         assertTrue(e.getMessage().contains("format " + (ProgramKey.FORMAT + 1)), e.getMessage());
     }
 
-    private static byte[] withSha256(byte[] entry) throws IllegalStateException {
+    /** {@code entry} with its MAC replaced by a plain SHA-256 of the rest, as an outsider would recompute it. */
+    static byte[] withSha256(byte[] entry) {
         try {
             byte[] sha = MessageDigest.getInstance("SHA-256").digest(Arrays.copyOf(entry, entry.length - 32));
             System.arraycopy(sha, 0, entry, entry.length - 32, 32);

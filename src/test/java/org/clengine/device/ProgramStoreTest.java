@@ -3,6 +3,7 @@ package org.clengine.device;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -164,6 +165,36 @@ class ProgramStoreTest {
         Files.createDirectories(dir.resolve(A.fileName()).resolve("blocker"));
         new ProgramStore(dir).store(A, BIN_A);
         assertEquals(List.of(), list(dir).stream().filter(f -> f.endsWith(".tmp")).toList());
+    }
+
+    /** On a real full disk (a 64 KiB tmpfs, where mounting one is allowed): no *.tmp, and what fits still works. */
+    @Test
+    void aFullDiskLeavesNoTemporaryFile(@TempDir Path parent) throws Exception {
+        Path tiny = Files.createDirectory(parent.resolve("tiny"));
+        assumeTrue(command("mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", tiny.toString()) == 0,
+                "cannot mount a tmpfs here");
+        try {
+            ProgramStore s = new ProgramStore(tiny);
+            s.store(A, new byte[256 * 1024]);
+            assertEquals(List.of(CacheSecret.FILE), list(tiny));
+            s.store(B, BIN_B);
+            assertArrayEquals(BIN_B, s.load(B).orElseThrow(), "what fits is still stored");
+            try (var fill = Files.newOutputStream(tiny.resolve("filler"))) {
+                fill.write(new byte[128 * 1024]);
+            } catch (IOException full) {
+                // the disk is full now
+            }
+            DeviceInfo d = TuningStoreTest.DEVICE;
+            assertThrows(IOException.class, () -> TuningStore.save(tiny, "op", d, new java.util.Properties(), "x"));
+            assertEquals(List.of(B.fileName(), CacheSecret.FILE, "filler"), list(tiny), "no *.tmp");
+        } finally {
+            command("umount", tiny.toString());
+        }
+    }
+
+    private static int command(String... command) throws IOException, InterruptedException {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start().waitFor();
     }
 
     static List<String> list(Path dir) throws IOException {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Tuning files are read from and written to the cache directory only when it and they are the user's alone. */
 class TuningStoreTest {
-    private static final DeviceInfo DEVICE = new DeviceInfo(0, null, null, "platform", "OpenCL 3.0", "test device",
+    static final DeviceInfo DEVICE = new DeviceInfo(0, null, null, "platform", "OpenCL 3.0", "test device",
             "vendor", "1.0", "OpenCL C 1.2", org.jocl.CL.CL_DEVICE_TYPE_CPU, 2, 1000, 1L << 30, 65536, 1L << 28, 256,
             true);
     private static final Function<Properties, String> VALUE = p -> String.valueOf(TuningStore.integer(p, "v"));
