@@ -51,6 +51,7 @@ public final class ProgramCache implements AutoCloseable {
     private final Map<Key, ProgramKey> fromDisk = new HashMap<>();
     private final Set<Key> distrusted = new HashSet<>();
     private final List<cl_program> retired = new ArrayList<>();
+    private final List<cl_kernel> retiredKernels = new ArrayList<>();
     private final Map<String, cl_kernel> kernels = new HashMap<>();
     private final List<BuildRecord> records = new ArrayList<>();
 
@@ -79,6 +80,15 @@ public final class ProgramCache implements AutoCloseable {
         return store.refused();
     }
 
+    /**
+     * Why {@code dir} would not be used as a program cache (it is not the user's own and private, or is a link);
+     * empty when it would, or when it does not exist yet (it is then made private). Creates and logs nothing.
+     */
+    public static Optional<String> directoryProblem(Path dir) {
+        return java.nio.file.Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? PrivateDirectory.problem(dir)
+                : Optional.empty();
+    }
+
     public List<BuildRecord> records() {
         return List.copyOf(records);
     }
@@ -102,13 +112,23 @@ public final class ProgramCache implements AutoCloseable {
             }
             store.discard(loaded, "its binary has no kernel " + name + " (" + CL.stringFor_errorCode(e.getStatus())
                     + ")");
-            retired.add(programs.remove(key)); // its other kernels may be in use: released at close
-            fromDisk.remove(key);
-            distrusted.add(key);
+            retire(key);
             return kernel(file, name, options);
         }
         kernels.put(kernelKey, kernel);
         return kernel;
+    }
+
+    /**
+     * Stops using a loaded program that is not what its key says, and every kernel made from it; they are released
+     * at close, as a caller may still hold one of them.
+     */
+    private void retire(Key key) {
+        String prefix = key.file() + "\u0000" + key.options() + "\u0000";
+        kernels.entrySet().removeIf(k -> k.getKey().startsWith(prefix) && retiredKernels.add(k.getValue()));
+        retired.add(programs.remove(key));
+        fromDisk.remove(key);
+        distrusted.add(key);
     }
 
     /** The built program for (file, options): from memory, else from the disk cache, else compiled. */
@@ -212,6 +232,8 @@ public final class ProgramCache implements AutoCloseable {
     public void close() {
         kernels.values().forEach(k -> clReleaseKernel(k));
         kernels.clear();
+        retiredKernels.forEach(k -> clReleaseKernel(k));
+        retiredKernels.clear();
         programs.values().forEach(p -> clReleaseProgram(p));
         programs.clear();
         retired.forEach(p -> clReleaseProgram(p));

@@ -34,6 +34,8 @@ public final class ChildJvm {
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // a child that crashes leaves its report in the temporary directory, not in the working tree
+                "-XX:ErrorFile=" + Path.of(System.getProperty("java.io.tmpdir"), "clengine-child-hs_err_pid%p.log"),
                 "-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(List.of(args));
         Path log = Files.createTempFile("clengine-child", ".log");
