@@ -125,7 +125,11 @@ public final class ProgramCache implements AutoCloseable {
      */
     private void retire(Key key) {
         String prefix = key.file() + "\u0000" + key.options() + "\u0000";
-        kernels.entrySet().removeIf(k -> k.getKey().startsWith(prefix) && retiredKernels.add(k.getValue()));
+        kernels.entrySet().removeIf(k -> {
+            if (!k.getKey().startsWith(prefix)) return false;
+            retiredKernels.add(k.getValue());
+            return true;
+        });
         retired.add(programs.remove(key));
         fromDisk.remove(key);
         distrusted.add(key);

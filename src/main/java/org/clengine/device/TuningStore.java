@@ -59,7 +59,9 @@ public final class TuningStore {
 
     /**
      * The stored tuning of {@code op} for {@code d}: the directory's file, else the shipped one, parsed by
-     * {@code parse} (which throws on a missing or bad value); empty when there is none or it does not parse.
+     * {@code parse} (which throws on a missing or bad value); empty when there is none or it does not parse. The
+     * directory's file is passed over for the shipped one when the directory is refused, and ignored (with a
+     * warning) when it is not a private regular file.
      */
     public static <T> Optional<T> load(Path directory, String op, DeviceInfo d, Function<Properties, T> parse) {
         Path f = file(directory, op, d);
