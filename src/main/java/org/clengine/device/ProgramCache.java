@@ -4,20 +4,17 @@ import static org.jocl.CL.*;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.clengine.core.ClEngineException;
+import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
@@ -29,16 +26,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Programs built from {@code /kernels/FILE} on the classpath, cached in memory per (file, options) and on disk as
- * device binaries keyed by platform, device, driver, file, options and the source's hash, so that a second JVM does
- * not recompile. A disk entry carries a SHA-256 of its payload; a damaged entry is deleted and rebuilt. Entries are
- * written to a temporary file and renamed into place, so a JVM building at the same time never reads half a file.
- * Entries of another driver version have other keys and are never looked at.
+ * device binaries ({@link ProgramStore}) so that a second JVM does not recompile. A disk entry records its full key
+ * (platform, device, driver, file, options, source hash, entry format) and a MAC under the cache's secret; it is
+ * loaded only for exactly that key. Whatever does not match, the driver rejects, or lacks a kernel that its source
+ * has, is rebuilt from source and replaced. The directory is used only if it is the user's own and private
+ * ({@link PrivateDirectory}); otherwise programs are built in memory and a warning says why, once.
  */
 public final class ProgramCache implements AutoCloseable {
     public static final String DIR_PROPERTY = "clengine.cache.dir";
     public static final String DIR_ENVIRONMENT = "CLENGINE_CACHE_DIR";
     private static final Logger log = LoggerFactory.getLogger(ProgramCache.class);
-    private static final byte[] MAGIC = "CLENGINE-BIN-1\n".getBytes(StandardCharsets.US_ASCII);
 
     /** One build or load, for {@code devices --verbose}. */
     public record BuildRecord(String file, String options, String source, double millis) {
@@ -49,13 +46,19 @@ public final class ProgramCache implements AutoCloseable {
 
     private final Device device;
     private final Path directory;
+    private final ProgramStore store;
     private final Map<Key, cl_program> programs = new HashMap<>();
+    private final Map<Key, ProgramKey> fromDisk = new HashMap<>();
+    private final Set<Key> distrusted = new HashSet<>();
+    private final List<cl_program> retired = new ArrayList<>();
+    private final List<cl_kernel> retiredKernels = new ArrayList<>();
     private final Map<String, cl_kernel> kernels = new HashMap<>();
     private final List<BuildRecord> records = new ArrayList<>();
 
     ProgramCache(Device device, Path directory) {
         this.device = device;
         this.directory = directory;
+        this.store = new ProgramStore(directory);
     }
 
     /** {@code -Dclengine.cache.dir}, else {@code CLENGINE_CACHE_DIR}, else {@code $XDG_CACHE_HOME/clengine}, else {@code ~/.cache/clengine}. */
@@ -72,22 +75,64 @@ public final class ProgramCache implements AutoCloseable {
         return directory;
     }
 
+    /** Why the directory is not used (programs are then built in memory only); empty when it is used. */
+    public Optional<String> refused() {
+        return store.refused();
+    }
+
+    /**
+     * Why {@code dir} would not be used as a program cache (it is not the user's own and private, or is a link);
+     * empty when it would, or when it does not exist yet (it is then made private). Creates and logs nothing.
+     */
+    public static Optional<String> directoryProblem(Path dir) {
+        return java.nio.file.Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? PrivateDirectory.problem(dir)
+                : Optional.empty();
+    }
+
     public List<BuildRecord> records() {
         return List.copyOf(records);
     }
 
+    /**
+     * The kernel {@code name} of (file, options). A kernel missing from a program loaded from disk means the entry
+     * is not what its key says: the program is rebuilt from source once, and only a kernel missing from the source
+     * is an error.
+     */
     cl_kernel kernel(String file, String name, String options) {
         String kernelKey = file + "\u0000" + options + "\u0000" + name;
         cl_kernel kernel = kernels.get(kernelKey);
         if (kernel != null) return kernel;
-        cl_program program = program(file, options);
+        Key key = new Key(file, options);
         try {
-            kernel = clCreateKernel(program, name, null);
+            kernel = clCreateKernel(program(file, options), name, null);
         } catch (CLException e) {
-            throw ClException.of(e, "creating kernel " + name + " from kernels/" + file, device.info().label());
+            ProgramKey loaded = fromDisk.get(key);
+            if (loaded == null) {
+                throw ClException.of(e, "creating kernel " + name + " from kernels/" + file, device.info().label());
+            }
+            store.discard(loaded, "its binary has no kernel " + name + " (" + CL.stringFor_errorCode(e.getStatus())
+                    + ")");
+            retire(key);
+            return kernel(file, name, options);
         }
         kernels.put(kernelKey, kernel);
         return kernel;
+    }
+
+    /**
+     * Stops using a loaded program that is not what its key says, and every kernel made from it; they are released
+     * at close, as a caller may still hold one of them.
+     */
+    private void retire(Key key) {
+        String prefix = key.file() + "\u0000" + key.options() + "\u0000";
+        kernels.entrySet().removeIf(k -> {
+            if (!k.getKey().startsWith(prefix)) return false;
+            retiredKernels.add(k.getValue());
+            return true;
+        });
+        retired.add(programs.remove(key));
+        fromDisk.remove(key);
+        distrusted.add(key);
     }
 
     /** The built program for (file, options): from memory, else from the disk cache, else compiled. */
@@ -96,14 +141,16 @@ public final class ProgramCache implements AutoCloseable {
         cl_program program = programs.get(key);
         if (program != null) return program;
         String source = source(file);
-        Path entry = directory.resolve(diskKey(file, options, source) + ".bin");
+        ProgramKey diskKey = ProgramKey.of(device.info(), file, options, source);
         long start = System.nanoTime();
-        program = loadBinary(entry, file, options);
+        program = distrusted.contains(key) ? null : loadBinary(diskKey);
         String from = "disk cache";
-        if (program == null) {
+        if (program != null) {
+            fromDisk.put(key, diskKey);
+        } else {
             program = compile(file, options, source);
             from = "compiled";
-            storeBinary(entry, program);
+            binary(program).ifPresent(b -> store.store(diskKey, b));
         }
         records.add(new BuildRecord(file, options, from, (System.nanoTime() - start) / 1e6));
         programs.put(key, program);
@@ -149,103 +196,39 @@ public final class ProgramCache implements AutoCloseable {
         }
     }
 
-    private String diskKey(String file, String options, String source) {
-        DeviceInfo d = device.info();
-        return sha256Hex(String.join("\u0000", d.platformName(), d.platformVersion(), d.name(), d.vendor(),
-                d.driverVersion(), file, options, source).getBytes(StandardCharsets.UTF_8));
-    }
-
-    private cl_program loadBinary(Path entry, String file, String options) {
-        if (!Files.isRegularFile(entry)) return null;
-        byte[] binary;
+    /** The program of the disk entry for {@code key}; null when there is none or the driver rejects it. */
+    private cl_program loadBinary(ProgramKey key) {
+        Optional<byte[]> binary = store.load(key);
+        if (binary.isEmpty()) return null;
+        cl_program program = null;
         try {
-            binary = verifiedPayload(Files.readAllBytes(entry));
-        } catch (IOException e) {
-            binary = null;
-        }
-        if (binary == null) {
-            log.warn("program cache entry {} is damaged; deleting it and recompiling kernels/{}", entry, file);
-            deleteQuietly(entry);
-            return null;
-        }
-        try {
-            int[] status = new int[1];
-            cl_program program = clCreateProgramWithBinary(device.context(), 1,
-                    new cl_device_id[] {device.info().id()}, new long[] {binary.length}, new byte[][] {binary},
-                    status, null);
-            build(program, file, options);
+            byte[] b = binary.get();
+            program = clCreateProgramWithBinary(device.context(), 1, new cl_device_id[] {device.info().id()},
+                    new long[] {b.length}, new byte[][] {b}, null, null);
+            build(program, key.file(), key.options());
             return program;
-        } catch (CLException | KernelBuildException e) {
-            log.warn("program cache entry {} was rejected by the driver ({}); recompiling", entry, e.getMessage());
-            deleteQuietly(entry);
+        } catch (CLException e) {
+            if (program != null) clReleaseProgram(program);
+            store.discard(key, "the driver rejected it (" + CL.stringFor_errorCode(e.getStatus()) + ")");
+            return null;
+        } catch (KernelBuildException e) {
+            store.discard(key, "the driver could not build it (" + e.getCause() + ")");
             return null;
         }
     }
 
-    private void storeBinary(Path entry, cl_program program) {
+    /** The program's device binary, if the driver gives one. */
+    private Optional<byte[]> binary(cl_program program) {
         try {
             long[] size = new long[1];
             clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, Sizeof.size_t, Pointer.to(size), null);
-            if (size[0] == 0) return;
+            if (size[0] <= 0 || size[0] > ProgramEntry.MAX_BYTES / 2) return Optional.empty();
             byte[] binary = new byte[(int) size[0]];
             clGetProgramInfo(program, CL_PROGRAM_BINARIES, Sizeof.POINTER, Pointer.to(Pointer.to(binary)), null);
-            createPrivateDirectory(directory);
-            Path tmp = Files.createTempFile(directory, "entry", ".tmp");
-            Files.write(tmp, withChecksum(binary));
-            Files.move(tmp, entry, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | CLException e) {
-            log.warn("could not store a program binary in {}: {}", directory, e.toString());
-        }
-    }
-
-    /** The cache directory is the user's alone (0700): binaries from it are loaded into the driver. */
-    private static void createPrivateDirectory(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) return;
-        try {
-            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-        } catch (UnsupportedOperationException notPosix) {
-            Files.createDirectories(dir);
-        }
-    }
-
-    static byte[] withChecksum(byte[] payload) {
-        ByteBuffer out = ByteBuffer.allocate(MAGIC.length + 32 + 8 + payload.length);
-        out.put(MAGIC).put(sha256(payload)).putLong(payload.length).put(payload);
-        return out.array();
-    }
-
-    /** The payload if magic, length and checksum hold; else null. */
-    static byte[] verifiedPayload(byte[] entry) {
-        if (entry.length < MAGIC.length + 40) return null;
-        ByteBuffer in = ByteBuffer.wrap(entry);
-        byte[] magic = new byte[MAGIC.length];
-        byte[] checksum = new byte[32];
-        in.get(magic).get(checksum);
-        long length = in.getLong();
-        if (!Arrays.equals(magic, MAGIC) || length != in.remaining()) return null;
-        byte[] payload = new byte[(int) length];
-        in.get(payload);
-        return Arrays.equals(checksum, sha256(payload)) ? payload : null;
-    }
-
-    private static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String sha256Hex(byte[] data) {
-        return HexFormat.of().formatHex(sha256(data));
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // a stale entry that cannot be deleted is rebuilt in memory each time; nothing worse
+            return Optional.of(binary);
+        } catch (CLException e) {
+            log.debug("no binary of a program from {}: {}", device.info().label(), e.toString());
+            return Optional.empty();
         }
     }
 
@@ -253,7 +236,11 @@ public final class ProgramCache implements AutoCloseable {
     public void close() {
         kernels.values().forEach(k -> clReleaseKernel(k));
         kernels.clear();
+        retiredKernels.forEach(k -> clReleaseKernel(k));
+        retiredKernels.clear();
         programs.values().forEach(p -> clReleaseProgram(p));
         programs.clear();
+        retired.forEach(p -> clReleaseProgram(p));
+        retired.clear();
     }
 }

@@ -7,6 +7,7 @@ import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
@@ -15,7 +16,6 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Function;
-import org.clengine.device.DeviceInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,12 +29,19 @@ import org.slf4j.LoggerFactory;
  * path under {@value #SHIPPED}: tunings measured on machines the developers could borrow (the GPU kit's run writes
  * them into its output folder, from where they are committed to {@code src/main/resources/org/clengine/tunings}).
  * A user's own tuning always wins over a shipped one.
+ *
+ * <p>Tunings choose launch geometries, so they are trusted no more than program binaries: a directory that
+ * {@link PrivateDirectory} refuses (not the user's own and private, or a symbolic link) is not read from nor written
+ * to, and a file in it is read only if it is a regular file of the user's that nobody else can write, of at most
+ * {@value #MAX_BYTES} bytes.
  */
 public final class TuningStore {
     private static final Logger log = LoggerFactory.getLogger(TuningStore.class);
 
     /** Class-path folder of the tunings that ship with the engine. */
     public static final String SHIPPED = "/org/clengine/tunings/";
+    /** A tuning file is a few lines; anything much larger is not one. */
+    static final int MAX_BYTES = 64 * 1024;
 
     private TuningStore() {
     }
@@ -52,17 +59,14 @@ public final class TuningStore {
 
     /**
      * The stored tuning of {@code op} for {@code d}: the directory's file, else the shipped one, parsed by
-     * {@code parse} (which throws on a missing or bad value); empty when there is none or it does not parse.
+     * {@code parse} (which throws on a missing or bad value); empty when there is none or it does not parse. The
+     * directory's file is passed over for the shipped one when the directory is refused, and ignored (with a
+     * warning) when it is not a private regular file.
      */
     public static <T> Optional<T> load(Path directory, String op, DeviceInfo d, Function<Properties, T> parse) {
         Path f = file(directory, op, d);
-        if (Files.isRegularFile(f)) {
-            try (Reader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-                return parse(in, f.toString(), op, parse);
-            } catch (IOException e) {
-                log.warn("ignoring the {} tuning in {} ({}); using the default", op, f, e.toString());
-                return Optional.empty();
-            }
+        if (Files.exists(f, LinkOption.NOFOLLOW_LINKS) && PrivateDirectory.check(directory).isEmpty()) {
+            return loadOwn(f, op, parse);
         }
         String resource = SHIPPED + f.getFileName();
         InputStream shipped = TuningStore.class.getResourceAsStream(resource);
@@ -73,6 +77,23 @@ public final class TuningStore {
             return t;
         } catch (IOException e) {
             log.warn("ignoring the shipped {} tuning {} ({}); using the default", op, resource, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private static <T> Optional<T> loadOwn(Path f, String op, Function<Properties, T> parse) {
+        try {
+            Optional<String> problem = PrivateDirectory.fileProblem(f, MAX_BYTES);
+            if (problem.isPresent()) {
+                log.warn("ignoring the {} tuning in {} ({}); using the default", op, f, problem.get());
+                return Optional.empty();
+            }
+            try (Reader in = new InputStreamReader(Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS),
+                    StandardCharsets.UTF_8)) {
+                return parse(in, f.toString(), op, parse);
+            }
+        } catch (IOException e) {
+            log.warn("ignoring the {} tuning in {} ({}); using the default", op, f, e.toString());
             return Optional.empty();
         }
     }
@@ -89,16 +110,25 @@ public final class TuningStore {
         }
     }
 
-    /** Writes atomically (temporary file, then rename), with {@code comment} on top. */
+    /**
+     * Writes atomically (temporary file, then rename), with {@code comment} on top; refuses a directory that
+     * {@link PrivateDirectory} does not trust, and leaves no temporary file when the write fails.
+     */
     public static Path save(Path directory, String op, DeviceInfo d, Properties p, String comment) throws IOException {
         Path f = file(directory, op, d);
-        Files.createDirectories(f.getParent());
-        Path tmp = Files.createTempFile(f.getParent(), op + "-tuning", ".tmp");
-        try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            p.store(out, comment);
+        Optional<String> problem = PrivateDirectory.open(directory);
+        if (problem.isPresent()) throw new IOException("not saving the " + op + " tuning in " + directory + ": "
+                + problem.get());
+        Path tmp = Files.createTempFile(directory, op + "-tuning", ".tmp");
+        try {
+            try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                p.store(out, comment);
+            }
+            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return f;
+        } finally {
+            Files.deleteIfExists(tmp);
         }
-        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return f;
     }
 
     public static int integer(Properties p, String key) {

@@ -35,6 +35,60 @@ class ProgramCacheTest {
         assertEquals("source=disk cache", probe(cache));
     }
 
+    /**
+     * Issue #18: two entries swapped on disk made the next JVM run the wrong kernel (SIGSEGV in
+     * batchnorm_bwd_partial). Each entry records its key now: both are rebuilt, then load again.
+     */
+    @Test
+    void swappedEntriesAreRebuiltNotLoaded(@TempDir Path cache) throws Exception {
+        TestBackends.openCl();
+        String other = "-DAFFINE=0 -DFUSE=0";
+        assertEquals("source=compiled", probe(cache));
+        assertEquals("source=compiled", probe(cache, other));
+        List<Path> two = entries(cache);
+        Path t = Files.move(two.get(0), cache.resolve("t"));
+        Files.move(two.get(1), two.get(0));
+        Files.move(t, two.get(1));
+        assertEquals("source=compiled", probe(cache));
+        assertEquals("source=compiled", probe(cache, other));
+        assertEquals("source=disk cache", probe(cache));
+    }
+
+    /**
+     * A binary that lacks the kernel asked for (here: elementwise.cl's, signed with the cache's own key under
+     * batchnorm.cl's key) is rebuilt from source instead of ending in CL_INVALID_KERNEL_NAME.
+     */
+    @Test
+    void aKernelMissingFromALoadedBinaryRebuildsIt(@TempDir Path cache) throws Exception {
+        DeviceInfo info = TestBackends.device().info();
+        try (Device d = Device.open(info, cache)) {
+            d.programs().program("elementwise.cl", "");
+        }
+        byte[] secret = Files.readAllBytes(cache.resolve(CacheSecret.FILE));
+        Path elementwise = entries(cache).get(0);
+        byte[] foreign = ProgramEntry.decode(Files.readAllBytes(elementwise), secret).binary();
+        ProgramKey key = ProgramKey.of(info, "batchnorm.cl", CacheProbe.OPTIONS, ProgramCache.source("batchnorm.cl"));
+        Files.write(cache.resolve(key.fileName()), ProgramEntry.encode(key, foreign, secret));
+        assertEquals("source=disk cache,compiled", probe(cache));
+        assertEquals("source=disk cache", probe(cache));
+    }
+
+    /** The same entry from a directory others may write is not loaded: the program is built in memory. */
+    @Test
+    void anOpenDirectoryIsNotUsed(@TempDir Path cache) throws Exception {
+        TestBackends.openCl();
+        assertEquals("source=compiled", probe(cache));
+        Files.setPosixFilePermissions(cache, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertEquals("source=compiled", probe(cache));
+        assertEquals(1, entries(cache).size());
+    }
+
+    private static List<Path> entries(Path cache) throws IOException {
+        try (Stream<Path> s = Files.list(cache)) {
+            return s.filter(p -> p.toString().endsWith(".bin")).sorted().toList();
+        }
+    }
+
     /** Two JVMs building into one empty cache at once: both succeed, the entry is whole, the directory is 0700. */
     @Test
     void concurrentJvmsNeverReadHalfAnEntry(@TempDir Path parent) throws Exception {
@@ -49,8 +103,10 @@ class ProgramCacheTest {
         }
         try (Stream<Path> s = Files.list(cache)) {
             List<Path> files = s.toList();
-            assertEquals(1, files.size(), "one whole entry and no temporary files left: " + files);
-            assertTrue(ProgramCache.verifiedPayload(Files.readAllBytes(files.get(0))) != null, "entry checksum");
+            assertEquals(2, files.size(), "one whole entry, the key and no temporary files left: " + files);
+            Path entry = files.stream().filter(f -> f.toString().endsWith(".bin")).findFirst().orElseThrow();
+            byte[] secret = Files.readAllBytes(cache.resolve(CacheSecret.FILE));
+            assertTrue(ProgramEntry.decode(Files.readAllBytes(entry), secret).binary().length > 0);
         }
         assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(cache)));
@@ -64,8 +120,10 @@ class ProgramCacheTest {
         }
     }
 
-    private static String probe(Path cache) throws IOException, InterruptedException {
-        ChildJvm.Result r = ChildJvm.run(CacheProbe.class, Map.of(), cache.toString());
+    private static String probe(Path cache, String... options) throws IOException, InterruptedException {
+        List<String> args = new java.util.ArrayList<>(List.of(cache.toString()));
+        args.addAll(List.of(options));
+        ChildJvm.Result r = ChildJvm.run(CacheProbe.class, Map.of(), args.toArray(String[]::new));
         assertEquals(0, r.exitCode(), r.output());
         return r.output().lines().filter(l -> l.startsWith("source=")).findFirst().orElse(r.output());
     }

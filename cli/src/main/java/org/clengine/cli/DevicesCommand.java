@@ -48,7 +48,9 @@ final class DevicesCommand implements Callable<Integer> {
         }
         System.out.println("chosen: #" + choice.device().index() + " " + choice.device().name() + ", by "
                 + choice.reason());
-        System.out.println("program cache: " + ProgramCache.defaultDirectory());
+        Path cache = ProgramCache.defaultDirectory();
+        System.out.println("program cache: " + cache + ProgramCache.directoryProblem(cache)
+                .map(why -> " (not used: " + why + "; programs are built in memory)").orElse(""));
         if (verbose) buildTimes(choice.device());
         return 0;
     }
