@@ -68,7 +68,7 @@ class KernelCoverageTest {
     /**
      * The device's own policy (what users get, stored tunings included) and the other kernel families' defaults.
      */
-    private static List<LaunchPolicy> policies(Device device) {
+    static List<LaunchPolicy> policies(Device device) {
         DeviceInfo info = device.info();
         LaunchPolicy own = LaunchPolicy.forDevice(device);
         List<LaunchPolicy> all = new ArrayList<>(List.of(own));

@@ -20,6 +20,16 @@ public final class MatmulVerification implements OpVerification<MatmulOps> {
                 "m1000n1k2048", "m1n1000k2048tb", "b4m31n37k41", "m17n19k4096");
     }
 
+    /**
+     * Small enough for Oclgrind: a 1×1×1; M and N each one full register-tile panel and a partial one under both
+     * families' tiles, with K over the CPU family's K block (257: two blocks) and not a multiple of the pack length;
+     * both transposed; strided batches.
+     */
+    @Override
+    public List<String> coverageShapes() {
+        return List.of("m1n1k1", "m19n37k257", "m37n19k41tatb", "b3m9n35k17");
+    }
+
     @Override
     public List<Row> run(MatmulOps device, MatmulOps reference, String descriptor, long seed) {
         MatmulShape s = MatmulShape.parse(descriptor);
