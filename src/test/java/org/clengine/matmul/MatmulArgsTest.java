@@ -73,7 +73,7 @@ class MatmulArgsTest {
                 t.f(5), s, l, p.withBias(MatmulBias.PER_ROW)));
         expect("bias must be null when the bias mode is NONE", t -> t.gemm(t.c, t.f(24), t.f(30), t.f(4), s, l,
                 p));
-        expect("C and A are the same tensor and their ranges overlap", t -> {
+        expect("C and A share storage (one tensor, or views of one) and their ranges overlap", t -> {
             Tensor x = t.f(64);
             t.gemm(x, x, t.f(30), null, s, l.withC(20, 5, 20), p);
         });
