@@ -45,10 +45,10 @@ public final class Conv2dFamily {
             bad("conv+bn gamma of wrong length", "gamma has shape [3], expected [2]",
                     c -> c.ops().forwardBatchNormTraining(c.t(1, 4, 5, 5), c.t(2, 4, 3, 3), null, P,
                             training(c, c.t(1, 2, 3, 3)).affine(c.t(3), c.t(3)))),
-            // dilation 2^30 on a 5×5 filter: dilation·(R−1)+1 wrapped to 1 in int, and the row kernel read far
-            // outside x (issue 18: SIGSEGV)
+            // dilation 2^30 on a 5×5 filter: dilation·(R−1)+1 wrapped to 1 in int, the output was taken to be 5×5
+            // (y is given that shape here) and the row kernel read far outside x (issue 18: SIGSEGV)
             bad("dilation whose dilated filter wraps int", "dilated filter height dilation·(R−1) + 1 4294967297 is "
-                    + "more than 1073741824", c -> c.ops().forward(c.t(1, 1, 1, 1), c.t(1, 1, 5, 5), c.t(1, 1, 5, 5),
+                    + "more than 1073741824", c -> c.ops().forward(c.t(1, 1, 5, 5), c.t(1, 1, 5, 5), c.t(1, 1, 5, 5),
                             null, P.withDilation(1 << 30, 1 << 30))),
             bad("descriptor with dilation 2^30", "dilated filter height dilation·(R−1) + 1 4294967297",
                     c -> Conv2dShape.parse("mb1ic1ih5oc1kh5dh1073741823")),

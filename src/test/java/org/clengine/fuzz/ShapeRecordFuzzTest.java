@@ -62,7 +62,12 @@ class ShapeRecordFuzzTest {
     private static void pool(FuzzRun run, SplittableRandom r) {
         int[] v = new int[10];
         for (int i = 0; i < v.length; i++) v[i] = Extremes.pick(r, 0.3, i >= 8 ? 0 : 1, 6);
-        // n c h w | kh kw | sh sw | ph pw
+        // n c h w | kh kw | sh sw | ph pw; half the time the pads are half the window, the most allowed, so that
+        // large windows fit a small input and their area (an int in the kernels) is what is tested
+        if (r.nextBoolean()) {
+            v[8] = v[4] / 2;
+            v[9] = v[5] / 2;
+        }
         boolean ok = v[4] >= 1 && v[5] >= 1 && v[6] >= 1 && v[7] >= 1 && max(v[4], v[5], v[6], v[7]) <= MAX_EXTENT
                 && v[8] >= 0 && v[9] >= 0 && 2L * v[8] <= v[4] && 2L * v[9] <= v[5] && count(v[0], v[1], v[2], v[3]);
         long ph = (long) v[2] + 2L * v[8], pw = (long) v[3] + 2L * v[9];
