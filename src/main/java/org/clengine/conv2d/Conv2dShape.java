@@ -93,7 +93,8 @@ public record Conv2dShape(int n, int c, int h, int w, int k, int r, int s, Conv2
         try {
             return Integer.parseInt(digits);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + descriptor + "': " + part + " is larger than " + Integer.MAX_VALUE);
+            throw new IllegalArgumentException("'" + descriptor + "': " + part + " is larger than "
+                    + Integer.MAX_VALUE);
         }
     }
 

@@ -66,7 +66,8 @@ public record Pool2dShape(int n, int c, int h, int w, Pool2dParams params) {
         try {
             return Integer.parseInt(digits);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + descriptor + "': " + part + " is larger than " + Integer.MAX_VALUE);
+            throw new IllegalArgumentException("'" + descriptor + "': " + part + " is larger than "
+                    + Integer.MAX_VALUE);
         }
     }
 

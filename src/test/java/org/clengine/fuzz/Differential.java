@@ -16,7 +16,7 @@ final class Differential {
     private Differential() {
     }
 
-    /** The op under test: makes its tensors in {@code scope} (seeded data, the same on both) and returns its outputs. */
+    /** The op under test: makes its tensors in {@code scope} (seeded data, alike on both), returns its outputs. */
     interface Call {
         List<float[]> run(Backend b, TensorScope scope);
     }

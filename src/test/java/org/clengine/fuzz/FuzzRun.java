@@ -82,7 +82,8 @@ final class FuzzRun {
         } catch (IOException e) {
             // the tally is for people; the assertion below is the test
         }
-        assertTrue(failures.isEmpty(), () -> tally + " (-Dclengine.seed=" + seed + "):\n" + String.join("\n", failures));
+        assertTrue(failures.isEmpty(),
+                () -> tally + " (-Dclengine.seed=" + seed + "):\n" + String.join("\n", failures));
         assertTrue(done > 0, tally);
     }
 }

@@ -52,7 +52,9 @@ class ShapeRecordFuzzTest {
         judge(run, "conv " + java.util.Arrays.toString(v), expect, () -> {
             Conv2dShape s = new Conv2dShape(v[0], v[1], v[2], v[3], v[4], v[5], v[6], new Conv2dParams(v[7], v[8],
                     v[9], v[10], v[11], v[12], v[13], v[14], v[15], false));
-            if (s.p() != p || s.q() != q) throw new AssertionError("output " + s.p() + "×" + s.q() + ", not " + p + "×" + q);
+            if (s.p() != p || s.q() != q) {
+                throw new AssertionError("output " + s.p() + "×" + s.q() + ", not " + p + "×" + q);
+            }
             if (!s.equals(Conv2dShape.parse(s.descriptor()))) throw new AssertionError("descriptor " + s.descriptor());
             s.backwardDataAsForward(); // a derived shape, or null: never an exception
             return s;
