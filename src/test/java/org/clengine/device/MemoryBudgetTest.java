@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.clengine.backend.OpenClBackend;
 import org.clengine.core.ClEngineException;
 import org.clengine.core.Tensor;
+import org.clengine.testing.ChildJvm;
 import org.clengine.testing.TestBackends;
 import org.junit.jupiter.api.Test;
 
@@ -64,6 +66,18 @@ class MemoryBudgetTest {
                 assertEquals((float) Math.log(10), result.toArray()[0], 1e-5f);
             }
         }
+    }
+
+    /**
+     * The reference's tensors are Java arrays: one larger than the heap is the engine's exception, not an
+     * OutOfMemoryError, and the JVM goes on (a child JVM with a 64 MiB heap asks for 256 MiB).
+     */
+    @Test
+    void aHostTensorPastTheHeapIsRefused() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(HostHeapProbe.class, Map.of("JAVA_TOOL_OPTIONS", "-Xmx64m"));
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("refused: cannot allocate 67108864 floats (256 MiB) on the host: the JVM's heap "
+                + "holds at most") && r.output().contains("still usable: 1.0"), r.output());
     }
 
     @Test
