@@ -38,7 +38,7 @@ public final class Device implements Memory, AutoCloseable {
     private Device(DeviceInfo info, java.nio.file.Path cacheDirectory, LaunchListener listener, long memoryLimit) {
         this.info = info;
         this.listener = listener;
-        this.memory = new MemoryBudget(memoryLimit);
+        this.memory = new MemoryBudget(memoryLimit, MemoryBudget.hostAvailable(info));
         try {
             cl_context_properties properties = new cl_context_properties();
             properties.addProperty(CL_CONTEXT_PLATFORM, info.platform());

@@ -80,6 +80,25 @@ class MemoryBudgetTest {
                 + "holds at most") && r.output().contains("still usable: 1.0"), r.output());
     }
 
+    /**
+     * A CPU device's buffers are the host's RAM: past what the host has available now (less a reserve) is refused
+     * too, whatever the device's limit (issue 18's PoCL abort came at 8.25 GiB of a reported 21.5).
+     */
+    @Test
+    void aCpuDeviceLeavesTheHostsMemoryAReserve() {
+        long[] available = {1024 * MIB};
+        MemoryBudget b = new MemoryBudget(1L << 40, () -> available[0]);
+        b.reserve(512 * MIB, "cpu");
+        var e = assertThrows(ClEngineException.class, () -> b.reserve(769 * MIB, "cpu"));
+        assertTrue(e.getMessage().contains("its memory is the host's, which has 1024.0 MiB available now, and the "
+                + "engine leaves 256.0 MiB of it free"), e.getMessage());
+        assertEquals(512 * MIB, b.liveBytes());
+        b.reserve(768 * MIB, "cpu");
+        available[0] = -1; // unknown (not Linux): only the limit counts
+        b.reserve(4096 * MIB, "cpu");
+        assertTrue(MemoryBudget.memAvailable() != 0);
+    }
+
     @Test
     void theDefaultLimitKeepsAMargin() {
         DeviceInfo info = TestBackends.device().info();
