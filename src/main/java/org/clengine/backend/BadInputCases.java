@@ -21,7 +21,12 @@ public final class BadInputCases {
                         c -> c.ops().tensor(new float[5], 2, 3)),
                 tensor("zero size", "has a dimension of 0", c -> c.ops().full(1f, 2, 0, 3)),
                 tensor("negative size", "has a dimension of -3", c -> c.ops().full(1f, -3)),
-                tensor("int overflow", "more than 2^31 elements", c -> c.ops().full(1f, 65536, 65536)),
+                tensor("int overflow", "has more than 2146435072 elements (2^31 - 2^20)",
+                        c -> c.ops().full(1f, 65536, 65536)),
+                tensor("product that wraps to a small int", "has more than 2146435072 elements",
+                        c -> c.ops().full(1f, 65536, 65536, 2)), // 2^33: wraps to 0 in int
+                tensor("just past the limit", "has more than 2146435072 elements",
+                        c -> c.ops().full(1f, 2146435073)),
                 tensor("null data", "data is null", c -> c.ops().tensor(null, 2)),
                 tensor("read of a closed tensor", "is closed", c -> {
                     Tensor t = c.t(4);

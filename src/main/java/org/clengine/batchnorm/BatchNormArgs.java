@@ -4,12 +4,16 @@ import static org.clengine.core.TensorChecks.optional;
 import static org.clengine.core.TensorChecks.presence;
 import static org.clengine.core.TensorChecks.require;
 
+import org.clengine.core.Aliasing;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
 /**
  * Checks every batch normalization call before anything runs: {@link BatchNormOps} (both implementations) and the
- * convolution's fused forward call these, so a bad call gets the same message everywhere.
+ * convolution's fused forward call these, so a bad call gets the same message everywhere. No call runs in place:
+ * an output that shares storage with an input (y with x, dx with dy, views included) is refused. Training's y over
+ * x would destroy the input backward needs; the device paths take several passes over their inputs (statistics,
+ * then apply), and only refusing every overlap keeps them and the reference one contract.
  */
 public final class BatchNormArgs {
     private BatchNormArgs() {
@@ -24,7 +28,12 @@ public final class BatchNormArgs {
                     + "size " + call.x().shapeString());
         }
         checkSaved(m, call.saved(), s);
-        if (call.running() != null) checkRunning(m, call.running(), s);
+        BatchNormRunningStats r = call.running();
+        if (r != null) checkRunning(m, r, s);
+        Aliasing.outputs("y", call.y(), "saveMean", call.saved().mean(), "saveInvstd", call.saved().invstd(),
+                "running mean", r == null ? null : r.mean(), "running var", r == null ? null : r.var())
+                .inputs("x", call.x(), "gamma", call.gamma(), "beta", call.beta(), "residual", call.residual())
+                .check();
         return s;
     }
 
@@ -36,6 +45,10 @@ public final class BatchNormArgs {
             throw new IllegalArgumentException("running statistics are null (inference normalizes with them)");
         }
         checkRunning(m, call.running(), s);
+        Aliasing.outputs("y", call.y())
+                .inputs("x", call.x(), "gamma", call.gamma(), "beta", call.beta(), "residual", call.residual(),
+                        "running mean", call.running().mean(), "running var", call.running().var())
+                .check();
         return s;
     }
 
@@ -63,6 +76,11 @@ public final class BatchNormArgs {
         }
         presence("dresidual", call.dresidual(), f.hasResidual(), "when the fusion is " + f);
         optional(m, "dresidual", call.dresidual(), dims);
+        Aliasing.outputs("dx", call.dx(), "dgamma", call.dgamma(), "dbeta", call.dbeta(), "dresidual",
+                call.dresidual())
+                .inputs("dy", call.dy(), "x", call.x(), "saveMean", call.saved().mean(), "saveInvstd",
+                        call.saved().invstd(), "gamma", call.gamma(), "y", f.hasRelu() ? call.y() : null)
+                .check();
         return s;
     }
 

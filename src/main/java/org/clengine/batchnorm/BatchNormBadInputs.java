@@ -21,7 +21,62 @@ final class BatchNormBadInputs {
         List<BadInputCase<BatchNormOps>> all = new ArrayList<>(training());
         all.addAll(inferenceAndBackward());
         all.addAll(config());
+        all.addAll(aliasing());
         return List.copyOf(all);
+    }
+
+    /** No call runs in place: every output against its inputs and the other outputs, views included. */
+    private static List<BadInputCase<BatchNormOps>> aliasing() {
+        return List.of(
+                bn("training y is x", "y and x share storage (one tensor, or views of one); an output may not "
+                        + "overlap an input", c -> {
+                            Tensor x = c.t(X);
+                            train(c, x, x, CFG);
+                        }),
+                bn("training y a view of x", "y and x share storage", c -> {
+                    Tensor x = c.t(X);
+                    train(c, x, x.view(120).view(X), CFG);
+                }),
+                bn("training saveMean is gamma", "saveMean and gamma share storage", c -> {
+                    Tensor g = c.t(3);
+                    c.ops().forwardTraining(BatchNormTraining.of(c.t(X), new BatchNormSaved(g, c.t(3)), c.t(X))
+                            .affine(g, c.t(3)));
+                }),
+                bn("training saveMean is saveInvstd", "saveMean and saveInvstd share storage (one tensor, or views of "
+                        + "one); two outputs may not overlap", c -> {
+                            Tensor m = c.t(3);
+                            c.ops().forwardTraining(BatchNormTraining.of(c.t(X), new BatchNormSaved(m, m.view(3)),
+                                    c.t(X)));
+                        }),
+                bn("training running mean a view of beta", "running mean and beta share storage", c -> {
+                    Tensor b = c.t(3);
+                    c.ops().forwardTraining(call(c).affine(c.t(3), b)
+                            .running(new BatchNormRunningStats(b.view(3), c.t(3), 0)));
+                }),
+                bn("training y over the residual", "y and residual share storage", c -> {
+                    Tensor z = c.t(X);
+                    c.ops().forwardTraining(BatchNormTraining.of(z, saved(c, 3), c.t(X)).residual(z).config(ADD_RELU));
+                }),
+                bn("inference y is x", "y and x share storage", c -> {
+                    Tensor x = c.t(X);
+                    c.ops().forwardInference(BatchNormInference.of(x, x, new BatchNormRunningStats(c.t(3), c.t(3), 0)));
+                }),
+                bn("backward dx is dy", "dx and dy share storage", c -> {
+                    Tensor d = c.t(X);
+                    c.ops().backward(BatchNormBackward.of(d, d, c.t(X), saved(c, 3)));
+                }),
+                bn("backward dx a view of x", "dx and x share storage", c -> {
+                    Tensor x = c.t(X);
+                    c.ops().backward(BatchNormBackward.of(x.view(X), c.t(X), x, saved(c, 3)));
+                }),
+                bn("backward dgamma is gamma", "dgamma and gamma share storage", c -> {
+                    Tensor g = c.t(3);
+                    c.ops().backward(grad(c, c.t(X)).affine(g, g, c.t(3)));
+                }),
+                bn("backward dx over the relu mask", "dx and y share storage", c -> {
+                    Tensor y = c.t(X);
+                    c.ops().backward(grad(c, y).forwardOutput(y).config(RELU));
+                }));
     }
 
     private static List<BadInputCase<BatchNormOps>> training() {
@@ -102,7 +157,16 @@ final class BatchNormBadInputs {
                 bn("momentum > 1", "momentum must be in [0, 1]", c -> CFG.withMomentum(1.5)),
                 bn("momentum NaN", "momentum must be in [0, 1]", c -> CFG.withMomentum(Double.NaN)),
                 bn("eps 0", "eps must be positive", c -> CFG.withEps(0)),
-                bn("eps negative", "eps must be positive", c -> CFG.withEps(-1e-5)));
+                bn("eps negative", "eps must be positive", c -> CFG.withEps(-1e-5)),
+                // 1e-300 is 0 in fp32: NaN on the device, 0 from the double reference (issue 18)
+                bn("eps 1e-300", "eps must be a normal fp32 value, in [1.17549435E-38, 3.4028235E38]",
+                        c -> CFG.withEps(1e-300)),
+                bn("eps subnormal in fp32", "eps must be a normal fp32 value", c -> CFG.withEps(1e-40)),
+                bn("eps past the largest float", "eps must be a normal fp32 value", c -> CFG.withEps(1e39)),
+                bn("momentum 1e-300", "momentum must be 0 or at least 1.17549435E-38", c -> CFG.withMomentum(1e-300)),
+                bn("shape past int", "has more than 2146435072 elements", c -> BatchNormShape.parse("mb65536ic65536")),
+                bn("shape that wraps to a small int", "has more than 2146435072 elements",
+                        c -> BatchNormShape.of(65536, 65536, 2, 2)));
     }
 
     private static BadInputCase<BatchNormOps> bn(String name, String words, Consumer<Context<BatchNormOps>> call) {

@@ -3,8 +3,9 @@ package org.clengine.batchnorm;
 /**
  * Batch normalization parameters. Defaults follow PyTorch: eps 1e-5, momentum 0.1 weighting the new value.
  *
- * @param eps        added to the variance before the square root; positive and finite
- * @param momentum   in [0, 1], or null for a cumulative average over the batches tracked (PyTorch's momentum=None)
+ * @param eps        added to the variance before the square root; a normal fp32 value (the kernels' precision)
+ * @param momentum   in [0, 1] (0 or a normal fp32 value), or null for a cumulative average over the batches
+ *                   tracked (PyTorch's momentum=None)
  * @param convention which side the momentum weights and whether running_var is unbiased
  * @param fusion     what follows the normalization
  */
@@ -16,9 +17,20 @@ public record BatchNormConfig(double eps, Double momentum, MomentumConvention co
         if (!(eps > 0) || Double.isInfinite(eps)) {
             throw new IllegalArgumentException("eps must be positive and finite, got " + eps);
         }
+        // the kernels add eps in fp32: one below the smallest normal float is flushed to 0 on many GPUs (and
+        // rounds to 0 below 1.4e-45), one above the largest float becomes infinite; the double reference would
+        // honour both, and the two would differ
+        if (eps < Float.MIN_NORMAL || eps > Float.MAX_VALUE) {
+            throw new IllegalArgumentException("eps must be a normal fp32 value, in [" + Float.MIN_NORMAL + ", "
+                    + Float.MAX_VALUE + "] (the kernels compute in fp32), got " + eps);
+        }
         if (momentum != null && !(momentum >= 0 && momentum <= 1)) {
             throw new IllegalArgumentException("momentum must be in [0, 1] or null (cumulative average), got "
                     + momentum);
+        }
+        if (momentum != null && momentum > 0 && momentum < Float.MIN_NORMAL) {
+            throw new IllegalArgumentException("momentum must be 0 or at least " + Float.MIN_NORMAL
+                    + " (the kernels weigh the batch in fp32), got " + momentum);
         }
         if (convention == null) throw new IllegalArgumentException("convention is null");
         if (fusion == null) throw new IllegalArgumentException("fusion is null");

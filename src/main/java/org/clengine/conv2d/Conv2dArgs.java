@@ -3,10 +3,17 @@ package org.clengine.conv2d;
 import static org.clengine.core.TensorChecks.optional;
 import static org.clengine.core.TensorChecks.require;
 
+import org.clengine.batchnorm.BatchNormRunningStats;
+import org.clengine.batchnorm.BatchNormTraining;
+import org.clengine.core.Aliasing;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
-/** Checks every convolution call before anything runs; both backends call these. */
+/**
+ * Checks every convolution call before anything runs; both backends call these. No call runs in place: an output
+ * sharing storage with an input (views included) is refused, since each output element reads a window of many
+ * input elements that other work-items may already have overwritten.
+ */
 public final class Conv2dArgs {
     private Conv2dArgs() {
     }
@@ -21,12 +28,28 @@ public final class Conv2dArgs {
         Conv2dShape s = shape(b, "x", x, "weights", w, p);
         require(b, yName, y, s.yDims());
         optional(b, "bias", bias, s.k());
+        Aliasing.outputs(yName, y).inputs("x", x, "weights", w, "bias", bias).check();
         return s;
+    }
+
+    /**
+     * The conv → BN fusion as one op: neither the convolution's output (bn.x) nor BN's outputs may overlap the
+     * convolution's inputs or BN's other inputs. (BN's own check covers its outputs against bn.x.)
+     */
+    public static void checkFusedAliasing(Tensor x, Tensor w, Tensor bias, BatchNormTraining bn) {
+        BatchNormRunningStats r = bn.running();
+        Aliasing.outputs("bn.x (the convolution's output)", bn.x(), "bn.y", bn.y(), "saveMean", bn.saved().mean(),
+                "saveInvstd", bn.saved().invstd(), "running mean", r == null ? null : r.mean(), "running var",
+                r == null ? null : r.var())
+                .inputs("x", x, "weights", w, "bias", bias, "gamma", bn.gamma(), "beta", bn.beta(), "residual",
+                        bn.residual())
+                .check();
     }
 
     public static Conv2dShape checkBackwardData(Memory b, Tensor dx, Tensor dy, Tensor w, Conv2dParams p) {
         Conv2dShape s = shape(b, "dx", dx, "weights", w, p);
         require(b, "dy", dy, s.yDims());
+        Aliasing.outputs("dx", dx).inputs("dy", dy, "weights", w).check();
         return s;
     }
 
@@ -35,6 +58,7 @@ public final class Conv2dArgs {
         Conv2dShape s = shape(b, "x", x, "dw", dw, p);
         require(b, "dy", dy, s.yDims());
         optional(b, "dbias", dbias, s.k());
+        Aliasing.outputs("dw", dw, "dbias", dbias).inputs("dy", dy, "x", x).check();
         return s;
     }
 

@@ -2,6 +2,8 @@ package org.clengine.conv2d;
 
 import java.util.List;
 import java.util.function.Consumer;
+import org.clengine.batchnorm.BatchNormConfig;
+import org.clengine.batchnorm.BatchNormFusion;
 import org.clengine.batchnorm.BatchNormSaved;
 import org.clengine.batchnorm.BatchNormTraining;
 import org.clengine.core.Tensor;
@@ -42,7 +44,58 @@ public final class Conv2dFamily {
                             c.t(2, 4, 3, 3), null, P, training(c, c.t(1, 2, 5, 5)))),
             bad("conv+bn gamma of wrong length", "gamma has shape [3], expected [2]",
                     c -> c.ops().forwardBatchNormTraining(c.t(1, 4, 5, 5), c.t(2, 4, 3, 3), null, P,
-                            training(c, c.t(1, 2, 3, 3)).affine(c.t(3), c.t(3)))));
+                            training(c, c.t(1, 2, 3, 3)).affine(c.t(3), c.t(3)))),
+            // dilation 2^30 on a 5×5 filter: dilation·(R−1)+1 wrapped to 1 in int, the output was taken to be 5×5
+            // (y is given that shape here) and the row kernel read far outside x (issue 18: SIGSEGV)
+            bad("dilation whose dilated filter wraps int", "dilated filter height dilation·(R−1) + 1 4294967297 is "
+                    + "more than 1073741824", c -> c.ops().forward(c.t(1, 1, 5, 5), c.t(1, 1, 5, 5), c.t(1, 1, 5, 5),
+                            null, P.withDilation(1 << 30, 1 << 30))),
+            bad("descriptor with dilation 2^30", "dilated filter height dilation·(R−1) + 1 4294967297",
+                    c -> Conv2dShape.parse("mb1ic1ih5oc1kh5dh1073741823")),
+            bad("padding of 2^31 - 1", "padding 2147483647 is more than 1073741824",
+                    c -> P.withPadding(Integer.MAX_VALUE, Integer.MAX_VALUE)),
+            bad("padded input past 2^30", "padded input height H + pad top + pad bottom 1073741829 is more than",
+                    c -> c.ops().forward(c.t(1, 1, 1, 1), c.t(1, 1, 5, 5), c.t(1, 1, 1, 1), null,
+                            P.withPadding(1 << 29, 0).withStride(1 << 30, 1))),
+            bad("stride of 2^31 - 1", "stride 2147483647 is more than", c -> P.withStride(Integer.MAX_VALUE, 1)),
+            bad("dilation descriptor past int", "dh4294967296 is larger than 2147483647",
+                    c -> Conv2dShape.parse("mb1ic1ih5oc1kh5dh4294967296")),
+            bad("col matrix past int", "one image's im2col matrix C·R·S·P·Q (16384·16·16·49·49) is more than",
+                    c -> Conv2dShape.parse("mb1ic16384ih64oc1kh16")),
+            bad("y a view of x", "y and x share storage (one tensor, or views of one); an output may not overlap an "
+                    + "input", c -> {
+                        Tensor x = c.t(1, 2, 5, 5);
+                        c.ops().forward(x.view(50).view(1, 2, 5, 5), x, c.t(2, 2, 1, 1), null, P);
+                    }),
+            bad("y is the bias", "y and bias share storage", c -> {
+                Tensor b = c.t(2);
+                c.ops().forward(b.view(1, 2, 1, 1), c.t(1, 2, 3, 3), c.t(2, 2, 3, 3), b, P);
+            }),
+            bad("backward-data dx is dy", "dx and dy share storage", c -> {
+                Tensor d = c.t(1, 2, 5, 5);
+                c.ops().backwardData(d, d, c.t(2, 2, 1, 1), P);
+            }),
+            bad("backward-weights dw a view of x", "dw and x share storage", c -> {
+                Tensor x = c.t(1, 1, 3, 3);
+                c.ops().backwardWeights(x.view(1, 1, 3, 3), c.t(1, 1, 1, 1), x, P);
+            }),
+            bad("backward-weights dbias a view of dw", "dw and dbias share storage (one tensor, or views of one); two "
+                    + "outputs may not overlap", c -> {
+                        Tensor dw = c.t(2, 1, 1, 1);
+                        c.ops().backwardWeights(dw, dw.view(2), c.t(1, 2, 3, 3), c.t(1, 1, 3, 3), P);
+                    }),
+            bad("conv+bn with bn.y over the conv's input", "bn.y and x share storage", c -> {
+                Tensor x = c.t(1, 2, 3, 3), conv = c.t(1, 2, 3, 3);
+                c.ops().forwardBatchNormTraining(x, c.t(2, 2, 1, 1), null, P,
+                        training(c, conv).io(x.view(1, 2, 3, 3), conv));
+            }),
+            bad("conv+bn writing its output over the residual", "bn.x (the convolution's output) and residual share "
+                    + "storage", c -> {
+                        Tensor conv = c.t(1, 2, 3, 3);
+                        c.ops().forwardBatchNormTraining(c.t(1, 2, 3, 3), c.t(2, 2, 1, 1), null, P,
+                                training(c, conv).residual(conv).config(BatchNormConfig.DEFAULT
+                                        .withFusion(BatchNormFusion.ADD_RELU)));
+                    }));
 
     /** conv2d: stem, the kernels of both files, verify's rows and the bad calls. */
     public static final OpDescription<Conv2dOps> DESCRIPTION = new OpDescription<>("conv2d", Conv2dKernel.bindings(),

@@ -62,6 +62,7 @@ public abstract class Conv2dOps {
             Conv2dShape cs = Conv2dArgs.checkForward(memory, "bn.x (the convolution's output)", bn.x(), x, w, bias,
                     params);
             BatchNormShape bs = BatchNormArgs.checkTraining(memory, bn);
+            Conv2dArgs.checkFusedAliasing(x, w, bias, bn);
             forwardBatchNormTraining(x, w, bias, cs, bn, bs);
         });
     }

@@ -1,8 +1,11 @@
 package org.clengine.conv2d;
 
+import org.clengine.core.ShapeMath;
+
 /**
  * Convolution parameters, as PyTorch's {@code F.conv2d}: strides, padding per side (top, bottom, left, right),
- * dilation (1 = none), groups, and an optional fused ReLU on the forward output.
+ * dilation (1 = none), groups, and an optional fused ReLU on the forward output. Strides, pads and dilations are at
+ * most {@link ShapeMath#MAX_EXTENT} (2^30), so that the kernels' row and column arithmetic stays inside int.
  */
 public record Conv2dParams(int strideH, int strideW, int padTop, int padBottom, int padLeft, int padRight,
         int dilationH, int dilationW, int groups, boolean relu) {
@@ -16,6 +19,9 @@ public record Conv2dParams(int strideH, int strideW, int padTop, int padBottom, 
             throw new IllegalArgumentException("padding must be non-negative, got top " + padTop + ", bottom "
                     + padBottom + ", left " + padLeft + ", right " + padRight);
         }
+        ShapeMath.extent("stride", Math.max(strideH, strideW));
+        ShapeMath.extent("dilation", Math.max(dilationH, dilationW));
+        ShapeMath.extent("padding", Math.max(Math.max(padTop, padBottom), Math.max(padLeft, padRight)));
     }
 
     private static void positive(String what, int a, int b) {

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.clengine.core.ShapeMath;
 import org.clengine.core.Tensor;
 
 /**
@@ -16,6 +17,11 @@ import org.clengine.core.Tensor;
 public record Conv2dShape(int n, int c, int h, int w, int k, int r, int s, Conv2dParams params) {
     private static final Pattern PART = Pattern.compile("(mb|ic|ih|iw|oc|kh|kw|sh|sw|ph|pw|pb|pr|dh|dw|g)(\\d+)");
 
+    /**
+     * Every size the kernels and the GEMM layouts compute in int is computed here exactly and refused when it does
+     * not fit: the tensors' element counts, the padded input and the dilated filter (at most 2^30, see
+     * {@link ShapeMath#MAX_EXTENT}), and one image's im2col matrix C·R·S × P·Q.
+     */
     public Conv2dShape {
         if (params == null) throw new IllegalArgumentException("params is null");
         Tensor.elementCount(n, c, h, w);
@@ -25,15 +31,19 @@ public record Conv2dShape(int n, int c, int h, int w, int k, int r, int s, Conv2
             throw new IllegalArgumentException("groups " + g + " must divide the input channels " + c
                     + " and the output channels " + k);
         }
-        int ph = h + params.padTop() + params.padBottom();
-        int pw = w + params.padLeft() + params.padRight();
-        int kh = params.dilationH() * (r - 1) + 1;
-        int kw = params.dilationW() * (s - 1) + 1;
+        int ph = ShapeMath.extent("padded input height H + pad top + pad bottom", h, params.padTop(),
+                params.padBottom());
+        int pw = ShapeMath.extent("padded input width W + pad left + pad right", w, params.padLeft(),
+                params.padRight());
+        int kh = ShapeMath.extent("dilated filter height dilation·(R−1) + 1", (long) params.dilationH() * (r - 1), 1);
+        int kw = ShapeMath.extent("dilated filter width dilation·(S−1) + 1", (long) params.dilationW() * (s - 1), 1);
         if (kh > ph || kw > pw) {
             throw new IllegalArgumentException("kernel size " + r + "×" + s + " (dilated " + kh + "×" + kw
                     + ") is larger than the padded input " + ph + "×" + pw);
         }
-        Tensor.elementCount(n, k, (ph - kh) / params.strideH() + 1, (pw - kw) / params.strideW() + 1);
+        int p = (ph - kh) / params.strideH() + 1, q = (pw - kw) / params.strideW() + 1;
+        Tensor.elementCount(n, k, p, q);
+        ShapeMath.elements("one image's im2col matrix C·R·S·P·Q", c, r, s, p, q);
     }
 
     /** From the input's and the weights' dimensions: x [N,C,H,W], w [K,C/groups,R,S]. */
@@ -60,7 +70,7 @@ public record Conv2dShape(int n, int c, int h, int w, int k, int r, int s, Conv2
         Map<String, Integer> v = new LinkedHashMap<>();
         int end = 0;
         while (m.find()) {
-            if (m.start() != end || v.put(m.group(1), Integer.parseInt(m.group(2))) != null) {
+            if (m.start() != end || v.put(m.group(1), number(descriptor, m.group(0), m.group(2))) != null) {
                 throw bad(descriptor);
             }
             end = m.end();
@@ -72,9 +82,25 @@ public record Conv2dShape(int n, int c, int h, int w, int k, int r, int s, Conv2
         int ih = v.get("ih"), kh = v.get("kh"), sh = v.getOrDefault("sh", 1), ph = v.getOrDefault("ph", 0);
         int dh = v.getOrDefault("dh", 0), pw = v.getOrDefault("pw", ph);
         Conv2dParams p = new Conv2dParams(sh, v.getOrDefault("sw", sh), ph, v.getOrDefault("pb", ph), pw,
-                v.getOrDefault("pr", pw), dh + 1, v.getOrDefault("dw", dh) + 1, v.getOrDefault("g", 1), false);
+                v.getOrDefault("pr", pw), dilation(dh), dilation(v.getOrDefault("dw", dh)), v.getOrDefault("g", 1),
+                false);
         return new Conv2dShape(v.get("mb"), v.get("ic"), ih, v.getOrDefault("iw", ih), v.get("oc"), kh,
                 v.getOrDefault("kw", kh), p);
+    }
+
+    /** A descriptor's number, refused with its part named when it does not fit an int. */
+    static int number(String descriptor, String part, String digits) {
+        try {
+            return Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + descriptor + "': " + part + " is larger than "
+                    + Integer.MAX_VALUE);
+        }
+    }
+
+    /** The dilation of a descriptor's dh/dw (dilation − 1), refused past the limit before adding 1 could wrap. */
+    private static int dilation(int minusOne) {
+        return ShapeMath.extent("dilation", (long) minusOne + 1);
     }
 
     private static IllegalArgumentException bad(String d) {
@@ -119,12 +145,24 @@ public record Conv2dShape(int n, int c, int h, int w, int k, int r, int s, Conv2
      */
     public Conv2dShape backwardDataAsForward() {
         if (params.strideH() != 1 || params.strideW() != 1) return null;
-        int eh = params.dilationH() * (r - 1), ew = params.dilationW() * (s - 1);
+        int eh = params.dilationH() * (r - 1), ew = params.dilationW() * (s - 1); // < 2^30: checked above
         int top = eh - params.padTop(), bottom = eh - params.padBottom();
         int left = ew - params.padLeft(), right = ew - params.padRight();
         if (top < 0 || bottom < 0 || left < 0 || right < 0) return null;
-        return new Conv2dShape(n, k, p(), q(), c, r, s, new Conv2dParams(1, 1, top, bottom, left, right,
-                params.dilationH(), params.dilationW(), params.groups(), false));
+        return orNull(() -> new Conv2dShape(n, k, p(), q(), c, r, s, new Conv2dParams(1, 1, top, bottom, left,
+                right, params.dilationH(), params.dilationW(), params.groups(), false)));
+    }
+
+    /**
+     * A derived shape (backward-data as a forward, a phase of it), or null when it is past the limits this one
+     * met (its own col matrix, K·R·S·H·W, may not fit): the device then takes a path that needs no such shape.
+     */
+    public static Conv2dShape orNull(java.util.function.Supplier<Conv2dShape> derived) {
+        try {
+            return derived.get();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     public String descriptor() {

@@ -47,6 +47,12 @@ public final class HostTensor extends Tensor {
         return new HostTensor(base == null ? this : base, data(), checkViewShape(shape));
     }
 
+    /** The base tensor: its views share its array (the array itself is dropped on close, the base is not). */
+    @Override
+    protected Object storage() {
+        return base == null ? this : base;
+    }
+
     @Override
     public boolean isClosed() {
         return data == null || (base != null && base.isClosed());

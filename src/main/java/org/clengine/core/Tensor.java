@@ -16,7 +16,10 @@ public abstract class Tensor implements AutoCloseable {
         this.shape = shape.clone();
     }
 
-    /** The product of the dimensions; every dimension must be positive and the product must fit an int. */
+    /**
+     * The product of the dimensions; every dimension must be positive and the product at most
+     * {@link ShapeMath#MAX_ELEMENTS} (2^31 − 2^20: the kernels index elements by int).
+     */
     public static int elementCount(int... shape) {
         if (shape == null) throw new IllegalArgumentException("shape is null");
         if (shape.length == 0) throw new IllegalArgumentException("shape has no dimensions");
@@ -27,9 +30,9 @@ public abstract class Tensor implements AutoCloseable {
                         + "; every dimension must be positive");
             }
             n *= d;
-            if (n > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape)
-                        + " has more than 2^31 elements; tensors are indexed by int");
+            if (n > ShapeMath.MAX_ELEMENTS) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than "
+                        + ShapeMath.MAX_ELEMENTS + " elements (2^31 - 2^20); tensors are indexed by int");
             }
         }
         return (int) n;
@@ -73,6 +76,19 @@ public abstract class Tensor implements AutoCloseable {
      * releases nothing.
      */
     public abstract Tensor view(int... shape);
+
+    /**
+     * Whether writes through one of the two tensors can change what the other holds: the same tensor, views of one
+     * another, or views of a third. A view always spans all of its storage, so sharing storage means element i of
+     * one is element i of the other. Ops refuse an output that shares storage with an input unless they document
+     * in-place use.
+     */
+    public final boolean sharesStorageWith(Tensor other) {
+        return other != null && storage() == other.storage();
+    }
+
+    /** What views share: an object whose identity names this tensor's storage (never exposed). */
+    protected abstract Object storage();
 
     /** {@code shape} holds exactly this tensor's number of elements. */
     protected final int[] checkViewShape(int[] shape) {

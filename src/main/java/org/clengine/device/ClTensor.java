@@ -58,6 +58,12 @@ public final class ClTensor extends Tensor {
         return new ClTensor(device, buffer(), checkViewShape(shape), true);
     }
 
+    /** Views share the buffer. */
+    @Override
+    protected Object storage() {
+        return buffer;
+    }
+
     @Override
     public boolean isClosed() {
         return viewClosed || buffer.isClosed() || buffer.device().isClosed();

@@ -32,13 +32,13 @@ public final class Device implements Memory, AutoCloseable {
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
     private final Map<cl_kernel, Long> maxLocal = new java.util.IdentityHashMap<>();
     private final LaunchListener listener;
-    private int liveBuffers;
-    private long liveBytes;
+    private final MemoryBudget memory;
     private boolean closed;
 
-    private Device(DeviceInfo info, java.nio.file.Path cacheDirectory, LaunchListener listener) {
+    private Device(DeviceInfo info, java.nio.file.Path cacheDirectory, LaunchListener listener, long memoryLimit) {
         this.info = info;
         this.listener = listener;
+        this.memory = new MemoryBudget(memoryLimit, MemoryBudget.hostAvailable(info));
         try {
             cl_context_properties properties = new cl_context_properties();
             properties.addProperty(CL_CONTEXT_PLATFORM, info.platform());
@@ -68,8 +68,17 @@ public final class Device implements Memory, AutoCloseable {
 
     /** Opens with the on-disk program cache in {@code cacheDirectory}, telling {@code listener} of every launch. */
     public static Device open(DeviceInfo info, java.nio.file.Path cacheDirectory, LaunchListener listener) {
+        return open(info, cacheDirectory, listener, MemoryBudget.defaultLimit(info));
+    }
+
+    /**
+     * As {@link #open(DeviceInfo, java.nio.file.Path, LaunchListener)}, allocating at most {@code memoryLimit}
+     * bytes in all (the default: the device's global memory less a margin; see {@link #memoryLimit()}).
+     */
+    public static Device open(DeviceInfo info, java.nio.file.Path cacheDirectory, LaunchListener listener,
+            long memoryLimit) {
         if (listener == null) throw new IllegalArgumentException("listener is null");
-        return new Device(info, cacheDirectory, listener);
+        return new Device(info, cacheDirectory, listener, memoryLimit);
     }
 
     @Override
@@ -128,7 +137,11 @@ public final class Device implements Memory, AutoCloseable {
         return kernel(k.file(), k.name(), options);
     }
 
-    /** Allocates {@code bytes} of device memory; the message names the size and the device's limits on failure. */
+    /**
+     * Allocates {@code bytes} of device memory. Refused before the driver is asked (it may abort the process
+     * instead of failing) past the device's largest single allocation or past {@link #memoryLimit()} in all; the
+     * message names the request, what is live and the limit.
+     */
     public synchronized DeviceBuffer allocate(long bytes) {
         checkOpen();
         if (bytes <= 0) throw new IllegalArgumentException("buffer size must be positive, got " + bytes + " bytes");
@@ -136,15 +149,23 @@ public final class Device implements Memory, AutoCloseable {
             throw new ClEngineException("cannot allocate " + bytes + " bytes on " + info.name()
                     + ": the device's largest single allocation is " + info.maxAllocBytes() + " bytes");
         }
+        memory.reserve(bytes, info.name());
         try {
             cl_mem mem = clCreateBuffer(context, CL_MEM_READ_WRITE, bytes, null, null);
-            liveBuffers++;
-            liveBytes += bytes;
             return new DeviceBuffer(this, mem, bytes);
         } catch (CLException e) {
-            throw ClException.of(e, "allocating " + bytes + " bytes (" + liveBytes + " bytes already live)",
+            memory.release(bytes);
+            throw ClException.of(e, "allocating " + bytes + " bytes (" + memory.liveBytes() + " bytes already live)",
                     info.label());
         }
+    }
+
+    /**
+     * The most bytes this device object allocates in all (tensors and scratch): by default the device's global
+     * memory less a sixteenth (at least 256 MiB) that drivers keep for themselves.
+     */
+    public long memoryLimit() {
+        return memory.limit();
     }
 
     /**
@@ -153,26 +174,27 @@ public final class Device implements Memory, AutoCloseable {
      */
     public synchronized DeviceBuffer scratch(String key, long bytes) {
         DeviceBuffer b = scratch.get(key);
-        if (b == null || b.bytes() < bytes) {
-            if (b != null) b.close();
-            b = allocate(Math.max(bytes, 256));
-            scratch.put(key, b);
+        if (b != null && b.bytes() >= bytes) return b;
+        if (b != null) { // out of the map first: a refused allocation below must not leave a closed buffer there
+            scratch.remove(key);
+            b.close();
         }
+        b = allocate(Math.max(bytes, 256));
+        scratch.put(key, b);
         return b;
     }
 
     synchronized void released(DeviceBuffer buffer) {
-        liveBuffers--;
-        liveBytes -= buffer.bytes();
+        memory.release(buffer.bytes());
     }
 
     /** Buffers allocated on this device and not yet closed (scratch included). */
     public synchronized int liveBuffers() {
-        return liveBuffers;
+        return memory.liveBuffers();
     }
 
     public synchronized long liveBytes() {
-        return liveBytes;
+        return memory.liveBytes();
     }
 
     public synchronized void write(DeviceBuffer dst, float[] src) {
@@ -192,16 +214,6 @@ public final class Device implements Memory, AutoCloseable {
                     Pointer.to(dst), 0, null, null);
         } catch (CLException e) {
             throw ClException.of(e, "reading " + dst.length + " floats", info.label());
-        }
-    }
-
-    /** Copies {@code bytes} at {@code offset} from src to dst (enqueued, not waited for). */
-    public synchronized void copy(DeviceBuffer dst, DeviceBuffer src, long offset, long bytes) {
-        checkOpen();
-        try {
-            clEnqueueCopyBuffer(queue, src.mem(), dst.mem(), offset, offset, bytes, 0, null, null);
-        } catch (CLException e) {
-            throw ClException.of(e, "copying " + bytes + " bytes", info.label());
         }
     }
 
@@ -232,10 +244,10 @@ public final class Device implements Memory, AutoCloseable {
      */
     public synchronized void launch(KernelBinding k, String options, long[] global, long[] local, Object... args) {
         checkOpen();
-        k.check(args);
+        k.check(args, global);
         cl_kernel kernel = kernel(k, options);
         try {
-            for (int i = 0; i < args.length; i++) setArg(kernel, i, args[i]);
+            k.set(kernel, args);
             clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, null);
         } catch (CLException e) {
             throw ClException.of(e, "launching " + k.name() + " with global " + java.util.Arrays.toString(global)
@@ -275,22 +287,6 @@ public final class Device implements Memory, AutoCloseable {
             clFinish(queue);
         } catch (CLException e) {
             throw ClException.of(e, "waiting for the queue", info.label());
-        }
-    }
-
-    private static void setArg(cl_kernel kernel, int index, Object arg) {
-        if (arg == null) {
-            clSetKernelArg(kernel, index, Sizeof.cl_mem, null);
-        } else if (arg instanceof DeviceBuffer b) {
-            clSetKernelArg(kernel, index, Sizeof.cl_mem, Pointer.to(b.mem()));
-        } else if (arg instanceof Integer v) {
-            clSetKernelArg(kernel, index, Sizeof.cl_int, Pointer.to(new int[] {v}));
-        } else if (arg instanceof Long v) {
-            clSetKernelArg(kernel, index, Sizeof.cl_long, Pointer.to(new long[] {v}));
-        } else if (arg instanceof Float v) {
-            clSetKernelArg(kernel, index, Sizeof.cl_float, Pointer.to(new float[] {v}));
-        } else {
-            throw new IllegalArgumentException("unsupported kernel argument type " + arg.getClass());
         }
     }
 

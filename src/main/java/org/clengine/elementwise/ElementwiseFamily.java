@@ -30,7 +30,16 @@ public final class ElementwiseFamily {
             bad("add backward without db", "db is null", c -> c.ops().addBackward(c.t(4), null, c.t(4))),
             bad("sigmoid without x", "x is null", c -> c.ops().sigmoidForward(c.t(4), null)),
             bad("relu output of another shape", "y has shape [6], expected [2, 3]",
-                    c -> c.ops().reluForward(c.t(6), c.t(2, 3))));
+                    c -> c.ops().reluForward(c.t(6), c.t(2, 3))),
+            bad("add backward da is db", "da and db share storage (one tensor, or views of one); two outputs may "
+                    + "not overlap", c -> {
+                        Tensor d = c.t(4);
+                        c.ops().addBackward(d, d.view(2, 2).view(4), c.t(4));
+                    }),
+            bad("in-place add through a view of another shape", "y has shape [2, 2], expected [4]", c -> {
+                Tensor a = c.t(4);
+                c.ops().add(a.view(2, 2), a, c.t(4));
+            }));
 
     public static final OpDescription<ElementwiseOps> DESCRIPTION = new OpDescription<>("elementwise",
             Stream.concat(ElementwiseKernel.bindings().stream(), CopyKernel.bindings().stream()).toList(),

@@ -1,13 +1,17 @@
 package org.clengine.elementwise;
 
+import org.clengine.core.Aliasing;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorChecks;
 
 /**
  * The small ops of the training loop, implemented by {@link ElementwiseReference} and by the OpenCL path: copy,
- * fill, scale, the residual add and its gradient, ReLU and sigmoid. Tensors of one shape; an output may be one of
- * the inputs (in place). Every call is checked here, identically for both, then run while holding the memory.
+ * fill, scale, the residual add and its gradient, ReLU and sigmoid. Tensors of one shape. An output may be one of
+ * the inputs, or a view of one (in place): every element is read before it is written, by the same work-item, and
+ * a view spans its whole storage, so sharing storage means element i is element i of both; copy onto itself does
+ * nothing. Two outputs may not share storage (addBackward's da and db). Every call is checked here, identically for
+ * both, then run while holding the memory.
  */
 public abstract class ElementwiseOps {
     private final Memory memory;
@@ -26,7 +30,8 @@ public abstract class ElementwiseOps {
         memory.exclusive(() -> {
             TensorChecks.require(memory, "src", src);
             TensorChecks.require(memory, "dst", dst, src.shape());
-            copyChecked(dst, src);
+            // in place: nothing to do (a device buffer copied onto itself is an error in OpenCL)
+            if (!dst.sharesStorageWith(src)) copyChecked(dst, src);
         });
     }
 
@@ -55,6 +60,7 @@ public abstract class ElementwiseOps {
     public final void addBackward(Tensor da, Tensor db, Tensor dy) {
         memory.exclusive(() -> {
             ElementwiseArgs.sameShape(memory, "dy", dy, "da", da, "db", db);
+            Aliasing.outputs("da", da, "db", db).check();
             addBackwardChecked(da, db, dy);
         });
     }

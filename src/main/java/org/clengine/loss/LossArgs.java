@@ -3,10 +3,14 @@ package org.clengine.loss;
 import static org.clengine.core.TensorChecks.optional;
 import static org.clengine.core.TensorChecks.require;
 
+import org.clengine.core.Aliasing;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
-/** Checks softmax + cross-entropy calls; both backends call these. */
+/**
+ * Checks softmax + cross-entropy calls; both backends call these. Nothing runs in place: result and dlogits may
+ * not share storage with logits, labels or each other (views included).
+ */
 public final class LossArgs {
     private LossArgs() {
     }
@@ -27,6 +31,7 @@ public final class LossArgs {
         require(b, "result", result, 2);
         optional(b, "dlogits", dlogits, n, k);
         require(b, "labels", labels, n);
+        Aliasing.outputs("result", result, "dlogits", dlogits).inputs("logits", logits, "labels", labels).check();
         return new int[] {n, k};
     }
 }

@@ -2,6 +2,7 @@ package org.clengine.loss;
 
 import java.util.List;
 import java.util.function.Consumer;
+import org.clengine.core.Tensor;
 import org.clengine.verify.BadInputCase;
 import org.clengine.verify.OpDescription;
 
@@ -25,7 +26,20 @@ public final class LossFamily {
                     c -> c.ops().softmaxCrossEntropy(c.t(3), c.t(2, 5), c.t(2))),
             bad("null logits", "logits is null", c -> c.ops().softmaxCrossEntropy(c.t(2), null, c.t(2))),
             bad("labels of another memory", "belongs to backend",
-                    c -> c.ops().softmaxCrossEntropy(c.t(2), c.t(2, 5), c.foreign(2))));
+                    c -> c.ops().softmaxCrossEntropy(c.t(2), c.t(2, 5), c.foreign(2))),
+            bad("dlogits is logits", "dlogits and logits share storage (one tensor, or views of one); an output may "
+                    + "not overlap an input", c -> {
+                        Tensor logits = c.t(2, 5);
+                        c.ops().softmaxCrossEntropy(c.t(2), logits, logits, c.t(2));
+                    }),
+            bad("result a view of logits", "result and logits share storage", c -> {
+                Tensor logits = c.t(1, 2);
+                c.ops().softmaxCrossEntropy(logits.view(2), logits, c.t(1));
+            }),
+            bad("dlogits a view of labels", "dlogits and labels share storage", c -> {
+                Tensor labels = c.t(3);
+                c.ops().softmaxCrossEntropy(c.t(2), labels.view(3, 1), c.t(3, 1), labels);
+            }));
 
     public static final OpDescription<LossOps> DESCRIPTION = new OpDescription<>("loss", LossKernel.bindings(),
             new LossVerification(), BAD_INPUTS);

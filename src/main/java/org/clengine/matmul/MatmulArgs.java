@@ -33,14 +33,8 @@ public final class MatmulArgs {
                     + s + " overlap (ldc " + l.ldc() + "); it must be at least " + ((long) (s.m() - 1) * l.ldc()
                     + s.n()));
         }
-        if (c == a && overlaps(l.offC(), extentC, l.offA(), extentA)) {
-            throw new IllegalArgumentException("C and A are the same tensor and their ranges overlap; C is written "
-                    + "while A is read");
-        }
-        if (c == b && overlaps(l.offC(), extentC, l.offB(), extentB)) {
-            throw new IllegalArgumentException("C and B are the same tensor and their ranges overlap; C is written "
-                    + "while B is read");
-        }
+        disjoint("A", c, l.offC(), extentC, a, l.offA(), extentA);
+        disjoint("B", c, l.offC(), extentC, b, l.offB(), extentB);
         presence("bias", bias, p.bias() != MatmulBias.NONE, "when the bias mode is " + p.bias());
         if (bias != null) {
             require(memory, "bias", bias);
@@ -49,6 +43,20 @@ public final class MatmulArgs {
                 throw new IllegalArgumentException("bias has " + bias.size() + " floats, " + s + " with a bias "
                         + p.bias() + " needs " + want);
             }
+            disjoint("bias", c, l.offC(), extentC, bias, 0, bias.size());
+        }
+    }
+
+    /**
+     * C's range must not meet an input's range in the same storage (the same tensor or views of one: a view spans
+     * all of its storage from element 0, so offsets in either are offsets in the storage). Disjoint ranges of one
+     * tensor are allowed: nothing read is written.
+     */
+    private static void disjoint(String name, Tensor c, long startC, long endC, Tensor in, long start, long end) {
+        if (c.sharesStorageWith(in) && startC < end && start < endC) {
+            throw new IllegalArgumentException("C and " + name + " share storage (one tensor, or views of one) and "
+                    + "their ranges overlap: floats [" + startC + ", " + endC + ") and [" + start + ", " + end
+                    + "); C is written while " + name + " is read");
         }
     }
 
@@ -71,7 +79,4 @@ public final class MatmulArgs {
         return extent;
     }
 
-    private static boolean overlaps(long startA, long endA, long startB, long endB) {
-        return startA < endB && startB < endA;
-    }
 }

@@ -16,10 +16,27 @@ public final class MatmulFamily {
             bad("null shape", "shape is null", c -> c.ops().gemm(Gemm.of(c.t(20), c.t(24), c.t(30), null))),
             bad("C too small", "C has 19 floats, m4n5k6 needs 20",
                     c -> c.ops().gemm(Gemm.of(c.t(19), c.t(24), c.t(30), S))),
-            bad("C overlapping A", "C and A are the same tensor and their ranges overlap", c -> {
-                Tensor x = c.t(64);
-                c.ops().gemm(Gemm.of(x, x, c.t(30), S).layout(MatmulLayout.contiguous(S).withC(20, 5, 20)));
+            bad("C overlapping A", "C and A share storage (one tensor, or views of one) and their ranges overlap",
+                    c -> {
+                        Tensor x = c.t(64);
+                        c.ops().gemm(Gemm.of(x, x, c.t(30), S).layout(MatmulLayout.contiguous(S).withC(20, 5, 20)));
+                    }),
+            bad("C a view of A", "C and A share storage (one tensor, or views of one) and their ranges overlap: "
+                    + "floats [0, 20) and [0, 24)", c -> {
+                        Tensor a = c.t(4, 6);
+                        c.ops().gemm(Gemm.of(a.view(24), a, c.t(30), S));
+                    }),
+            bad("C a view of B", "C and B share storage", c -> {
+                Tensor b = c.t(6, 5);
+                c.ops().gemm(Gemm.of(b.view(30), c.t(24), b, S));
             }),
+            bad("bias a view of C", "C and bias share storage", c -> {
+                Tensor out = c.t(5);
+                c.ops().gemm(Gemm.of(out, c.t(6), c.t(30), MatmulShape.of(1, 5, 6)).bias(out.view(1, 5).view(5))
+                        .params(MatmulParams.DEFAULT.withBias(MatmulBias.PER_COLUMN)));
+            }),
+            bad("shape past int", "matmul C's batch·M·N", c -> MatmulShape.parse("b65536m65536n1k1")),
+            bad("descriptor number past int", "is larger than 2147483647", c -> MatmulShape.parse("m4294967297n1k1")),
             bad("A of another memory", "belongs to backend",
                     c -> c.ops().gemm(Gemm.of(c.t(20), c.foreign(24), c.t(30), S))),
             bad("bias missing", "bias is required when the bias mode is PER_ROW",

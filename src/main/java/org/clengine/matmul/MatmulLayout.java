@@ -1,5 +1,7 @@
 package org.clengine.matmul;
 
+import org.clengine.core.ShapeMath;
+
 /**
  * Where A, B and C lie in their tensors (in floats), as in BLAS: matrix {@code i} of a batch starts at
  * {@code off + i·stride}, row {@code r} of it at {@code + r·ld}. Leading dimensions count floats between rows of
@@ -15,12 +17,8 @@ public record MatmulLayout(int offA, int lda, int strideA, int offB, int ldb, in
     }
 
     private static int size(MatmulShape s, int rows, int cols) {
-        long n = (long) rows * cols;
-        if (n * s.batch() > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(s + " has operands of more than 2^31 floats; tensors are indexed by "
-                    + "int");
-        }
-        return (int) n;
+        ShapeMath.elements(s + "'s batch of " + rows + "×" + cols + " operands", s.batch(), rows, cols);
+        return rows * cols;
     }
 
     public MatmulLayout withA(int off, int ld, int stride) {

@@ -2,6 +2,7 @@ package org.clengine.matmul;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.clengine.core.ShapeMath;
 import org.clengine.core.Tensor;
 
 /**
@@ -12,11 +13,19 @@ import org.clengine.core.Tensor;
 public record MatmulShape(int batch, int m, int n, int k, boolean transA, boolean transB) {
     private static final Pattern DESCRIPTOR = Pattern.compile("(?:b(\\d+))?m(\\d+)n(\\d+)k(\\d+)(ta)?(tb)?");
 
+    /**
+     * Each matrix (M×K, K×N, M×N) and the batch of C matrices must fit a tensor ({@link ShapeMath#MAX_ELEMENTS}):
+     * a call whose operands fit their tensors always meets this, and the kernels' int panel arithmetic
+     * ({@code p*MR}, {@code (M + MR - 1)/MR}) relies on it.
+     */
     public MatmulShape {
         if (batch < 1 || m < 1 || n < 1 || k < 1) {
             throw new IllegalArgumentException("matmul sizes must be at least 1, got batch " + batch + ", M " + m
                     + ", N " + n + ", K " + k);
         }
+        ShapeMath.elements("matmul A's M·K", m, k);
+        ShapeMath.elements("matmul B's K·N", k, n);
+        ShapeMath.elements("matmul C's batch·M·N", batch, m, n);
     }
 
     /** One product, no transposes. */
@@ -53,8 +62,18 @@ public record MatmulShape(int batch, int m, int n, int k, boolean transA, boolea
             throw new IllegalArgumentException("'" + descriptor + "' is not a matmul descriptor such as "
                     + "m1024n1024k1024, b8m64n3136k576 or m7n93k257tatb");
         }
-        return new MatmulShape(d.group(1) == null ? 1 : Integer.parseInt(d.group(1)), Integer.parseInt(d.group(2)),
-                Integer.parseInt(d.group(3)), Integer.parseInt(d.group(4)), d.group(5) != null, d.group(6) != null);
+        return new MatmulShape(d.group(1) == null ? 1 : number(descriptor, d.group(1)), number(descriptor, d.group(2)),
+                number(descriptor, d.group(3)), number(descriptor, d.group(4)), d.group(5) != null,
+                d.group(6) != null);
+    }
+
+    private static int number(String descriptor, String digits) {
+        try {
+            return Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + descriptor + "': " + digits + " is larger than "
+                    + Integer.MAX_VALUE);
+        }
     }
 
     public MatmulShape withTransposes(boolean ta, boolean tb) {
@@ -100,7 +119,9 @@ public record MatmulShape(int batch, int m, int n, int k, boolean transA, boolea
 
     /** Essential bytes: A and B read once, C written once (and read once more when {@code readsC}, beta ≠ 0). */
     public long bytes(boolean readsC) {
-        return (long) Float.BYTES * batch * ((long) m * k + (long) k * n + (long) m * n * (readsC ? 2 : 1));
+        // each matrix fits an int, so the sum fits a long; the batch of a shared A or B may not: saturate
+        long perBatch = (long) m * k + (long) k * n + (long) m * n * (readsC ? 2 : 1);
+        return perBatch > Long.MAX_VALUE / Float.BYTES / batch ? Long.MAX_VALUE : (long) Float.BYTES * batch * perBatch;
     }
 
     @Override

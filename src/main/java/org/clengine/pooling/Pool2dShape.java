@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.clengine.core.ShapeMath;
 import org.clengine.core.Tensor;
 
 /**
@@ -15,13 +16,22 @@ import org.clengine.core.Tensor;
 public record Pool2dShape(int n, int c, int h, int w, Pool2dParams params) {
     private static final Pattern PART = Pattern.compile("(mb|ic|ih|iw|kh|kw|sh|sw|ph|pw)(\\d+)");
 
+    /**
+     * The padded input (at most 2^30 each way, {@link ShapeMath#MAX_EXTENT}) and the output are computed exactly;
+     * the window's area, the kernels' average divisor, must fit an int.
+     */
     public Pool2dShape {
         if (params == null) throw new IllegalArgumentException("params is null");
         Tensor.elementCount(n, c, h, w);
-        if (h + 2 * params.padH() < params.kernelH() || w + 2 * params.padW() < params.kernelW()) {
+        int ph = ShapeMath.extent("padded input height H + 2·pad", h, 2L * params.padH());
+        int pw = ShapeMath.extent("padded input width W + 2·pad", w, 2L * params.padW());
+        if (ph < params.kernelH() || pw < params.kernelW()) {
             throw new IllegalArgumentException("pooling window " + params.kernelH() + "×" + params.kernelW()
-                    + " is larger than the padded input " + (h + 2 * params.padH()) + "×" + (w + 2 * params.padW()));
+                    + " is larger than the padded input " + ph + "×" + pw);
         }
+        ShapeMath.elements("pooling window area kh·kw", params.kernelH(), params.kernelW());
+        Tensor.elementCount(n, c, (ph - params.kernelH()) / params.strideH() + 1,
+                (pw - params.kernelW()) / params.strideW() + 1);
     }
 
     /** From the input's dimensions [N,C,H,W]. */
@@ -37,7 +47,9 @@ public record Pool2dShape(int n, int c, int h, int w, Pool2dParams params) {
         Map<String, Integer> v = new LinkedHashMap<>();
         int end = 0;
         while (m.find()) {
-            if (m.start() != end || v.put(m.group(1), Integer.parseInt(m.group(2))) != null) throw bad(descriptor);
+            if (m.start() != end || v.put(m.group(1), number(descriptor, m.group(0), m.group(2))) != null) {
+                throw bad(descriptor);
+            }
             end = m.end();
         }
         if (end != descriptor.strip().length()) throw bad(descriptor);
@@ -48,6 +60,15 @@ public record Pool2dShape(int n, int c, int h, int w, Pool2dParams params) {
         Pool2dParams p = new Pool2dParams(kh, v.getOrDefault("kw", kh), sh, v.getOrDefault("sw", sh), ph,
                 v.getOrDefault("pw", ph), true);
         return new Pool2dShape(v.get("mb"), v.get("ic"), v.get("ih"), v.getOrDefault("iw", v.get("ih")), p);
+    }
+
+    private static int number(String descriptor, String part, String digits) {
+        try {
+            return Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + descriptor + "': " + part + " is larger than "
+                    + Integer.MAX_VALUE);
+        }
     }
 
     private static IllegalArgumentException bad(String d) {

@@ -3,10 +3,14 @@ package org.clengine.pooling;
 import static org.clengine.core.TensorChecks.require;
 
 import java.util.Arrays;
+import org.clengine.core.Aliasing;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
-/** Checks every pooling call before anything runs; both backends call these. */
+/**
+ * Checks every pooling call before anything runs; both backends call these. No call runs in place: an output that
+ * shares storage with an input (views included, possible when the output has the input's size) is refused.
+ */
 public final class PoolingArgs {
     private PoolingArgs() {
     }
@@ -15,6 +19,7 @@ public final class PoolingArgs {
     public static Pool2dShape checkForward(Memory b, Tensor y, Tensor x, Pool2dParams p) {
         Pool2dShape s = shape(b, "x", x, p);
         require(b, "y", y, s.yDims());
+        Aliasing.outputs("y", y).inputs("x", x).check();
         return s;
     }
 
@@ -23,6 +28,7 @@ public final class PoolingArgs {
         Pool2dShape s = shape(b, "x", x, p);
         require(b, "dx", dx, s.xDims());
         require(b, "dy", dy, s.yDims());
+        Aliasing.outputs("dx", dx).inputs("dy", dy, "x", x).check();
         return s;
     }
 
@@ -30,10 +36,11 @@ public final class PoolingArgs {
     public static Pool2dShape checkAvgBackward(Memory b, Tensor dx, Tensor dy, Pool2dParams p) {
         Pool2dShape s = shape(b, "dx", dx, p);
         require(b, "dy", dy, s.yDims());
+        Aliasing.outputs("dx", dx).inputs("dy", dy).check();
         return s;
     }
 
-    /** Global average pooling: big [N,C,H,W] (x or dx) and small [N,C] (y or dy). */
+    /** Global average pooling: big [N,C,H,W] (x or dx) and small [N,C] (y or dy), one of them the output. */
     public static void checkGlobal(Memory b, String bigName, Tensor big, String smallName, Tensor small) {
         require(b, bigName, big);
         if (big.rank() != 4) {
@@ -41,6 +48,9 @@ public final class PoolingArgs {
                     + big.shapeString());
         }
         require(b, smallName, small, big.dim(0), big.dim(1));
+        boolean forward = smallName.equals("y");
+        Aliasing.outputs(forward ? smallName : bigName, forward ? small : big)
+                .inputs(forward ? bigName : smallName, forward ? big : small).check();
     }
 
     private static Pool2dShape shape(Memory b, String name, Tensor t, Pool2dParams p) {

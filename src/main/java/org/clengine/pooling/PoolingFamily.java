@@ -33,7 +33,37 @@ public final class PoolingFamily {
             bad("average backward without dx", "dx is null",
                     c -> c.ops().avgBackward(null, c.t(1, 1, 2, 2), TWO)),
             bad("global backward with dy of another shape", "dy has shape [3, 2], expected [2, 3]",
-                    c -> c.ops().globalAvgBackward(c.t(2, 3, 4, 4), c.t(3, 2))));
+                    c -> c.ops().globalAvgBackward(c.t(2, 3, 4, 4), c.t(3, 2))),
+            bad("window of 2^31 - 1", "pooling window 2147483647 is more than 1073741824",
+                    c -> Pool2dParams.of(Integer.MAX_VALUE, 1, 0)),
+            bad("padded input past 2^30", "padded input height H + 2·pad 1073741825 is more than",
+                    c -> c.ops().maxForward(c.t(1, 1, 1, 1), c.t(1, 1, 1, 1),
+                            new Pool2dParams(1 << 30, 1, 1, 1, 1 << 29, 0, true))),
+            bad("window area past int", "pooling window area kh·kw (65536·65536) is more than",
+                    c -> new Pool2dShape(1, 1, 1, 1, new Pool2dParams(65536, 65536, 1, 1, 32768, 32768, true))),
+            bad("descriptor number past int", "ih4294967297 is larger than 2147483647",
+                    c -> Pool2dShape.parse("mb1ic1ih4294967297kh2")),
+            bad("y a view of x", "y and x share storage (one tensor, or views of one); an output may not overlap an "
+                    + "input", c -> {
+                        Tensor x = c.t(1, 1, 4, 4);
+                        c.ops().maxForward(x.view(16).view(1, 1, 4, 4), x, Pool2dParams.of(1));
+                    }),
+            bad("max backward dx is x", "dx and x share storage", c -> {
+                Tensor x = c.t(1, 1, 4, 4);
+                c.ops().maxBackward(x, c.t(1, 1, 4, 4), x, Pool2dParams.of(1));
+            }),
+            bad("average backward dx is dy", "dx and dy share storage", c -> {
+                Tensor dy = c.t(1, 1, 4, 4);
+                c.ops().avgBackward(dy, dy, Pool2dParams.of(1));
+            }),
+            bad("global y a view of x", "y and x share storage", c -> {
+                Tensor x = c.t(2, 3, 1, 1);
+                c.ops().globalAvgForward(x.view(2, 3), x);
+            }),
+            bad("global dx a view of dy", "dx and dy share storage", c -> {
+                Tensor dy = c.t(2, 3);
+                c.ops().globalAvgBackward(dy.view(2, 3, 1, 1), dy);
+            }));
 
     public static final OpDescription<PoolingOps> DESCRIPTION = new OpDescription<>("pooling",
             PoolingKernel.bindings(), new PoolingVerification(), BAD_INPUTS);

@@ -3,10 +3,15 @@ package org.clengine.sgd;
 import static org.clengine.core.TensorChecks.presence;
 import static org.clengine.core.TensorChecks.require;
 
+import org.clengine.core.Aliasing;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
-/** Checks SGD calls; both backends call these. */
+/**
+ * Checks SGD calls; both backends call these. param and the momentum buffer are updated in place (that is the
+ * op); neither may share storage with grad or with the other (views included): each is read and written as its
+ * own array.
+ */
 public final class SgdArgs {
     private SgdArgs() {
     }
@@ -17,5 +22,6 @@ public final class SgdArgs {
         require(b, "grad", grad, param.shape());
         presence("momentum buffer", momentumBuffer, p.hasMomentum(), "when momentum is " + p.momentum());
         if (momentumBuffer != null) require(b, "momentum buffer", momentumBuffer, param.shape());
+        Aliasing.outputs("param", param, "momentum buffer", momentumBuffer).inputs("grad", grad).check();
     }
 }

@@ -2,6 +2,7 @@ package org.clengine.sgd;
 
 import java.util.List;
 import java.util.function.Consumer;
+import org.clengine.core.Tensor;
 import org.clengine.verify.BadInputCase;
 import org.clengine.verify.OpDescription;
 
@@ -24,7 +25,25 @@ public final class SgdFamily {
             bad("null params", "params is null", c -> c.ops().update(c.t(4), c.t(4), null)),
             bad("param of another memory", "belongs to backend",
                     c -> c.ops().update(c.foreign(4), c.t(4), PLAIN)),
-            bad("momentum of 1", "momentum must be in [0, 1)", c -> new SgdParams(0.1f, 1, 0)));
+            bad("momentum of 1", "momentum must be in [0, 1)", c -> new SgdParams(0.1f, 1, 0)),
+            bad("subnormal learning rate", "learning rate must be 0 or a normal fp32 value",
+                    c -> new SgdParams(1e-40f, 0, 0)),
+            bad("subnormal weight decay", "weight decay must be 0 or a normal fp32 value",
+                    c -> new SgdParams(0.1f, 0, Float.MIN_VALUE)),
+            bad("grad is param", "param and grad share storage (one tensor, or views of one); an output may not "
+                    + "overlap an input", c -> {
+                        Tensor p = c.t(4);
+                        c.ops().update(p, p, PLAIN);
+                    }),
+            bad("buffer a view of param", "param and momentum buffer share storage (one tensor, or views of one); "
+                    + "two outputs may not overlap", c -> {
+                        Tensor p = c.t(2, 2);
+                        c.ops().update(p, p.view(4).view(2, 2), c.t(2, 2), MOMENTUM);
+                    }),
+            bad("grad a view of the buffer", "momentum buffer and grad share storage", c -> {
+                Tensor buf = c.t(4);
+                c.ops().update(c.t(4), buf, buf.view(4), MOMENTUM);
+            }));
 
     public static final OpDescription<SgdOps> DESCRIPTION = new OpDescription<>("sgd", SgdKernel.bindings(),
             new SgdVerification(), BAD_INPUTS);

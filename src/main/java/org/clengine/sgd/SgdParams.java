@@ -17,6 +17,17 @@ public record SgdParams(float lr, float momentum, float weightDecay) {
         if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("weight decay must be non-negative and finite, got " + weightDecay);
         }
+        normal("learning rate", lr);
+        normal("momentum", momentum);
+        normal("weight decay", weightDecay);
+    }
+
+    /** A subnormal factor is flushed to 0 by many GPUs' fp32 and kept by the double reference: refused. */
+    private static void normal(String name, float value) {
+        if (value != 0 && value < Float.MIN_NORMAL) {
+            throw new IllegalArgumentException(name + " must be 0 or a normal fp32 value (at least "
+                    + Float.MIN_NORMAL + "), got " + value);
+        }
     }
 
     public boolean hasMomentum() {

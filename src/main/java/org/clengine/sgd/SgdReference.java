@@ -6,7 +6,8 @@ import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
 /**
- * One SGD step as plain math in double on the host, the oracle for kernels/sgd.cl. buf is null when momentum is 0.
+ * One SGD step as plain math in double on the host, the oracle for kernels/sgd.cl, rounding to fp32 where PyTorch's
+ * tensors do (d, buf, p). buf is null when momentum is 0.
  * The static method is the math on arrays, for tests that work by hand.
  */
 public final class SgdReference extends SgdOps {
@@ -22,7 +23,9 @@ public final class SgdReference extends SgdOps {
 
     public static void update(float[] param, float[] buf, float[] grad, SgdParams p) {
         for (int i = 0; i < param.length; i++) {
-            double d = grad[i] + (double) p.weightDecay() * param[i];
+            // d is an fp32 tensor in PyTorch (d_p.add(p, alpha=wd)) and a float in the kernel: rounded here too, or
+            // a d past the float range would stay finite here and be infinite there
+            double d = (float) (grad[i] + (double) p.weightDecay() * param[i]);
             if (buf != null) {
                 buf[i] = (float) ((double) p.momentum() * buf[i] + d);
                 d = buf[i];

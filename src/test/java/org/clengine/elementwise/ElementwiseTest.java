@@ -107,6 +107,38 @@ class ElementwiseTest {
         }
     }
 
+    /**
+     * The contract's in-place use: an output that is one of the inputs, or a view of it, gives bitwise the
+     * out-of-place result on both backends; copy onto itself changes nothing (on OpenCL it was a driver error
+     * half-way, CL_MEM_COPY_OVERLAP, issue 18). 4099 floats: copy.cl's float4s and the buffer copy of the tail.
+     */
+    @Test
+    void everyOpRunsInPlace() {
+        int n = 4099;
+        RandomFill r = new RandomFill(TestBackends.seed());
+        float[] a = r.normal(n), b2 = r.normal(n);
+        for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
+            ElementwiseOps e = b.elementwise();
+            List<java.util.function.BiConsumer<Tensor, Tensor[]>> ops = List.of(
+                    (out, in) -> e.copy(out, in[0]), (out, in) -> e.scale(out, in[0], -1.5f),
+                    (out, in) -> e.add(out, in[0], in[1]), (out, in) -> e.reluForward(out, in[0]),
+                    (out, in) -> e.reluBackward(out, in[0], in[1]), (out, in) -> e.sigmoidForward(out, in[0]),
+                    (out, in) -> e.sigmoidBackward(out, in[0], in[1]), (out, in) -> e.addBackward(out, in[1], in[0]));
+            for (int i = 0; i < ops.size(); i++) {
+                for (boolean view : new boolean[] {false, true}) {
+                    try (Tensor x = b.tensor(a, n); Tensor y = b.tensor(b2, n); Tensor out = b.full(Float.NaN, n);
+                            Tensor x2 = b.tensor(a, n); Tensor y2 = b.tensor(b2, n)) {
+                        ops.get(i).accept(out, new Tensor[] {x, y});
+                        Tensor self = view ? x2.view(1, n).view(n) : x2;
+                        ops.get(i).accept(self, new Tensor[] {x2, y2});
+                        assertArrayEquals(out.toArray(), x2.toArray(), "op " + i + (view ? " through a view" : "")
+                                + " in place on " + b.name());
+                    }
+                }
+            }
+        }
+    }
+
     /** A view shares storage, checks its size, and dies with its base. */
     @Test
     void viewsShareStorage() {

@@ -73,7 +73,7 @@ class MatmulArgsTest {
                 t.f(5), s, l, p.withBias(MatmulBias.PER_ROW)));
         expect("bias must be null when the bias mode is NONE", t -> t.gemm(t.c, t.f(24), t.f(30), t.f(4), s, l,
                 p));
-        expect("C and A are the same tensor and their ranges overlap", t -> {
+        expect("C and A share storage (one tensor, or views of one) and their ranges overlap", t -> {
             Tensor x = t.f(64);
             t.gemm(x, x, t.f(30), null, s, l.withC(20, 5, 20), p);
         });
@@ -85,6 +85,25 @@ class MatmulArgsTest {
             t.gemm(t.c, a, t.f(30), null, s, l, p);
         });
         assertThrows(IllegalArgumentException.class, () -> new MatmulShape(1, 0, 1, 1, false, false));
+    }
+
+    /**
+     * Batches whose A overlap (stride 1: BLAS allows any stride) would pack 300 copies of 8·2^20 floats, more than a
+     * buffer the kernels index by int (and than the device holds): the device runs them on the plain path instead,
+     * reading A in place. Before, the packing scratch was refused on the device and the reference ran.
+     */
+    @Test
+    void overlappingBatchesAreNotPackedPastInt() {
+        int k = 1 << 20, batch = 300;
+        MatmulShape s = new MatmulShape(batch, 1, 1, k, false, false);
+        MatmulLayout l = new MatmulLayout(0, k, 1, 0, 1, 0, 0, 1, 1);
+        MatmulOps device = TestBackends.openCl().matmul();
+        try (TensorScope sc = new TensorScope(device.memory())) {
+            Tensor c = sc.full(0, batch);
+            device.gemm(Gemm.of(c, sc.full(1, k + batch), sc.full(1, k), s).layout(l));
+            float[] out = c.toArray();
+            for (float v : out) assertEquals((float) k, v);
+        }
     }
 
     /** Disjoint parts of one tensor may be C and A: [1 2]·[3; 4] = 11 written after them. */

@@ -33,7 +33,7 @@ final class Conv2dBackwardWeights {
 
     /** dw, and dbias unless null. */
     void run(DeviceBuffer dw, DeviceBuffer dbias, DeviceBuffer dy, DeviceBuffer x, Conv2dShape s) {
-        int len = s.k() * s.c() / s.groups() * s.r() * s.s();
+        int len = s.k() * (s.c() / s.groups()) * s.r() * s.s(); // dw's size: K·C may not fit an int, this does
         if (cl.rows(s) && (long) s.n() * len <= cl.policy.partialFloats()) {
             // per image into scratch, then added in image order
             DeviceBuffer part = cl.scratch("conv2d.dw", (long) s.n() * len);

@@ -7,6 +7,7 @@ import org.clengine.conv2d.Conv2dKernel;
 import org.clengine.conv2d.Conv2dPath;
 import org.clengine.conv2d.Conv2dPolicy;
 import org.clengine.conv2d.Conv2dShape;
+import org.clengine.core.ShapeMath;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
 
@@ -37,7 +38,8 @@ final class Conv2dDevice {
     boolean rows(Conv2dShape s) {
         if (policy.path() == Conv2dPath.DIRECT || gemm(s)) return false;
         return s.r() * s.s() <= policy.rowMaxTaps()
-                && 15 * s.params().strideW() + (s.s() - 1) * s.params().dilationW() + 1 <= policy.rowSegment();
+                && 15L * s.params().strideW() + (long) (s.s() - 1) * s.params().dilationW() + 1
+                        <= policy.rowSegment();
     }
 
     /** 1×1, stride 1, no padding: the input already is the col matrix. */
@@ -61,7 +63,8 @@ final class Conv2dDevice {
 
     /** Images whose col matrix fits the policy's colFloats, at least one. */
     int colImages(Conv2dShape s) {
-        return fit(policy.colFloats(), colFloats(s, 1));
+        // the GEMM layouts address a chunk's col matrix by int: never more than a tensor may hold
+        return fit(Math.min(policy.colFloats(), ShapeMath.MAX_ELEMENTS), colFloats(s, 1));
     }
 
     /** How many images of {@code perImage} floats fit {@code cap} floats, at least one. */

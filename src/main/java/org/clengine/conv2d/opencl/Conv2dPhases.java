@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.clengine.conv2d.Conv2dParams;
 import org.clengine.conv2d.Conv2dShape;
+import org.clengine.core.ShapeMath;
 
 /**
  * Strided backward-data as stride-1 convolutions, one per phase of dx. With stride s and no dilation, dx's rows
@@ -30,7 +31,12 @@ record Conv2dPhases(int hs, int ws, long plane, List<Phase> phases) {
         var p = s.params();
         int sh = p.strideH(), sw = p.strideW(), hs = (s.h() + sh - 1) / sh, ws = (s.w() + sw - 1) / sw;
         long plane = (long) s.n() * s.c() * hs * ws;
-        if (p.dilationH() != 1 || p.dilationW() != 1 || plane * sh * sw > Integer.MAX_VALUE) return null;
+        // a stride past the image would make scratch of mostly empty phases (and a loop over sh·sw of them): the
+        // plan is taken only while its scratch is at most 4 times dx (hs·sh < 2·H once H ≥ sh, columns alike)
+        long dx = (long) s.n() * s.c() * s.h() * s.w();
+        if (p.dilationH() != 1 || p.dilationW() != 1 || plane * sh * sw > Math.min(4 * dx, ShapeMath.MAX_ELEMENTS)) {
+            return null;
+        }
         List<Phase> phases = new ArrayList<>();
         for (int a = 0; a < sh; a++) {
             int[] r = axis(a, sh, s.r(), p.padTop(), s.p(), hs);
@@ -38,8 +44,10 @@ record Conv2dPhases(int hs, int ws, long plane, List<Phase> phases) {
                 int[] c = axis(b, sw, s.s(), p.padLeft(), s.q(), ws);
                 if (r == null || c == null) return null;
                 if (r[1] == 0 || c[1] == 0) continue;
-                phases.add(new Phase(a, b, r[0], r[1], c[0], c[1], new Conv2dShape(s.n(), s.k(), s.p(), s.q(), s.c(),
-                        r[1], c[1], new Conv2dParams(1, 1, r[2], r[3], c[2], c[3], 1, 1, s.groups(), false))));
+                Conv2dShape sub = Conv2dShape.orNull(() -> new Conv2dShape(s.n(), s.k(), s.p(), s.q(), s.c(), r[1],
+                        c[1], new Conv2dParams(1, 1, r[2], r[3], c[2], c[3], 1, 1, s.groups(), false)));
+                if (sub == null) return null; // past the limits: the general path takes it
+                phases.add(new Phase(a, b, r[0], r[1], c[0], c[1], sub));
             }
         }
         return new Conv2dPhases(hs, ws, plane, phases);

@@ -49,7 +49,7 @@ public final class ElementwiseOpenCl extends ElementwiseOps {
                     span);
         }
         long tail = src.size() - 4 * n4;
-        if (tail > 0) device.copy(d, s, 16 * n4, 4 * tail);
+        if (tail > 0) device.copy(d, 16 * n4, s, 16 * n4, 4 * tail);
     }
 
     @Override

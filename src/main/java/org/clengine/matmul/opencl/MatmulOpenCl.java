@@ -8,6 +8,7 @@ import static org.clengine.matmul.MatmulKernel.PACK_A;
 import static org.clengine.matmul.MatmulKernel.PACK_B;
 import static org.clengine.matmul.MatmulKernel.PLAIN;
 
+import org.clengine.core.ShapeMath;
 import org.clengine.core.Tensor;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
@@ -67,7 +68,7 @@ public final class MatmulOpenCl extends MatmulOps {
      * takes the plain path, which packs nothing.
      */
     public PackedA packA(DeviceBuffer a, MatmulShape s, MatmulLayout l, int slot) {
-        if (policy.pathFor(s) == MatmulPath.PLAIN) return null;
+        if (pathFor(s, l) == MatmulPath.PLAIN) return null;
         DeviceBuffer ap = device.scratch("matmul.ap.kept." + slot, Float.BYTES * packedASize(s));
         enqueuePackA(ap, a, s, l, 1, 0);
         return new PackedA(ap, s.m(), s.k(), s.transA(), policy.mr());
@@ -85,7 +86,7 @@ public final class MatmulOpenCl extends MatmulOps {
      */
     public void run(DeviceBuffer c, DeviceBuffer a, DeviceBuffer b, DeviceBuffer bias, MatmulShape s, MatmulLayout l,
             MatmulParams p, PackedA packed) {
-        MatmulPath path = policy.pathFor(s);
+        MatmulPath path = pathFor(s, l);
         if (path == MatmulPath.PLAIN) {
             plain(c, a, b, bias, s, l, p);
             return;
@@ -113,6 +114,21 @@ public final class MatmulOpenCl extends MatmulOps {
                 panels.b(), panels.bt(), bias, s.m(), s.n(), s.k(), l.offC(), l.ldc(), l.strideC(), apStride,
                 panels.off(), panels.stride(), panels.panel(), panels.row(), panels.full(), panels.btStride(),
                 tile[0], tile[1], policy.kc(), p.alpha(), p.beta(), p.epilogueFlags());
+    }
+
+    /**
+     * The policy's path, or the plain one when the packed copies would not fit a buffer the kernels index by int:
+     * batches whose A or B overlap (a stride below the matrix size, which BLAS allows) pack to far more floats
+     * than their tensors hold. The plain kernel reads them in place.
+     */
+    private MatmulPath pathFor(MatmulShape s, MatmulLayout l) {
+        MatmulPath path = policy.pathFor(s);
+        if (path == MatmulPath.PLAIN) return path;
+        long copiesA = l.strideA() == 0 ? 1 : s.batch(), copiesB = l.strideB() == 0 ? 1 : s.batch();
+        // each copy is below 2^39 floats, so comparing per copy cannot overflow
+        boolean fits = packedASize(s) <= ShapeMath.MAX_ELEMENTS / copiesA
+                && roundUp(s.n(), policy.nr()) * s.k() <= ShapeMath.MAX_ELEMENTS / copiesB;
+        return fits ? path : MatmulPath.PLAIN;
     }
 
     private long packedASize(MatmulShape s) {
