@@ -92,8 +92,15 @@ public final class StateFile {
         missing.removeAll(read.data.keySet());
         missing.removeAll(read.longs.keySet());
         if (!missing.isEmpty()) throw new IllegalArgumentException(file + " lacks " + missing);
+        // counters first, undone if the model refuses one, so that no tensor has been written when a load fails
+        Map<String, Long> old = model.counters();
+        try {
+            read.longs.forEach(model::setCounter);
+        } catch (RuntimeException e) {
+            old.forEach(model::setCounter);
+            throw e;
+        }
         read.data.forEach((k, v) -> tensors.get(k).copyFrom(v));
-        read.longs.forEach(model::setCounter);
     }
 
     /** The entries of one file, read from its bytes; every length is checked against what is left. */
@@ -141,7 +148,10 @@ public final class StateFile {
                     throw new IllegalArgumentException(file + " has counter '" + name + "', which the model lacks");
                 }
                 checkedRemaining(8, "counter '" + name + "'");
-                longs.put(name, in.getLong());
+                long value = in.getLong();
+                if (value < 0) throw new IOException(file + ": counter '" + name + "' is " + value + "; counters "
+                        + "count batches and are never negative");
+                longs.put(name, value);
                 return;
             }
             if (kind != 0) {
