@@ -6,6 +6,7 @@ import static org.clengine.onnx.OnnxWriter.model;
 import static org.clengine.onnx.OnnxWriter.node;
 import static org.clengine.onnx.OnnxWriter.tensor;
 import static org.clengine.onnx.OnnxWriter.text;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -158,6 +159,28 @@ class OnnxMalformedTest {
                 cast.getMessage());
         assertEquals(0, OnnxTensor.parse(new ProtoReader(tensor("e", new long[] {0, 7}, new float[0]).toBytes()))
                 .size());
+    }
+
+    /**
+     * Found by OnnxFuzzTest: a stride of 2^30 along W made the OpenCL backend's choice of its row kernel compute
+     * 15·stride in int, which wrapped and picked a kernel whose private segment the stride then overran (SIGSEGV).
+     */
+    @Test
+    void aStrideLongerThanTheInputRunsAlikeOnBothBackends() {
+        Message conv = conv(ints("strides", 2, 1L << 30), ints("dilations", 256, 1), text("auto_pad", "SAME_UPPER"));
+        float[] want = null;
+        for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
+            OnnxModel m = OnnxModel.parse(model(List.of(conv), List.of("in0", "in1"), List.of("y"), List.of()), "t");
+            Map<String, OnnxTensor> values = new HashMap<>();
+            for (Message t : List.of(x("in0", 2, 1, 3, 4), x("in1", 1, 1, 1, 1))) {
+                OnnxTensor parsed = OnnxTensor.parse(new ProtoReader(t.toBytes()));
+                values.put(parsed.name(), parsed);
+            }
+            assertNull(OnnxTestRunner.execute(b, m, values));
+            assertArrayEquals(new long[] {2, 1, 2, 1}, values.get("y").dims());
+            if (want == null) want = values.get("y").floats();
+            else assertArrayEquals(want, values.get("y").floats(), 1e-6f, "OpenCL against the reference");
+        }
     }
 
     @Test

@@ -25,7 +25,8 @@ import java.util.function.Predicate;
  *
  * <p>CI runs each fuzzer for {@code -Dclengine.fuzz.seconds} (default 30); {@code -Dclengine.fuzz.cases=N} runs N
  * cases whatever the time (the long run); {@code -Dclengine.fuzz.seed=S} repeats a run. The counts go to
- * {@code target/fuzz/NAME.txt}; the test prints nothing.
+ * {@code target/fuzz/NAME.txt}; the test prints nothing. While a case runs, {@code target/fuzz/NAME.current} holds
+ * its seed, so that a case that takes the JVM down with it can still be named and repeated.
  */
 public final class Fuzz {
     /** One case: runs, returns its outcome label ("ok", "skipped"), or throws. */
@@ -68,10 +69,14 @@ public final class Fuzz {
         Map<String, Long> outcomes = new TreeMap<>();
         List<String> findings = new ArrayList<>();
         long start = System.nanoTime(), maxAllocated = 0, i = 0;
+        Path dir = Files.createDirectories(Path.of("target", "fuzz"));
         ExecutorService worker = newWorker();
-        try {
+        try (java.io.RandomAccessFile current = new java.io.RandomAccessFile(dir.resolve(name + ".current").toFile(),
+                "rw")) {
             for (; asked > 0 ? i < asked : System.nanoTime() < deadline; i++) {
                 long caseSeed = seed + i;
+                current.seek(0);
+                current.writeBytes(String.format(Locale.ROOT, "%-20d%n", caseSeed));
                 Future<long[]> f = worker.submit(() -> runOne(generator, caseSeed, expected, outcomes, findings));
                 try {
                     long allocated = f.get(timeoutSec, TimeUnit.SECONDS)[0];
@@ -93,7 +98,7 @@ public final class Fuzz {
             worker.shutdownNow();
         }
         Report r = new Report(name, seed, i, outcomes, findings, (System.nanoTime() - start) / 1e9, maxAllocated);
-        Path dir = Files.createDirectories(Path.of("target", "fuzz"));
+        Files.deleteIfExists(dir.resolve(name + ".current"));
         Files.writeString(dir.resolve(name + ".txt"), r + "\n");
         return r;
     }

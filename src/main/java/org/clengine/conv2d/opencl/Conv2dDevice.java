@@ -37,7 +37,8 @@ final class Conv2dDevice {
     boolean rows(Conv2dShape s) {
         if (policy.path() == Conv2dPath.DIRECT || gemm(s)) return false;
         return s.r() * s.s() <= policy.rowMaxTaps()
-                && 15 * s.params().strideW() + (s.s() - 1) * s.params().dilationW() + 1 <= policy.rowSegment();
+                && 15L * s.params().strideW() + (long) (s.s() - 1) * s.params().dilationW() + 1
+                        <= policy.rowSegment();
     }
 
     /** 1×1, stride 1, no padding: the input already is the col matrix. */
