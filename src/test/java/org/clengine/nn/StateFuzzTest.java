@@ -54,6 +54,7 @@ class StateFuzzTest {
         };
         Path p = dir.resolve("case.clstate");
         Files.write(p, bytes);
+        scramble(m, r);
         Map<String, FloatBuffer> before = StateFileTest.snapshot(m);
         try {
             StateFile.load(m, p);
@@ -64,6 +65,16 @@ class StateFuzzTest {
         Map<String, FloatBuffer> expected = independentParse(bytes);
         if (!expected.equals(StateFileTest.snapshot(m))) throw new AssertionError("loaded values differ from the file");
         return "loaded";
+    }
+
+    /** Values unlike any file's, so that a load that writes part of the state and then fails cannot hide. */
+    static void scramble(Module m, Random r) {
+        StateFile.tensors(m).values().forEach(t -> {
+            float[] v = new float[t.size()];
+            for (int i = 0; i < v.length; i++) v[i] = 1000 + r.nextFloat();
+            t.copyFrom(v);
+        });
+        m.counters().keySet().forEach(k -> m.setCounter(k, 1000 + r.nextInt(1000)));
     }
 
     /** Count and version made extreme. */
