@@ -23,8 +23,10 @@ import java.util.function.Predicate;
  * expected exception with a message (counted by type), or a finding: any other exception, an Error (an
  * OutOfMemoryError included), a timeout, or more heap allocated than the case's bound.
  *
- * <p>CI runs each fuzzer for {@code -Dclengine.fuzz.seconds} (default 30); {@code -Dclengine.fuzz.cases=N} runs N
- * cases whatever the time (the long run); {@code -Dclengine.fuzz.seed=S} repeats a run. The counts go to
+ * <p>A run ends after {@code -Dclengine.fuzz.cases} cases or {@code -Dclengine.fuzz.seconds} seconds, whichever comes
+ * first: CI gives it 30 s and no case limit; a long run sets both ({@code -Dclengine.fuzz.cases=1000000
+ * -Dclengine.fuzz.seconds=3600}), as the shape fuzzers take them. {@code -Dclengine.seed=S} (or
+ * {@code -Dclengine.fuzz.seed=S}) repeats a run, and case i of it is {@code new Random(S + i)}. The counts go to
  * {@code target/fuzz/NAME.txt}; the test prints nothing. While a case runs, {@code target/fuzz/NAME.current} holds
  * its seed, so that a case that takes the JVM down with it can still be named and repeated.
  */
@@ -48,10 +50,6 @@ public final class Fuzz {
     private Fuzz() {
     }
 
-    /** The cases asked for by -Dclengine.fuzz.cases, or 0 for a run bounded by time. */
-    static long casesAsked() {
-        return Long.getLong("clengine.fuzz.cases", 0);
-    }
 
     /**
      * Runs cases from {@code generator} until the budget is spent.
@@ -63,7 +61,7 @@ public final class Fuzz {
     public static Report run(String name, Function<Random, Case> generator, Predicate<Throwable> expected,
             long maxAlloc, int timeoutSec) throws InterruptedException, IOException {
         long seed = Long.getLong("clengine.fuzz.seed", TestBackends.seed());
-        long asked = casesAsked();
+        long asked = Long.getLong("clengine.fuzz.cases", Long.MAX_VALUE);
         long deadline = System.nanoTime() + (long) (Double.parseDouble(System.getProperty("clengine.fuzz.seconds",
                 "30")) * 1e9);
         Map<String, Long> outcomes = new TreeMap<>();
@@ -73,7 +71,7 @@ public final class Fuzz {
         ExecutorService worker = newWorker();
         try (java.io.RandomAccessFile current = new java.io.RandomAccessFile(dir.resolve(name + ".current").toFile(),
                 "rw")) {
-            for (; asked > 0 ? i < asked : System.nanoTime() < deadline; i++) {
+            for (; i < asked && System.nanoTime() < deadline; i++) {
                 long caseSeed = seed + i;
                 current.seek(0);
                 current.writeBytes(String.format(Locale.ROOT, "%-20d%n", caseSeed));
