@@ -143,21 +143,28 @@ public final class StateFile {
                 throw new IOException(file + " holds '" + name + "' twice");
             }
             if (kind == 1) {
-                if (rank != 0) throw new IOException(file + ": counter '" + name + "' has rank " + rank + ", not 0");
-                if (!counters.contains(name)) {
-                    throw new IllegalArgumentException(file + " has counter '" + name + "', which the model lacks");
-                }
-                checkedRemaining(8, "counter '" + name + "'");
-                long value = in.getLong();
-                if (value < 0) throw new IOException(file + ": counter '" + name + "' is " + value + "; counters "
-                        + "count batches and are never negative");
-                longs.put(name, value);
-                return;
-            }
-            if (kind != 0) {
+                counter(name, rank, counters);
+            } else if (kind == 0) {
+                tensor(name, rank, tensors);
+            } else {
                 throw new IOException(file + ": entry '" + name + "' has kind " + kind + "; 0 (float32 tensor) and 1 "
                         + "(int64 counter) are known");
             }
+        }
+
+        private void counter(String name, int rank, Set<String> counters) throws IOException {
+            if (rank != 0) throw new IOException(file + ": counter '" + name + "' has rank " + rank + ", not 0");
+            if (!counters.contains(name)) {
+                throw new IllegalArgumentException(file + " has counter '" + name + "', which the model lacks");
+            }
+            checkedRemaining(8, "counter '" + name + "'");
+            long value = in.getLong();
+            if (value < 0) throw new IOException(file + ": counter '" + name + "' is " + value + "; counters "
+                    + "count batches and are never negative");
+            longs.put(name, value);
+        }
+
+        private void tensor(String name, int rank, Map<String, Tensor> tensors) throws IOException {
             checkedRemaining(4 * rank, "the dimensions of '" + name + "'");
             int[] dims = new int[rank];
             for (int d = 0; d < rank; d++) dims[d] = in.getInt();

@@ -64,15 +64,7 @@ public final class OnnxTestRunner {
             double maxAbs = 0, maxRel = 0;
             String failure = null;
             for (Path set : sets) {
-                Map<String, OnnxTensor> values = new HashMap<>(model.initializers());
-                List<String> free = model.inputs().stream().filter(i -> !model.initializers().containsKey(i))
-                        .toList();
-                for (int i = 0; ; i++) {
-                    Path f = set.resolve("input_" + i + ".pb");
-                    if (!Files.exists(f)) break;
-                    if (i >= free.size()) throw new OnnxFormatException(f + " has no graph input to feed");
-                    values.put(free.get(i), OnnxTensor.read(f));
-                }
+                Map<String, OnnxTensor> values = inputs(model, set);
                 String skip = execute(b, model, values);
                 if (skip != null) return new Result(name, Status.SKIPPED, 0, 0, skip);
                 // every output is written and compared, so --out holds them all even when an earlier one fails
@@ -94,6 +86,18 @@ public final class OnnxTestRunner {
         } catch (IOException | RuntimeException e) {
             return new Result(name, Status.FAIL, Double.NaN, Double.NaN, e.getClass().getSimpleName() + ": "
                     + e.getMessage());
+        }
+    }
+
+    /** The initializers, and input_I.pb of the data set for each graph input that is not one, in order. */
+    private static Map<String, OnnxTensor> inputs(OnnxModel model, Path set) throws IOException {
+        Map<String, OnnxTensor> values = new HashMap<>(model.initializers());
+        List<String> free = model.inputs().stream().filter(i -> !model.initializers().containsKey(i)).toList();
+        for (int i = 0; ; i++) {
+            Path f = set.resolve("input_" + i + ".pb");
+            if (!Files.exists(f)) return values;
+            if (i >= free.size()) throw new OnnxFormatException(f + " has no graph input to feed");
+            values.put(free.get(i), OnnxTensor.read(f));
         }
     }
 
