@@ -34,6 +34,10 @@ public record Dataset(String name, float[] images, int[] labels, int count, int 
                     + labels.getFileName() + " has " + lab.count() + " labels");
         }
         int n = img.count(), size = img.itemSize();
+        if (n == 0 || size == 0) {
+            throw new IdxFormatException(images + " holds " + IdxFile.dimsText(img.dims()) + ": no pixels to learn "
+                    + "from");
+        }
         float[] x = new float[n * size];
         byte[] raw = img.data();
         for (int i = 0; i < x.length; i++) x[i] = (raw[i] & 0xff) / 255f;

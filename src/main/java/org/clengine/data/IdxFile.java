@@ -1,18 +1,18 @@
 package org.clengine.data;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.zip.GZIPInputStream;
+import org.clengine.core.InputFiles;
 
 /**
  * An IDX file (the MNIST format), gzipped or raw: magic 0x00 0x00, a type byte (0x08 = unsigned byte, the only
  * type read here), the number of dimensions, each dimension as a big-endian int32, then the data in row-major
- * order. Gzip is recognised by its own magic (0x1f 0x8b), not by the file name.
+ * order. Gzip is recognised by its own magic (0x1f 0x8b), not by the file name, and decompressed to its end so that
+ * its CRC32 is checked. Nothing may follow the data.
  *
  * @param dims dimensions, the first being the item count
  * @param data the unsigned bytes
@@ -24,55 +24,72 @@ public record IdxFile(Path path, int[] dims, byte[] data) {
         return dims[0];
     }
 
-    /** Bytes per item: the product of the dimensions after the first. */
+    /** Bytes per item: the product of the dimensions after the first (checked to fit an int when read). */
     public int itemSize() {
         int n = 1;
-        for (int i = 1; i < dims.length; i++) n *= dims[i];
+        for (int i = 1; i < dims.length; i++) n = Math.multiplyExact(n, dims[i]);
         return n;
     }
 
+    /**
+     * Reads a regular file of at most {@link InputFiles#maxBytes()} bytes; a gzipped one decompresses to at most as
+     * many. The header must declare exactly the bytes that follow it.
+     */
     public static IdxFile read(Path path) throws IOException {
-        if (!Files.isRegularFile(path)) throw new IOException("data file not found: " + path);
-        try (InputStream in = open(path)) {
-            byte[] head = in.readNBytes(4);
-            if (head.length < 4 || head[0] != 0 || head[1] != 0) {
-                throw new IdxFormatException(path + " is not an IDX file: it starts with " + hex(head)
-                        + ", IDX files start with 00 00, a type byte and the number of dimensions");
-            }
-            if (head[2] != UNSIGNED_BYTE) {
-                throw new IdxFormatException(path + " holds IDX type 0x" + String.format("%02x", head[2])
-                        + "; only unsigned bytes (0x08), as MNIST uses, are read");
-            }
-            int rank = head[3] & 0xff;
-            if (rank < 1) throw new IdxFormatException(path + " declares 0 dimensions");
-            byte[] dimBytes = in.readNBytes(4 * rank);
-            if (dimBytes.length < 4 * rank) throw new IdxFormatException(path + " is truncated in its header");
-            ByteBuffer b = ByteBuffer.wrap(dimBytes);
-            int[] dims = new int[rank];
-            long total = 1;
-            for (int i = 0; i < rank; i++) {
-                dims[i] = b.getInt();
-                if (dims[i] < 0) throw new IdxFormatException(path + " declares a negative dimension " + dims[i]);
-                total *= dims[i];
-            }
-            if (total > Integer.MAX_VALUE - 8) {
-                throw new IdxFormatException(path + " declares " + Arrays.toString(dims) + ", too large to read");
-            }
-            byte[] data = in.readNBytes((int) total);
-            if (data.length < total) {
-                throw new IdxFormatException(path + " is truncated: its header declares " + dimsText(dims) + " = "
-                        + total + " bytes of data, the file holds " + data.length);
-            }
-            return new IdxFile(path, dims, data);
+        if (!Files.exists(path)) throw new IOException("data file not found: " + path);
+        byte[] file = InputFiles.readAll(path, "an IDX file");
+        return parse(path, Gunzip.isGzip(file) ? Gunzip.decompress(file, InputFiles.maxBytes(), path) : file);
+    }
+
+    /** An IDX file's (decompressed) bytes: the header, then exactly the data it declares. */
+    static IdxFile parse(Path path, byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        byte[] head = new byte[Math.min(4, bytes.length)];
+        b.get(head);
+        if (head.length < 4 || head[0] != 0 || head[1] != 0) {
+            throw new IdxFormatException(path + " is not an IDX file: it starts with " + hex(head)
+                    + ", IDX files start with 00 00, a type byte and the number of dimensions");
+        }
+        if (head[2] != UNSIGNED_BYTE) {
+            throw new IdxFormatException(path + " holds IDX type 0x" + String.format("%02x", head[2])
+                    + "; only unsigned bytes (0x08), as MNIST uses, are read");
+        }
+        int rank = head[3] & 0xff;
+        if (rank < 1) throw new IdxFormatException(path + " declares 0 dimensions");
+        if (b.remaining() < 4 * rank) throw new IdxFormatException(path + " is truncated in its header");
+        int[] dims = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            dims[i] = b.getInt();
+            if (dims[i] < 0) throw new IdxFormatException(path + " declares a negative dimension " + dims[i]);
+        }
+        checkDataLength(path, dims, b.remaining());
+        return new IdxFile(path, dims, Arrays.copyOfRange(bytes, b.position(), bytes.length));
+    }
+
+    /**
+     * The declared size against the bytes present, exactly: 255 dimensions of up to 2^31 overflow even a long, and a
+     * product that wrapped once read as a file of 0 items.
+     */
+    private static void checkDataLength(Path path, int[] dims, int present) {
+        BigInteger total = product(dims, 0), held = BigInteger.valueOf(present);
+        if (total.compareTo(held) > 0) {
+            throw new IdxFormatException(path + " is truncated: its header declares " + dimsText(dims) + " = "
+                    + total + " bytes of data, the file holds " + held);
+        }
+        if (total.compareTo(held) < 0) {
+            throw new IdxFormatException(path + " has " + held.subtract(total) + " bytes after the " + total
+                    + " bytes of data its header declares (" + dimsText(dims) + ")");
+        }
+        if (product(dims, 1).bitLength() > 31) {
+            throw new IdxFormatException(path + " declares " + dimsText(dims) + ": more bytes per item than an int "
+                    + "counts");
         }
     }
 
-    private static InputStream open(Path path) throws IOException {
-        InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
-        raw.mark(2);
-        int b0 = raw.read(), b1 = raw.read();
-        raw.reset();
-        return b0 == 0x1f && b1 == 0x8b ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
+    private static BigInteger product(int[] dims, int from) {
+        BigInteger p = BigInteger.ONE;
+        for (int i = from; i < dims.length; i++) p = p.multiply(BigInteger.valueOf(dims[i]));
+        return p;
     }
 
     static String dimsText(int[] dims) {

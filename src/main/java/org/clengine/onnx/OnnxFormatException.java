@@ -7,4 +7,8 @@ public class OnnxFormatException extends ClEngineException {
     public OnnxFormatException(String message) {
         super(message);
     }
+
+    public OnnxFormatException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

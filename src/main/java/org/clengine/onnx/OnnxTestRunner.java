@@ -2,6 +2,7 @@ package org.clengine.onnx;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,6 +38,10 @@ public final class OnnxTestRunner {
 
     /** The test directories under {@code path}: itself if it holds model.onnx, else its subdirectories that do. */
     public static List<Path> cases(Path path) throws IOException {
+        if (!Files.isDirectory(path)) {
+            throw new NoSuchFileException(path.toString(), null, Files.exists(path) ? "not a directory" : "no such "
+                    + "directory");
+        }
         if (Files.isRegularFile(path.resolve("model.onnx"))) return List.of(path);
         try (Stream<Path> s = Files.list(path)) {
             return s.filter(p -> Files.isRegularFile(p.resolve("model.onnx"))).sorted().toList();
@@ -57,30 +62,25 @@ public final class OnnxTestRunner {
                 sets = s.filter(p -> p.getFileName().toString().startsWith("test_data_set_")).sorted().toList();
             }
             double maxAbs = 0, maxRel = 0;
+            String failure = null;
             for (Path set : sets) {
-                Map<String, OnnxTensor> values = new HashMap<>(model.initializers());
-                List<String> free = model.inputs().stream().filter(i -> !model.initializers().containsKey(i))
-                        .toList();
-                for (int i = 0; ; i++) {
-                    Path f = set.resolve("input_" + i + ".pb");
-                    if (!Files.exists(f)) break;
-                    if (i >= free.size()) throw new OnnxFormatException(f + " has no graph input to feed");
-                    values.put(free.get(i), OnnxTensor.read(f));
-                }
+                Map<String, OnnxTensor> values = inputs(model, set);
                 String skip = execute(b, model, values);
                 if (skip != null) return new Result(name, Status.SKIPPED, 0, 0, skip);
+                // every output is written and compared, so --out holds them all even when an earlier one fails
                 for (int i = 0; i < model.outputs().size(); i++) {
-                    OnnxTensor expected = OnnxTensor.read(set.resolve("output_" + i + ".pb"));
                     OnnxTensor got = values.get(model.outputs().get(i));
-                    if (out != null) write(out.resolve(name).resolve("output_" + i + ".pb"), got);
+                    if (out != null && got != null) write(out.resolve(name).resolve("output_" + i + ".pb"), got);
+                    OnnxTensor expected = OnnxTensor.read(set.resolve("output_" + i + ".pb"));
                     String bad = compare(expected, got);
                     double[] err = errors(expected, got);
                     maxAbs = Math.max(maxAbs, err[0]);
                     maxRel = Math.max(maxRel, err[1]);
-                    if (bad != null) return new Result(name, Status.FAIL, maxAbs, maxRel, "output " + i + ": " + bad);
+                    if (bad != null && failure == null) failure = "output " + i + ": " + bad;
                 }
             }
-            return new Result(name, Status.PASS, maxAbs, maxRel, "");
+            return failure == null ? new Result(name, Status.PASS, maxAbs, maxRel, "")
+                    : new Result(name, Status.FAIL, maxAbs, maxRel, failure);
         } catch (UnsupportedTypeException e) {
             return new Result(name, Status.SKIPPED, 0, 0, e.getMessage());
         } catch (IOException | RuntimeException e) {
@@ -89,19 +89,57 @@ public final class OnnxTestRunner {
         }
     }
 
-    /** Runs the nodes in order; returns why the model cannot run, or null. */
-    private static String execute(Backend b, OnnxModel model, Map<String, OnnxTensor> values) {
+    /** The initializers, and input_I.pb of the data set for each graph input that is not one, in order. */
+    private static Map<String, OnnxTensor> inputs(OnnxModel model, Path set) throws IOException {
+        Map<String, OnnxTensor> values = new HashMap<>(model.initializers());
+        List<String> free = model.inputs().stream().filter(i -> !model.initializers().containsKey(i)).toList();
+        for (int i = 0; ; i++) {
+            Path f = set.resolve("input_" + i + ".pb");
+            if (!Files.exists(f)) return values;
+            if (i >= free.size()) throw new OnnxFormatException(f + " has no graph input to feed");
+            values.put(free.get(i), OnnxTensor.read(f));
+        }
+    }
+
+    /**
+     * Runs the nodes in order; returns why the model cannot run, or null. A malformed node throws
+     * {@link OnnxFormatException} naming it; an argument the engine's ops refuse is reported the same way.
+     */
+    static String execute(Backend b, OnnxModel model, Map<String, OnnxTensor> values) {
         for (OnnxModel.Node n : model.nodes()) {
             if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) return "operator domain " + n.domain();
             OnnxOps.Op op = OnnxOps.ALL.get(n.opType());
             if (op == null) return "operator " + n.opType() + " is not in the engine";
-            for (String in : n.inputs()) {
-                if (!in.isEmpty() && values.get(in) == null) return "input " + in + " of " + n.opType() + " is missing";
-            }
-            String why = op.unsupported(n, values);
+            String why = check(n, op, values);
             if (why != null) return why;
-            List<OnnxTensor> outs = op.run(b, n, values);
-            for (OnnxTensor t : outs) values.put(t.name(), t);
+            try {
+                why = op.unsupported(n, values);
+                if (why != null) return why;
+                for (OnnxTensor t : op.run(b, n, values)) values.put(t.name(), t);
+            } catch (IllegalArgumentException e) {
+                throw n.error(e.getMessage());
+            }
+        }
+        return null;
+    }
+
+    /** The node's inputs and outputs against what its operator takes: an error, a reason to skip, or null. */
+    private static String check(OnnxModel.Node n, OnnxOps.Op op, Map<String, OnnxTensor> values) {
+        if (n.inputs().size() > op.maxInputs()) {
+            throw n.error("has " + n.inputs().size() + " inputs; " + n.opType() + " takes at most " + op.maxInputs());
+        }
+        for (int k = 0; k < op.minInputs(); k++) {
+            if (n.input(k) == null) throw n.error("lacks input " + k + "; " + n.opType() + " needs " + op.minInputs());
+        }
+        if (n.outputs().isEmpty() || n.outputs().get(0).isEmpty()) throw n.error("names no output");
+        for (String in : n.inputs()) {
+            if (in.isEmpty()) continue;
+            OnnxTensor t = values.get(in);
+            if (t == null) return "input " + in + " of " + n.describe() + " is missing";
+            if (t.size() == 0) {
+                return "input " + in + " of " + n.describe() + " is empty, " + java.util.Arrays.toString(t.dims())
+                        + " (the engine's tensors have no zero dimension)";
+            }
         }
         return null;
     }
@@ -114,19 +152,28 @@ public final class OnnxTestRunner {
         }
         float[] e = expected.floats(), g = got.floats();
         for (int i = 0; i < e.length; i++) {
-            double d = Math.abs((double) g[i] - e[i]);
-            if (!(d <= ATOL + RTOL * Math.abs(e[i])) && !(Float.isNaN(e[i]) && Float.isNaN(g[i]))) {
-                return "element " + i + ": got " + g[i] + ", expected " + e[i];
-            }
+            if (!close(e[i], g[i])) return "element " + i + ": got " + g[i] + ", expected " + e[i];
         }
         return null;
+    }
+
+    /**
+     * Within atol + rtol·|expected|; an infinity matches only the same infinity (∞ − ∞ is NaN, which once failed a
+     * correct ∞), and NaN matches only NaN.
+     */
+    static boolean close(float expected, float got) {
+        if (Float.isNaN(expected) || Float.isNaN(got)) return Float.isNaN(expected) && Float.isNaN(got);
+        if (Float.isInfinite(expected) || Float.isInfinite(got)) return expected == got;
+        return Math.abs((double) got - expected) <= ATOL + RTOL * Math.abs(expected);
     }
 
     private static double[] errors(OnnxTensor expected, OnnxTensor got) {
         double maxAbs = 0, maxRel = 0;
         if (got == null || got.size() != expected.size()) return new double[] {Double.NaN, Double.NaN};
         for (int i = 0; i < expected.size(); i++) {
-            double d = Math.abs((double) got.floats()[i] - expected.floats()[i]);
+            float e = expected.floats()[i], g = got.floats()[i];
+            if (e == g || (Float.isNaN(e) && Float.isNaN(g))) continue; // matching NaNs and infinities: no error
+            double d = Math.abs((double) g - e);
             maxAbs = Math.max(maxAbs, d);
             if (expected.floats()[i] != 0) maxRel = Math.max(maxRel, d / Math.abs(expected.floats()[i]));
         }

@@ -57,6 +57,15 @@ final class ProtoReader {
         throw new OnnxFormatException("varint longer than 10 bytes at byte " + pos);
     }
 
+    /** A varint that must be a non-negative int32, as an enum (a data type, an attribute type) is. */
+    int enumValue(String what) {
+        int at = pos;
+        long v = varint();
+        if (v < 0 || v > Integer.MAX_VALUE) throw new OnnxFormatException(what + " " + v + " at byte " + at
+                + " is not a valid enum value");
+        return (int) v;
+    }
+
     float fixed32Float() {
         need(4);
         float v = ByteBuffer.wrap(data, pos, 4).order(ByteOrder.LITTLE_ENDIAN).getFloat();

@@ -4,13 +4,16 @@ import static org.clengine.testing.Checks.rejects;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,6 +67,99 @@ class IdxFileTest {
         rejects("nothing (empty file)", () -> IdxFile.read(empty));
         var missing = assertThrows(IOException.class, () -> IdxFile.read(dir.resolve("none")));
         assertTrue(missing.getMessage().contains("data file not found"), missing.getMessage());
+    }
+
+    /** A header whose product wrapped in long (2^64 → 0) once loaded "successfully" with no pixels. */
+    @Test
+    void headersAreCheckedInExactArithmeticAgainstTheData() throws IOException {
+        Path wrap = write("wrap", idx(0x08, new int[] {65536, 65536, 65536, 65536}, new byte[0]), false);
+        rejects("is truncated: its header declares 65536×65536×65536×65536 = 18446744073709551616 bytes of data, "
+                + "the file holds 0", () -> IdxFile.read(wrap));
+        Path wrapGz = write("wrap.gz", idx(0x08, new int[] {65536, 65536, 65536, 65536}, new byte[0]), true);
+        rejects("18446744073709551616 bytes of data, the file holds 0", () -> IdxFile.read(wrapGz));
+        Path hugeItems = write("items", idx(0x08, new int[] {0, 65536, 65536}, new byte[0]), false);
+        rejects("more bytes per item than an int counts", () -> IdxFile.read(hugeItems));
+        Path trailing = write("trailing", concat(idx(0x08, new int[] {2, 2}, new byte[4]), new byte[3]), false);
+        rejects("has 3 bytes after the 4 bytes of data its header declares (2×2)", () -> IdxFile.read(trailing));
+        Path trailingGz = write("trailing.gz", concat(idx(0x08, new int[] {2, 2}, new byte[4]), new byte[3]), true);
+        rejects("has 3 bytes after the 4 bytes", () -> IdxFile.read(trailingGz));
+        Path noPixels = write("empty-images", idx(0x08, new int[] {0, 28, 28}, new byte[0]), false);
+        Path noLabels = write("empty-labels", idx(0x08, new int[] {0}, new byte[0]), false);
+        rejects("holds 0×28×28: no pixels to learn from", () -> Dataset.fromIdx("t", noPixels, noLabels, 10));
+    }
+
+    /** gzip is decoded to its end: the CRC32 and length in its trailer are checked, trailing bytes refused. */
+    @Test
+    void gzipIsCheckedToItsEnd() throws IOException {
+        byte[] pixels = new byte[4000];
+        new java.util.Random(7).nextBytes(pixels); // incompressible: deflate stores it, so a flipped byte still inflates
+        byte[] gz = Files.readAllBytes(write("ok.gz", idx(0x08, new int[] {4000}, pixels), true));
+        byte[] flipped = gz.clone();
+        flipped[gz.length / 2] ^= 0x10;
+        rejects("is corrupt: CRC32 of the decompressed data is", () -> IdxFile.read(write("flip", flipped)));
+        byte[] badLength = gz.clone();
+        badLength[gz.length - 1] ^= 1;
+        rejects("bytes decompressed, the gzip trailer says", () -> IdxFile.read(write("length", badLength)));
+        rejects("has 2 bytes of trailing data after its gzip stream",
+                () -> IdxFile.read(write("junk", concat(gz, new byte[] {1, 2}))));
+        rejects("its gzip trailer (CRC32 and length) is missing",
+                () -> IdxFile.read(write("cut", java.util.Arrays.copyOf(gz, gz.length - 3))));
+        rejects("is truncated: its compressed data end before their end marker",
+                () -> IdxFile.read(write("cut2", java.util.Arrays.copyOf(gz, gz.length / 2))));
+        // a truncated gzip header once printed "clengine: null" (GZIPInputStream's EOFException has no message)
+        rejects("is truncated in its gzip header", () -> IdxFile.read(write("head", java.util.Arrays.copyOf(gz, 5))));
+        // two members are one valid gzip file (RFC 1952 §2.2)
+        byte[] whole = idx(0x08, new int[] {4000}, pixels);
+        byte[] two = concat(gzip(java.util.Arrays.copyOf(whole, 100)),
+                gzip(java.util.Arrays.copyOfRange(whole, 100, whole.length)));
+        assertArrayEquals(pixels, IdxFile.read(write("two", two)).data());
+    }
+
+    /** Only regular files: a FIFO once blocked the reader forever, a link to /dev/zero read until the heap was full. */
+    @Test
+    void onlyRegularFilesAreRead() throws Exception {
+        Path zero = dir.resolve("zero");
+        Files.createSymbolicLink(zero, Path.of("/dev/zero"));
+        var e = assertThrows(IOException.class, () -> IdxFile.read(zero));
+        assertTrue(e.getMessage().contains("is a character device, not a regular file"), e.getMessage());
+        Path fifo = dir.resolve("fifo");
+        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo failed");
+        var f = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(IOException.class,
+                () -> IdxFile.read(fifo)));
+        assertTrue(f.getMessage().contains("is a FIFO, not a regular file"), f.getMessage());
+    }
+
+    @Test
+    void filesOverTheLimitAreRefusedBeforeReading() throws IOException {
+        Path p = write("big", idx(0x08, new int[] {100}, new byte[100]), false);
+        String old = System.setProperty("clengine.file.maxBytes", "64");
+        try {
+            var e = assertThrows(IOException.class, () -> IdxFile.read(p));
+            assertTrue(e.getMessage().contains("is 108 bytes, more than the 64 read as an IDX file"), e.getMessage());
+            Path gz = write("big.gz", idx(0x08, new int[] {100}, new byte[100]), true);
+            rejects("decompresses to more than 64 bytes", () -> IdxFile.read(gz));
+        } finally {
+            if (old == null) System.clearProperty("clengine.file.maxBytes");
+            else System.setProperty("clengine.file.maxBytes", old);
+        }
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    static byte[] gzip(byte[] data) throws IOException {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (OutputStream out = new GZIPOutputStream(bytes)) {
+            out.write(data);
+        }
+        return bytes.toByteArray();
+    }
+
+    Path write(String name, byte[] bytes) throws IOException {
+        return write(name, bytes, false);
     }
 
     @Test

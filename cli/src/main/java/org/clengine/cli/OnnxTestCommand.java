@@ -1,5 +1,6 @@
 package org.clengine.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,7 +34,16 @@ final class OnnxTestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (Backend b = backend.equals("reference") ? new ReferenceBackend() : OpenClBackend.open()) {
-            List<OnnxTestRunner.Result> results = OnnxTestRunner.runAll(b, paths, out);
+            List<OnnxTestRunner.Result> results;
+            try {
+                results = OnnxTestRunner.runAll(b, paths, out);
+            } catch (IOException e) {
+                // a path that is not there is the user's to fix: one line, not a stack trace
+                throw new IllegalArgumentException("onnx-test: " + e.getMessage(), e);
+            }
+            if (results.isEmpty()) {
+                throw new IllegalArgumentException("onnx-test: no test case (a folder with model.onnx) in " + paths);
+            }
             long pass = 0, fail = 0, skip = 0;
             for (OnnxTestRunner.Result r : results) {
                 switch (r.status()) {

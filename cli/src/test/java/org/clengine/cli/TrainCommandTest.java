@@ -88,6 +88,19 @@ class TrainCommandTest {
                 LAST_ERR);
     }
 
+    /** A truncated gzip header once printed "clengine: null". */
+    @Test
+    void damagedDataIsOneLine() throws IOException {
+        Path data = Files.createDirectories(dir.resolve("damaged"));
+        byte[] gz = {0x1f, (byte) 0x8b, 8, 0, 0};
+        for (String f : List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")) {
+            Files.write(data.resolve(f), gz);
+        }
+        assertEquals(2, run("train", "--backend", "reference", "--data", data.toString()), LAST_ERR);
+        assertEquals("clengine: " + data.resolve("train-images-idx3-ubyte.gz") + " is truncated in its gzip header"
+                + System.lineSeparator(), LAST_ERR);
+    }
+
     @Test
     void badFlagsAreOneLineErrors() {
         assertEquals(2, run("train", "--no-bn", "--bn-after-relu"));
