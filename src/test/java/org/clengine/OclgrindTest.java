@@ -158,7 +158,8 @@ class OclgrindTest {
         return new LaunchPolicy(p.family(), finestBn,
                 p.conv2d().withColFloats(1).withDotFloats(1).withDotTile(3, 2).withLocalSize(3),
                 p.matmul().withTile(3, 4, 1, 6, 8, 16).withPackK(16).withLocal(2).withPlainLocal(3, 2),
-                p.pooling().withLocal(3), new ElementwisePolicy(7, 3, 5, 3), p.loss().withLocal(3));
+                p.pooling().withLocal(3), new ElementwisePolicy(7, 3, 5, 3), p.loss().withLocal(3),
+                p.sgd().withSpan(7).withLocal(3));
     }
 
     /** A policy and what the summary and failure messages call it. */
