@@ -1,9 +1,8 @@
 package org.clengine.conv2d;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.clengine.core.Descriptors;
 import org.clengine.core.ShapeMath;
 import org.clengine.core.Tensor;
 
@@ -66,19 +65,8 @@ public record Conv2dShape(int n, int c, int h, int w, int k, int r, int s, Conv2
     }
 
     public static Conv2dShape parse(String descriptor) {
-        Matcher m = PART.matcher(descriptor.strip());
-        Map<String, Integer> v = new LinkedHashMap<>();
-        int end = 0;
-        while (m.find()) {
-            if (m.start() != end || v.put(m.group(1), number(descriptor, m.group(0), m.group(2))) != null) {
-                throw bad(descriptor);
-            }
-            end = m.end();
-        }
-        if (end != descriptor.strip().length()) throw bad(descriptor);
-        for (String required : new String[] {"mb", "ic", "ih", "oc", "kh"}) {
-            if (!v.containsKey(required)) throw bad(descriptor);
-        }
+        Map<String, Integer> v = Descriptors.parts(descriptor, PART, new String[] {"mb", "ic", "ih", "oc", "kh"},
+                () -> bad(descriptor));
         int ih = v.get("ih"), kh = v.get("kh"), sh = v.getOrDefault("sh", 1), ph = v.getOrDefault("ph", 0);
         int dh = v.getOrDefault("dh", 0), pw = v.getOrDefault("pw", ph);
         Conv2dParams p = new Conv2dParams(sh, v.getOrDefault("sw", sh), ph, v.getOrDefault("pb", ph), pw,
@@ -88,15 +76,6 @@ public record Conv2dShape(int n, int c, int h, int w, int k, int r, int s, Conv2
                 v.getOrDefault("kw", kh), p);
     }
 
-    /** A descriptor's number, refused with its part named when it does not fit an int. */
-    static int number(String descriptor, String part, String digits) {
-        try {
-            return Integer.parseInt(digits);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + descriptor + "': " + part + " is larger than "
-                    + Integer.MAX_VALUE);
-        }
-    }
 
     /** The dilation of a descriptor's dh/dw (dilation − 1), refused past the limit before adding 1 could wrap. */
     private static int dilation(int minusOne) {

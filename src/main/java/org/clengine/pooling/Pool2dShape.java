@@ -1,10 +1,9 @@
 package org.clengine.pooling;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.clengine.core.Descriptors;
 import org.clengine.core.ShapeMath;
 import org.clengine.core.Tensor;
 
@@ -43,33 +42,14 @@ public record Pool2dShape(int n, int c, int h, int w, Pool2dParams params) {
     }
 
     public static Pool2dShape parse(String descriptor) {
-        Matcher m = PART.matcher(descriptor.strip());
-        Map<String, Integer> v = new LinkedHashMap<>();
-        int end = 0;
-        while (m.find()) {
-            if (m.start() != end || v.put(m.group(1), number(descriptor, m.group(0), m.group(2))) != null) {
-                throw bad(descriptor);
-            }
-            end = m.end();
-        }
-        if (end != descriptor.strip().length()) throw bad(descriptor);
-        for (String required : new String[] {"mb", "ic", "ih", "kh"}) {
-            if (!v.containsKey(required)) throw bad(descriptor);
-        }
+        Map<String, Integer> v = Descriptors.parts(descriptor, PART, new String[] {"mb", "ic", "ih", "kh"},
+                () -> bad(descriptor));
         int kh = v.get("kh"), sh = v.getOrDefault("sh", kh), ph = v.getOrDefault("ph", 0);
         Pool2dParams p = new Pool2dParams(kh, v.getOrDefault("kw", kh), sh, v.getOrDefault("sw", sh), ph,
                 v.getOrDefault("pw", ph), true);
         return new Pool2dShape(v.get("mb"), v.get("ic"), v.get("ih"), v.getOrDefault("iw", v.get("ih")), p);
     }
 
-    private static int number(String descriptor, String part, String digits) {
-        try {
-            return Integer.parseInt(digits);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + descriptor + "': " + part + " is larger than "
-                    + Integer.MAX_VALUE);
-        }
-    }
 
     private static IllegalArgumentException bad(String d) {
         return new IllegalArgumentException("'" + d + "' is not a pooling descriptor such as mb32ic64ih56iw56kh2 "
