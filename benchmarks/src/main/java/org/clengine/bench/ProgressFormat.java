@@ -13,8 +13,10 @@ import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.format.OutputFormat;
 
 /**
- * JMH output cut to one line per trial ("[3/30] BatchNormBench.backward shape=… variant=…: median 4.12 ms"), plus
- * what the forks print (the checks against the reference) and JMH's errors. {@code --verbose} shows JMH's own.
+ * JMH output cut to one line per trial ("[3/30   6%] BatchNormBench.backward shape=… variant=…: median 4.12 ms"), plus
+ * what the forks print (the checks against the reference) and JMH's errors. {@code --verbose} shows JMH's own. Whole
+ * lines only, never a carriage return, so that a log or CI shows each trial as it starts (the percent is of the
+ * trials started before it).
  */
 final class ProgressFormat implements OutputFormat {
     private final PrintStream out;
@@ -33,7 +35,8 @@ final class ProgressFormat implements OutputFormat {
         int cls = name.lastIndexOf('.', name.lastIndexOf('.') - 1);
         String args = params.getParamsKeys().stream().map(k -> k + "=" + params.getParam(k))
                 .collect(Collectors.joining(" "));
-        out.printf(Locale.ROOT, "[%d/%d] %s %s%n", started, total, name.substring(cls + 1), args);
+        out.printf(Locale.ROOT, "[%d/%d %3d%%] %s %s%n", started, total, 100 * (started - 1) / Math.max(1, total),
+                name.substring(cls + 1), args);
     }
 
     @Override

@@ -3,9 +3,6 @@ package org.clengine.cli;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.function.Consumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.clengine.backend.Backend;
 import org.clengine.data.Batches;
 import org.clengine.data.Dataset;
@@ -16,7 +13,7 @@ import org.clengine.train.Trainer;
 /**
  * What every experiment of {@code ./clengine experiment} is given (backend, data, budget, seed, learning rate, where
  * to print), and the training loop they all run: {@code steps} steps over epochs reshuffled from the seed, under a
- * progress bar, with checkpoints at step 0 and every steps/checkpoints steps.
+ * progress bar (lines when not on a terminal), with checkpoints at step 0 and every steps/checkpoints steps.
  *
  * @param checkpoints evaluations over a run, at most {@code steps}
  */
@@ -44,8 +41,7 @@ record ExperimentSetup(Backend backend, Dataset train, Dataset test, int batch, 
         int epoch = 1;
         batches.shuffle(seed, epoch);
         String status = checkpoint == null ? null : checkpoint.at(0, batches, 0);
-        try (ProgressBar bar = quiet ? null : new ProgressBarBuilder().setTaskName(task).setInitialMax(steps)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setUnit(" steps", 1).build()) {
+        try (Progress bar = Progress.of(Progress.mode(quiet), task, steps, log)) {
             for (int s = 1, b = 0; s <= steps; s++) {
                 Trainer.Step st = trainer.trainStep(batches, b);
                 if (++b == batches.count()) {
@@ -56,11 +52,7 @@ record ExperimentSetup(Backend backend, Dataset train, Dataset test, int batch, 
                     status = checkpoint.at(s, batches, b);
                 }
                 if (onStep != null) onStep.accept(st);
-                if (bar != null) {
-                    bar.step();
-                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", st.loss())
-                            + (status == null ? "" : " " + status));
-                }
+                bar.step(String.format(Locale.ROOT, " loss %.4f", st.loss()) + (status == null ? "" : " " + status));
             }
         }
     }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Trains a small CNN with batch norm (or --model mlp|resnet) on Fashion-MNIST with SGD, one "
                 + "progress bar per epoch (loss, accuracy, images/s), test accuracy after each epoch; writes "
-                + "epochs.csv, steps.csv, curves.png and model.clstate into --out. The same seed on the same device "
+                + "epochs.csv, steps.csv, curves.png and model.safetensors (or model.clstate) into --out. The same seed on the same device "
                 + "gives the same curves.")
 final class TrainCommand implements Callable<Integer> {
     enum Schedule { COSINE, STEP, CONSTANT }
@@ -73,6 +73,26 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = {"-q", "--quiet"}, description = "no progress bars: one line per epoch")
     boolean quiet;
+
+    /** The saved model's format: safetensors (PyTorch's) by default, or the engine's older .clstate. */
+    enum StateFormat {
+        SAFETENSORS("model.safetensors"), CLSTATE("model.clstate");
+
+        private final String fileName;
+
+        StateFormat(String fileName) {
+            this.fileName = fileName;
+        }
+
+        String fileName() {
+            return fileName;
+        }
+    }
+
+    @Option(names = "--state-format", defaultValue = "safetensors", description = "the saved model: safetensors "
+            + "(model.safetensors, loads into PyTorch with PyTorch's state_dict names) or clstate (model.clstate, the "
+            + "engine's older format) (default ${DEFAULT-VALUE})")
+    StateFormat stateFormat;
 
     @Spec
     CommandSpec spec;

@@ -1,15 +1,13 @@
 package org.clengine.cli;
 
+import java.nio.file.Path;
 import java.util.Locale;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.clengine.backend.Backend;
 import org.clengine.data.Dataset;
 import org.clengine.nn.LrSchedule;
 import org.clengine.nn.Sequential;
 import org.clengine.nn.Sgd;
-import org.clengine.nn.StateFile;
+import org.clengine.nn.ModelFiles;
 import org.clengine.train.Models;
 import org.clengine.train.Trainer;
 
@@ -57,7 +55,8 @@ final class TrainRun {
             out().printf(Locale.ROOT, "test accuracy %.2f%% after %d epochs; %.0f training images/s on %s%n",
                     100 * report.lastTestAccuracy(), c.epochs, report.imagesPerSecond(), b.name());
             report.write(c.out);
-            StateFile.save(net, c.out.resolve("model.clstate"));
+            Path state = c.out.resolve(c.stateFormat.fileName());
+            ModelFiles.save(net, state);
             try {
                 report.plot(c.out);
             } catch (Exception | LinkageError | java.awt.AWTError e) {
@@ -65,8 +64,8 @@ final class TrainRun {
                 out().printf("could not draw curves.png (%s); the CSVs hold the same curves%n", e);
             }
             out().flush();
-            out().printf(Locale.ROOT, "wrote %s/{epochs.csv, steps.csv, curves.png, model.clstate}; wall time "
-                    + "%.1f s%n", c.out, (System.nanoTime() - wallStart) / 1e9);
+            out().printf(Locale.ROOT, "wrote %s/{epochs.csv, steps.csv, curves.png, %s}; wall time %.1f s%n", c.out,
+                    state.getFileName(), (System.nanoTime() - wallStart) / 1e9);
         }
         return 0;
     }
@@ -99,25 +98,19 @@ final class TrainRun {
         };
     }
 
-    /** One epoch under a progress bar, then the test set; one line of results. */
+    /** One epoch under a progress bar (lines when not on a terminal), then the test set; one line of results. */
     private void epoch(Trainer trainer, Dataset train, Dataset test, int e, int steps, TrainReport report) {
         Trainer.Metrics m;
-        if (c.quiet) {
-            m = trainer.trainEpoch(train, c.seed, e, report::step);
-        } else {
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName(String.format("epoch %d/%d", e, c.epochs))
-                    .setInitialMax(steps).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
-                    .setUnit(" steps", 1).build()) {
-                long start = System.nanoTime();
-                long[] images = {0};
-                m = trainer.trainEpoch(train, c.seed, e, s -> {
-                    report.step(s);
-                    images[0] += s.size();
-                    bar.step();
-                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f acc %5.1f%% %6.0f img/s", s.loss(),
-                            100.0 * s.correct() / s.size(), images[0] / ((System.nanoTime() - start) / 1e9)));
-                });
-            }
+        try (Progress bar = Progress.of(Progress.mode(c.quiet), String.format("epoch %d/%d", e, c.epochs), steps,
+                out())) {
+            long start = System.nanoTime();
+            long[] images = {0};
+            m = trainer.trainEpoch(train, c.seed, e, s -> {
+                report.step(s);
+                images[0] += s.size();
+                bar.step(String.format(Locale.ROOT, " loss %.4f acc %5.1f%% %6.0f img/s", s.loss(),
+                        100.0 * s.correct() / s.size(), images[0] / ((System.nanoTime() - start) / 1e9)));
+            });
         }
         Trainer.Metrics t = trainer.evaluate(test);
         report.epoch(new TrainReport.Epoch(e, m, t, trainer.lr()));

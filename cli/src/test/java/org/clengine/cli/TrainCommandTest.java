@@ -57,8 +57,48 @@ class TrainCommandTest {
         assertTrue(last < first / 2, "loss fell from " + first + " to " + last);
         String[] epoch2 = Files.readAllLines(out.resolve("epochs.csv")).get(2).split(",");
         assertTrue(Double.parseDouble(epoch2[4]) > 0.75, "test accuracy " + epoch2[4]);
-        for (String f : List.of("epochs.csv", "steps.csv", "curves.png", "model.clstate")) {
+        for (String f : List.of("epochs.csv", "steps.csv", "curves.png", "model.safetensors")) {
             assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+    }
+
+    /**
+     * The saved model loads into a fresh one of the same architecture, from safetensors (the default) and from
+     * .clstate; off a terminal the progress is whole lines, one per few percent, and no carriage return.
+     */
+    @Test
+    void savedModelsLoadAndProgressIsLines() throws IOException {
+        requireData();
+        String mode = System.getProperty("clengine.progress");
+        System.setProperty("clengine.progress", "lines");
+        try {
+            trainAndLoad();
+        } finally {
+            if (mode == null) System.clearProperty("clengine.progress");
+            else System.setProperty("clengine.progress", mode);
+        }
+    }
+
+    private void trainAndLoad() throws IOException {
+        for (String format : List.of("safetensors", "clstate")) {
+            Path out = dir.resolve(format);
+            StringWriter log = new StringWriter();
+            int code = Main.commandLine().setOut(new PrintWriter(log)).setErr(new PrintWriter(new StringWriter()))
+                    .execute("train", "--backend", "reference", "--model", "mlp", "--limit", "640", "--test-limit",
+                            "32", "--epochs", "1", "--batch", "32", "--seed", "3", "--state-format", format,
+                            "--out", out.toString());
+            assertEquals(0, code, log.toString());
+            Path state = out.resolve("model." + format);
+            try (var b = new org.clengine.backend.ReferenceBackend();
+                    var m = org.clengine.train.Models.build(org.clengine.train.Models.Kind.MLP, b, 1, 28, 28, 10,
+                            org.clengine.train.Models.Norm.BEFORE_RELU, 99)) {
+                org.clengine.nn.ModelFiles.load(m, state);
+                assertEquals(20L, m.counters().get("2.num_batches_tracked"), format);
+            }
+            assertTrue(!log.toString().contains("\r") && log.toString().contains("epoch 1/1 100% 20/20 steps"),
+                    log.toString());
+            long progressLines = log.toString().lines().filter(l -> l.matches("epoch 1/1 +\\d+% .*")).count();
+            assertEquals(20, progressLines, log.toString());
         }
     }
 
