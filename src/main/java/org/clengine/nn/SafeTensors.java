@@ -119,7 +119,9 @@ public final class SafeTensors {
                 for (int i = 0; i < v.length; i++) v[i] = (float) in.getDouble(at + 8 * i);
             }
             case BF16 -> {
-                for (int i = 0; i < v.length; i++) v[i] = Float.intBitsToFloat((in.getShort(at + 2 * i) & 0xffff) << 16);
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = Float.intBitsToFloat((in.getShort(at + 2 * i) & 0xffff) << 16);
+                }
             }
             case F16 -> {
                 for (int i = 0; i < v.length; i++) v[i] = halfToFloat(in.getShort(at + 2 * i));

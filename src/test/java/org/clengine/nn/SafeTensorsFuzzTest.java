@@ -31,8 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * a message) and leaves the model as it was. Bounded like the other fuzzers ({@link Fuzz}).
  */
 class SafeTensorsFuzzTest {
-    private static final Pattern ENTRY = Pattern.compile("\"([^\"]+)\"\\s*:\\s*\\{\\s*\"dtype\"\\s*:\\s*\"(\\w+)\"\\s*,"
-            + "\\s*\"shape\"\\s*:\\s*\\[([\\d,\\s]*)]\\s*,\\s*\"data_offsets\"\\s*:\\s*\\[\\s*(\\d+)\\s*,\\s*(\\d+)\\s*]\\s*}");
+    private static final Pattern ENTRY = Pattern.compile("\"([^\"]+)\"\\s*:\\s*\\{\\s*\"dtype\"\\s*:\\s*"
+            + "\"(\\w+)\"\\s*,\\s*\"shape\"\\s*:\\s*\\[([\\d,\\s]*)]\\s*,"
+            + "\\s*\"data_offsets\"\\s*:\\s*\\[\\s*(\\d+)\\s*,\\s*(\\d+)\\s*]\\s*}");
     private static final Pattern NUMBER = Pattern.compile("\\d+");
     private static final String[] DTYPES = {"F32", "F64", "F16", "BF16", "I64", "I32", "U8", "BOOL", "F8_E4M3", "f32",
         "F33", "", "F32\\u0000"};

@@ -68,6 +68,28 @@ class SafeTensorsTest {
         }
     }
 
+    /** A ResidualBlock on its own (names "conv1.weight", "downsample.1.running_var", … without a prefix). */
+    @Test
+    void residualBlockAloneRoundTrips() throws IOException {
+        Backend b = TestBackends.REFERENCE;
+        RandomFill r = new RandomFill(TestBackends.seed());
+        try (ResidualBlock a = new ResidualBlock(b, 3, 4, 2, true, new Init(1));
+                ResidualBlock c = new ResidualBlock(b, 3, 4, 2, true, new Init(2));
+                Tensor x = b.tensor(r.normal(2 * 3 * 6 * 6), 2, 3, 6, 6)) {
+            a.forward(x);
+            Path file = dir.resolve("block.safetensors");
+            SafeTensors.save(a, file);
+            var names = SafeTensorsHeader.read("block", Files.readAllBytes(file)).entries.keySet();
+            assertTrue(names.containsAll(List.of("conv1.weight", "bn1.running_mean", "downsample.0.weight",
+                    "downsample.1.num_batches_tracked")), names.toString());
+            SafeTensors.load(c, file);
+            assertEquals(snapshot(a), snapshot(c));
+            a.eval();
+            c.eval();
+            assertArrayEquals(a.forward(x).toArray(), c.forward(x).toArray());
+        }
+    }
+
     /** The layout PyTorch's safetensors writes: aligned header, F32 weights, 0-d I64 counters, "format": "pt". */
     @Test
     void headerIsSafetensorsLayout() throws IOException {

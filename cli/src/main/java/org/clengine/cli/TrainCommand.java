@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Trains a small CNN with batch norm (or --model mlp|resnet) on Fashion-MNIST with SGD, one "
                 + "progress bar per epoch (loss, accuracy, images/s), test accuracy after each epoch; writes "
-                + "epochs.csv, steps.csv, curves.png and model.safetensors (or model.clstate) into --out. The same seed on the same device "
+                + "epochs.csv, steps.csv, curves.png and model.safetensors (or model.clstate) into --out. The same "
+                + "seed on the same device "
                 + "gives the same curves.")
 final class TrainCommand implements Callable<Integer> {
     enum Schedule { COSINE, STEP, CONSTANT }

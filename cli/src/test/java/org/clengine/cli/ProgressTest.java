@@ -20,7 +20,8 @@ class ProgressTest {
             }
             List<String> lines = s.toString().lines().toList();
             assertFalse(s.toString().contains("\r"), s.toString());
-            assertTrue(lines.size() <= 100 / Progress.LINE_PERCENT && lines.size() >= Math.min(max, 20), max + " steps gave "
+            assertTrue(lines.size() <= 100 / Progress.LINE_PERCENT && lines.size() >= Math.min(max, 20),
+                    max + " steps gave "
                     + lines.size() + " lines, from " + lines.get(0));
             assertTrue(lines.get(lines.size() - 1).startsWith("epoch 1/3 100% " + max + "/" + max + " steps"),
                     lines.toString());

@@ -51,7 +51,7 @@ public final class TrainSaveLoad {
         }
     }
 
-    /** conv3×3 8, BN, ReLU, maxpool 2, flatten, linear CLASSES: the state_dict names are "0.weight", "1.running_mean", … */
+    /** conv3×3 8, BN, ReLU, maxpool 2, flatten, linear CLASSES; state_dict names "0.weight", "1.running_mean", … */
     static Sequential model(Backend b, long seed) {
         Init init = new Init(seed);
         return new Sequential(b, new Conv2d(b, C, 8, 3, 1, 1, false, init), BatchNorm.batchNorm2d(b, 8),
