@@ -50,7 +50,7 @@ class SafeTensorsFuzzTest {
             SafeTensors.save(m, file);
             byte[] valid = Files.readAllBytes(file);
             Fuzz.Report r = Fuzz.run("safetensors", random -> () -> oneCase(m, valid, random),
-                    t -> t instanceof IOException || t instanceof IllegalArgumentException, 64L << 20, 20);
+                    t -> t instanceof IOException || t.getClass() == IllegalArgumentException.class, 64L << 20, 20);
             assertTrue(r.findings().isEmpty(), r.toString());
             assertTrue(r.outcomes().getOrDefault("loaded", 0L) > 0 && r.outcomes().size() > 2, r.toString());
         }
@@ -104,9 +104,11 @@ class SafeTensorsFuzzTest {
         switch (r.nextInt(7)) {
             case 0, 1 -> {
                 int[] s = numbers.get(r.nextInt(numbers.size()));
+                // a number an earlier edit made may be past long: then an extreme replaces it
+                boolean near = r.nextBoolean() && s[1] - s[0] < 18;
                 String v = r.nextInt(6) == 0 ? "99999999999999999999" : r.nextInt(6) == 0 ? "1.5"
-                        : Long.toString(r.nextBoolean() ? Mutations.extreme(r) : Long.parseLong(h.substring(s[0],
-                        s[1])) + r.nextInt(9) - 4);
+                        : Long.toString(near ? Long.parseLong(h.substring(s[0], s[1])) + r.nextInt(9) - 4
+                        : Mutations.extreme(r));
                 return h.substring(0, s[0]) + v + h.substring(s[1]);
             }
             case 2 -> {
