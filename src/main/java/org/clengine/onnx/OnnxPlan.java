@@ -40,7 +40,14 @@ final class OnnxPlan {
             if (absorbed.contains(n)) continue;
             List<OnnxModel.Node> group = new ArrayList<>(List.of(n));
             Step s = step(n, group);
-            at[model.nodes().indexOf(group.get(group.size() - 1))] = s;
+            // an argument the engine's ops refuse is reported as the node's, as the node runner reports it
+            at[model.nodes().indexOf(group.get(group.size() - 1))] = v -> {
+                try {
+                    s.run(v);
+                } catch (IllegalArgumentException e) {
+                    throw n.error(e.getMessage());
+                }
+            };
         }
         for (Step s : at) if (s != null) steps.add(s);
     }
@@ -110,9 +117,14 @@ final class OnnxPlan {
             absorbed.add(bn);
             String name = n.outputs().get(0);
             OnnxTensor wt = model.initializers().get(w);
-            BatchNormFolding.Folded f = BatchNormFolding.fold(wt.floats(), b == null ? null
-                    : model.initializers().get(b).floats(), init(bn, 1), init(bn, 2), init(bn, 3), init(bn, 4),
-                    OnnxDeviceSteps.eps(bn), (int) wt.dims()[0]);
+            BatchNormFolding.Folded f;
+            try {
+                f = BatchNormFolding.fold(wt.floats(), b == null ? null : model.initializers().get(b).floats(),
+                        init(bn, 1), init(bn, 2), init(bn, 3), init(bn, 4), OnnxDeviceSteps.eps(bn),
+                        (int) wt.dims()[0]);
+            } catch (IllegalArgumentException e) {
+                throw bn.error(e.getMessage());
+            }
             w = name + "/folded_weight";
             b = name + "/folded_bias";
             folded.put(w, new OnnxTensor(w, wt.dims(), OnnxTensor.FLOAT, f.weights(), new long[0]));
@@ -126,10 +138,8 @@ final class OnnxPlan {
     private boolean foldable(OnnxModel.Node conv, OnnxModel.Node bn) {
         if (!inference(bn) || !bn.input(0).equals(conv.outputs().get(0))) return false;
         for (int k = 1; k <= 4; k++) if (!model.initializers().containsKey(bn.input(k))) return false;
-        if (!model.initializers().containsKey(conv.input(1)) || model.initializers().get(conv.input(1)).dims().length
-                != 4) {
-            return false;
-        }
+        OnnxTensor w = model.initializers().get(conv.input(1));
+        if (w == null || w.dims().length != 4 || w.size() == 0) return false; // the convolution refuses those itself
         if (conv.input(2) != null && !model.initializers().containsKey(conv.input(2))) return false;
         OnnxModel.Node add = sole(bn.outputs().get(0), "Add");
         return add == null || sole(add.outputs().get(0), "Relu") == null;
