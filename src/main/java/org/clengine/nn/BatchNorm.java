@@ -77,6 +77,19 @@ public final class BatchNorm extends Module implements ReluFusable {
         return spatial;
     }
 
+    /** eps and momentum as configured (the fusion is an execution detail of the layers around it). */
+    public BatchNormConfig config() {
+        return config;
+    }
+
+    public Parameter weight() {
+        return gamma;
+    }
+
+    public Parameter bias() {
+        return beta;
+    }
+
     public BatchNormRunningStats runningStats() {
         return running;
     }

@@ -67,7 +67,13 @@ public final class Conv2d extends Module implements ReluFusable {
         return bias == null ? null : bias.value();
     }
 
-    Conv2dParams params() {
+    /** The bias, or null when built without one. */
+    public Parameter bias() {
+        return bias;
+    }
+
+    /** Stride, padding and the fused ReLU (exporters read the geometry). */
+    public Conv2dParams params() {
         return params;
     }
 

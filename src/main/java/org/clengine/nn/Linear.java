@@ -35,6 +35,15 @@ public final class Linear extends Module implements ReluFusable {
         return "Linear(" + in + "→" + out + ")";
     }
 
+    public Parameter weight() {
+        return weight;
+    }
+
+    /** The bias, or null when built without one. */
+    public Parameter bias() {
+        return bias;
+    }
+
     @Override
     public void fuseRelu() {
         relu = true;

@@ -34,6 +34,15 @@ public final class Pool extends Module {
         return new Pool(backend, Kind.GLOBAL_AVG, null);
     }
 
+    public Kind kind() {
+        return kind;
+    }
+
+    /** Window, stride and padding; null for global average pooling. */
+    public Pool2dParams params() {
+        return params;
+    }
+
     @Override
     public Tensor forward(Tensor input) {
         expectShape(kind.name().toLowerCase(java.util.Locale.ROOT) + " pooling", input, -1, -1, -1, -1);

@@ -75,7 +75,13 @@ final class OnnxMatmulOps {
         }
     }
 
-    /** 2-D, or batched with equal leading dimensions, or one 2-D operand shared across the other's batches. */
+    /**
+     * numpy's matmul: the last two dimensions multiply, the leading (batch) dimensions broadcast (aligned from the
+     * right, each pair equal or one of them 1), a 1-D A is a row [1, K] and a 1-D B a column [K, 1] whose added
+     * dimension the output drops. One batched GEMM: an operand with a single matrix is read with batch stride 0,
+     * one whose batch dimensions are the output's as is, any other is expanded on the host to the output's batch
+     * first (its expanded size checked against {@link OnnxOps#MAX_OUTPUT_VALUES} like an output).
+     */
     static final class MatMul implements OnnxOps.Op {
         @Override
         public int minInputs() {
@@ -83,42 +89,83 @@ final class OnnxMatmulOps {
         }
 
         @Override
-        public String unsupported(OnnxModel.Node n, Map<String, OnnxTensor> v) {
-            int[] a = v.get(n.input(0)).shape(), b = v.get(n.input(1)).shape();
-            if (a.length < 2 || b.length < 2) return "MatMul with a 1-D operand";
-            if (a.length == 2 || b.length == 2) return null;
-            return Arrays.equals(Arrays.copyOf(a, a.length - 2), Arrays.copyOf(b, b.length - 2)) ? null
-                    : "MatMul with broadcast batch dimensions";
-        }
-
-        @Override
         public List<OnnxTensor> run(Backend b, OnnxModel.Node n, Map<String, OnnxTensor> v) {
             OnnxTensor a = v.get(n.input(0)), bt = v.get(n.input(1));
             int[] ad = a.shape(), bd = bt.shape();
-            int m = ad[ad.length - 2], k = ad[ad.length - 1], cols = bd[bd.length - 1];
-            if (bd[bd.length - 2] != k) {
+            if (ad.length == 0 || bd.length == 0) throw n.error("MatMul of a scalar (ONNX takes 1-D and up)");
+            int[] a2 = ad.length == 1 ? new int[] {1, ad[0]} : ad, b2 = bd.length == 1 ? new int[] {bd[0], 1} : bd;
+            int m = a2[a2.length - 2], k = a2[a2.length - 1], cols = b2[b2.length - 1];
+            if (b2[b2.length - 2] != k) {
                 throw n.error("A " + Arrays.toString(ad) + " and B " + Arrays.toString(bd) + ": the inner dimensions "
-                        + k + " and " + bd[bd.length - 2] + " differ");
+                        + k + " and " + b2[b2.length - 2] + " differ");
             }
-            int[] lead = ad.length >= bd.length ? Arrays.copyOf(ad, ad.length - 2) : Arrays.copyOf(bd, bd.length - 2);
-            long[] outDims = new long[lead.length + 2];
-            long batch = 1;
-            for (int i = 0; i < lead.length; i++) {
-                outDims[i] = lead[i];
-                batch *= lead[i]; // the dims of an existing tensor: the product is at most its size
-            }
-            outDims[lead.length] = m;
-            outDims[lead.length + 1] = cols;
+            int[] lead = broadcast(n, Arrays.copyOf(a2, a2.length - 2), Arrays.copyOf(b2, b2.length - 2));
+            long[] outDims = new long[lead.length + (ad.length == 1 ? 0 : 1) + (bd.length == 1 ? 0 : 1)];
+            for (int i = 0; i < lead.length; i++) outDims[i] = lead[i];
+            if (ad.length > 1) outDims[lead.length] = m;
+            if (bd.length > 1) outDims[outDims.length - 1] = cols;
+            OnnxOps.outputShape(n, lead.length == 0 ? new long[] {m, cols} : concat(lead, m, cols));
             int[] out = OnnxOps.outputShape(n, outDims);
-            MatmulShape shape = new MatmulShape((int) batch, m, cols, k, false, false);
-            MatmulLayout layout = new MatmulLayout(0, k, ad.length == 2 ? 0 : m * k, 0, cols,
-                    bd.length == 2 ? 0 : k * cols, 0, cols, m * cols);
+            int batch = Arrays.stream(lead).reduce(1, (x, y) -> x * y); // ≤ the output's size, checked above
+            Operand pa = Operand.of(n, "A", a.floats(), a2, lead, m * k);
+            Operand pb = Operand.of(n, "B", bt.floats(), b2, lead, k * cols);
+            MatmulShape shape = new MatmulShape(batch, m, cols, k, false, false);
+            MatmulLayout layout = new MatmulLayout(0, k, pa.stride(), 0, cols, pb.stride(), 0, cols, m * cols);
             try (TensorScope s = new TensorScope(b.memory())) {
-                Tensor c = s.full(Float.NaN, (int) batch * m * cols);
-                b.matmul().gemm(org.clengine.matmul.Gemm.of(c, s.tensor(a.floats(), a.size()),
-                        s.tensor(bt.floats(), bt.size()), shape).layout(layout));
+                Tensor c = s.full(Float.NaN, batch * m * cols);
+                b.matmul().gemm(org.clengine.matmul.Gemm.of(c, s.tensor(pa.data(), pa.data().length),
+                        s.tensor(pb.data(), pb.data().length), shape).layout(layout));
                 return List.of(OnnxOps.tensor(n.outputs().get(0), out, c.toArray()));
             }
+        }
+
+        /** The broadcast of two batch shapes, aligned from the right. */
+        static int[] broadcast(OnnxModel.Node n, int[] x, int[] y) {
+            int[] out = new int[Math.max(x.length, y.length)];
+            for (int i = 1; i <= out.length; i++) {
+                int dx = i <= x.length ? x[x.length - i] : 1, dy = i <= y.length ? y[y.length - i] : 1;
+                if (dx != dy && dx != 1 && dy != 1) {
+                    throw n.error("batch dimensions " + Arrays.toString(x) + " and " + Arrays.toString(y)
+                            + " do not broadcast (" + dx + " against " + dy + ")");
+                }
+                out[out.length - i] = Math.max(dx, dy);
+            }
+            return out;
+        }
+
+        private static long[] concat(int[] lead, int m, int cols) {
+            long[] d = new long[lead.length + 2];
+            for (int i = 0; i < lead.length; i++) d[i] = lead[i];
+            d[lead.length] = m;
+            d[lead.length + 1] = cols;
+            return d;
+        }
+    }
+
+    /** One operand's matrices as the batched GEMM reads them: its data and the stride between matrices. */
+    record Operand(float[] data, int stride) {
+        static Operand of(OnnxModel.Node n, String which, float[] data, int[] dims, int[] lead, int size) {
+            int[] own = Arrays.copyOf(dims, dims.length - 2);
+            int ownBatch = Arrays.stream(own).reduce(1, (x, y) -> x * y);
+            if (ownBatch == 1) return new Operand(data, 0);
+            int[] padded = new int[lead.length];
+            Arrays.fill(padded, 1);
+            System.arraycopy(own, 0, padded, lead.length - own.length, own.length);
+            if (Arrays.equals(padded, lead)) return new Operand(data, size);
+            long total = (long) Arrays.stream(lead).reduce(1, (x, y) -> x * y) * size;
+            if (total > OnnxOps.MAX_OUTPUT_VALUES) {
+                throw n.error(which + " " + Arrays.toString(dims) + " broadcast to the batch " + Arrays.toString(lead)
+                        + " would hold " + total + " values, more than " + OnnxOps.MAX_OUTPUT_VALUES);
+            }
+            float[] out = new float[(int) total];
+            int[] index = new int[lead.length];
+            for (int b = 0; b * (long) size < total; b++) {
+                int src = 0;
+                for (int d = 0; d < lead.length; d++) src = src * padded[d] + (padded[d] == 1 ? 0 : index[d]);
+                System.arraycopy(data, src * size, out, b * size, size);
+                for (int d = lead.length - 1; d >= 0 && ++index[d] == lead[d]; d--) index[d] = 0;
+            }
+            return new Operand(out, size);
         }
     }
 }

@@ -49,7 +49,8 @@ final class OnnxOps {
     }
 
     static final Map<String, Op> ALL = Map.ofEntries(Map.entry("BatchNormalization", new BatchNormalization()),
-            Map.entry("Conv", new OnnxWindowOps.Conv()), Map.entry("Relu", new Relu()), Map.entry("Add", new Add()),
+            Map.entry("Conv", new OnnxWindowOps.Conv()), Map.entry("Relu", new Relu(false)),
+            Map.entry("Sigmoid", new Relu(true)), Map.entry("Add", new Add()),
             Map.entry("Flatten", new Flatten()), Map.entry("Gemm", new OnnxMatmulOps.Gemm()),
             Map.entry("MatMul", new OnnxMatmulOps.MatMul()), Map.entry("MaxPool", new OnnxWindowOps.Pool(true)),
             Map.entry("AveragePool", new OnnxWindowOps.Pool(false)),
@@ -144,8 +145,14 @@ final class OnnxOps {
         }
     }
 
-    /** Element by element, any shape. */
+    /** Relu or Sigmoid: element by element, any shape. */
     static final class Relu implements Op {
+        private final boolean sigmoid;
+
+        Relu(boolean sigmoid) {
+            this.sigmoid = sigmoid;
+        }
+
         @Override
         public int minInputs() {
             return 1;
@@ -159,7 +166,10 @@ final class OnnxOps {
         @Override
         public List<OnnxTensor> run(Backend b, OnnxModel.Node n, Map<String, OnnxTensor> v) {
             OnnxTensor x = v.get(n.input(0));
-            return elementwise(b, n, x, (s, y) -> b.elementwise().reluForward(y, s.tensor(x.floats(), x.shape())));
+            return elementwise(b, n, x, (s, y) -> {
+                if (sigmoid) b.elementwise().sigmoidForward(y, s.tensor(x.floats(), x.shape()));
+                else b.elementwise().reluForward(y, s.tensor(x.floats(), x.shape()));
+            });
         }
     }
 

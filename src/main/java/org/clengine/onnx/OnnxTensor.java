@@ -26,6 +26,12 @@ public record OnnxTensor(String name, long[] dims, int dataType, float[] floats,
         return floats.length;
     }
 
+    /** A FLOAT tensor of this shape whose values are not given: for the checks that read only dims. */
+    static OnnxTensor shapeOnly(String name, int[] shape) {
+        return new OnnxTensor(name, java.util.Arrays.stream(shape).asLongStream().toArray(), FLOAT, new float[0],
+                new long[0]);
+    }
+
     /** The most dimensions a tensor may have: ONNX sets no bound; the engine's operators take at most a few. */
     static final int MAX_RANK = 64;
     /** The most values a Java array holds. */

@@ -158,22 +158,30 @@ final class OnnxWindowOps {
         @Override
         public List<OnnxTensor> run(Backend b, OnnxModel.Node n, Map<String, OnnxTensor> v) {
             OnnxTensor x = v.get(n.input(0));
-            int[] xs = x.shape();
+            Geometry g = geometry(n, x.shape());
+            try (TensorScope s = new TensorScope(b.memory())) {
+                Tensor y = s.full(Float.NaN, g.out());
+                Tensor xt = s.tensor(x.floats(), x.shape());
+                if (max) b.pooling().maxForward(y, xt, g.params());
+                else b.pooling().avgForward(y, xt, g.params());
+                return List.of(OnnxOps.tensor(n.outputs().get(0), g.out(), y.toArray()));
+            }
+        }
+
+        /** The output's shape and the engine's parameters of a pooling node on x [N,C,H,W]. */
+        record Geometry(int[] out, Pool2dParams params) {
+        }
+
+        /** The geometry, once the output it gives is known to exist and to be within the limit. */
+        static Geometry geometry(OnnxModel.Node n, int[] xs) {
             int[] k = kernel(n);
             int[] st = strides(n);
             long[] extent = {k[0], k[1]};
             int[] p = pads(n, xs, extent, st);
             long[] hw = outputHw(n, xs, extent, st, p);
             int[] out = OnnxOps.outputShape(n, xs[0], xs[1], hw[0], hw[1]);
-            Pool2dParams params = new Pool2dParams(k[0], k[1], st[0], st[1], p[0], p[1],
-                    n.intAttr("count_include_pad", 0, 0, 1) != 0);
-            try (TensorScope s = new TensorScope(b.memory())) {
-                Tensor y = s.full(Float.NaN, out);
-                Tensor xt = s.tensor(x.floats(), xs);
-                if (max) b.pooling().maxForward(y, xt, params);
-                else b.pooling().avgForward(y, xt, params);
-                return List.of(OnnxOps.tensor(n.outputs().get(0), out, y.toArray()));
-            }
+            return new Geometry(out, new Pool2dParams(k[0], k[1], st[0], st[1], p[0], p[1],
+                    n.intAttr("count_include_pad", 0, 0, 1) != 0));
         }
 
         private static int[] kernel(OnnxModel.Node n) {

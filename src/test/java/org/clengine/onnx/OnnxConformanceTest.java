@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OnnxConformanceTest {
     static final Path DATA = Path.of("/usr/share/libonnx-testdata/data");
 
-    /** The 67 cases of the ops the engine has pass; none may fail; the rest are skipped with a reason. */
+    /** The 70 cases of the ops the engine has pass; none may fail; the rest are skipped with a reason. */
     static final Set<String> MUST_PASS = Set.of(
             "test_add", "test_averagepool_2d_default", "test_averagepool_2d_precomputed_pads",
             "test_averagepool_2d_precomputed_pads_count_include_pad", "test_averagepool_2d_precomputed_same_upper",
@@ -36,7 +36,8 @@ class OnnxConformanceTest {
             "test_gemm_default_zero_bias", "test_gemm_transposeA", "test_gemm_transposeB", "test_globalaveragepool",
             "test_globalaveragepool_precomputed", "test_matmul_2d", "test_matmul_3d", "test_matmul_4d",
             "test_maxpool_2d_default", "test_maxpool_2d_precomputed_pads", "test_maxpool_2d_precomputed_same_upper",
-            "test_maxpool_2d_precomputed_strides", "test_maxpool_2d_strides", "test_relu", "test_AvgPool2d",
+            "test_maxpool_2d_precomputed_strides", "test_maxpool_2d_strides", "test_relu", "test_sigmoid",
+            "test_sigmoid_example", "test_Sigmoid", "test_AvgPool2d",
             "test_AvgPool2d_stride", "test_BatchNorm1d_3d_input_eval", "test_BatchNorm2d_eval",
             "test_BatchNorm2d_momentum_eval", "test_Conv2d", "test_Conv2d_depthwise", "test_Conv2d_depthwise_padded",
             "test_Conv2d_depthwise_strided", "test_Conv2d_depthwise_with_multiplier", "test_Conv2d_dilated",

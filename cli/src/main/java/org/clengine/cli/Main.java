@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "clengine", mixinStandardHelpOptions = true, version = "clengine 0.1.0",
         description = "OpenCL compute engine for the JVM: batch normalization, GEMM, convolution.",
         subcommands = {DevicesCommand.class, VerifyCommand.class, TestCommand.class, BenchCommand.class,
-            OnnxTestCommand.class, TuneCommand.class, TrainCommand.class, ExperimentCommand.class})
+            OnnxTestCommand.class, OnnxRunCommand.class, TuneCommand.class, TrainCommand.class, ExperimentCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

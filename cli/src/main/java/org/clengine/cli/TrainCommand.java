@@ -72,6 +72,10 @@ final class TrainCommand implements Callable<Integer> {
             + "Debian's dataset-fashion-mnist)")
     Path data;
 
+    @Option(names = "--export-onnx", paramLabel = "FILE", description = "also write the trained model to FILE as "
+            + "ONNX (opset 13, evaluation mode: batch norm with its running statistics; input [N, C, H, W])")
+    Path exportOnnx;
+
     @Option(names = {"-q", "--quiet"}, description = "no progress bars: one line per epoch")
     boolean quiet;
 

@@ -8,6 +8,7 @@ import org.clengine.nn.LrSchedule;
 import org.clengine.nn.Sequential;
 import org.clengine.nn.Sgd;
 import org.clengine.nn.ModelFiles;
+import org.clengine.onnx.OnnxExport;
 import org.clengine.train.Models;
 import org.clengine.train.Trainer;
 
@@ -52,6 +53,7 @@ final class TrainRun {
             try (Trainer trainer = new Trainer(net, sgd, schedule((long) stepsPerEpoch * c.epochs), c.batch)) {
                 for (int e = 1; e <= c.epochs; e++) epoch(trainer, train, test, e, stepsPerEpoch, report);
             }
+            if (c.exportOnnx != null) exportOnnx(net, train);
             out().printf(Locale.ROOT, "test accuracy %.2f%% after %d epochs; %.0f training images/s on %s%n",
                     100 * report.lastTestAccuracy(), c.epochs, report.imagesPerSecond(), b.name());
             report.write(c.out);
@@ -117,6 +119,13 @@ final class TrainRun {
         out().printf(Locale.ROOT, "epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.0f "
                 + "images/s, %.1f s (+ %.1f s test)%n", e, c.epochs, m.loss(), 100 * m.accuracy(), t.loss(),
                 100 * t.accuracy(), m.imagesPerSecond(), m.seconds(), t.seconds());
+    }
+
+    /** --export-onnx: the trained model as ONNX, for inputs shaped as the training images. */
+    private void exportOnnx(Sequential net, Dataset train) throws java.io.IOException {
+        OnnxExport.write(net, new int[] {train.channels(), train.height(), train.width()}, c.exportOnnx);
+        out().printf("wrote %s (ONNX, opset 13, input [N, %d, %d, %d])%n", c.exportOnnx, train.channels(),
+                train.height(), train.width());
     }
 
     private static long parameterCount(Sequential net) {
