@@ -88,6 +88,8 @@ public record Tolerance(double relL2, double relMax) {
      * statistics) gives O(1).
      */
     public static final Tolerance PEER_MODEL = new Tolerance(1e-5, 1e-4);
+
+    /**
      * A whole exported model in ONNX Runtime against the same model on the engine (evaluation mode): a dozen ops
      * of fp32 sums of at most a few hundred terms each, summed in other orders by the two (√K·u ≈ 1e-6 per op).
      * The issue asks for 1e-5 relative L2; the largest element may be off by 1e-4 of the largest magnitude. A wrong

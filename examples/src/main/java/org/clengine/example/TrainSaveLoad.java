@@ -21,11 +21,13 @@ import org.clengine.nn.SafeTensors;
 import org.clengine.nn.Sequential;
 import org.clengine.nn.Sgd;
 import org.clengine.nn.SoftmaxCrossEntropy;
+import org.clengine.onnx.OnnxExport;
+import org.clengine.onnx.OnnxInference;
 import org.clengine.pooling.Pool2dParams;
 
 /**
  * What a project that uses clengine does: builds a small CNN from the nn API, trains it a few steps on the
- * reference backend (plain Java) and on OpenCL, saves it as safetensors (loadable by PyTorch) and loads it back
+ * reference backend (plain Java) and on OpenCL, saves it as safetensors (loadable by PyTorch) and loads it back, exports it as ONNX and runs that
  * into a fresh model, which must then give the same eval outputs bit for bit. Exits non-zero when anything is off.
  *
  * <pre>mvn -f examples/pom.xml verify          (or: mvn -f examples/pom.xml compile exec:java)</pre>
@@ -83,9 +85,15 @@ public final class TrainSaveLoad {
                 float[] got = fresh.eval().forward(x).toArray();
                 check(Arrays.equals(expected, got), b.name() + ": the reloaded model's outputs differ");
             }
-            // ONNX export: the onnxio branch's org.clengine.onnx export call goes here (net → file.onnx), then a
-            // check that the written model loads back.
-            System.out.printf("%s: loss %.4f -> %.4f in %d steps; saved %s (%d bytes) and reloaded: same outputs%n",
+            // ONNX export, then the exported graph run on the same backend: unfolded, the engine's eval outputs bit
+            // for bit (what onnx-run and ONNX Runtime would read).
+            Path onnx = file.resolveSibling(file.getFileName().toString().replace(".safetensors", ".onnx"));
+            OnnxExport.write(net, new int[] {C, H, W}, onnx);
+            try (OnnxInference graph = OnnxInference.load(b, onnx, false)) {
+                float[] got = graph.runOnBackend(List.of(x)).get(0).toArray();
+                check(Arrays.equals(expected, got), b.name() + ": the exported ONNX model's outputs differ");
+            }
+            System.out.printf("%s: loss %.4f -> %.4f in %d steps; saved %s (%d bytes) and reloaded, exported ONNX and ran it: same outputs%n",
                     b.name(), first, last, STEPS, file.getFileName(), Files.size(file));
         }
     }
