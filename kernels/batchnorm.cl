@@ -527,3 +527,255 @@ __kernel void batchnorm_bwd_single(__global float *dx, __global float *dz, __glo
     }
     bwd_apply_pos_block(q0, 0, dx, dz, dy, x, y, mean, coef, C, 1, N, N);
 }
+
+/*
+ * Ghost batch norm and batch renormalization (issue 14), in kernels of their own.
+ *
+ * Ghost: the N samples are G = N/V virtual batches of V contiguous samples (NCHW: sample n of virtual batch g is
+ * n = g*V + v). Unit u = g*C + c, channel c of virtual batch g, holds V*HW values in (v, i) order, starting at
+ * x + (g*V*C + c)*HW; each unit is normalized by its own statistics, saved as [G][C]. The reductions are the row
+ * path's: chunks of `chunk` values of a unit, pivot-shifted sums (pivot = the unit's first value), partials merged
+ * in chunk order by one work-item per channel, which walks g = 0, 1, ... in order, so the running statistics take
+ * one update per virtual batch in virtual-batch order (Keras 2's ghost batch norm). No copy of x is made.
+ *   batchnorm_ghost_fwd_partial (G*C, chunks)   partial[u][j] = (S1, S2)
+ *   batchnorm_ghost_fwd_merge   (C)             save_mean[u], save_invstd[u]; running stats updated G times; the
+ *                                               weights (w_old, w_new), or 1/(tracked + g + 1) when cumulative
+ *   batchnorm_ghost_fwd_apply   (items)         y = fuse(gamma*(x - mean[u])*invstd[u] + beta [+ z])
+ *   batchnorm_ghost_bwd_partial (G*C, chunks)   partial[u][j] = (sum g, sum g*(x - mean[u]))
+ *   batchnorm_ghost_bwd_merge   (C)             dgamma[c], dbeta[c] summed over g in order; coef[u] = (a, b, k).
+ *                                               With r given (renorm): a = gamma*r*invstd, dgamma = r*sum(g*xhat)
+ *                                               + d*sum(g)
+ *   batchnorm_ghost_bwd_apply   (items)         dx = a*g + b*(x - mean[u]) + k; dz = g
+ * Renorm runs the ghost kernels with G = 1 (V = N), and batchnorm_renorm_fwd_merge (C) in place of the merge: the
+ * batch statistics, then r = clip(sigma_B/sigma, 1/rmax, rmax), d = clip((mean_B - mean)/sigma, -dmax, dmax) from
+ * the running statistics before this batch's update (sigma = sqrt(run_var + eps)), scale = gamma*r and shift =
+ * gamma*d + beta for the apply (built with AFFINE=1), then the running update. The clips keep NaN.
+ */
+inline float clip_keep_nan(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+__kernel void batchnorm_ghost_fwd_partial(__global float *partial, __global const float *x,
+                                          int C, int hw, int V, int units, long chunk, int chunks) {
+    int u = get_global_id(0), j = get_global_id(1);
+    if (u >= units || j >= chunks) return;
+    int g = u / C, c = u - g * C;
+    __global const float *base = x + ((size_t)g * V * C + c) * hw;
+    float p = base[0];
+    float16 s1 = 0.0f, s2 = 0.0f;
+    float t1 = 0.0f, t2 = 0.0f;
+    long count = (long)V * hw, e = j * chunk, end = min(count, e + chunk);
+    while (e < end) {
+        long n = e / hw;
+        int i = (int)(e - n * hw), len = (int)min((long)(hw - i), end - e);
+        __global const float *row = base + (size_t)n * C * hw + i;
+        int k = 0;
+        for (; k + 16 <= len; k += 16) {
+            float16 d = vload16(0, row + k) - p;
+            s1 += d;
+            s2 = fma(d, d, s2);
+        }
+        for (; k < len; k++) {
+            float d = row[k] - p;
+            t1 += d;
+            t2 = fma(d, d, t2);
+        }
+        e += len;
+    }
+    size_t at = 2 * ((size_t)u * chunks + j);
+    partial[at] = sum16(s1) + t1;
+    partial[at + 1] = sum16(s2) + t2;
+}
+
+/* A unit's merged pivot-shifted sums: its mean offset from the pivot and its biased variance. */
+inline float2 ghost_unit_stats(__global const float *partial, size_t u, int chunks, float count) {
+    float s1 = 0.0f, s2 = 0.0f;
+    for (int j = 0; j < chunks; j++) {
+        s1 += partial[2 * (u * chunks + j)];
+        s2 += partial[2 * (u * chunks + j) + 1];
+    }
+    float dm = s1 / count;
+    float var = (s2 - s1 * dm) / count;
+    return (float2)(dm, var < 0.0f ? 0.0f : var); /* rounding only; keeps NaN */
+}
+
+__kernel void batchnorm_ghost_fwd_merge(__global float *save_mean, __global float *save_invstd,
+                                        __global float *run_mean, __global float *run_var,
+                                        __global const float *partial, __global const float *x,
+                                        int C, int hw, int V, int G, int chunks, float count, float eps,
+                                        float w_old, float w_new, long tracked, int cumulative, float var_scale) {
+    int c = get_global_id(0);
+    if (c >= C) return;
+    for (int g = 0; g < G; g++) {
+        size_t u = (size_t)g * C + c;
+        float2 st = ghost_unit_stats(partial, u, chunks, count);
+        float mean = x[((size_t)g * V * C + c) * hw] + st.x;
+        save_mean[u] = mean;
+        save_invstd[u] = rsqrt(st.y + eps);
+        if (run_mean) {
+            float fresh = cumulative ? 1.0f / (float)(tracked + g + 1) : w_new;
+            float keep = cumulative ? 1.0f - fresh : w_old;
+            run_mean[c] = keep * run_mean[c] + fresh * mean;
+            run_var[c] = keep * run_var[c] + fresh * (st.y * var_scale);
+        }
+    }
+}
+
+__kernel void batchnorm_renorm_fwd_merge(__global float *save_mean, __global float *save_invstd,
+                                         __global float *r_out, __global float *d_out, __global float *scale,
+                                         __global float *shift, __global float *run_mean, __global float *run_var,
+                                         __global const float *partial, __global const float *x,
+                                         __global const float *gamma, __global const float *beta,
+                                         int C, int hw, int chunks, float count, float eps, float w_old,
+                                         float w_new, float var_scale, float rmax, float dmax) {
+    int c = get_global_id(0);
+    if (c >= C) return;
+    float2 st = ghost_unit_stats(partial, c, chunks, count);
+    float mean = x[(size_t)c * hw] + st.x;
+    save_mean[c] = mean;
+    save_invstd[c] = rsqrt(st.y + eps);
+    float sigma = sqrt(run_var[c] + eps);
+    float r = clip_keep_nan(sqrt(st.y + eps) / sigma, 1.0f / rmax, rmax);
+    float d = clip_keep_nan((mean - run_mean[c]) / sigma, -dmax, dmax);
+    float gm = AFFINE ? gamma[c] : 1.0f, bt = AFFINE ? beta[c] : 0.0f;
+    r_out[c] = r;
+    d_out[c] = d;
+    scale[c] = gm * r;
+    shift[c] = fma(gm, d, bt);
+    run_mean[c] = w_old * run_mean[c] + w_new * mean;
+    run_var[c] = w_old * run_var[c] + w_new * (st.y * var_scale);
+}
+
+/* The unit of the row starting at element e of the whole tensor: sample n = r / C, channel c = r % C. */
+inline int ghost_unit(long r, int C, int V) { return (int)(r / C / V) * C + (int)(r % C); }
+
+__kernel void batchnorm_ghost_fwd_apply(__global float *y, __global const float *x, __global const float *z,
+                                        __global const float *mean, __global const float *invstd,
+                                        __global const float *gamma, __global const float *beta,
+                                        int C, int hw, int V, long total, long span) {
+    long e = get_global_id(0) * span;
+    long end = min(total, e + span);
+    while (e < end) {
+        long r = e / hw;
+        int len = (int)min((long)hw - (e - r * hw), end - e), c = (int)(r % C), u = ghost_unit(r, C, V);
+        float m = mean[u], sc = invstd[u], sh = 0.0f;
+#if AFFINE
+        sc *= gamma[c];
+        sh = beta[c];
+#endif
+        int k = 0;
+        for (; k + 8 <= len; k += 8) {
+            float8 v = fma(vload8(0, x + e + k) - m, sc, sh);
+#if FUSE == 2
+            v += vload8(0, z + e + k);
+#endif
+#if FUSE
+            v = relu8(v);
+#endif
+            vstore8(v, 0, y + e + k);
+        }
+        for (; k < len; k++) {
+            float v = fma(x[e + k] - m, sc, sh);
+#if FUSE == 2
+            v += z[e + k];
+#endif
+#if FUSE
+            v = relu1(v);
+#endif
+            y[e + k] = v;
+        }
+        e += len;
+    }
+}
+
+__kernel void batchnorm_ghost_bwd_partial(__global float *partial, __global const float *dy,
+                                          __global const float *x, __global const float *y,
+                                          __global const float *mean, int C, int hw, int V, int units, long chunk,
+                                          int chunks) {
+    int u = get_global_id(0), j = get_global_id(1);
+    if (u >= units || j >= chunks) return;
+    int g = u / C, c = u - g * C;
+    size_t base = ((size_t)g * V * C + c) * hw;
+    float m = mean[u];
+    float8 s1 = 0.0f, s2 = 0.0f;
+    float t1 = 0.0f, t2 = 0.0f;
+    long count = (long)V * hw, e = j * chunk, end = min(count, e + chunk);
+    while (e < end) {
+        long n = e / hw;
+        int i = (int)(e - n * hw), len = (int)min((long)(hw - i), end - e);
+        size_t row = base + (size_t)n * C * hw + i;
+        int k = 0;
+        for (; k + 8 <= len; k += 8) {
+            float8 yv = FUSE ? vload8(0, y + row + k) : (float8)(0.0f);
+            float8 gv = grad8(vload8(0, dy + row + k), yv);
+            s1 += gv;
+            s2 = fma(gv, vload8(0, x + row + k) - m, s2);
+        }
+        for (; k < len; k++) {
+            float gv = grad1(dy[row + k], FUSE ? y[row + k] : 0.0f);
+            t1 += gv;
+            t2 = fma(gv, x[row + k] - m, t2);
+        }
+        e += len;
+    }
+    float4 a1 = s1.lo + s1.hi, a2 = s2.lo + s2.hi;
+    float2 b1 = a1.lo + a1.hi, b2 = a2.lo + a2.hi;
+    size_t at = 2 * ((size_t)u * chunks + j);
+    partial[at] = b1.x + b1.y + t1;
+    partial[at + 1] = b2.x + b2.y + t2;
+}
+
+/* dgamma, dbeta may be NULL (not wanted); r and d NULL for ghost batch norm, [C] for renorm (G = 1). */
+__kernel void batchnorm_ghost_bwd_merge(__global float *dgamma, __global float *dbeta, __global float *coef,
+                                        __global const float *partial, __global const float *invstd,
+                                        __global const float *gamma, __global const float *r,
+                                        __global const float *d, int C, int G, int chunks, float count) {
+    int c = get_global_id(0);
+    if (c >= C) return;
+    float dg = 0.0f, db = 0.0f;
+    for (int g = 0; g < G; g++) {
+        size_t u = (size_t)g * C + c;
+        float sg = 0.0f, sgx = 0.0f;
+        for (int j = 0; j < chunks; j++) {
+            sg += partial[2 * (u * chunks + j)];
+            sgx += partial[2 * (u * chunks + j) + 1];
+        }
+        float is = invstd[u];
+        float a = (AFFINE ? gamma[c] : 1.0f) * (r ? r[c] : 1.0f) * is;
+        dg += r ? fma(r[c], sgx * is, d[c] * sg) : sgx * is;
+        db += sg;
+        coef[3 * u] = a;
+        coef[3 * u + 1] = -a * is * is * sgx / count;
+        coef[3 * u + 2] = -a * sg / count;
+    }
+    if (dgamma) dgamma[c] = dg;
+    if (dbeta) dbeta[c] = db;
+}
+
+__kernel void batchnorm_ghost_bwd_apply(__global float *dx, __global float *dz, __global const float *dy,
+                                        __global const float *x, __global const float *y,
+                                        __global const float *mean, __global const float *coef,
+                                        int C, int hw, int V, long total, long span) {
+    long e = get_global_id(0) * span;
+    long end = min(total, e + span);
+    while (e < end) {
+        long r = e / hw;
+        int len = (int)min((long)hw - (e - r * hw), end - e), u = ghost_unit(r, C, V);
+        float m = mean[u], a = coef[3 * u], b = coef[3 * u + 1], k0 = coef[3 * u + 2];
+        int k = 0;
+        for (; k + 8 <= len; k += 8) {
+            float8 yv = FUSE ? vload8(0, y + e + k) : (float8)(0.0f);
+            float8 gv = grad8(vload8(0, dy + e + k), yv);
+            vstore8(fma(a, gv, fma(b, vload8(0, x + e + k) - m, k0)), 0, dx + e + k);
+#if FUSE == 2
+            vstore8(gv, 0, dz + e + k);
+#endif
+        }
+        for (; k < len; k++) {
+            float gv = grad1(dy[e + k], FUSE ? y[e + k] : 0.0f);
+            dx[e + k] = fma(a, gv, fma(b, x[e + k] - m, k0));
+#if FUSE == 2
+            dz[e + k] = gv;
+#endif
+        }
+        e += len;
+    }
+}

@@ -35,6 +35,36 @@ public abstract class BatchNormOps {
         memory.exclusive(() -> backward(call, BatchNormArgs.checkBackward(memory, call)));
     }
 
+    // Ghost batch norm and batch renormalization (issue 14): checked by BatchNormVariantArgs
+
+    /** Ghost batch norm's forward training: each virtual batch normalized by its own statistics. */
+    public final void forwardTrainingGhost(GhostBatchNormTraining call) {
+        memory.exclusive(() -> forwardTrainingGhost(call, BatchNormVariantArgs.checkGhostTraining(memory, call)));
+    }
+
+    /** Ghost batch norm's backward from the [G, C] saved statistics. */
+    public final void backwardGhost(GhostBatchNormBackward call) {
+        memory.exclusive(() -> backwardGhost(call, BatchNormVariantArgs.checkGhostBackward(memory, call)));
+    }
+
+    /** Batch renormalization's forward training: r and d from the running statistics, then their update. */
+    public final void forwardTrainingRenorm(BatchRenormTraining call) {
+        memory.exclusive(() -> forwardTrainingRenorm(call, BatchNormVariantArgs.checkRenormTraining(memory, call)));
+    }
+
+    /** Batch renormalization's backward, r and d constants. */
+    public final void backwardRenorm(BatchRenormBackward call) {
+        memory.exclusive(() -> backwardRenorm(call, BatchNormVariantArgs.checkRenormBackward(memory, call)));
+    }
+
+    protected abstract void forwardTrainingGhost(GhostBatchNormTraining call, BatchNormShape shape);
+
+    protected abstract void backwardGhost(GhostBatchNormBackward call, BatchNormShape shape);
+
+    protected abstract void forwardTrainingRenorm(BatchRenormTraining call, BatchNormShape shape);
+
+    protected abstract void backwardRenorm(BatchRenormBackward call, BatchNormShape shape);
+
     protected abstract void forwardTraining(BatchNormTraining call, BatchNormShape shape);
 
     protected abstract void forwardInference(BatchNormInference call, BatchNormShape shape);

@@ -42,6 +42,27 @@ public final class BatchNormReference extends BatchNormOps {
                 data(call.saved().mean()), data(call.saved().invstd()), s, fusion);
     }
 
+    // ghost batch norm and batch renormalization (issue 14): their plain math is BatchNormVariantReference's
+    @Override
+    protected void forwardTrainingGhost(GhostBatchNormTraining call, BatchNormShape s) {
+        BatchNormVariantReference.forwardGhost(call, s);
+    }
+
+    @Override
+    protected void backwardGhost(GhostBatchNormBackward call, BatchNormShape s) {
+        BatchNormVariantReference.backwardGhost(call, s);
+    }
+
+    @Override
+    protected void forwardTrainingRenorm(BatchRenormTraining call, BatchNormShape s) {
+        BatchNormVariantReference.forwardRenorm(call, s);
+    }
+
+    @Override
+    protected void backwardRenorm(BatchRenormBackward call, BatchNormShape s) {
+        BatchNormVariantReference.backwardRenorm(call, s);
+    }
+
     /**
      * Training forward. y (N,C,HW); saveMean, saveInvstd (C); runMean, runVar (C) or null, updated by
      * {@code update} (null when they are); x (N,C,HW); gamma, beta (C) or null; z (N,C,HW) or null.

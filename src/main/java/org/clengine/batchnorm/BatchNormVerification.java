@@ -33,6 +33,7 @@ public final class BatchNormVerification implements OpVerification<BatchNormOps>
                 rows.add(new Row(descriptor, v.label(), c));
             }
         }
+        rows.addAll(GhostRenormVerification.rows(device, reference, descriptor, seed));
         return rows;
     }
 }

@@ -9,6 +9,12 @@ import org.clengine.batchnorm.BatchNormSaved;
 import org.clengine.batchnorm.BatchNormTraining;
 import org.clengine.batchnorm.BatchNormFusion;
 import org.clengine.batchnorm.BatchNormRunningStats;
+import org.clengine.batchnorm.BatchRenormBackward;
+import org.clengine.batchnorm.BatchRenormSaved;
+import org.clengine.batchnorm.BatchRenormSchedule;
+import org.clengine.batchnorm.BatchRenormTraining;
+import org.clengine.batchnorm.GhostBatchNormBackward;
+import org.clengine.batchnorm.GhostBatchNormTraining;
 import org.clengine.core.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +39,10 @@ public final class BatchNorm extends Module implements ReluFusable {
     private BatchNormSaved saved;
     private boolean trainedForward;
     private boolean warnedUntracked;
+    /** Ghost batch norm's samples per virtual batch, 0 when off; batch renormalization's schedule, null when off. */
+    private int virtualBatch;
+    private BatchRenormSchedule renorm;
+    private BatchRenormSaved corrections;
 
     private BatchNorm(Backend backend, int channels, boolean spatial) {
         super(backend);
@@ -72,6 +82,31 @@ public final class BatchNorm extends Module implements ReluFusable {
         config = config.withFusion(BatchNormFusion.ADD_RELU);
     }
 
+    /**
+     * Ghost batch norm (Hoffer et al. 2017): in training, each run of {@code samples} consecutive samples of the
+     * batch is normalized by its own statistics and updates the running ones once; the batch size must be a
+     * multiple of it. Evaluation is unchanged. Returns this module.
+     */
+    public BatchNorm ghost(int samples) {
+        if (samples <= 0) throw new IllegalArgumentException("virtualBatch must be positive, got " + samples);
+        if (renorm != null) throw new IllegalStateException("ghost batch norm and batch renormalization exclude "
+                + "each other; this BatchNorm already renormalizes");
+        virtualBatch = samples;
+        return this;
+    }
+
+    /**
+     * Batch renormalization (Ioffe 2017): in training, y = gamma·(r·x̂ + d) + beta with r and d from the running
+     * statistics, limited by {@code schedule} at the step given by the batches tracked. Returns this module.
+     */
+    public BatchNorm renorm(BatchRenormSchedule schedule) {
+        if (schedule == null) throw new IllegalArgumentException("schedule is null");
+        if (virtualBatch > 0) throw new IllegalStateException("ghost batch norm and batch renormalization exclude "
+                + "each other; this BatchNorm is already ghost");
+        renorm = schedule;
+        return this;
+    }
+
     /** BatchNorm2d (statistics over N·H·W) rather than BatchNorm1d. */
     public boolean spatial() {
         return spatial;
@@ -107,7 +142,9 @@ public final class BatchNorm extends Module implements ReluFusable {
         checkInput(input);
         x = input;
         y = workspace("y", input.shape());
-        if (isTraining()) {
+        if (isTraining() && (virtualBatch > 0 || renorm != null)) {
+            forwardVariant(residual);
+        } else if (isTraining()) {
             backend.batchNorm().forwardTraining(BatchNormTraining.of(y, saved(), x).affine(gamma.value(),
                     beta.value()).residual(residual).running(running).config(config));
         } else {
@@ -124,7 +161,9 @@ public final class BatchNorm extends Module implements ReluFusable {
      * convolution writes its output (bitwise the unfused result), else the two ops in turn.
      */
     Tensor forwardAfter(Conv2d conv, Tensor input, Tensor residual) {
-        if (!isTraining() || conv.reluFused()) return forward(conv.forward(input), residual);
+        if (!isTraining() || conv.reluFused() || virtualBatch > 0 || renorm != null) {
+            return forward(conv.forward(input), residual);
+        }
         if (config.fusion().hasResidual() != (residual != null)) {
             throw new IllegalStateException("residual given " + (residual != null) + ", fusion " + config.fusion());
         }
@@ -150,6 +189,23 @@ public final class BatchNorm extends Module implements ReluFusable {
                 spatial ? "BatchNorm2d" : "BatchNorm1d", channels);
     }
 
+    /** Ghost batch norm's or batch renormalization's training forward (issue 14). */
+    private void forwardVariant(Tensor residual) {
+        if (virtualBatch > 0) {
+            int groups = Math.max(1, x.dim(0) / virtualBatch);
+            saved = new BatchNormSaved(workspace("ghost_save_mean", groups, channels),
+                    workspace("ghost_save_invstd", groups, channels));
+            backend.batchNorm().forwardTrainingGhost(new GhostBatchNormTraining(BatchNormTraining.of(y, saved, x)
+                    .affine(gamma.value(), beta.value()).residual(residual).running(running).config(config),
+                    virtualBatch));
+            return;
+        }
+        corrections = new BatchRenormSaved(workspace("renorm_r", channels), workspace("renorm_d", channels));
+        backend.batchNorm().forwardTrainingRenorm(new BatchRenormTraining(BatchNormTraining.of(y, saved(), x)
+                .affine(gamma.value(), beta.value()).residual(residual).running(running).config(config),
+                renorm.at(running.batchesTracked()), corrections));
+    }
+
     /** The saved statistics' workspace tensors. */
     private BatchNormSaved saved() {
         saved = new BatchNormSaved(workspace("save_mean", channels), workspace("save_invstd", channels));
@@ -171,8 +227,15 @@ public final class BatchNorm extends Module implements ReluFusable {
         if (!trainedForward) throw new IllegalStateException("BatchNorm backward needs a training-mode forward");
         Tensor dx = workspace("dx", x.shape());
         Tensor dres = config.fusion().hasResidual() ? workspace("dresidual", x.shape()) : null;
-        backend.batchNorm().backward(BatchNormBackward.of(dx, dy, x, saved).affine(gamma.value(), gamma.grad(),
-                beta.grad()).forwardOutput(y).residualGradient(dres).config(config));
+        BatchNormBackward call = BatchNormBackward.of(dx, dy, x, saved).affine(gamma.value(), gamma.grad(),
+                beta.grad()).forwardOutput(y).residualGradient(dres).config(config);
+        if (virtualBatch > 0) {
+            backend.batchNorm().backwardGhost(new GhostBatchNormBackward(call, virtualBatch));
+        } else if (renorm != null) {
+            backend.batchNorm().backwardRenorm(new BatchRenormBackward(call, corrections));
+        } else {
+            backend.batchNorm().backward(call);
+        }
         return dx;
     }
 

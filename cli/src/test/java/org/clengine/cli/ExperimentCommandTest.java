@@ -48,6 +48,26 @@ class ExperimentCommandTest {
         assertTrue(Files.size(out.resolve("bn-paper-mnist.png")) > 0);
     }
 
+    /** small-batch on OpenCL: one batch-128 step's worth of images (128) per run, six runs, on 256 images. */
+    @Test
+    void smallBatchSmoke() throws IOException {
+        OpenClRequired.check();
+        Path data = dir.resolve("mnist");
+        writeSyntheticMnist(data, 256, 40, 5);
+        Path out = dir.resolve("small");
+        assertEquals(0, run("experiment", "small-batch", "--data", data.toString(), "--steps", "1",
+                "--checkpoints", "1", "--seed", "2", "--quiet", "--out", out.toString()), err);
+        List<String> fin = Files.readAllLines(out.resolve("small-batch-final.csv"));
+        assertEquals(1 + 6, fin.size(), String.join("\n", fin));
+        assertTrue(fin.get(3).startsWith("b4-bn,4,0,false,32,"), fin.get(3));
+        assertTrue(fin.get(6).startsWith("b2-renorm,2,0,true,64,"), fin.get(6));
+        List<String> csv = Files.readAllLines(out.resolve("small-batch.csv"));
+        assertEquals(1 + 6 * 2, csv.size(), String.join("\n", csv));
+        assertFinite(csv.stream().map(r -> r.substring(r.indexOf(',') + 1)).toList());
+        assertFinite(fin.stream().map(r -> r.substring(r.indexOf(',') + 1)).toList());
+        assertTrue(Files.size(out.resolve("small-batch.png")) > 0);
+    }
+
     /** The CNN experiments on OpenCL (the reference convolution takes minutes): 3 steps on 96 synthetic images. */
     @Test
     void cnnExperimentsSmoke() throws IOException {

@@ -16,6 +16,10 @@ import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.batchnorm.BatchNormShape;
 import org.clengine.batchnorm.BatchNormTraining;
 import org.clengine.batchnorm.BatchNormTuning;
+import org.clengine.batchnorm.BatchRenormBackward;
+import org.clengine.batchnorm.BatchRenormTraining;
+import org.clengine.batchnorm.GhostBatchNormBackward;
+import org.clengine.batchnorm.GhostBatchNormTraining;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
 
@@ -193,6 +197,27 @@ public final class BatchNormOpenCl extends BatchNormOps {
                 coef, partial, invstd, buffer(call.gamma()), s.c(), p.mergeChunks(), (float) s.perChannel());
         apply(p, BWD_APPLY, BWD_APPLY_POS, buffer(call.dx()), buffer(call.dresidual()), buffer(call.dy()),
                 buffer(call.x()), mask, mean, coef);
+    }
+
+    // ghost batch norm and batch renormalization (issue 14): their device code is BatchNormVariantOpenCl's
+    @Override
+    protected void forwardTrainingGhost(GhostBatchNormTraining call, BatchNormShape s) {
+        new BatchNormVariantOpenCl(device, policy).forwardGhost(call, s);
+    }
+
+    @Override
+    protected void backwardGhost(GhostBatchNormBackward call, BatchNormShape s) {
+        new BatchNormVariantOpenCl(device, policy).backwardGhost(call, s);
+    }
+
+    @Override
+    protected void forwardTrainingRenorm(BatchRenormTraining call, BatchNormShape s) {
+        new BatchNormVariantOpenCl(device, policy).forwardRenorm(call, s);
+    }
+
+    @Override
+    protected void backwardRenorm(BatchRenormBackward call, BatchNormShape s) {
+        new BatchNormVariantOpenCl(device, policy).backwardRenorm(call, s);
     }
 
     /** Partial sums: (C, chunks) work-items on the row path, (P/16, chunks) on the positions path. */
