@@ -18,9 +18,10 @@
  * centred value is right to a few ulp of itself however large the mean. Inference centres on the running mean
  * (an fp32 value, exact as it is): offset 0. An offset buffer may be NULL: 0.
  * The ReLU keeps NaN (v < 0 ? 0 : v), so NaN in gives NaN out.
- * Running statistics: skip = 1 (policy SKIP) keeps a channel's running mean and var when either new value is not
- * finite (a batch with NaN or Inf in the channel) and adds 1 to run_skipped[c] (when given); skip = 0 (PROPAGATE,
- * PyTorch) writes them whatever they are. Finite updates are the same arithmetic under both.
+ * Running statistics: skip = 1 (policy SKIP) keeps a channel's running mean and var when its batch mean or
+ * variance is not finite (NaN or Inf in the channel, or a variance past fp32's range), or either new value would
+ * not be, and adds 1 to run_skipped[c] (when given); skip = 0 (PROPAGATE, PyTorch) writes them whatever they are.
+ * Finite updates are the same arithmetic under both.
  *
  * Kernels (global sizes; local sizes are the host's choice, globals rounded up and guarded):
  *   batchnorm_fwd_partial  (C, chunks)  x -> partial[c][j] = (S1, S2), for chunks j0, j0+1, ... (j0 lets a
@@ -134,7 +135,7 @@ inline void fwd_merge_channel(int c, __global float *save_mean, __global float *
     if (run_mean) {
         float rm = w_old * run_mean[c] + w_new * mean;
         float rv = w_old * run_var[c] + w_new * (var * var_scale);
-        if (skip && !(isfinite(rm) && isfinite(rv))) {
+        if (skip && !(isfinite(mean) && isfinite(var) && isfinite(rm) && isfinite(rv))) {
             if (run_skipped) run_skipped[c] += 1.0f;
         } else {
             run_mean[c] = rm;

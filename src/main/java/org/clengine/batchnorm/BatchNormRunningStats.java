@@ -95,13 +95,15 @@ public final class BatchNormRunningStats implements AutoCloseable {
 
         /**
          * Folds channel c's batch statistics into the running ones as the reference does (double, then fp32):
-         * under SKIP a non-finite result leaves both values and counts one skip in {@code skipped} (when given).
+         * under SKIP, batch statistics or a result that are not finite as fp32 values (the kernels' precision)
+         * leave both values and count one skip in {@code skipped} (when given).
          */
         public void apply(float[] runMean, float[] runVar, float[] skipped, int c, double batchMean,
                 double biasedVar) {
             float m = (float) mean(runMean[c], batchMean);
             float v = (float) var(runVar[c], biasedVar);
-            if (skip && !(Float.isFinite(m) && Float.isFinite(v))) {
+            boolean batchFinite = Float.isFinite((float) batchMean) && Float.isFinite((float) biasedVar);
+            if (skip && !(batchFinite && Float.isFinite(m) && Float.isFinite(v))) {
                 if (skipped != null) skipped[c] += 1;
                 return;
             }

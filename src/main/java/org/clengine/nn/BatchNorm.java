@@ -9,6 +9,7 @@ import org.clengine.batchnorm.BatchNormSaved;
 import org.clengine.batchnorm.BatchNormTraining;
 import org.clengine.batchnorm.BatchNormFusion;
 import org.clengine.batchnorm.BatchNormRunningStats;
+import org.clengine.batchnorm.RunningUpdatePolicy;
 import org.clengine.core.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +19,10 @@ import org.slf4j.LoggerFactory;
  * {@code BatchNorm2d} ([N,C,H,W]) with their defaults: eps 1e-5, momentum 0.1, affine (weight = gamma 1, bias =
  * beta 0), running statistics tracked. Training mode normalizes with the batch's statistics and updates the
  * running ones; evaluation mode uses the running ones. A fused ReLU, or residual add then ReLU
- * ({@link #forward(Tensor, Tensor)}), runs in the same kernels.
+ * ({@link #forward(Tensor, Tensor)}), runs in the same kernels. Options: {@link #freeze} (torchvision's
+ * FrozenBatchNorm2d: the running statistics in training mode too, gamma and beta still learned) and
+ * {@link #runningUpdate} (SKIP: a batch whose statistics are not finite leaves the running ones as they were,
+ * counted in {@link #skippedUpdates}).
  */
 public final class BatchNorm extends Module implements ReluFusable {
     private static final Logger log = LoggerFactory.getLogger(BatchNorm.class);
@@ -72,6 +76,32 @@ public final class BatchNorm extends Module implements ReluFusable {
         config = config.withFusion(BatchNormFusion.ADD_RELU);
     }
 
+    /**
+     * Frozen (true) or not: when frozen, training mode normalizes with the running statistics, updates nothing,
+     * and backward treats them as constants (dx = gamma·invstd·dy); gamma and beta still get their gradients.
+     */
+    public void freeze(boolean frozen) {
+        config = config.withFrozen(frozen);
+    }
+
+    public boolean frozen() {
+        return config.frozen();
+    }
+
+    /** What a training batch whose statistics are not finite does to the running ones (PROPAGATE by default). */
+    public void runningUpdate(RunningUpdatePolicy policy) {
+        config = config.withUpdate(policy);
+    }
+
+    public RunningUpdatePolicy runningUpdate() {
+        return config.update();
+    }
+
+    /** Channel updates of the running statistics that SKIP refused, summed over channels (a read back). */
+    public long skippedUpdates() {
+        return running.skippedUpdates();
+    }
+
     /** BatchNorm2d (statistics over N·H·W) rather than BatchNorm1d. */
     public boolean spatial() {
         return spatial;
@@ -95,6 +125,7 @@ public final class BatchNorm extends Module implements ReluFusable {
         x = input;
         y = workspace("y", input.shape());
         if (isTraining()) {
+            if (config.frozen()) warnIfUntracked();
             backend.batchNorm().forwardTraining(BatchNormTraining.of(y, saved(), x).affine(gamma.value(),
                     beta.value()).residual(residual).running(running).config(config));
         } else {
@@ -111,7 +142,7 @@ public final class BatchNorm extends Module implements ReluFusable {
      * convolution writes its output (bitwise the unfused result), else the two ops in turn.
      */
     Tensor forwardAfter(Conv2d conv, Tensor input, Tensor residual) {
-        if (!isTraining() || conv.reluFused()) return forward(conv.forward(input), residual);
+        if (!isTraining() || config.frozen() || conv.reluFused()) return forward(conv.forward(input), residual);
         if (config.fusion().hasResidual() != (residual != null)) {
             throw new IllegalStateException("residual given " + (residual != null) + ", fusion " + config.fusion());
         }
@@ -139,7 +170,8 @@ public final class BatchNorm extends Module implements ReluFusable {
 
     /** The saved statistics' workspace tensors. */
     private BatchNormSaved saved() {
-        saved = new BatchNormSaved(workspace("save_mean", channels), workspace("save_invstd", channels));
+        saved = new BatchNormSaved(workspace("save_mean", channels), workspace("save_invstd", channels),
+                workspace("save_offset", channels));
         return saved;
     }
 
@@ -175,6 +207,6 @@ public final class BatchNorm extends Module implements ReluFusable {
 
     @Override
     protected void setOwnCounter(String name, long value) {
-        running = new BatchNormRunningStats(running.mean(), running.var(), value);
+        running = new BatchNormRunningStats(running.mean(), running.var(), running.skipped(), value);
     }
 }
