@@ -8,7 +8,8 @@
  * Reductions are deterministic: a channel's M values are cut into chunks of `chunk` values (chosen by the host
  * from the shape and the device kind, never from the local size). Work-item (c, j) reduces chunk j of channel c
  * into a partial; one work-item per channel then adds the partials in chunk order. No atomics, so results are
- * bitwise identical run after run and whatever local size is used.
+ * bitwise identical run after run and whatever local size is used. The merge adds a channel's partials with
+ * Kahan's compensation (still in chunk order), so their count costs no precision.
  *
  * Numerics: forward sums are taken of d = x - p with p = the channel's first value (a pivot), so a mean that
  * dwarfs the spread costs no precision: mean = p + S1/M, var = (S2 - S1*S1/M)/M, S1 = sum d, S2 = sum d*d.
@@ -113,16 +114,27 @@ __kernel void batchnorm_fwd_partial(__global float *partial, __global const floa
     partial[at + 1] = sum16(s2) + (u2.x + u2.y + u2.z + u2.w) + t2;
 }
 
+/*
+ * Adds v to the sum s with Kahan's compensation: a channel's partials (thousands of them on the positions path)
+ * then add to about one rounding, not one per partial. Once the sum is not finite, plain addition: the
+ * compensation would turn an overflow's Inf into NaN.
+ */
+inline void add_compensated(float *s, float *comp, float v) {
+    float y = v - *comp, t = *s + y;
+    *comp = isfinite(t) ? (t - *s) - y : 0.0f;
+    *s = t;
+}
+
 /* Running stats: run = w_old*run + w_new*batch, running var from var*var_scale (M/(M-1) unbiased, or 1). */
 inline void fwd_merge_channel(int c, __global float *save_mean, __global float *save_invstd,
                               __global float *save_offset, __global float *run_mean, __global float *run_var,
                               __global float *run_skipped, __global const float *partial, __global const float *x,
                               int hw, int chunks, float count, float eps, float w_old, float w_new, float var_scale,
                               int skip) {
-    float s1 = 0.0f, s2 = 0.0f;
+    float s1 = 0.0f, s2 = 0.0f, k1 = 0.0f, k2 = 0.0f;
     for (int j = 0; j < chunks; j++) {
-        s1 += partial[2 * ((size_t)c * chunks + j)];
-        s2 += partial[2 * ((size_t)c * chunks + j) + 1];
+        add_compensated(&s1, &k1, partial[2 * ((size_t)c * chunks + j)]);
+        add_compensated(&s2, &k2, partial[2 * ((size_t)c * chunks + j) + 1]);
     }
     float dm = s1 / count;
     float var = (s2 - s1 * dm) / count;
@@ -259,10 +271,10 @@ __kernel void batchnorm_bwd_partial(__global float *partial, __global const floa
 inline void bwd_merge_channel(int c, __global float *dgamma, __global float *dbeta, __global float *coef,
                               __global const float *partial, __global const float *invstd,
                               __global const float *gamma, int chunks, float count, int frozen) {
-    float sg = 0.0f, sgx = 0.0f;
+    float sg = 0.0f, sgx = 0.0f, k1 = 0.0f, k2 = 0.0f;
     for (int j = 0; j < chunks; j++) {
-        sg += partial[2 * ((size_t)c * chunks + j)];
-        sgx += partial[2 * ((size_t)c * chunks + j) + 1];
+        add_compensated(&sg, &k1, partial[2 * ((size_t)c * chunks + j)]);
+        add_compensated(&sgx, &k2, partial[2 * ((size_t)c * chunks + j) + 1]);
     }
     float is = invstd[c];
     float a = AFFINE ? gamma[c] * is : is;
