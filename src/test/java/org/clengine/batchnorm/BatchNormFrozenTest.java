@@ -41,8 +41,10 @@ class BatchNormFrozenTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (int k = 0; k < impls.size(); k++) {
             BatchNormOps ops = impls.get(k);
+            // mb1ic4: one value per channel, which frozen (unlike training) allows
             for (String d : List.of("mb8ic3ih17iw19", "mb64ic5ih2iw3", "mb200ic37", "mb1ic4")) {
                 for (BatchNormFusion f : BatchNormFusion.values()) {
+                    if (d.equals("mb1ic4") && f.hasRelu()) continue; // 4 values: a ReLU may leave no gradient
                     for (double[] regime : new double[][] {{1, 1}, {1e4, 1e-2}}) {
                         String name = "impl " + k + " " + d + " " + f + " mean " + regime[0] + " seed=" + seed;
                         tests.add(dynamicTest(name, () -> check(ops, BatchNormShape.parse(d), f, regime, seed)));
