@@ -200,6 +200,13 @@ public final class BatchNorm extends Module implements ReluFusable {
         return workspace("dresidual", x.shape());
     }
 
+    /** Also the skip counts: not a state buffer (PyTorch's state has no such entry), so closed here. */
+    @Override
+    public void close() {
+        super.close();
+        if (running.skipped() != null) running.skipped().close();
+    }
+
     @Override
     protected Map<String, Long> ownCounters() {
         return Map.of("num_batches_tracked", running.batchesTracked());
