@@ -8,22 +8,34 @@
  * Reductions are deterministic: a channel's M values are cut into chunks of `chunk` values (chosen by the host
  * from the shape and the device kind, never from the local size). Work-item (c, j) reduces chunk j of channel c
  * into a partial; one work-item per channel then adds the partials in chunk order. No atomics, so results are
- * bitwise identical run after run and whatever local size is used.
+ * bitwise identical run after run and whatever local size is used. The merge adds a channel's partials with
+ * Kahan's compensation (still in chunk order), so their count costs no precision.
  *
  * Numerics: forward sums are taken of d = x - p with p = the channel's first value (a pivot), so a mean that
  * dwarfs the spread costs no precision: mean = p + S1/M, var = (S2 - S1*S1/M)/M, S1 = sum d, S2 = sum d*d.
+ * The fp32 mean is off by up to half an ulp of itself, which is a few percent of a spread 1e6 times smaller, so
+ * the merge also keeps the rounding error: offset = (p + S1/M) - mean exactly (TwoSum). Apply and backward centre
+ * x as (x - mean) - offset: x - mean is exact when x is near the mean (Sterbenz), and the offset is small, so the
+ * centred value is right to a few ulp of itself however large the mean. Inference centres on the running mean
+ * (an fp32 value, exact as it is): offset 0. An offset buffer may be NULL: 0.
  * The ReLU keeps NaN (v < 0 ? 0 : v), so NaN in gives NaN out.
+ * Running statistics: skip = 1 (policy SKIP) keeps a channel's running mean and var when its batch mean or
+ * variance is not finite (NaN or Inf in the channel, or a variance past fp32's range), or either new value would
+ * not be, and adds 1 to run_skipped[c] (when given); skip = 0 (PROPAGATE, PyTorch) writes them whatever they are.
+ * Finite updates are the same arithmetic under both.
  *
  * Kernels (global sizes; local sizes are the host's choice, globals rounded up and guarded):
  *   batchnorm_fwd_partial  (C, chunks)  x -> partial[c][j] = (S1, S2), for chunks j0, j0+1, ... (j0 lets a
  *                                       convolution reduce each stretch of its output as soon as it is written)
- *   batchnorm_fwd_merge    (C)          partials -> save_mean, save_invstd; running stats updated in place
- *   batchnorm_infer_stats  (C)          running mean, var -> mean, invstd
- *   batchnorm_fwd_apply    (items)      y = fuse(gamma*(x - mean)*invstd + beta [+ z])
- *   batchnorm_bwd_partial  (C, chunks)  dy, x, y -> partial[c][j] = (sum g, sum g*(x - mean)),
+ *   batchnorm_fwd_merge    (C)          partials -> save_mean, save_invstd, save_offset; running stats updated
+ *                                       in place
+ *   batchnorm_infer_stats  (C)          running mean, var -> mean, invstd, offset 0
+ *   batchnorm_fwd_apply    (items)      y = fuse(gamma*(x - mean - offset)*invstd + beta [+ z])
+ *   batchnorm_bwd_partial  (C, chunks)  dy, x, y -> partial[c][j] = (sum g, sum g*(x - mean - offset)),
  *                                       g = dy, or dy where y > 0 under a fused ReLU
- *   batchnorm_bwd_merge    (C)          partials -> dgamma, dbeta, coef[c] = (a, b, k)
- *   batchnorm_bwd_apply    (items)      dx = a*g + b*(x - mean) + k; dz = g (residual fusion)
+ *   batchnorm_bwd_merge    (C)          partials -> dgamma, dbeta, coef[c] = (a, b, k); frozen = 1 (frozen batch
+ *                                       norm: statistics are constants) gives b = k = 0
+ *   batchnorm_bwd_apply    (items)      dx = a*g + b*(x - mean - offset) + k; dz = g (residual fusion)
  * Apply kernels: work-item t owns values [t*span, (t+1)*span) of the whole tensor, walking row pieces; small spans
  * coalesce on GPUs, large ones stream on CPUs. Results do not depend on span.
  *
@@ -102,55 +114,77 @@ __kernel void batchnorm_fwd_partial(__global float *partial, __global const floa
     partial[at + 1] = sum16(s2) + (u2.x + u2.y + u2.z + u2.w) + t2;
 }
 
+/*
+ * Adds v to the sum s with Kahan's compensation: a channel's partials (thousands of them on the positions path)
+ * then add to about one rounding, not one per partial. Once the sum is not finite, plain addition: the
+ * compensation would turn an overflow's Inf into NaN.
+ */
+inline void add_compensated(float *s, float *comp, float v) {
+    float y = v - *comp, t = *s + y;
+    *comp = isfinite(t) ? (t - *s) - y : 0.0f;
+    *s = t;
+}
+
 /* Running stats: run = w_old*run + w_new*batch, running var from var*var_scale (M/(M-1) unbiased, or 1). */
 inline void fwd_merge_channel(int c, __global float *save_mean, __global float *save_invstd,
-                              __global float *run_mean, __global float *run_var,
-                              __global const float *partial, __global const float *x,
-                              int hw, int chunks, float count, float eps, float w_old, float w_new, float var_scale) {
-    float s1 = 0.0f, s2 = 0.0f;
+                              __global float *save_offset, __global float *run_mean, __global float *run_var,
+                              __global float *run_skipped, __global const float *partial, __global const float *x,
+                              int hw, int chunks, float count, float eps, float w_old, float w_new, float var_scale,
+                              int skip) {
+    float s1 = 0.0f, s2 = 0.0f, k1 = 0.0f, k2 = 0.0f;
     for (int j = 0; j < chunks; j++) {
-        s1 += partial[2 * ((size_t)c * chunks + j)];
-        s2 += partial[2 * ((size_t)c * chunks + j) + 1];
+        add_compensated(&s1, &k1, partial[2 * ((size_t)c * chunks + j)]);
+        add_compensated(&s2, &k2, partial[2 * ((size_t)c * chunks + j) + 1]);
     }
     float dm = s1 / count;
     float var = (s2 - s1 * dm) / count;
     var = var < 0.0f ? 0.0f : var; /* rounding only; keeps NaN */
-    float mean = x[(size_t)c * hw] + dm;
+    float p = x[(size_t)c * hw], mean = p + dm;
+    float t = mean - p; /* TwoSum: (p + dm) - mean, exactly, in any order of magnitude */
     save_mean[c] = mean;
     save_invstd[c] = rsqrt(var + eps);
+    if (save_offset) save_offset[c] = (p - (mean - t)) + (dm - t);
     if (run_mean) {
-        run_mean[c] = w_old * run_mean[c] + w_new * mean;
-        run_var[c] = w_old * run_var[c] + w_new * (var * var_scale);
+        float rm = w_old * run_mean[c] + w_new * mean;
+        float rv = w_old * run_var[c] + w_new * (var * var_scale);
+        if (skip && !(isfinite(mean) && isfinite(var) && isfinite(rm) && isfinite(rv))) {
+            if (run_skipped) run_skipped[c] += 1.0f;
+        } else {
+            run_mean[c] = rm;
+            run_var[c] = rv;
+        }
     }
 }
 
 __kernel void batchnorm_fwd_merge(__global float *save_mean, __global float *save_invstd,
-                                  __global float *run_mean, __global float *run_var,
-                                  __global const float *partial, __global const float *x,
-                                  int C, int hw, int chunks, float count, float eps,
-                                  float w_old, float w_new, float var_scale) {
+                                  __global float *save_offset, __global float *run_mean, __global float *run_var,
+                                  __global float *run_skipped, __global const float *partial,
+                                  __global const float *x, int C, int hw, int chunks, float count, float eps,
+                                  float w_old, float w_new, float var_scale, int skip) {
     int c = get_global_id(0);
     if (c >= C) return;
-    fwd_merge_channel(c, save_mean, save_invstd, run_mean, run_var, partial, x, hw, chunks, count, eps, w_old, w_new,
-                      var_scale);
+    fwd_merge_channel(c, save_mean, save_invstd, save_offset, run_mean, run_var, run_skipped, partial, x, hw,
+                      chunks, count, eps, w_old, w_new, var_scale, skip);
 }
 
-inline void infer_stats_channel(int c, __global float *mean, __global float *invstd,
+inline void infer_stats_channel(int c, __global float *mean, __global float *invstd, __global float *offset,
                                 __global const float *run_mean, __global const float *run_var, float eps) {
     mean[c] = run_mean[c];
     invstd[c] = rsqrt(run_var[c] + eps);
+    if (offset) offset[c] = 0.0f;
 }
 
-__kernel void batchnorm_infer_stats(__global float *mean, __global float *invstd,
+__kernel void batchnorm_infer_stats(__global float *mean, __global float *invstd, __global float *offset,
                                     __global const float *run_mean, __global const float *run_var,
                                     int C, float eps) {
     int c = get_global_id(0);
     if (c >= C) return;
-    infer_stats_channel(c, mean, invstd, run_mean, run_var, eps);
+    infer_stats_channel(c, mean, invstd, offset, run_mean, run_var, eps);
 }
 
 __kernel void batchnorm_fwd_apply(__global float *y, __global const float *x, __global const float *z,
-                                  __global const float *mean, __global const float *invstd,
+                                  __global const float *mean, __global const float *offset,
+                                  __global const float *invstd,
                                   __global const float *gamma, __global const float *beta,
                                   int C, int hw, long total, long span) {
     long e = get_global_id(0) * span;
@@ -158,14 +192,14 @@ __kernel void batchnorm_fwd_apply(__global float *y, __global const float *x, __
     while (e < end) {
         long r = e / hw;
         int len = (int)min((long)hw - (e - r * hw), end - e), c = (int)(r % C);
-        float m = mean[c], scale = invstd[c], shift = 0.0f;
+        float m = mean[c], o = offset ? offset[c] : 0.0f, scale = invstd[c], shift = 0.0f;
 #if AFFINE
         scale *= gamma[c];
         shift = beta[c];
 #endif
         int k = 0;
         for (; k + 8 <= len; k += 8) {
-            float8 v = fma(vload8(0, x + e + k) - m, scale, shift);
+            float8 v = fma(vload8(0, x + e + k) - m - o, scale, shift);
 #if FUSE == 2
             v += vload8(0, z + e + k);
 #endif
@@ -175,7 +209,7 @@ __kernel void batchnorm_fwd_apply(__global float *y, __global const float *x, __
             vstore8(v, 0, y + e + k);
         }
         for (; k < len; k++) {
-            float v = fma(x[e + k] - m, scale, shift);
+            float v = fma(x[e + k] - m - o, scale, shift);
 #if FUSE == 2
             v += z[e + k];
 #endif
@@ -190,10 +224,10 @@ __kernel void batchnorm_fwd_apply(__global float *y, __global const float *x, __
 
 __kernel void batchnorm_bwd_partial(__global float *partial, __global const float *dy, __global const float *x,
                                     __global const float *y, __global const float *mean,
-                                    int C, int hw, long count, long chunk, int chunks) {
+                                    __global const float *offset, int C, int hw, long count, long chunk, int chunks) {
     int c = get_global_id(0), j = get_global_id(1);
     if (c >= C || j >= chunks) return;
-    float m = mean[c];
+    float m = mean[c], o = offset ? offset[c] : 0.0f;
     float8 s1 = 0.0f, s2 = 0.0f;
     float4 u1 = 0.0f, u2 = 0.0f;
     float t1 = 0.0f, t2 = 0.0f;
@@ -207,19 +241,19 @@ __kernel void batchnorm_bwd_partial(__global float *partial, __global const floa
             float8 yv = FUSE ? vload8(0, y + row + k) : (float8)(0.0f);
             float8 g = grad8(vload8(0, dy + row + k), yv);
             s1 += g;
-            s2 = fma(g, vload8(0, x + row + k) - m, s2);
+            s2 = fma(g, vload8(0, x + row + k) - m - o, s2);
         }
         for (; k + 4 <= len; k += 4) {
             float4 yv = FUSE ? vload4(0, y + row + k) : (float4)(0.0f);
             float4 g = vload4(0, dy + row + k);
             if (FUSE) g = select((float4)(0.0f), g, yv > (float4)(0.0f));
             u1 += g;
-            u2 = fma(g, vload4(0, x + row + k) - m, u2);
+            u2 = fma(g, vload4(0, x + row + k) - m - o, u2);
         }
         for (; k < len; k++) {
             float g = grad1(dy[row + k], FUSE ? y[row + k] : 0.0f);
             t1 += g;
-            t2 = fma(g, x[row + k] - m, t2);
+            t2 = fma(g, x[row + k] - m - o, t2);
         }
         e += len;
     }
@@ -230,53 +264,57 @@ __kernel void batchnorm_bwd_partial(__global float *partial, __global const floa
     partial[at + 1] = b2.x + b2.y + t2;
 }
 
-/* dgamma and dbeta may be NULL (not wanted). coef[c] = (a, b, k): dx = a*g + b*(x - mean) + k. */
+/*
+ * dgamma and dbeta may be NULL (not wanted). coef[c] = (a, b, k): dx = a*g + b*(x - mean - offset) + k. Frozen:
+ * mean and invstd are the running ones, constants to the loss, so dx = a*g.
+ */
 inline void bwd_merge_channel(int c, __global float *dgamma, __global float *dbeta, __global float *coef,
                               __global const float *partial, __global const float *invstd,
-                              __global const float *gamma, int chunks, float count) {
-    float sg = 0.0f, sgx = 0.0f;
+                              __global const float *gamma, int chunks, float count, int frozen) {
+    float sg = 0.0f, sgx = 0.0f, k1 = 0.0f, k2 = 0.0f;
     for (int j = 0; j < chunks; j++) {
-        sg += partial[2 * ((size_t)c * chunks + j)];
-        sgx += partial[2 * ((size_t)c * chunks + j) + 1];
+        add_compensated(&sg, &k1, partial[2 * ((size_t)c * chunks + j)]);
+        add_compensated(&sgx, &k2, partial[2 * ((size_t)c * chunks + j) + 1]);
     }
     float is = invstd[c];
     float a = AFFINE ? gamma[c] * is : is;
     if (dgamma) dgamma[c] = sgx * is;
     if (dbeta) dbeta[c] = sg;
     coef[3 * c] = a;
-    coef[3 * c + 1] = -a * is * is * sgx / count;
-    coef[3 * c + 2] = -a * sg / count;
+    coef[3 * c + 1] = frozen ? 0.0f : -a * is * is * sgx / count;
+    coef[3 * c + 2] = frozen ? 0.0f : -a * sg / count;
 }
 
 __kernel void batchnorm_bwd_merge(__global float *dgamma, __global float *dbeta, __global float *coef,
                                   __global const float *partial, __global const float *invstd,
-                                  __global const float *gamma, int C, int chunks, float count) {
+                                  __global const float *gamma, int C, int chunks, float count, int frozen) {
     int c = get_global_id(0);
     if (c >= C) return;
-    bwd_merge_channel(c, dgamma, dbeta, coef, partial, invstd, gamma, chunks, count);
+    bwd_merge_channel(c, dgamma, dbeta, coef, partial, invstd, gamma, chunks, count, frozen);
 }
 
 __kernel void batchnorm_bwd_apply(__global float *dx, __global float *dz, __global const float *dy,
                                   __global const float *x, __global const float *y, __global const float *mean,
-                                  __global const float *coef, int C, int hw, long total, long span) {
+                                  __global const float *offset, __global const float *coef, int C, int hw,
+                                  long total, long span) {
     long e = get_global_id(0) * span;
     long end = min(total, e + span);
     while (e < end) {
         long r = e / hw;
         int len = (int)min((long)hw - (e - r * hw), end - e), c = (int)(r % C);
-        float m = mean[c], a = coef[3 * c], b = coef[3 * c + 1], k0 = coef[3 * c + 2];
+        float m = mean[c], o = offset ? offset[c] : 0.0f, a = coef[3 * c], b = coef[3 * c + 1], k0 = coef[3 * c + 2];
         int k = 0;
         for (; k + 8 <= len; k += 8) {
             float8 yv = FUSE ? vload8(0, y + e + k) : (float8)(0.0f);
             float8 g = grad8(vload8(0, dy + e + k), yv);
-            vstore8(fma(a, g, fma(b, vload8(0, x + e + k) - m, k0)), 0, dx + e + k);
+            vstore8(fma(a, g, fma(b, vload8(0, x + e + k) - m - o, k0)), 0, dx + e + k);
 #if FUSE == 2
             vstore8(g, 0, dz + e + k);
 #endif
         }
         for (; k < len; k++) {
             float g = grad1(dy[e + k], FUSE ? y[e + k] : 0.0f);
-            dx[e + k] = fma(a, g, fma(b, x[e + k] - m, k0));
+            dx[e + k] = fma(a, g, fma(b, x[e + k] - m - o, k0));
 #if FUSE == 2
             dz[e + k] = g;
 #endif
@@ -290,6 +328,11 @@ inline float16 gather16(__global const float *v, int q0, int hw, int stride, int
     float a[16];
     for (int l = 0; l < 16; l++) a[l] = v[stride * ((q0 + l) / hw) + offset];
     return vload16(0, a);
+}
+
+/* The offsets of 16 positions' channels; a NULL offset buffer is 0. */
+inline float16 offset16(__global const float *offset, int q0, int hw) {
+    return offset ? gather16(offset, q0, hw, 1, 0) : (float16)(0.0f);
 }
 
 inline void store_partials16(__global float *partial, float16 s1, float16 s2, int q0, int chunks, int j) {
@@ -337,16 +380,17 @@ __kernel void batchnorm_fwd_partial_pos(__global float *partial, __global const 
 }
 
 inline void fwd_apply_pos_block(int q0, int j, __global float *y, __global const float *x, __global const float *z,
-                                __global const float *mean, __global const float *invstd,
+                                __global const float *mean, __global const float *offset, __global const float *invstd,
                                 __global const float *gamma, __global const float *beta,
                                 int P, int hw, int N, int rows) {
     int r0 = j * rows, r1 = min(N, r0 + rows);
     int full = min(POS_BLOCKS, (P - q0) / 16);
-    float16 m[POS_BLOCKS], scale[POS_BLOCKS], shift[POS_BLOCKS];
+    float16 m[POS_BLOCKS], o[POS_BLOCKS], scale[POS_BLOCKS], shift[POS_BLOCKS];
     for (int b = 0; b < POS_BLOCKS; b++) {
         if (b >= full) break;
         int q = q0 + 16 * b;
         m[b] = gather16(mean, q, hw, 1, 0);
+        o[b] = offset16(offset, q, hw);
         scale[b] = gather16(invstd, q, hw, 1, 0);
         if (AFFINE) scale[b] *= gather16(gamma, q, hw, 1, 0);
         shift[b] = AFFINE ? gather16(beta, q, hw, 1, 0) : (float16)(0.0f);
@@ -355,7 +399,7 @@ inline void fwd_apply_pos_block(int q0, int j, __global float *y, __global const
         for (int b = 0; b < POS_BLOCKS; b++) {
             if (b >= full) break;
             size_t at = (size_t)r * P + q0 + 16 * b;
-            float16 v = fma(vload16(0, x + at) - m[b], scale[b], shift[b]);
+            float16 v = fma(vload16(0, x + at) - m[b] - o[b], scale[b], shift[b]);
 #if FUSE == 2
             v += vload16(0, z + at);
 #endif
@@ -367,10 +411,11 @@ inline void fwd_apply_pos_block(int q0, int j, __global float *y, __global const
     }
     for (int q = q0 + 16 * full; q < min(P, q0 + 16 * POS_BLOCKS); q++) {
         int c = q / hw;
-        float mq = mean[c], sq = AFFINE ? invstd[c] * gamma[c] : invstd[c], hq = AFFINE ? beta[c] : 0.0f;
+        float mq = mean[c], oq = offset ? offset[c] : 0.0f;
+        float sq = AFFINE ? invstd[c] * gamma[c] : invstd[c], hq = AFFINE ? beta[c] : 0.0f;
         for (int r = r0; r < r1; r++) {
             size_t at = (size_t)r * P + q;
-            float v = fma(x[at] - mq, sq, hq);
+            float v = fma(x[at] - mq - oq, sq, hq);
 #if FUSE == 2
             v += z[at];
 #endif
@@ -383,20 +428,20 @@ inline void fwd_apply_pos_block(int q0, int j, __global float *y, __global const
 }
 
 __kernel void batchnorm_fwd_apply_pos(__global float *y, __global const float *x, __global const float *z,
-                                      __global const float *mean, __global const float *invstd,
-                                      __global const float *gamma, __global const float *beta,
-                                      int P, int hw, int N, int rows) {
+                                      __global const float *mean, __global const float *offset,
+                                      __global const float *invstd, __global const float *gamma,
+                                      __global const float *beta, int P, int hw, int N, int rows) {
     int q0 = 16 * POS_BLOCKS * get_global_id(0), j = get_global_id(1);
     if (q0 >= P || j * rows >= N) return;
-    fwd_apply_pos_block(q0, j, y, x, z, mean, invstd, gamma, beta, P, hw, N, rows);
+    fwd_apply_pos_block(q0, j, y, x, z, mean, offset, invstd, gamma, beta, P, hw, N, rows);
 }
 
 inline void bwd_partial_pos_block(int q0, int j, __global float *partial, __global const float *dy,
                                   __global const float *x, __global const float *y, __global const float *mean,
-                                  int P, int hw, int N, int rows, int chunks) {
+                                  __global const float *offset, int P, int hw, int N, int rows, int chunks) {
     int r0 = j * rows, r1 = min(N, r0 + rows);
     if (q0 + 16 <= P) {
-        float16 m = gather16(mean, q0, hw, 1, 0), s1 = 0.0f, s2 = 0.0f;
+        float16 m = gather16(mean, q0, hw, 1, 0), o = offset16(offset, q0, hw), s1 = 0.0f, s2 = 0.0f;
         for (int r = r0; r < r1; r++) {
             size_t at = (size_t)r * P + q0;
             float16 g = vload16(0, dy + at);
@@ -404,18 +449,18 @@ inline void bwd_partial_pos_block(int q0, int j, __global float *partial, __glob
             g = select((float16)(0.0f), g, vload16(0, y + at) > (float16)(0.0f));
 #endif
             s1 += g;
-            s2 = fma(g, vload16(0, x + at) - m, s2);
+            s2 = fma(g, vload16(0, x + at) - m - o, s2);
         }
         store_partials16(partial, s1, s2, q0, chunks, j);
         return;
     }
     for (int q = q0; q < P; q++) {
-        float m = mean[q / hw], t1 = 0.0f, t2 = 0.0f;
+        float m = mean[q / hw], o = offset ? offset[q / hw] : 0.0f, t1 = 0.0f, t2 = 0.0f;
         for (int r = r0; r < r1; r++) {
             size_t at = (size_t)r * P + q;
             float g = grad1(dy[at], FUSE ? y[at] : 0.0f);
             t1 += g;
-            t2 = fma(g, x[at] - m, t2);
+            t2 = fma(g, x[at] - m - o, t2);
         }
         partial[2 * ((size_t)q * chunks + j)] = t1;
         partial[2 * ((size_t)q * chunks + j) + 1] = t2;
@@ -424,22 +469,24 @@ inline void bwd_partial_pos_block(int q0, int j, __global float *partial, __glob
 
 __kernel void batchnorm_bwd_partial_pos(__global float *partial, __global const float *dy, __global const float *x,
                                         __global const float *y, __global const float *mean,
-                                        int P, int hw, int N, int rows, int chunks) {
+                                        __global const float *offset, int P, int hw, int N, int rows, int chunks) {
     int q0 = 16 * get_global_id(0), j = get_global_id(1);
     if (q0 >= P || j >= chunks) return;
-    bwd_partial_pos_block(q0, j, partial, dy, x, y, mean, P, hw, N, rows, chunks);
+    bwd_partial_pos_block(q0, j, partial, dy, x, y, mean, offset, P, hw, N, rows, chunks);
 }
 
 inline void bwd_apply_pos_block(int q0, int j, __global float *dx, __global float *dz, __global const float *dy,
                                 __global const float *x, __global const float *y, __global const float *mean,
-                                __global const float *coef, int P, int hw, int N, int rows) {
+                                __global const float *offset, __global const float *coef, int P, int hw, int N,
+                                int rows) {
     int r0 = j * rows, r1 = min(N, r0 + rows);
     int full = min(POS_BLOCKS, (P - q0) / 16);
-    float16 m[POS_BLOCKS], a[POS_BLOCKS], b1[POS_BLOCKS], k[POS_BLOCKS];
+    float16 m[POS_BLOCKS], o[POS_BLOCKS], a[POS_BLOCKS], b1[POS_BLOCKS], k[POS_BLOCKS];
     for (int b = 0; b < POS_BLOCKS; b++) {
         if (b >= full) break;
         int q = q0 + 16 * b;
         m[b] = gather16(mean, q, hw, 1, 0);
+        o[b] = offset16(offset, q, hw);
         a[b] = gather16(coef, q, hw, 3, 0);
         b1[b] = gather16(coef, q, hw, 3, 1);
         k[b] = gather16(coef, q, hw, 3, 2);
@@ -452,7 +499,7 @@ inline void bwd_apply_pos_block(int q0, int j, __global float *dx, __global floa
 #if FUSE
             g = select((float16)(0.0f), g, vload16(0, y + at) > (float16)(0.0f));
 #endif
-            vstore16(fma(a[b], g, fma(b1[b], vload16(0, x + at) - m[b], k[b])), 0, dx + at);
+            vstore16(fma(a[b], g, fma(b1[b], vload16(0, x + at) - m[b] - o[b], k[b])), 0, dx + at);
 #if FUSE == 2
             vstore16(g, 0, dz + at);
 #endif
@@ -460,11 +507,12 @@ inline void bwd_apply_pos_block(int q0, int j, __global float *dx, __global floa
     }
     for (int q = q0 + 16 * full; q < min(P, q0 + 16 * POS_BLOCKS); q++) {
         int c = q / hw;
-        float mq = mean[c], aq = coef[3 * c], bq = coef[3 * c + 1], kq = coef[3 * c + 2];
+        float mq = mean[c], oq = offset ? offset[c] : 0.0f;
+        float aq = coef[3 * c], bq = coef[3 * c + 1], kq = coef[3 * c + 2];
         for (int r = r0; r < r1; r++) {
             size_t at = (size_t)r * P + q;
             float g = grad1(dy[at], FUSE ? y[at] : 0.0f);
-            dx[at] = fma(aq, g, fma(bq, x[at] - mq, kq));
+            dx[at] = fma(aq, g, fma(bq, x[at] - mq - oq, kq));
 #if FUSE == 2
             dz[at] = g;
 #endif
@@ -474,10 +522,11 @@ inline void bwd_apply_pos_block(int q0, int j, __global float *dx, __global floa
 
 __kernel void batchnorm_bwd_apply_pos(__global float *dx, __global float *dz, __global const float *dy,
                                       __global const float *x, __global const float *y, __global const float *mean,
-                                      __global const float *coef, int P, int hw, int N, int rows) {
+                                      __global const float *offset, __global const float *coef, int P, int hw,
+                                      int N, int rows) {
     int q0 = 16 * POS_BLOCKS * get_global_id(0), j = get_global_id(1);
     if (q0 >= P || j * rows >= N) return;
-    bwd_apply_pos_block(q0, j, dx, dz, dy, x, y, mean, coef, P, hw, N, rows);
+    bwd_apply_pos_block(q0, j, dx, dz, dy, x, y, mean, offset, coef, P, hw, N, rows);
 }
 
 /*
@@ -488,44 +537,48 @@ __kernel void batchnorm_bwd_apply_pos(__global float *dx, __global float *dz, __
  * partials, statistics and coefficients it wrote itself, which OpenCL orders without a barrier.
  */
 __kernel void batchnorm_fwd_train_single(__global float *y, __global float *save_mean, __global float *save_invstd,
-                                         __global float *run_mean, __global float *run_var, __global float *partial,
-                                         __global const float *x, __global const float *z,
+                                         __global float *save_offset, __global float *run_mean,
+                                         __global float *run_var, __global float *run_skipped,
+                                         __global float *partial, __global const float *x, __global const float *z,
                                          __global const float *gamma, __global const float *beta, int C, int N,
-                                         float count, float eps, float w_old, float w_new, float var_scale) {
+                                         float count, float eps, float w_old, float w_new, float var_scale,
+                                         int skip) {
     int q0 = 16 * POS_BLOCKS * get_global_id(0), q1 = min(C, q0 + 16 * POS_BLOCKS);
     if (q0 >= C) return;
     for (int q = q0; q < q1; q += 16) fwd_partial_pos_block(q, 0, partial, x, C, 1, N, N, 1);
     for (int c = q0; c < q1; c++) {
-        fwd_merge_channel(c, save_mean, save_invstd, run_mean, run_var, partial, x, 1, 1, count, eps, w_old, w_new,
-                          var_scale);
+        fwd_merge_channel(c, save_mean, save_invstd, save_offset, run_mean, run_var, run_skipped, partial, x, 1, 1,
+                          count, eps, w_old, w_new, var_scale, skip);
     }
-    fwd_apply_pos_block(q0, 0, y, x, z, save_mean, save_invstd, gamma, beta, C, 1, N, N);
+    fwd_apply_pos_block(q0, 0, y, x, z, save_mean, save_offset, save_invstd, gamma, beta, C, 1, N, N);
 }
 
 __kernel void batchnorm_infer_single(__global float *y, __global float *mean, __global float *invstd,
-                                     __global const float *run_mean, __global const float *run_var,
-                                     __global const float *x, __global const float *z, __global const float *gamma,
+                                     __global float *offset, __global const float *run_mean,
+                                     __global const float *run_var, __global const float *x,
+                                     __global const float *z, __global const float *gamma,
                                      __global const float *beta, int C, int N, float eps) {
     int q0 = 16 * POS_BLOCKS * get_global_id(0);
     if (q0 >= C) return;
     for (int c = q0; c < min(C, q0 + 16 * POS_BLOCKS); c++) {
-        infer_stats_channel(c, mean, invstd, run_mean, run_var, eps);
+        infer_stats_channel(c, mean, invstd, offset, run_mean, run_var, eps);
     }
-    fwd_apply_pos_block(q0, 0, y, x, z, mean, invstd, gamma, beta, C, 1, N, N);
+    fwd_apply_pos_block(q0, 0, y, x, z, mean, offset, invstd, gamma, beta, C, 1, N, N);
 }
 
 __kernel void batchnorm_bwd_single(__global float *dx, __global float *dz, __global float *dgamma,
                                    __global float *dbeta, __global float *coef, __global float *partial,
                                    __global const float *dy, __global const float *x, __global const float *y,
-                                   __global const float *mean, __global const float *invstd,
-                                   __global const float *gamma, int C, int N, float count) {
+                                   __global const float *mean, __global const float *offset,
+                                   __global const float *invstd, __global const float *gamma, int C, int N,
+                                   float count, int frozen) {
     int q0 = 16 * POS_BLOCKS * get_global_id(0), q1 = min(C, q0 + 16 * POS_BLOCKS);
     if (q0 >= C) return;
-    for (int q = q0; q < q1; q += 16) bwd_partial_pos_block(q, 0, partial, dy, x, y, mean, C, 1, N, N, 1);
+    for (int q = q0; q < q1; q += 16) bwd_partial_pos_block(q, 0, partial, dy, x, y, mean, offset, C, 1, N, N, 1);
     for (int c = q0; c < q1; c++) {
-        bwd_merge_channel(c, dgamma, dbeta, coef, partial, invstd, gamma, 1, count);
+        bwd_merge_channel(c, dgamma, dbeta, coef, partial, invstd, gamma, 1, count, frozen);
     }
-    bwd_apply_pos_block(q0, 0, dx, dz, dy, x, y, mean, coef, C, 1, N, N);
+    bwd_apply_pos_block(q0, 0, dx, dz, dy, x, y, mean, offset, coef, C, 1, N, N);
 }
 
 /*

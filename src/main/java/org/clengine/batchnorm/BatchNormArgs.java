@@ -23,16 +23,24 @@ public final class BatchNormArgs {
         if (call == null) throw new IllegalArgumentException("call is null");
         BatchNormShape s = checkCommon(m, call.y(), call.x(), call.gamma(), call.beta(), call.residual(),
                 call.config());
-        if (s.perChannel() <= 1) {
+        boolean frozen = call.config().frozen();
+        if (s.perChannel() <= 1 && !frozen) {
             throw new IllegalArgumentException("expected more than 1 value per channel when training, got input "
                     + "size " + call.x().shapeString());
         }
         checkSaved(m, call.saved(), s);
         BatchNormRunningStats r = call.running();
+        if (r == null && frozen) {
+            throw new IllegalArgumentException("running statistics are null (frozen batch norm normalizes with them)");
+        }
         if (r != null) checkRunning(m, r, s);
-        Aliasing.outputs("y", call.y(), "saveMean", call.saved().mean(), "saveInvstd", call.saved().invstd(),
-                "running mean", r == null ? null : r.mean(), "running var", r == null ? null : r.var())
-                .inputs("x", call.x(), "gamma", call.gamma(), "beta", call.beta(), "residual", call.residual())
+        BatchNormSaved saved = call.saved();
+        // frozen reads the running statistics and writes none of them
+        Aliasing.outputs("y", call.y(), "saveMean", saved.mean(), "saveInvstd", saved.invstd(), "saveOffset",
+                saved.offset(), "running mean", r == null || frozen ? null : r.mean(), "running var",
+                r == null || frozen ? null : r.var(), "skipped updates", r == null || frozen ? null : r.skipped())
+                .inputs("x", call.x(), "gamma", call.gamma(), "beta", call.beta(), "residual", call.residual(),
+                        "running mean", frozen ? r.mean() : null, "running var", frozen ? r.var() : null)
                 .check();
         return s;
     }
@@ -79,7 +87,8 @@ public final class BatchNormArgs {
         Aliasing.outputs("dx", call.dx(), "dgamma", call.dgamma(), "dbeta", call.dbeta(), "dresidual",
                 call.dresidual())
                 .inputs("dy", call.dy(), "x", call.x(), "saveMean", call.saved().mean(), "saveInvstd",
-                        call.saved().invstd(), "gamma", call.gamma(), "y", f.hasRelu() ? call.y() : null)
+                        call.saved().invstd(), "saveOffset", call.saved().offset(), "gamma", call.gamma(), "y",
+                        f.hasRelu() ? call.y() : null)
                 .check();
         return s;
     }
@@ -104,10 +113,12 @@ public final class BatchNormArgs {
         if (saved == null) throw new IllegalArgumentException("saved is null (the batch mean and invstd)");
         require(m, "saveMean", saved.mean(), s.c());
         require(m, "saveInvstd", saved.invstd(), s.c());
+        optional(m, "saveOffset", saved.offset(), s.c());
     }
 
     private static void checkRunning(Memory m, BatchNormRunningStats running, BatchNormShape s) {
         require(m, "running mean", running.mean(), s.c());
         require(m, "running var", running.var(), s.c());
+        optional(m, "skipped updates", running.skipped(), s.c());
     }
 }

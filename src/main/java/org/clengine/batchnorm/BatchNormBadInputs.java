@@ -120,7 +120,19 @@ final class BatchNormBadInputs {
                     train(c, x, c.t(X), CFG);
                 }),
                 bn("tensor of another backend", "belongs to backend", c -> train(c, c.foreign(X), c.t(X), CFG)),
-                bn("null config", "config is null", c -> train(c, c.t(X), c.t(X), null)));
+                bn("null config", "config is null", c -> train(c, c.t(X), c.t(X), null)),
+                bn("saveOffset of wrong length", "saveOffset has shape [2], expected [3]",
+                        c -> c.ops().forwardTraining(BatchNormTraining.of(c.t(X),
+                                new BatchNormSaved(c.t(3), c.t(3), c.t(2)), c.t(X)))),
+                bn("skip counts of wrong length", "skipped updates has shape [4], expected [3]",
+                        c -> c.ops().forwardTraining(call(c).running(new BatchNormRunningStats(c.t(3), c.t(3),
+                                c.t(4), 0)))),
+                bn("frozen without running statistics", "running statistics are null (frozen batch norm",
+                        c -> train(c, c.t(X), c.t(X), CFG.withFrozen(true))),
+                bn("null running update policy", "update policy is null", c -> CFG.withUpdate(null)),
+                bn("backward saveOffset of wrong length", "saveOffset has shape [4], expected [3]",
+                        c -> c.ops().backward(BatchNormBackward.of(c.t(X), c.t(X), c.t(X),
+                                new BatchNormSaved(c.t(3), c.t(3), c.t(4))))));
     }
 
     private static List<BadInputCase<BatchNormOps>> inferenceAndBackward() {

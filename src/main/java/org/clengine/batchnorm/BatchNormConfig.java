@@ -8,10 +8,19 @@ package org.clengine.batchnorm;
  *                   tracked (PyTorch's momentum=None)
  * @param convention which side the momentum weights and whether running_var is unbiased
  * @param fusion     what follows the normalization
+ * @param update     what a batch whose statistics are not finite does to the running ones (PROPAGATE: PyTorch)
+ * @param frozen     frozen batch norm (torchvision's FrozenBatchNorm2d): forward training normalizes with the
+ *                   running statistics and updates nothing; backward treats them as constants
  */
-public record BatchNormConfig(double eps, Double momentum, MomentumConvention convention, BatchNormFusion fusion) {
+public record BatchNormConfig(double eps, Double momentum, MomentumConvention convention, BatchNormFusion fusion,
+        RunningUpdatePolicy update, boolean frozen) {
     public static final BatchNormConfig DEFAULT =
             new BatchNormConfig(1e-5, 0.1, MomentumConvention.PYTORCH, BatchNormFusion.NONE);
+
+    /** PROPAGATE, not frozen. */
+    public BatchNormConfig(double eps, Double momentum, MomentumConvention convention, BatchNormFusion fusion) {
+        this(eps, momentum, convention, fusion, RunningUpdatePolicy.PROPAGATE, false);
+    }
 
     public BatchNormConfig {
         if (!(eps > 0) || Double.isInfinite(eps)) {
@@ -34,21 +43,30 @@ public record BatchNormConfig(double eps, Double momentum, MomentumConvention co
         }
         if (convention == null) throw new IllegalArgumentException("convention is null");
         if (fusion == null) throw new IllegalArgumentException("fusion is null");
+        if (update == null) throw new IllegalArgumentException("update policy is null");
     }
 
     public BatchNormConfig withEps(double value) {
-        return new BatchNormConfig(value, momentum, convention, fusion);
+        return new BatchNormConfig(value, momentum, convention, fusion, update, frozen);
     }
 
     public BatchNormConfig withMomentum(Double value) {
-        return new BatchNormConfig(eps, value, convention, fusion);
+        return new BatchNormConfig(eps, value, convention, fusion, update, frozen);
     }
 
     public BatchNormConfig withConvention(MomentumConvention value) {
-        return new BatchNormConfig(eps, momentum, value, fusion);
+        return new BatchNormConfig(eps, momentum, value, fusion, update, frozen);
     }
 
     public BatchNormConfig withFusion(BatchNormFusion value) {
-        return new BatchNormConfig(eps, momentum, convention, value);
+        return new BatchNormConfig(eps, momentum, convention, value, update, frozen);
+    }
+
+    public BatchNormConfig withUpdate(RunningUpdatePolicy value) {
+        return new BatchNormConfig(eps, momentum, convention, fusion, value, frozen);
+    }
+
+    public BatchNormConfig withFrozen(boolean value) {
+        return new BatchNormConfig(eps, momentum, convention, fusion, update, value);
     }
 }

@@ -20,11 +20,18 @@ public final class BatchNormReference extends BatchNormOps {
     protected void forwardTraining(BatchNormTraining call, BatchNormShape s) {
         BatchNormRunningStats running = call.running();
         BatchNormConfig config = call.config();
+        BatchNormSaved saved = call.saved();
+        if (config.frozen()) {
+            forwardFrozen(data(call.y()), data(saved.mean()), data(saved.invstd()), data(saved.offset()),
+                    data(call.x()), data(call.gamma()), data(call.beta()), data(call.residual()),
+                    data(running.mean()), data(running.var()), s, config.eps(), config.fusion());
+            return;
+        }
         BatchNormRunningStats.Update update = running == null ? null : running.nextUpdate(config, s.perChannel());
-        forwardTraining(data(call.y()), data(call.saved().mean()), data(call.saved().invstd()),
+        forwardTraining(data(call.y()), data(saved.mean()), data(saved.invstd()), data(saved.offset()),
                 running == null ? null : data(running.mean()), running == null ? null : data(running.var()),
-                data(call.x()), data(call.gamma()), data(call.beta()), data(call.residual()), s, config.eps(),
-                update, config.fusion());
+                running == null ? null : data(running.skipped()), data(call.x()), data(call.gamma()),
+                data(call.beta()), data(call.residual()), s, config.eps(), update, config.fusion());
     }
 
     @Override
@@ -37,9 +44,10 @@ public final class BatchNormReference extends BatchNormOps {
     @Override
     protected void backward(BatchNormBackward call, BatchNormShape s) {
         BatchNormFusion fusion = call.config().fusion();
+        BatchNormSaved saved = call.saved();
         backward(data(call.dx()), data(call.dgamma()), data(call.dbeta()), data(call.dresidual()), data(call.dy()),
-                data(call.x()), fusion.hasRelu() ? data(call.y()) : null, data(call.gamma()),
-                data(call.saved().mean()), data(call.saved().invstd()), s, fusion);
+                data(call.x()), fusion.hasRelu() ? data(call.y()) : null, data(call.gamma()), data(saved.mean()),
+                data(saved.offset()), data(saved.invstd()), s, fusion, call.config().frozen());
     }
 
     // ghost batch norm and batch renormalization (issue 14): their plain math is BatchNormVariantReference's
@@ -63,13 +71,24 @@ public final class BatchNormReference extends BatchNormOps {
         BatchNormVariantReference.backwardRenorm(call, s);
     }
 
-    /**
-     * Training forward. y (N,C,HW); saveMean, saveInvstd (C); runMean, runVar (C) or null, updated by
-     * {@code update} (null when they are); x (N,C,HW); gamma, beta (C) or null; z (N,C,HW) or null.
-     */
+    /** {@link #forwardTraining(float[], float[], float[], float[], float[], float[], float[], float[], float[],
+     * float[], float[], BatchNormShape, double, BatchNormRunningStats.Update, BatchNormFusion)} without offset and
+     * skip counts. */
     public static void forwardTraining(float[] y, float[] saveMean, float[] saveInvstd, float[] runMean,
             float[] runVar, float[] x, float[] gamma, float[] beta, float[] z, BatchNormShape s, double eps,
             BatchNormRunningStats.Update update, BatchNormFusion fusion) {
+        forwardTraining(y, saveMean, saveInvstd, null, runMean, runVar, null, x, gamma, beta, z, s, eps, update,
+                fusion);
+    }
+
+    /**
+     * Training forward. y (N,C,HW); saveMean, saveInvstd (C); saveOffset (C) or null: the fp32 mean's rounding
+     * error; runMean, runVar (C) or null, updated by {@code update} (null when they are); runSkipped (C) or null:
+     * skip counts; x (N,C,HW); gamma, beta (C) or null; z (N,C,HW) or null.
+     */
+    public static void forwardTraining(float[] y, float[] saveMean, float[] saveInvstd, float[] saveOffset,
+            float[] runMean, float[] runVar, float[] runSkipped, float[] x, float[] gamma, float[] beta, float[] z,
+            BatchNormShape s, double eps, BatchNormRunningStats.Update update, BatchNormFusion fusion) {
         int hw = s.hw();
         double count = s.perChannel();
         for (int c = 0; c < s.c(); c++) {
@@ -89,11 +108,24 @@ public final class BatchNormReference extends BatchNormOps {
             double invstd = 1 / Math.sqrt(var + eps);
             saveMean[c] = (float) mean;
             saveInvstd[c] = (float) invstd;
-            if (runMean != null) {
-                runMean[c] = (float) update.mean(runMean[c], mean);
-                runVar[c] = (float) update.var(runVar[c], var);
-            }
+            if (saveOffset != null) saveOffset[c] = (float) (mean - saveMean[c]);
+            if (runMean != null) update.apply(runMean, runVar, runSkipped, c, mean, var);
             normalize(y, x, z, gamma, beta, s, c, mean, invstd, fusion);
+        }
+    }
+
+    /**
+     * Frozen forward (training mode, FrozenBatchNorm2d): inference's normalization, with the running statistics
+     * saved for backward (offset 0: the running mean is exact as it is). Nothing is updated.
+     */
+    public static void forwardFrozen(float[] y, float[] saveMean, float[] saveInvstd, float[] saveOffset, float[] x,
+            float[] gamma, float[] beta, float[] z, float[] runMean, float[] runVar, BatchNormShape s, double eps,
+            BatchNormFusion fusion) {
+        forwardInference(y, x, gamma, beta, z, runMean, runVar, s, eps, fusion);
+        for (int c = 0; c < s.c(); c++) {
+            saveMean[c] = runMean[c];
+            saveInvstd[c] = (float) (1 / Math.sqrt((double) runVar[c] + eps));
+            if (saveOffset != null) saveOffset[c] = 0;
         }
     }
 
@@ -121,17 +153,25 @@ public final class BatchNormReference extends BatchNormOps {
         }
     }
 
-    /**
-     * Backward from saved statistics. With g = dy masked by y > 0 when the fusion has a ReLU:
-     * dbeta = Σg, dgamma = Σ g·x̂, dx = gamma·invstd·(g − dbeta/M − x̂·dgamma/M), dz = g. dgamma, dbeta, dz may be
-     * null; gamma null means 1.
-     */
+    /** Backward without offset, not frozen. */
     public static void backward(float[] dx, float[] dgamma, float[] dbeta, float[] dz, float[] dy, float[] x,
             float[] y, float[] gamma, float[] saveMean, float[] saveInvstd, BatchNormShape s, BatchNormFusion fusion) {
+        backward(dx, dgamma, dbeta, dz, dy, x, y, gamma, saveMean, null, saveInvstd, s, fusion, false);
+    }
+
+    /**
+     * Backward from saved statistics, x̂ = (x − mean − offset)·invstd (offset null: 0). With g = dy masked by y > 0
+     * when the fusion has a ReLU: dbeta = Σg, dgamma = Σ g·x̂, dx = gamma·invstd·(g − dbeta/M − x̂·dgamma/M), or
+     * dx = gamma·invstd·g when frozen (the statistics are constants); dz = g. dgamma, dbeta, dz may be null; gamma
+     * null means 1.
+     */
+    public static void backward(float[] dx, float[] dgamma, float[] dbeta, float[] dz, float[] dy, float[] x,
+            float[] y, float[] gamma, float[] saveMean, float[] saveOffset, float[] saveInvstd, BatchNormShape s,
+            BatchNormFusion fusion, boolean frozen) {
         int hw = s.hw();
         double count = s.perChannel();
         for (int c = 0; c < s.c(); c++) {
-            double mean = saveMean[c];
+            double mean = saveMean[c] + (saveOffset == null ? 0.0 : saveOffset[c]);
             double invstd = saveInvstd[c];
             double sumG = 0;
             double sumGxhat = 0;
@@ -151,7 +191,8 @@ public final class BatchNormReference extends BatchNormOps {
                     int at = (n * s.c() + c) * hw + i;
                     double g = grad(dy, y, at, fusion);
                     double xhat = (x[at] - mean) * invstd;
-                    dx[at] = (float) (scale * (g - sumG / count - xhat * sumGxhat / count));
+                    double stats = frozen ? 0 : sumG / count + xhat * sumGxhat / count;
+                    dx[at] = (float) (scale * (g - stats));
                     if (dz != null) dz[at] = (float) g;
                 }
             }

@@ -58,10 +58,10 @@ public final class BatchNormVerifier {
         Map<String, float[]> scales = v.op == BatchNormOp.BACKWARD ? backwardScales(in, v) : Map.of();
         List<Comparison> out = new ArrayList<>();
         for (var e : expected.entrySet()) {
-            if (e.getKey().equals("batches")) {
-                boolean same = Arrays.equals(e.getValue(), got.get("batches"));
-                out.add(new Comparison("batches", 0, 0, 0, same ? Comparison.Status.PASS : Comparison.Status.FAIL,
-                        same ? "" : "batches tracked " + Arrays.toString(got.get("batches")) + " vs reference "
+            if (e.getKey().equals("batches") || e.getKey().equals("skipped")) {
+                boolean same = Arrays.equals(e.getValue(), got.get(e.getKey()));
+                out.add(new Comparison(e.getKey(), 0, 0, 0, same ? Comparison.Status.PASS : Comparison.Status.FAIL,
+                        same ? "" : e.getKey() + " " + Arrays.toString(got.get(e.getKey())) + " vs reference "
                                 + Arrays.toString(e.getValue())));
             } else {
                 float[] scale = e.getKey().equals("y") ? yTerms(in, v, expected) : scale(e.getKey(), scales, expected);
@@ -85,11 +85,11 @@ public final class BatchNormVerifier {
             switch (v.op) {
                 case FORWARD_TRAINING -> {
                     BatchNormSaved saved = new BatchNormSaved(scope.full(Float.NaN, s.c()),
-                            scope.full(Float.NaN, s.c()));
+                            scope.full(Float.NaN, s.c()), scope.full(Float.NaN, s.c()));
                     BatchNormRunningStats running = null;
                     if (v.tracking) {
                         running = scope.add(new BatchNormRunningStats(scope.tensor(in.runMean(), s.c()),
-                                scope.tensor(in.runVar(), s.c()), 0));
+                                scope.tensor(in.runVar(), s.c()), scope.full(0f, s.c()), 0));
                     }
                     training(ops, scope, in, v, new BatchNormTraining(y, saved, x, gamma, beta, z, running,
                             v.config()), out);
@@ -114,6 +114,13 @@ public final class BatchNormVerifier {
             // two batches: the first fills the average, the second is weighted 1/2
             ops.forwardTraining(call.io(call.y(), scope.tensor(in.x2(), in.shape().dims())));
         }
+        if (v.update == RunningUpdatePolicy.SKIP) {
+            // a batch with a NaN in every other channel first: SKIP keeps those channels' running values
+            float[] bad = in.x2().clone();
+            BatchNormShape s = in.shape();
+            for (int c = 0; c < s.c(); c += 2) bad[c * s.hw()] = Float.NaN;
+            ops.forwardTraining(call.io(call.y(), scope.tensor(bad, s.dims())));
+        }
         ops.forwardTraining(call);
         out.put("y", call.y().toArray());
         out.put("mean", call.saved().mean().toArray());
@@ -123,6 +130,7 @@ public final class BatchNormVerifier {
             out.put("run_mean", running.mean().toArray());
             out.put("run_var", running.var().toArray());
             out.put("batches", new float[] {running.batchesTracked()});
+            if (v.update == RunningUpdatePolicy.SKIP) out.put("skipped", running.skipped().toArray());
         }
     }
 
@@ -150,7 +158,7 @@ public final class BatchNormVerifier {
         float[] mean = new float[s.c()];
         float[] invstd = new float[s.c()];
         for (int c = 0; c < s.c(); c++) {
-            if (v.op == BatchNormOp.FORWARD_TRAINING) {
+            if (v.op == BatchNormOp.FORWARD_TRAINING && !v.frozen) {
                 mean[c] = expected.get("mean")[c];
                 invstd[c] = expected.get("invstd")[c];
             } else {
@@ -196,9 +204,16 @@ public final class BatchNormVerifier {
         static Saved of(Inputs in, BatchNormVariant v) {
             BatchNormShape s = in.shape();
             Saved saved = new Saved(new float[Math.toIntExact(s.elements())], new float[s.c()], new float[s.c()]);
-            BatchNormReference.forwardTraining(saved.y, saved.mean, saved.invstd, null, null, in.x(),
-                    v.affine ? in.gamma() : null, v.affine ? in.beta() : null,
-                    v.fusion.hasResidual() ? in.z() : null, s, v.config().eps(), null, v.fusion);
+            float[] gamma = v.affine ? in.gamma() : null;
+            float[] beta = v.affine ? in.beta() : null;
+            float[] z = v.fusion.hasResidual() ? in.z() : null;
+            if (v.frozen) {
+                BatchNormReference.forwardFrozen(saved.y, saved.mean, saved.invstd, null, in.x(), gamma, beta, z,
+                        in.runMean(), in.runVar(), s, v.config().eps(), v.fusion);
+            } else {
+                BatchNormReference.forwardTraining(saved.y, saved.mean, saved.invstd, null, null, in.x(), gamma,
+                        beta, z, s, v.config().eps(), null, v.fusion);
+            }
             return saved;
         }
     }

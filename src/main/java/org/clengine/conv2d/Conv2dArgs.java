@@ -39,8 +39,9 @@ public final class Conv2dArgs {
     public static void checkFusedAliasing(Tensor x, Tensor w, Tensor bias, BatchNormTraining bn) {
         BatchNormRunningStats r = bn.running();
         Aliasing.outputs("bn.x (the convolution's output)", bn.x(), "bn.y", bn.y(), "saveMean", bn.saved().mean(),
-                "saveInvstd", bn.saved().invstd(), "running mean", r == null ? null : r.mean(), "running var",
-                r == null ? null : r.var())
+                "saveInvstd", bn.saved().invstd(), "saveOffset", bn.saved().offset(), "running mean",
+                r == null ? null : r.mean(), "running var", r == null ? null : r.var(), "skipped updates",
+                r == null ? null : r.skipped())
                 .inputs("x", x, "weights", w, "bias", bias, "gamma", bn.gamma(), "beta", bn.beta(), "residual",
                         bn.residual())
                 .check();

@@ -15,6 +15,7 @@ import org.clengine.batchnorm.BatchRenormSchedule;
 import org.clengine.batchnorm.BatchRenormTraining;
 import org.clengine.batchnorm.GhostBatchNormBackward;
 import org.clengine.batchnorm.GhostBatchNormTraining;
+import org.clengine.batchnorm.RunningUpdatePolicy;
 import org.clengine.core.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * {@code BatchNorm2d} ([N,C,H,W]) with their defaults: eps 1e-5, momentum 0.1, affine (weight = gamma 1, bias =
  * beta 0), running statistics tracked. Training mode normalizes with the batch's statistics and updates the
  * running ones; evaluation mode uses the running ones. A fused ReLU, or residual add then ReLU
- * ({@link #forward(Tensor, Tensor)}), runs in the same kernels.
+ * ({@link #forward(Tensor, Tensor)}), runs in the same kernels. Options: {@link #freeze} (torchvision's
+ * FrozenBatchNorm2d: the running statistics in training mode too, gamma and beta still learned) and
+ * {@link #runningUpdate} (SKIP: a batch whose statistics are not finite leaves the running ones as they were,
+ * counted in {@link #skippedUpdates}).
  */
 public final class BatchNorm extends Module implements ReluFusable {
     private static final Logger log = LoggerFactory.getLogger(BatchNorm.class);
@@ -107,6 +111,32 @@ public final class BatchNorm extends Module implements ReluFusable {
         return this;
     }
 
+    /**
+     * Frozen (true) or not: when frozen, training mode normalizes with the running statistics, updates nothing,
+     * and backward treats them as constants (dx = gamma·invstd·dy); gamma and beta still get their gradients.
+     */
+    public void freeze(boolean frozen) {
+        config = config.withFrozen(frozen);
+    }
+
+    public boolean frozen() {
+        return config.frozen();
+    }
+
+    /** What a training batch whose statistics are not finite does to the running ones (PROPAGATE by default). */
+    public void runningUpdate(RunningUpdatePolicy policy) {
+        config = config.withUpdate(policy);
+    }
+
+    public RunningUpdatePolicy runningUpdate() {
+        return config.update();
+    }
+
+    /** Channel updates of the running statistics that SKIP refused, summed over channels (a read back). */
+    public long skippedUpdates() {
+        return running.skippedUpdates();
+    }
+
     /** BatchNorm2d (statistics over N·H·W) rather than BatchNorm1d. */
     public boolean spatial() {
         return spatial;
@@ -142,9 +172,10 @@ public final class BatchNorm extends Module implements ReluFusable {
         checkInput(input);
         x = input;
         y = workspace("y", input.shape());
-        if (isTraining() && (virtualBatch > 0 || renorm != null)) {
+        if (isTraining() && !config.frozen() && (virtualBatch > 0 || renorm != null)) {
             forwardVariant(residual);
         } else if (isTraining()) {
+            if (config.frozen()) warnIfUntracked();
             backend.batchNorm().forwardTraining(BatchNormTraining.of(y, saved(), x).affine(gamma.value(),
                     beta.value()).residual(residual).running(running).config(config));
         } else {
@@ -161,7 +192,7 @@ public final class BatchNorm extends Module implements ReluFusable {
      * convolution writes its output (bitwise the unfused result), else the two ops in turn.
      */
     Tensor forwardAfter(Conv2d conv, Tensor input, Tensor residual) {
-        if (!isTraining() || conv.reluFused() || virtualBatch > 0 || renorm != null) {
+        if (!isTraining() || config.frozen() || conv.reluFused() || virtualBatch > 0 || renorm != null) {
             return forward(conv.forward(input), residual);
         }
         if (config.fusion().hasResidual() != (residual != null)) {
@@ -208,7 +239,8 @@ public final class BatchNorm extends Module implements ReluFusable {
 
     /** The saved statistics' workspace tensors. */
     private BatchNormSaved saved() {
-        saved = new BatchNormSaved(workspace("save_mean", channels), workspace("save_invstd", channels));
+        saved = new BatchNormSaved(workspace("save_mean", channels), workspace("save_invstd", channels),
+                workspace("save_offset", channels));
         return saved;
     }
 
@@ -229,7 +261,9 @@ public final class BatchNorm extends Module implements ReluFusable {
         Tensor dres = config.fusion().hasResidual() ? workspace("dresidual", x.shape()) : null;
         BatchNormBackward call = BatchNormBackward.of(dx, dy, x, saved).affine(gamma.value(), gamma.grad(),
                 beta.grad()).forwardOutput(y).residualGradient(dres).config(config);
-        if (virtualBatch > 0) {
+        if (config.frozen()) {
+            backend.batchNorm().backward(call);
+        } else if (virtualBatch > 0) {
             backend.batchNorm().backwardGhost(new GhostBatchNormBackward(call, virtualBatch));
         } else if (renorm != null) {
             backend.batchNorm().backwardRenorm(new BatchRenormBackward(call, corrections));
@@ -244,6 +278,13 @@ public final class BatchNorm extends Module implements ReluFusable {
         return workspace("dresidual", x.shape());
     }
 
+    /** Also the skip counts: not a state buffer (PyTorch's state has no such entry), so closed here. */
+    @Override
+    public void close() {
+        super.close();
+        if (running.skipped() != null) running.skipped().close();
+    }
+
     @Override
     protected Map<String, Long> ownCounters() {
         return Map.of("num_batches_tracked", running.batchesTracked());
@@ -251,6 +292,6 @@ public final class BatchNorm extends Module implements ReluFusable {
 
     @Override
     protected void setOwnCounter(String name, long value) {
-        running = new BatchNormRunningStats(running.mean(), running.var(), value);
+        running = new BatchNormRunningStats(running.mean(), running.var(), running.skipped(), value);
     }
 }

@@ -46,6 +46,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--bn-after-relu", description = "batch norm after each ReLU instead of before it")
     boolean bnAfterRelu;
 
+    @Option(names = "--bn-skip-nonfinite", description = "batch norm running statistics under policy SKIP: a batch "
+            + "whose statistics are not finite (NaN or Inf in a channel) leaves that channel's running mean and var "
+            + "as they were; the skipped updates are counted per layer and reported (default: PROPAGATE, PyTorch's)")
+    boolean bnSkipNonFinite;
+
     @Option(names = "--model", defaultValue = "cnn",
             description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
     Models.Kind model;

@@ -6,9 +6,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import javax.imageio.ImageIO;
+import org.clengine.nn.BatchNorm;
+import org.clengine.nn.Module;
 import org.clengine.train.Trainer;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -50,6 +54,38 @@ final class TrainReport {
     double imagesPerSecond() {
         return epochs.stream().mapToDouble(e -> e.train().images()).sum()
                 / epochs.stream().mapToDouble(e -> e.train().seconds()).sum();
+    }
+
+    /** Every BatchNorm in {@code net}, by its dotted path (as in the state file). */
+    static Map<String, BatchNorm> batchNorms(Module net) {
+        Map<String, BatchNorm> out = new LinkedHashMap<>();
+        collect(net, "", out);
+        return out;
+    }
+
+    private static void collect(Module m, String path, Map<String, BatchNorm> out) {
+        if (m instanceof BatchNorm bn) out.put(path, bn);
+        m.children().forEach((name, child) -> collect(child, path.isEmpty() ? name : path + "." + name, out));
+    }
+
+    /**
+     * The summary's batch-norm line: the running-statistics policy and the updates it skipped, per layer where
+     * any were (a layer's count is its channels' skipped updates added up).
+     */
+    static String batchNormLine(Map<String, BatchNorm> layers) {
+        if (layers.isEmpty()) return "";
+        long total = 0;
+        StringBuilder which = new StringBuilder();
+        for (var e : layers.entrySet()) {
+            long skipped = e.getValue().skippedUpdates();
+            total += skipped;
+            if (skipped > 0) which.append(which.isEmpty() ? " (" : ", ").append(e.getKey()).append(": ")
+                    .append(skipped);
+        }
+        if (!which.isEmpty()) which.append(')');
+        String policy = layers.values().iterator().next().runningUpdate().name().toLowerCase(Locale.ROOT);
+        return String.format(Locale.ROOT, "batch norm running statistics (policy %s, %d layers): %d channel "
+                + "updates skipped%s", policy, layers.size(), total, which);
     }
 
     /** epochs.csv and steps.csv. */

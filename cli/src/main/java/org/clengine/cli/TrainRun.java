@@ -2,8 +2,11 @@ package org.clengine.cli;
 
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import org.clengine.backend.Backend;
+import org.clengine.batchnorm.RunningUpdatePolicy;
 import org.clengine.data.Dataset;
+import org.clengine.nn.BatchNorm;
 import org.clengine.nn.LrSchedule;
 import org.clengine.nn.Sequential;
 import org.clengine.nn.Sgd;
@@ -49,6 +52,8 @@ final class TrainRun {
             out().printf(Locale.ROOT, "  %d training / %d test images; batch %d, lr %s (%s), momentum %s, "
                     + "weight decay %s, seed %d%n", train.count(), test.count(), c.batch, c.lr,
                     c.schedule.name().toLowerCase(Locale.ROOT), c.momentum, c.weightDecay, c.seed);
+            Map<String, BatchNorm> bns = TrainReport.batchNorms(net);
+            if (c.bnSkipNonFinite) bns.values().forEach(bn -> bn.runningUpdate(RunningUpdatePolicy.SKIP));
             TrainReport report = new TrainReport(stepsPerEpoch);
             try (Trainer trainer = new Trainer(net, sgd, schedule((long) stepsPerEpoch * c.epochs), c.batch)) {
                 for (int e = 1; e <= c.epochs; e++) epoch(trainer, train, test, e, stepsPerEpoch, report);
@@ -56,6 +61,7 @@ final class TrainRun {
             if (c.exportOnnx != null) exportOnnx(net, train);
             out().printf(Locale.ROOT, "test accuracy %.2f%% after %d epochs; %.0f training images/s on %s%n",
                     100 * report.lastTestAccuracy(), c.epochs, report.imagesPerSecond(), b.name());
+            if (!bns.isEmpty()) out().println(TrainReport.batchNormLine(bns));
             report.write(c.out);
             Path state = c.out.resolve(c.stateFormat.fileName());
             ModelFiles.save(net, state);

@@ -10,6 +10,11 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import org.clengine.backend.ReferenceBackend;
+import org.clengine.batchnorm.RunningUpdatePolicy;
+import org.clengine.core.Tensor;
+import org.clengine.nn.BatchNorm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -126,6 +131,33 @@ class TrainCommandTest {
         assertEquals(0, run("train", "--backend", "reference", "--model", "mlp", "--no-bn", "--limit", "64",
                 "--test-limit", "32", "--epochs", "1", "--batch", "32", "--out", dir.resolve("ref").toString()),
                 LAST_ERR);
+    }
+
+    /** --bn-skip-nonfinite puts every batch norm under SKIP; the summary reports the policy and the skips. */
+    @Test
+    void skipPolicyIsReportedInTheSummary() {
+        requireData();
+        StringWriter out = new StringWriter();
+        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(new StringWriter()))
+                .execute("train", "--backend", "reference", "--model", "mlp", "--bn-skip-nonfinite", "--limit", "64",
+                        "--test-limit", "32", "--epochs", "1", "--batch", "32", "--quiet", "--out",
+                        dir.resolve("skip").toString());
+        assertEquals(0, code, out.toString());
+        assertTrue(out.toString().contains("batch norm running statistics (policy skip, "), out.toString());
+        assertTrue(out.toString().contains(": 0 channel updates skipped"), out.toString());
+    }
+
+    /** A layer that skipped is named with its count. */
+    @Test
+    void summaryNamesTheLayersThatSkipped() {
+        try (ReferenceBackend b = new ReferenceBackend(); BatchNorm bn = BatchNorm.batchNorm1d(b, 2);
+                Tensor x = b.tensor(new float[] {1, Float.NaN, 2, 3, 4, 5}, 3, 2)) {
+            bn.runningUpdate(RunningUpdatePolicy.SKIP);
+            bn.train();
+            bn.forward(x);
+            assertEquals("batch norm running statistics (policy skip, 1 layers): 1 channel updates skipped (3.bn: 1)",
+                    TrainReport.batchNormLine(Map.of("3.bn", bn)));
+        }
     }
 
     /** A truncated gzip header once printed "clengine: null". */

@@ -108,16 +108,24 @@ public final class BatchNormOpenCl extends BatchNormOps {
     /** The unfused forward training, arguments already checked. */
     public void runForwardTraining(BatchNormTraining call, BatchNormShape s) {
         Plan p = plan(s, call.gamma() != null, call.config());
+        if (call.config().frozen()) {
+            // the inference kernels, writing the running statistics they use where backward will read them
+            normalize(p, buffer(call.y()), buffer(call.x()), buffer(call.residual()), buffer(call.gamma()),
+                    buffer(call.beta()), call.running(), (float) call.config().eps(), buffer(call.saved().mean()),
+                    buffer(call.saved().invstd()), offset(call, s));
+            return;
+        }
         DeviceBuffer partial = partialScratch(p);
         if (p.single()) {
             BatchNormRunningStats running = call.running();
             BatchNormRunningStats.Update u = update(call, s);
             launch(p, FWD_TRAIN_SINGLE, singleItems(p), p.t().localPositions(), buffer(call.y()),
-                    buffer(call.saved().mean()), buffer(call.saved().invstd()),
+                    buffer(call.saved().mean()), buffer(call.saved().invstd()), offset(call, s),
                     running == null ? null : buffer(running.mean()), running == null ? null : buffer(running.var()),
-                    partial, buffer(call.x()), buffer(call.residual()), buffer(call.gamma()), buffer(call.beta()),
-                    s.c(), s.n(), (float) s.perChannel(), (float) call.config().eps(), (float) u.oldWeight(),
-                    (float) u.newWeight(), u.varScale());
+                    running == null ? null : buffer(running.skipped()), partial, buffer(call.x()),
+                    buffer(call.residual()), buffer(call.gamma()), buffer(call.beta()), s.c(), s.n(),
+                    (float) s.perChannel(), (float) call.config().eps(), (float) u.oldWeight(), (float) u.newWeight(),
+                    u.varScale(), u.skip() ? 1 : 0);
             return;
         }
         if (p.positions()) {
@@ -142,12 +150,20 @@ public final class BatchNormOpenCl extends BatchNormOps {
         BatchNormRunningStats.Update u = update(call, s);
         DeviceBuffer mean = buffer(call.saved().mean());
         DeviceBuffer invstd = buffer(call.saved().invstd());
-        launch(p, FWD_MERGE, new long[] {s.c()}, p.t().localReduce(), mean, invstd,
+        DeviceBuffer offset = offset(call, s);
+        launch(p, FWD_MERGE, new long[] {s.c()}, p.t().localReduce(), mean, invstd, offset,
                 running == null ? null : buffer(running.mean()), running == null ? null : buffer(running.var()),
-                partial, buffer(call.x()), s.c(), s.hw(), p.mergeChunks(), (float) s.perChannel(),
-                (float) call.config().eps(), (float) u.oldWeight(), (float) u.newWeight(), u.varScale());
-        apply(p, FWD_APPLY, FWD_APPLY_POS, buffer(call.y()), buffer(call.x()), buffer(call.residual()), mean, invstd,
-                buffer(call.gamma()), buffer(call.beta()));
+                running == null ? null : buffer(running.skipped()), partial, buffer(call.x()), s.c(), s.hw(),
+                p.mergeChunks(), (float) s.perChannel(), (float) call.config().eps(), (float) u.oldWeight(),
+                (float) u.newWeight(), u.varScale(), u.skip() ? 1 : 0);
+        apply(p, FWD_APPLY, FWD_APPLY_POS, buffer(call.y()), buffer(call.x()), buffer(call.residual()), mean, offset,
+                invstd, buffer(call.gamma()), buffer(call.beta()));
+    }
+
+    /** The saved offset, or the device's scratch for it when the call keeps none (the forward is exact anyway). */
+    private DeviceBuffer offset(BatchNormTraining call, BatchNormShape s) {
+        return call.saved().offset() != null ? buffer(call.saved().offset())
+                : device.scratch("batchnorm.offset", (long) Float.BYTES * s.c());
     }
 
     /** Counts the batch in the running statistics (once per call) and returns its update. */
@@ -160,20 +176,28 @@ public final class BatchNormOpenCl extends BatchNormOps {
     @Override
     protected void forwardInference(BatchNormInference call, BatchNormShape s) {
         Plan p = plan(s, call.gamma() != null, call.config());
-        DeviceBuffer mean = device.scratch("batchnorm.mean", (long) Float.BYTES * s.c());
-        DeviceBuffer invstd = device.scratch("batchnorm.invstd", (long) Float.BYTES * s.c());
-        DeviceBuffer runMean = buffer(call.running().mean());
-        DeviceBuffer runVar = buffer(call.running().var());
-        float eps = (float) call.config().eps();
+        long bytes = (long) Float.BYTES * s.c();
+        normalize(p, buffer(call.y()), buffer(call.x()), buffer(call.residual()), buffer(call.gamma()),
+                buffer(call.beta()), call.running(), (float) call.config().eps(),
+                device.scratch("batchnorm.mean", bytes), device.scratch("batchnorm.invstd", bytes),
+                device.scratch("batchnorm.offset", bytes));
+    }
+
+    /** Inference's kernels: the running statistics into mean, invstd, offset (0), then the normalization. */
+    private void normalize(Plan p, DeviceBuffer y, DeviceBuffer x, DeviceBuffer z, DeviceBuffer gamma,
+            DeviceBuffer beta, BatchNormRunningStats running, float eps, DeviceBuffer mean, DeviceBuffer invstd,
+            DeviceBuffer offset) {
+        BatchNormShape s = p.s();
+        DeviceBuffer runMean = buffer(running.mean());
+        DeviceBuffer runVar = buffer(running.var());
         if (p.single()) {
-            launch(p, INFER_SINGLE, singleItems(p), p.t().localPositions(), buffer(call.y()), mean, invstd, runMean,
-                    runVar, buffer(call.x()), buffer(call.residual()), buffer(call.gamma()), buffer(call.beta()),
-                    s.c(), s.n(), eps);
+            launch(p, INFER_SINGLE, singleItems(p), p.t().localPositions(), y, mean, invstd, offset, runMean, runVar,
+                    x, z, gamma, beta, s.c(), s.n(), eps);
             return;
         }
-        launch(p, INFER_STATS, new long[] {s.c()}, p.t().localReduce(), mean, invstd, runMean, runVar, s.c(), eps);
-        apply(p, FWD_APPLY, FWD_APPLY_POS, buffer(call.y()), buffer(call.x()), buffer(call.residual()), mean, invstd,
-                buffer(call.gamma()), buffer(call.beta()));
+        launch(p, INFER_STATS, new long[] {s.c()}, p.t().localReduce(), mean, invstd, offset, runMean, runVar, s.c(),
+                eps);
+        apply(p, FWD_APPLY, FWD_APPLY_POS, y, x, z, mean, offset, invstd, gamma, beta);
     }
 
     @Override
@@ -184,19 +208,21 @@ public final class BatchNormOpenCl extends BatchNormOps {
         // y is read only for a ReLU's mask; otherwise the kernels get NULL whatever the call holds
         DeviceBuffer mask = call.config().fusion().hasRelu() ? buffer(call.y()) : null;
         DeviceBuffer mean = buffer(call.saved().mean());
+        DeviceBuffer offset = buffer(call.saved().offset());
         DeviceBuffer invstd = buffer(call.saved().invstd());
+        int frozen = call.config().frozen() ? 1 : 0;
         if (p.single()) {
             launch(p, BWD_SINGLE, singleItems(p), p.t().localPositions(), buffer(call.dx()),
                     buffer(call.dresidual()), buffer(call.dgamma()), buffer(call.dbeta()), coef, partial,
-                    buffer(call.dy()), buffer(call.x()), mask, mean, invstd, buffer(call.gamma()), s.c(), s.n(),
-                    (float) s.perChannel());
+                    buffer(call.dy()), buffer(call.x()), mask, mean, offset, invstd, buffer(call.gamma()), s.c(),
+                    s.n(), (float) s.perChannel(), frozen);
             return;
         }
-        reduce(p, BWD_PARTIAL, BWD_PARTIAL_POS, partial, buffer(call.dy()), buffer(call.x()), mask, mean);
+        reduce(p, BWD_PARTIAL, BWD_PARTIAL_POS, partial, buffer(call.dy()), buffer(call.x()), mask, mean, offset);
         launch(p, BWD_MERGE, new long[] {s.c()}, p.t().localReduce(), buffer(call.dgamma()), buffer(call.dbeta()),
-                coef, partial, invstd, buffer(call.gamma()), s.c(), p.mergeChunks(), (float) s.perChannel());
+                coef, partial, invstd, buffer(call.gamma()), s.c(), p.mergeChunks(), (float) s.perChannel(), frozen);
         apply(p, BWD_APPLY, BWD_APPLY_POS, buffer(call.dx()), buffer(call.dresidual()), buffer(call.dy()),
-                buffer(call.x()), mask, mean, coef);
+                buffer(call.x()), mask, mean, offset, coef);
     }
 
     // ghost batch norm and batch renormalization (issue 14): their device code is BatchNormVariantOpenCl's

@@ -81,13 +81,14 @@ public final class Conv2dOpenCl extends Conv2dOps {
     /**
      * The convolution runs in steps of whole BN chunks of images; after each step the BN partial sums of its output
      * are taken while it is still in cache. Same partials, same merge order: bitwise the unfused result. Shapes on
-     * BN's positions path (H·W < 16) or with rows cut across chunks run unfused.
+     * BN's positions path (H·W < 16) or with rows cut across chunks run unfused, as does a frozen batch norm (it
+     * takes no statistics).
      */
     @Override
     protected void forwardBatchNormTraining(Tensor x, Tensor w, Tensor bias, Conv2dShape cs, BatchNormTraining bn,
             BatchNormShape bs) {
         BatchNormOpenCl.Plan p = batchNorm.plan(bs, bn.gamma() != null, bn.config());
-        if (p.positions() || p.chunk() % bs.hw() != 0) {
+        if (p.positions() || p.chunk() % bs.hw() != 0 || bn.config().frozen()) {
             forward(bn.x(), x, w, bias, cs);
             batchNorm.runForwardTraining(bn, bs);
             return;
