@@ -24,12 +24,20 @@ import org.clengine.device.KernelFamily;
  * @param packK       k values per work-item of the pack kernels (PACK_K)
  * @param path        AUTO, or a forced path
  * @param tiling      matmul_tiled's sizes (the TILED path)
- * @param tiledFrom   M·N·K from which AUTO takes the TILED path (Long.MAX_VALUE: never, as on CPUs, where the
- *                    packed register tiles win; on GPUs the plain kernel runs below it)
+ * @param tiledFrom   M·N·K from which AUTO takes the TILED path, or PLAIN for a C of fewer than
+ *                    {@link #TILED_MIN_OUTPUTS} elements (Long.MAX_VALUE: never, as on CPUs, where the packed
+ *                    register tiles win; on GPUs the plain kernel runs below it)
  */
 public record MatmulPolicy(int mr, int vw, int nv, int mc, int nc, int kc, int local, long plainBelow,
         int directBMaxM, int plainLocalN, int plainLocalM, int packK, MatmulPath path, MatmulTiling tiling,
         long tiledFrom) {
+
+    /**
+     * AUTO's tiled kernel needs at least this many elements of C: below one 16×16 block most of a work-group would
+     * idle through every K block (a 1×1 C with K = 2^20 ran 7 minutes on PoCL), where matmul_plain runs one
+     * work-item per element.
+     */
+    public static final long TILED_MIN_OUTPUTS = 256;
 
     public MatmulPolicy {
         if (mr < 1 || mr > 16) throw new IllegalArgumentException("mr " + mr + " is not in 1..16");
@@ -96,7 +104,7 @@ public record MatmulPolicy(int mr, int vw, int nv, int mc, int nc, int kc, int l
         if (path == MatmulPath.DIRECT_B && s.transB()) return MatmulPath.PACKED;
         if (path != MatmulPath.AUTO) return path;
         double mnk = (double) s.m() * s.n() * s.k();
-        if (mnk >= tiledFrom) return MatmulPath.TILED;
+        if (mnk >= tiledFrom) return (long) s.m() * s.n() >= TILED_MIN_OUTPUTS ? MatmulPath.TILED : MatmulPath.PLAIN;
         if (mnk < plainBelow) return MatmulPath.PLAIN;
         return !s.transB() && s.m() <= directBMaxM ? MatmulPath.DIRECT_B : MatmulPath.PACKED;
     }

@@ -15,11 +15,11 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every GEMM path (plain, packed, B in place, tiled, and whatever AUTO picks) and every parameter set a tuning can store,
- * against the reference on fresh random data, C poisoned with NaN. The policy is pinned to the family's built-in
- * default so a stored tuning on this machine does not change what is tested; the candidates are tested on their
- * own. Each path and candidate runs as the device's matmul with that policy (a new ops object; nothing shared
- * changes).
+ * Every GEMM path (plain, packed, B in place, tiled, and whatever AUTO picks) and every parameter set a tuning
+ * can store, against the reference on fresh random data, C poisoned with NaN. The policy is pinned to the family's
+ * built-in default so a stored tuning on this machine does not change what is tested; the candidates are tested on
+ * their own. Each path and candidate runs as the device's matmul with that policy (a new ops object; nothing
+ * shared changes).
  */
 class MatmulTest {
     /**

@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.clengine.core.Memory;
+import org.clengine.core.Tensor;
 import org.clengine.device.DeviceInfo;
 import org.clengine.device.KernelFamily;
 import org.clengine.matmul.opencl.MatmulTuner;
@@ -55,6 +60,7 @@ class MatmulTiledTest {
         assertEquals(MatmulPath.TILED, gpu.pathFor(MatmulShape.parse("m1024n1024k1024")));
         assertEquals(MatmulPath.TILED, gpu.pathFor(MatmulShape.parse("m64n3136k576tb")));
         assertEquals(MatmulPath.PLAIN, gpu.pathFor(MatmulShape.parse("m7n7k7")));
+        assertEquals(MatmulPath.PLAIN, gpu.pathFor(MatmulShape.parse("b300m1n1k1048576")), "C too small to tile");
         MatmulPolicy cpu = MatmulPolicy.defaults(KernelFamily.CPU, null);
         for (String d : List.of("m7n7k7", "m1024n1024k1024", "m64n3136k576tb")) {
             assertTrue(cpu.pathFor(MatmulShape.parse(d)) != MatmulPath.TILED, d);
@@ -79,6 +85,41 @@ class MatmulTiledTest {
         assertThrows(IllegalArgumentException.class, () -> new MatmulTiling(64, 64, 32, 16, 8, 4, 3, 1));
         assertThrows(IllegalArgumentException.class, () -> new MatmulTiling(64, 60, 32, 16, 8, 4, 4, 1));
         assertThrows(IllegalArgumentException.class, () -> new MatmulTiling(128, 128, 64, 16, 16, 4, 4, 1));
+    }
+
+    /**
+     * The GPU family's tuner checks each tiling against the reference before timing it: against a reference that is
+     * 1% off, every tiling is rejected and the default kept.
+     */
+    @Test
+    void gpuTunerChecksEveryTilingFirst() {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        MatmulOps wrong = new MatmulOps(Memory.HOST) {
+            private final MatmulReference reference = new MatmulReference();
+
+            @Override
+            public MatmulPolicy policy() {
+                return null;
+            }
+
+            @Override
+            public MatmulOps withPolicy(MatmulPolicy policy) {
+                return this;
+            }
+
+            @Override
+            protected void gemm(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape s, MatmulLayout l,
+                    MatmulParams p) {
+                MatmulParams off = new MatmulParams(p.alpha() * 1.01f, p.beta(), p.bias(), p.relu());
+                reference.gemm(Gemm.of(c, a, b, s).layout(l).params(off).bias(bias));
+            }
+        };
+        var device = TestBackends.device();
+        MatmulPolicy got = new MatmulTuner(device, KernelFamily.GPU, wrong, new PrintStream(log, true,
+                StandardCharsets.UTF_8), TestBackends.seed(), 1).run();
+        assertEquals(MatmulPolicy.defaults(KernelFamily.GPU, device.info()), got);
+        long rejected = log.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("REJECTED: ")).count();
+        assertEquals(MatmulTuner.tilings().size(), rejected, log.toString(StandardCharsets.UTF_8));
     }
 
     private static DeviceInfo device(String vendor) {
