@@ -322,11 +322,10 @@ inline void tiled_step(float acc[MWI][NWI], __local const float *al, __local con
         for (int j = 0; j < NWI; j++) acc[i][j] = fma(ar[i], br[j], acc[i][j]);
 }
 
-__kernel __attribute__((reqd_work_group_size(NDIMC, MDIMC, 1)))
-void matmul_tiled(__global float *c, __global const float *a, __global const float *b,
-                  __global const float *bias, int M, int N, int K,
-                  int a_off, int lda, int a_stride, int ta, int b_off, int ldb, int b_stride, int tb,
-                  int c_off, int ldc, int c_stride, float alpha, float beta, int epi) {
+__kernel void matmul_tiled(__global float *c, __global const float *a, __global const float *b,
+                           __global const float *bias, int M, int N, int K,
+                           int a_off, int lda, int a_stride, int ta, int b_off, int ldb, int b_stride, int tb,
+                           int c_off, int ldc, int c_stride, float alpha, float beta, int epi) {
     __local float al[KWG * ALD];
     __local float bl[KWG * BLD];
     int lx = get_local_id(0), ly = get_local_id(1), t = ly * NDIMC + lx;
