@@ -70,7 +70,10 @@ public record Conv2dPolicy(Conv2dPath path, long colFloats, int wideMaxPq, int d
     /**
      * Today's values, measured on PoCL (a 2-core CPU), the same for both families except that the GPU family's
      * backward-weights never takes the dot kernel (its GEMMs run on matmul_tiled, the GPU family's GEMM, chosen by
-     * the matmul policy). The local size is cut to the device's work-group limit.
+     * the matmul policy). The local size is cut to the device's work-group limit. The GPU family convolves by im2col
+     * (chunked to colFloats) through matmul_tiled rather than by an implicit GEMM: one tuned kernel serves GEMM and
+     * all three directions, and im2col, col2im and the chunking are the ones the CPU family has proven; an implicit
+     * GEMM would save writing and reading col (9× x for 3×3) and is the next step once a GPU measures the gap.
      */
     public static Conv2dPolicy defaults(KernelFamily family, DeviceInfo device) {
         if (family == null) throw new IllegalArgumentException("family is null");
