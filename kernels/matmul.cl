@@ -222,3 +222,148 @@ __kernel void matmul_packed(__global float *c, __global const float *ap, __globa
         }
     }
 }
+
+/*
+ * matmul_tiled: the GPU family's GEMM (CLBlast's design: a work-group tile of C staged through __local tiles of A
+ * and B over K blocks, each work-item owning a small register tile). Same arguments and results as matmul_plain
+ * (bit for bit: each C element is one fma chain over k in order), launched (N/NWG*NDIMC, M/MWG*MDIMC, batch) in
+ * groups of NDIMC x MDIMC x 1. Work-item (lx, ly) of the group at (n0, m0) owns rows m0 + ly + i*MDIMC (i < MWI)
+ * and the VWN-wide column vectors n0 + (j*NDIMC + lx)*VWN (j < NVI), so neighbouring work-items read neighbouring
+ * local words and write neighbouring columns of C. Tiles are loaded along the operand's contiguous dimension
+ * (coalesced; vloads of VWM/VWN where the whole vector lies inside op(A)/op(B)), zeros past M, N and K; the last K
+ * block stops at K, so the padding never enters a sum. Rows of the local tiles are padded by PAD floats: the
+ * transposing stores (A not transposed, B transposed) then fall in different banks.
+ *
+ * Defines (all -D tunables): MWG x NWG the group's tile of C, KWG the K block, MDIMC x NDIMC the group (dimension 1
+ * x dimension 0), VWM (1/2/4/8) the vector width of A's loads along M, VWN (1/2/4/8) that of B's loads and of the
+ * register tile along N, PAD the local rows' padding. MWG % MDIMC == 0, NWG % (NDIMC*VWN) == 0, MWG % VWM == 0.
+ */
+#ifndef MWG
+#define MWG 32
+#endif
+#ifndef NWG
+#define NWG 32
+#endif
+#ifndef KWG
+#define KWG 32
+#endif
+#ifndef MDIMC
+#define MDIMC 8
+#endif
+#ifndef NDIMC
+#define NDIMC 16
+#endif
+#ifndef VWM
+#define VWM 4
+#endif
+#ifndef VWN
+#define VWN 2
+#endif
+#ifndef PAD
+#define PAD 1
+#endif
+#define MWI (MWG / MDIMC)
+#define NWI (NWG / NDIMC)
+#define NVI (NWI / VWN)
+#define THREADS (MDIMC * NDIMC)
+#define ALD (MWG + PAD)
+#define BLD (NWG + PAD)
+#if VWM == 1
+#define VLOADM(p) (*(p))
+#define VSTOREM(x, p) (*(p) = (x))
+#else
+#define VLOADM(p) CAT(vload, VWM)(0, p)
+#define VSTOREM(x, p) CAT(vstore, VWM)(x, 0, p)
+#endif
+#if VWN == 1
+#define VLOADN(p) (*(p))
+#define VSTOREN(x, p) (*(p) = (x))
+#else
+#define VLOADN(p) CAT(vload, VWN)(0, p)
+#define VSTOREN(x, p) CAT(vstore, VWN)(x, 0, p)
+#endif
+
+/* One operand's KWG x W tile at (row r0 of op(X), k0) into xl[k*ld + r]. `along_rows`: the stored operand is
+ * contiguous along op(X)'s rows (x[k*ldx + r]; loaded in vectors of V), else along k (x[r*ldx + k]). */
+#define LOAD_TILE(NAME, W, V, VLOADV, VSTOREV)                                                                 \
+inline void NAME(__local float *xl, __global const float *x, int ldx, int along_rows, int r0, int rows,        \
+                 int k0, int K, int t) {                                                                       \
+    if (along_rows) {                                                                                          \
+        for (int e = t; e < KWG * (W / V); e += THREADS) {                                                     \
+            int r = (e % (W / V)) * V, k = e / (W / V), gk = k0 + k;                                           \
+            __local float *dst = xl + k * (W + PAD) + r;                                                       \
+            if (gk < K && r0 + r + V <= rows) {                                                                \
+                VSTOREV(VLOADV(x + (size_t)gk * ldx + r0 + r), dst);                                           \
+            } else {                                                                                           \
+                for (int v = 0; v < V; v++)                                                                    \
+                    dst[v] = gk < K && r0 + r + v < rows ? x[(size_t)gk * ldx + r0 + r + v] : 0.0f;            \
+            }                                                                                                  \
+        }                                                                                                      \
+    } else {                                                                                                   \
+        for (int e = t; e < KWG * W; e += THREADS) {                                                           \
+            int k = e % KWG, r = e / KWG, gk = k0 + k, gr = r0 + r;                                            \
+            xl[k * (W + PAD) + r] = gk < K && gr < rows ? x[(size_t)gr * ldx + gk] : 0.0f;                     \
+        }                                                                                                      \
+    }                                                                                                          \
+}
+LOAD_TILE(tiled_load_a, MWG, VWM, VLOADM, VSTOREM)
+LOAD_TILE(tiled_load_b, NWG, VWN, VLOADN, VSTOREN)
+
+/* One k of the register tile: MWI values of A and NWI of B from the local tiles, MWI x NWI fmas. */
+inline void tiled_step(float acc[MWI][NWI], __local const float *al, __local const float *bl, int lx, int ly) {
+    float ar[MWI], br[NWI];
+#pragma unroll
+    for (int i = 0; i < MWI; i++) ar[i] = al[ly + i * MDIMC];
+#pragma unroll
+    for (int j = 0; j < NVI; j++) VSTOREN(VLOADN(bl + (j * NDIMC + lx) * VWN), br + j * VWN);
+#pragma unroll
+    for (int i = 0; i < MWI; i++)
+#pragma unroll
+        for (int j = 0; j < NWI; j++) acc[i][j] = fma(ar[i], br[j], acc[i][j]);
+}
+
+__kernel void matmul_tiled(__global float *c, __global const float *a, __global const float *b,
+                           __global const float *bias, int M, int N, int K,
+                           int a_off, int lda, int a_stride, int ta, int b_off, int ldb, int b_stride, int tb,
+                           int c_off, int ldc, int c_stride, float alpha, float beta, int epi) {
+    __local float al[KWG * ALD];
+    __local float bl[KWG * BLD];
+    int lx = get_local_id(0), ly = get_local_id(1), t = ly * NDIMC + lx;
+    int n0 = get_group_id(0) * NWG, m0 = get_group_id(1) * MWG, batch = get_group_id(2);
+    __global const float *pa = a + a_off + (size_t)batch * a_stride;
+    __global const float *pb = b + b_off + (size_t)batch * b_stride;
+    float acc[MWI][NWI];
+#pragma unroll
+    for (int i = 0; i < MWI; i++)
+#pragma unroll
+        for (int j = 0; j < NWI; j++) acc[i][j] = 0.0f;
+    for (int k0 = 0; k0 < K; k0 += KWG) {
+        /* op(A) rows are stored contiguously when A is transposed; op(B) columns when B is not */
+        tiled_load_a(al, pa, lda, ta, m0, M, k0, K, t);
+        tiled_load_b(bl, pb, ldb, !tb, n0, N, k0, K, t);
+        barrier(CLK_LOCAL_MEM_FENCE);
+        int kn = min(KWG, K - k0);
+        if (kn == KWG) {
+#pragma unroll
+            for (int k = 0; k < KWG; k++) tiled_step(acc, al + k * ALD, bl + k * BLD, lx, ly);
+        } else {
+            for (int k = 0; k < kn; k++) tiled_step(acc, al + k * ALD, bl + k * BLD, lx, ly);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    __global float *pc = c + c_off + (size_t)batch * c_stride;
+#pragma unroll
+    for (int i = 0; i < MWI; i++) {
+        int m = m0 + ly + i * MDIMC;
+        if (m >= M) continue;
+#pragma unroll
+        for (int j = 0; j < NWI; j++) {
+            int n = n0 + ((j / VWN) * NDIMC + lx) * VWN + j % VWN;
+            if (n >= N) continue;
+            __global float *out = pc + (size_t)m * ldc + n;
+            float v = alpha * acc[i][j];
+            if (beta != 0.0f) v = fma(beta, *out, v);
+            *out = epilogue1(v, bias, epi, m, n);
+        }
+    }
+}

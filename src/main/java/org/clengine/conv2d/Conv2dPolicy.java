@@ -68,8 +68,12 @@ public record Conv2dPolicy(Conv2dPath path, long colFloats, int wideMaxPq, int d
     }
 
     /**
-     * Today's values, the same for both families (measured on PoCL, a 2-core CPU; the GPU issue brings GPU values).
-     * The local size is cut to the device's work-group limit.
+     * Today's values, measured on PoCL (a 2-core CPU), the same for both families except that the GPU family's
+     * backward-weights never takes the dot kernel (its GEMMs run on matmul_tiled, the GPU family's GEMM, chosen by
+     * the matmul policy). The local size is cut to the device's work-group limit. The GPU family convolves by im2col
+     * (chunked to colFloats) through matmul_tiled rather than by an implicit GEMM: one tuned kernel serves GEMM and
+     * all three directions, and im2col, col2im and the chunking are the ones the CPU family has proven; an implicit
+     * GEMM would save writing and reading col (9× x for 3×3) and is the next step once a GPU measures the gap.
      */
     public static Conv2dPolicy defaults(KernelFamily family, DeviceInfo device) {
         if (family == null) throw new IllegalArgumentException("family is null");
@@ -86,7 +90,9 @@ public record Conv2dPolicy(Conv2dPath path, long colFloats, int wideMaxPq, int d
         // 23.9 ms, the dot kernel 47.6, the per-image GEMMs it replaced 44.3; at 14² × 256: 24.3, 35.3, 29.0; at 16²
         // the wide GEMM and the dot kernel even (medians 13.5 and 13.2 ms), at 28² within 8%; at 56² the dot kernel
         // 1.2× faster (3×3) and 2× (1×1, x read in place). Below it the lanes' final sums weigh more.
-        int dotMinPq = 256;
+        // The GPU family never takes the dot kernel: its 4×4 tile over 16 positions keeps 256 live floats, past
+        // NVIDIA's 255 registers; backward-weights runs as the wide GEMM (matmul_tiled) at every P·Q instead.
+        int dotMinPq = family == KernelFamily.GPU ? Integer.MAX_VALUE : 256;
         // the dot kernel's streamed operand (the one with fewer rows) within 1 MiB, a core's L2 here
         long dotFloats = 256L << 10;
         // the dot kernel's 4 × 4 tile of dw: 8 × 2 and 2 × 8 measured 3-25% slower (conv2d.cl)

@@ -8,5 +8,7 @@ public enum MatmulPath {
     /** pack A and B, then matmul_packed. */
     PACKED,
     /** pack A and only B's last partial panel; matmul_packed reads B's full panels in place. Needs B not transposed. */
-    DIRECT_B
+    DIRECT_B,
+    /** matmul_tiled: the GPU family's work-group-tiled kernel (local-memory tiles of A and B), A and B in place. */
+    TILED
 }

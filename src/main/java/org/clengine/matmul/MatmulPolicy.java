@@ -23,9 +23,21 @@ import org.clengine.device.KernelFamily;
  * @param plainLocalM local size of matmul_plain along M (dimension 1)
  * @param packK       k values per work-item of the pack kernels (PACK_K)
  * @param path        AUTO, or a forced path
+ * @param tiling      matmul_tiled's sizes (the TILED path)
+ * @param tiledFrom   M·N·K from which AUTO takes the TILED path, or PLAIN for a C of fewer than
+ *                    {@link #TILED_MIN_OUTPUTS} elements (Long.MAX_VALUE: never, as on CPUs, where the packed
+ *                    register tiles win; on GPUs the plain kernel runs below it)
  */
 public record MatmulPolicy(int mr, int vw, int nv, int mc, int nc, int kc, int local, long plainBelow,
-        int directBMaxM, int plainLocalN, int plainLocalM, int packK, MatmulPath path) {
+        int directBMaxM, int plainLocalN, int plainLocalM, int packK, MatmulPath path, MatmulTiling tiling,
+        long tiledFrom) {
+
+    /**
+     * AUTO's tiled kernel needs at least this many elements of C: below one 16×16 block most of a work-group would
+     * idle through every K block (a 1×1 C with K = 2^20 ran 7 minutes on PoCL), where matmul_plain runs one
+     * work-item per element.
+     */
+    public static final long TILED_MIN_OUTPUTS = 256;
 
     public MatmulPolicy {
         if (mr < 1 || mr > 16) throw new IllegalArgumentException("mr " + mr + " is not in 1..16");
@@ -42,27 +54,40 @@ public record MatmulPolicy(int mr, int vw, int nv, int mc, int nc, int kc, int l
         }
         if (packK < 1) throw new IllegalArgumentException("packK " + packK + " must be positive");
         if (path == null) throw new IllegalArgumentException("path is null");
+        if (tiling == null) throw new IllegalArgumentException("tiling is null");
     }
 
     /** The family's values before any tuning ({@link #cpuDefault()}, {@link #gpuDefault()}). */
     public static MatmulPolicy defaults(KernelFamily family, DeviceInfo device) {
         if (family == null) throw new IllegalArgumentException("family is null");
-        return family == KernelFamily.CPU ? cpuDefault() : gpuDefault();
+        return family == KernelFamily.CPU ? cpuDefault() : gpuDefault(device);
     }
 
     /**
      * CPUs: 8×32 register tile (16 accumulators + 2 B vectors fit in 32 zmm registers), 128×128 macro tiles, K
      * blocks of 256 so a work-item's A and B blocks (128 KiB each) stay in L2 (../shared/MEASURED.md); plain below
      * 32³; B read in place up to M = 512 (packing it cost 3–8% more at 256² and 512² on PoCL here, and saved
-     * 10–20% at 1024²). matmul_plain in groups of 16×1, the others of 1×1.
+     * 10–20% at 1024²). matmul_plain in groups of 16×1, the others of 1×1. AUTO never takes the tiled kernel (its
+     * tiling, the generic one, runs only when forced: tests and verify).
      */
     public static MatmulPolicy cpuDefault() {
-        return new MatmulPolicy(8, 16, 2, 128, 128, 256, 1, 32L * 32 * 32, 512, 16, 1, 64, MatmulPath.AUTO);
+        return new MatmulPolicy(8, 16, 2, 128, 128, 256, 1, 32L * 32 * 32, 512, 16, 1, 64, MatmulPath.AUTO,
+                MatmulTiling.GENERIC, Long.MAX_VALUE);
     }
 
-    /** GPUs: one 4×16 tile per work-item in 8×8 groups, no K blocking; matmul_plain in 16×8 groups. */
+    /** {@link #gpuDefault(DeviceInfo)} for a device of no known vendor. */
     public static MatmulPolicy gpuDefault() {
-        return new MatmulPolicy(4, 4, 4, 4, 16, 1 << 20, 8, 16L * 16 * 16, 0, 16, 8, 64, MatmulPath.AUTO);
+        return gpuDefault(null);
+    }
+
+    /**
+     * GPUs: matmul_tiled with the starting values of CLBlast's public tuning database for the device's vendor
+     * ({@link MatmulTiling#forVendor}) from 16³ on, matmul_plain in 16×8 groups below. The packed kernels (when
+     * forced) keep one 4×16 tile per work-item in 8×8 groups, no K blocking.
+     */
+    public static MatmulPolicy gpuDefault(DeviceInfo device) {
+        return new MatmulPolicy(4, 4, 4, 4, 16, 1 << 20, 8, 16L * 16 * 16, 0, 16, 8, 64, MatmulPath.AUTO,
+                MatmulTiling.forVendor(device), 16L * 16 * 16);
     }
 
     public int nr() {
@@ -78,7 +103,9 @@ public record MatmulPolicy(int mr, int vw, int nv, int mc, int nc, int kc, int l
     public MatmulPath pathFor(MatmulShape s) {
         if (path == MatmulPath.DIRECT_B && s.transB()) return MatmulPath.PACKED;
         if (path != MatmulPath.AUTO) return path;
-        if ((double) s.m() * s.n() * s.k() < plainBelow) return MatmulPath.PLAIN;
+        double mnk = (double) s.m() * s.n() * s.k();
+        if (mnk >= tiledFrom) return (long) s.m() * s.n() >= TILED_MIN_OUTPUTS ? MatmulPath.TILED : MatmulPath.PLAIN;
+        if (mnk < plainBelow) return MatmulPath.PLAIN;
         return !s.transB() && s.m() <= directBMaxM ? MatmulPath.DIRECT_B : MatmulPath.PACKED;
     }
 
@@ -99,48 +126,65 @@ public record MatmulPolicy(int mr, int vw, int nv, int mc, int nc, int kc, int l
         return (long) s.batch() * ceilDiv(s.m(), rows) * ceilDiv(s.n(), cols);
     }
 
+    /** Another tiling for matmul_tiled. */
+    public MatmulPolicy withTiling(MatmulTiling t) {
+        return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
+                packK, path, t, tiledFrom);
+    }
+
+    public MatmulPolicy withTiledFrom(long mnk) {
+        return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
+                packK, path, tiling, mnk);
+    }
+
     public MatmulPolicy withPath(MatmulPath p) {
         return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
-                packK, p);
+                packK, p, tiling, tiledFrom);
     }
 
     /** Another register tile with its own macro tile and K block (which must be multiples of it). */
     public MatmulPolicy withTile(int r, int w, int v, int rows, int cols, int k) {
         return new MatmulPolicy(r, w, v, rows, cols, k, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
-                packK, path);
+                packK, path, tiling, tiledFrom);
     }
 
     public MatmulPolicy withBlocks(int rows, int cols, int k) {
         return new MatmulPolicy(mr, vw, nv, rows, cols, k, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
-                packK, path);
+                packK, path, tiling, tiledFrom);
     }
 
     public MatmulPolicy withDirectBMaxM(int m) {
-        return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, m, plainLocalN, plainLocalM, packK, path);
+        return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, m, plainLocalN, plainLocalM, packK, path,
+                tiling, tiledFrom);
     }
 
     public MatmulPolicy withPlainBelow(long mnk) {
         return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, mnk, directBMaxM, plainLocalN, plainLocalM, packK,
-                path);
+                path, tiling, tiledFrom);
     }
 
     public MatmulPolicy withLocal(int size) {
         return new MatmulPolicy(mr, vw, nv, mc, nc, kc, size, plainBelow, directBMaxM, plainLocalN, plainLocalM,
-                packK, path);
+                packK, path, tiling, tiledFrom);
     }
 
     public MatmulPolicy withPlainLocal(int alongN, int alongM) {
-        return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, alongN, alongM, packK, path);
+        return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, alongN, alongM, packK, path,
+                tiling, tiledFrom);
     }
 
     public MatmulPolicy withPackK(int k) {
         return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, plainLocalN, plainLocalM, k,
-                path);
+                path, tiling, tiledFrom);
     }
 
-    /** {@code mr8vw16nv2mc128nc128kc256}: the tile and blocks, as tune prints them. */
+    /**
+     * {@code mr8vw16nv2mc128nc128kc256}: the tile and blocks, as tune prints them; where AUTO takes the tiled kernel,
+     * its tiling after a slash.
+     */
     public String label() {
-        return String.format(Locale.ROOT, "mr%dvw%dnv%dmc%dnc%dkc%d", mr, vw, nv, mc, nc, kc);
+        String packed = String.format(Locale.ROOT, "mr%dvw%dnv%dmc%dnc%dkc%d", mr, vw, nv, mc, nc, kc);
+        return tiledFrom == Long.MAX_VALUE ? packed : packed + "/" + tiling.label();
     }
 
     private static int ceilDiv(int a, int b) {

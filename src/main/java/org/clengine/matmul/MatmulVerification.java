@@ -56,7 +56,7 @@ public final class MatmulVerification implements OpVerification<MatmulOps> {
     /** Every path on a device; the reference, which has no policy, computes one way. */
     private static List<MatmulPath> paths(MatmulOps device) {
         return device.policy() != null
-                ? List.of(MatmulPath.PLAIN, MatmulPath.PACKED, MatmulPath.DIRECT_B, MatmulPath.AUTO)
+                ? List.of(MatmulPath.PLAIN, MatmulPath.PACKED, MatmulPath.DIRECT_B, MatmulPath.TILED, MatmulPath.AUTO)
                 : List.of(MatmulPath.AUTO);
     }
 }

@@ -15,11 +15,11 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every GEMM path (plain, packed, B in place, and whatever AUTO picks) and every parameter set a tuning can store,
- * against the reference on fresh random data, C poisoned with NaN. The policy is pinned to the family's built-in
- * default so a stored tuning on this machine does not change what is tested; the candidates are tested on their
- * own. Each path and candidate runs as the device's matmul with that policy (a new ops object; nothing shared
- * changes).
+ * Every GEMM path (plain, packed, B in place, tiled, and whatever AUTO picks) and every parameter set a tuning
+ * can store, against the reference on fresh random data, C poisoned with NaN. The policy is pinned to the family's
+ * built-in default so a stored tuning on this machine does not change what is tested; the candidates are tested on
+ * their own. Each path and candidate runs as the device's matmul with that policy (a new ops object; nothing
+ * shared changes).
  */
 class MatmulTest {
     /**
@@ -46,7 +46,7 @@ class MatmulTest {
             MatmulParams.of(0.75f, 0.5f).withBias(MatmulBias.PER_ROW).withRelu(true));
 
     static final List<MatmulPath> PATHS = List.of(MatmulPath.PLAIN, MatmulPath.PACKED, MatmulPath.DIRECT_B,
-            MatmulPath.AUTO);
+            MatmulPath.TILED, MatmulPath.AUTO);
 
     @TestFactory
     List<DynamicTest> everyPathMatchesTheReference() {
@@ -123,7 +123,7 @@ class MatmulTest {
         List<MatmulCase> cases = new ArrayList<>(MatmulTuner.CHECKS);
         cases.add(MatmulCase.of("m45n100k300tb", MatmulParams.of(1, -1)).padded());
         cases.add(MatmulCase.of("b2m20n70k33", MatmulParams.DEFAULT.withBias(MatmulBias.PER_ROW).withRelu(true)));
-        return tests(cases, List.of(MatmulPath.PACKED, MatmulPath.DIRECT_B), List.copyOf(tunings));
+        return tests(cases, List.of(MatmulPath.PACKED, MatmulPath.DIRECT_B, MatmulPath.TILED), List.copyOf(tunings));
     }
 
     private static MatmulPolicy defaults() {

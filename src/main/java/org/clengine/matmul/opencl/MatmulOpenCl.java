@@ -7,6 +7,7 @@ import static org.clengine.matmul.MatmulKernel.PACKED;
 import static org.clengine.matmul.MatmulKernel.PACK_A;
 import static org.clengine.matmul.MatmulKernel.PACK_B;
 import static org.clengine.matmul.MatmulKernel.PLAIN;
+import static org.clengine.matmul.MatmulKernel.TILED;
 
 import org.clengine.core.ShapeMath;
 import org.clengine.core.Tensor;
@@ -19,6 +20,7 @@ import org.clengine.matmul.MatmulParams;
 import org.clengine.matmul.MatmulPath;
 import org.clengine.matmul.MatmulPolicy;
 import org.clengine.matmul.MatmulShape;
+import org.clengine.matmul.MatmulTiling;
 
 /**
  * The device path of GEMM: picks the path and geometry from its policy (fixed at construction), then enqueues. The
@@ -65,10 +67,11 @@ public final class MatmulOpenCl extends MatmulOps {
 
     /**
      * Packs op(A) of {@code s} (A at {@code l}'s offset, whatever its stride) for {@link #run}; null when the shape
-     * takes the plain path, which packs nothing.
+     * takes the plain or the tiled path, which read A in place.
      */
     public PackedA packA(DeviceBuffer a, MatmulShape s, MatmulLayout l, int slot) {
-        if (pathFor(s, l) == MatmulPath.PLAIN) return null;
+        MatmulPath path = pathFor(s, l);
+        if (path == MatmulPath.PLAIN || path == MatmulPath.TILED) return null;
         DeviceBuffer ap = device.scratch("matmul.ap.kept." + slot, Float.BYTES * packedASize(s));
         enqueuePackA(ap, a, s, l, 1, 0);
         return new PackedA(ap, s.m(), s.k(), s.transA(), policy.mr());
@@ -87,8 +90,9 @@ public final class MatmulOpenCl extends MatmulOps {
     public void run(DeviceBuffer c, DeviceBuffer a, DeviceBuffer b, DeviceBuffer bias, MatmulShape s, MatmulLayout l,
             MatmulParams p, PackedA packed) {
         MatmulPath path = pathFor(s, l);
-        if (path == MatmulPath.PLAIN) {
-            plain(c, a, b, bias, s, l, p);
+        if (path == MatmulPath.PLAIN || path == MatmulPath.TILED) {
+            // a chunk below the crossovers may take another path than the one A was packed for: A is read in place
+            inPlace(path == MatmulPath.TILED, c, a, b, bias, s, l, p);
             return;
         }
         DeviceBuffer ap;
@@ -123,7 +127,7 @@ public final class MatmulOpenCl extends MatmulOps {
      */
     private MatmulPath pathFor(MatmulShape s, MatmulLayout l) {
         MatmulPath path = policy.pathFor(s);
-        if (path == MatmulPath.PLAIN) return path;
+        if (path == MatmulPath.PLAIN || path == MatmulPath.TILED) return path;
         long copiesA = l.strideA() == 0 ? 1 : s.batch(), copiesB = l.strideB() == 0 ? 1 : s.batch();
         // each copy is below 2^39 floats, so comparing per copy cannot overflow
         boolean fits = packedASize(s) <= ShapeMath.MAX_ELEMENTS / copiesA
@@ -161,12 +165,20 @@ public final class MatmulOpenCl extends MatmulOps {
                 : new BPanels(bp, 0, packedStride, (long) s.k() * nr, nr, panels, null, 0);
     }
 
-    /** One work-item per element of C, in groups of the policy's plain local size. */
-    private void plain(DeviceBuffer c, DeviceBuffer a, DeviceBuffer b, DeviceBuffer bias, MatmulShape s,
-            MatmulLayout l, MatmulParams p) {
-        long[] local = {policy.plainLocalN(), policy.plainLocalM(), 1};
-        long[] global = {roundUp(s.n(), local[0]), roundUp(s.m(), local[1]), s.batch()};
-        device.launch(PLAIN.binding, policy.options(), global, local,
+    /**
+     * The kernels that read A and B in place: matmul_plain (one work-item per element of C, in groups of the policy's
+     * plain local size) or matmul_tiled (one group of NDIMC × MDIMC per NWG × MWG tile of C; its own build, which
+     * leaves the other kernels' programs as they were).
+     */
+    private void inPlace(boolean tiled, DeviceBuffer c, DeviceBuffer a, DeviceBuffer b, DeviceBuffer bias,
+            MatmulShape s, MatmulLayout l, MatmulParams p) {
+        MatmulTiling t = policy.tiling();
+        long[] local = tiled ? new long[] {t.ndimc(), t.mdimc(), 1} : new long[] {policy.plainLocalN(),
+            policy.plainLocalM(), 1};
+        long[] global = tiled
+                ? new long[] {ceilDiv(s.n(), t.nwg()) * t.ndimc(), ceilDiv(s.m(), t.mwg()) * t.mdimc(), s.batch()}
+                : new long[] {roundUp(s.n(), local[0]), roundUp(s.m(), local[1]), s.batch()};
+        device.launch(tiled ? TILED.binding : PLAIN.binding, tiled ? t.options() : policy.options(), global, local,
                 c, a, b, bias, s.m(), s.n(), s.k(), l.offA(), l.lda(), l.strideA(),
                 s.transA() ? 1 : 0, l.offB(), l.ldb(), l.strideB(), s.transB() ? 1 : 0, l.offC(), l.ldc(),
                 l.strideC(), p.alpha(), p.beta(), p.epilogueFlags());

@@ -19,6 +19,7 @@ import org.clengine.matmul.MatmulPath;
 import org.clengine.matmul.MatmulPolicy;
 import org.clengine.matmul.MatmulReference;
 import org.clengine.matmul.MatmulShape;
+import org.clengine.matmul.MatmulTiling;
 import org.clengine.matmul.MatmulVerifier;
 import org.clengine.verify.Comparison;
 
@@ -72,23 +73,38 @@ public final class MatmulTuner {
                 repeats).run();
     }
 
-    /** Register tiles worth trying: on CPUs float16 rows that keep accumulators and B in 32 vector registers. */
+    /**
+     * The GPU family's search space: matmul_tiled tilings from CLBlast's public tuning database (vendor defaults
+     * and the entries of GTX 1080 Ti, R9 Fury X and R9 290X that keep at most 128 live floats), and a plain 8×8
+     * register tile in 16×16 groups.
+     */
+    static final List<MatmulTiling> TILINGS = List.of(MatmulTiling.NVIDIA, MatmulTiling.NVIDIA.withPad(0),
+            MatmulTiling.INTEL, MatmulTiling.GENERIC, new MatmulTiling(64, 128, 16, 16, 8, 2, 8, 1),
+            new MatmulTiling(64, 64, 32, 16, 16, 4, 4, 1), new MatmulTiling(128, 64, 16, 32, 8, 4, 2, 1),
+            new MatmulTiling(128, 128, 16, 16, 16, 4, 4, 1));
+
+    /** The GPU family's candidates: each tiling of {@link #TILINGS} over the GPU defaults. */
+    public static List<MatmulPolicy> tilings() {
+        return TILINGS.stream().map(MatmulPolicy.gpuDefault()::withTiling).toList();
+    }
+
+    /**
+     * Register tiles worth trying: on CPUs float16 rows that keep accumulators and B in 32 vector registers; on
+     * GPUs the tilings of matmul_tiled ({@link #tilings}).
+     */
     public static List<MatmulPolicy> tiles(KernelFamily family) {
-        boolean cpu = family == KernelFamily.CPU;
-        MatmulPolicy base = cpu ? MatmulPolicy.cpuDefault() : MatmulPolicy.gpuDefault();
-        int[][] shapes = cpu
-                ? new int[][] {{8, 16, 2}, {12, 16, 2}, {14, 16, 2}, {6, 16, 4}, {4, 16, 4}, {16, 16, 1}, {8, 8, 4}}
-                : new int[][] {{4, 4, 4}, {8, 4, 2}, {4, 4, 2}, {8, 4, 4}, {2, 4, 4}};
+        if (family == KernelFamily.GPU) return tilings();
+        MatmulPolicy base = MatmulPolicy.cpuDefault();
+        int[][] shapes = {{8, 16, 2}, {12, 16, 2}, {14, 16, 2}, {6, 16, 4}, {4, 16, 4}, {16, 16, 1}, {8, 8, 4}};
         List<MatmulPolicy> out = new ArrayList<>();
         for (int[] t : shapes) {
             int nr = t[1] * t[2];
-            out.add(cpu ? base.withTile(t[0], t[1], t[2], t[0] * Math.max(1, 128 / t[0]), roundUp(128, nr), base.kc())
-                    : base.withTile(t[0], t[1], t[2], t[0], nr, base.kc()));
+            out.add(base.withTile(t[0], t[1], t[2], t[0] * Math.max(1, 128 / t[0]), roundUp(128, nr), base.kc()));
         }
         return out;
     }
 
-    /** Macro tiles and K blocks tried for one register tile (CPUs; GPUs keep one tile per work-item). */
+    /** Macro tiles and K blocks tried for one register tile (CPUs; a GPU tiling is one candidate as it is). */
     public static List<MatmulPolicy> blocks(MatmulPolicy tile, KernelFamily family) {
         if (family != KernelFamily.CPU) return List.of(tile);
         List<MatmulPolicy> out = new ArrayList<>();
@@ -129,6 +145,7 @@ public final class MatmulTuner {
                 .orElseThrow();
         out.printf(Locale.ROOT, "best: %s at %.1f GFLOP/s (geometric mean)%n", winner.candidate().label(),
                 winner.score());
+        if (family == KernelFamily.GPU) return winner.candidate(); // matmul_tiled reads B in place always
         out.println("stage 3: read B in place or pack it");
         return winner.candidate().withDirectBMaxM(directBMaxM(winner.candidate()));
     }
@@ -139,12 +156,17 @@ public final class MatmulTuner {
                 "GFLOP/s");
     }
 
-    /** Null if {@code t} passes every check on both packed paths, else what failed. */
+    /**
+     * Null if {@code t} passes every check on the paths the family's AUTO takes (both packed paths; on GPUs the tiled
+     * one), else what failed.
+     */
     public String check(MatmulPolicy t) {
         if (prepared == null) {
             prepared = CHECKS.stream().map(c -> MatmulVerifier.prepare(reference, c, seed)).toList();
         }
-        for (MatmulPath path : List.of(MatmulPath.PACKED, MatmulPath.DIRECT_B)) {
+        List<MatmulPath> paths = family == KernelFamily.GPU ? List.of(MatmulPath.TILED)
+                : List.of(MatmulPath.PACKED, MatmulPath.DIRECT_B);
+        for (MatmulPath path : paths) {
             MatmulOpenCl candidate = new MatmulOpenCl(device, t.withPath(path));
             try {
                 for (MatmulVerifier.Prepared p : prepared) {

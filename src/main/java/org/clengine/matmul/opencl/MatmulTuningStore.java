@@ -11,12 +11,14 @@ import org.clengine.device.DeviceInfo;
 import org.clengine.device.KernelFamily;
 import org.clengine.device.TuningStore;
 import org.clengine.matmul.MatmulPolicy;
+import org.clengine.matmul.MatmulTiling;
 
 /**
  * The winner of {@code ./clengine tune matmul}: {@code matmul-tuning-HASH.properties} in the program cache
  * directory, or shipped on the class path (see {@link TuningStore} for where and when each is used). It holds the
- * tuned values (tile, blocks, local size, crossovers); the rest of the policy are the defaults of the device's own
- * family, the only one a stored tuning is applied to.
+ * tuned values (tile, blocks, local size, crossovers, and the GPU family's tiling: keys {@code tiling.mwg} …,
+ * absent from files written before it, which keep the default tiling); the rest of the policy are the defaults of
+ * the device's own family, the only one a stored tuning is applied to.
  */
 public final class MatmulTuningStore {
     static final String OP = "matmul";
@@ -40,7 +42,17 @@ public final class MatmulTuningStore {
                 .withTile(integer(p, "mr"), integer(p, "vw"), integer(p, "nv"), integer(p, "mc"), integer(p, "nc"),
                         integer(p, "kc"))
                 .withLocal(integer(p, "local")).withPlainBelow(longInteger(p, "plainBelow"))
-                .withDirectBMaxM(integer(p, "directBMaxM")));
+                .withDirectBMaxM(integer(p, "directBMaxM")).withTiling(tiling(p, base.tiling())));
+    }
+
+    private static final String[] TILING_KEYS = {"mwg", "nwg", "kwg", "mdimc", "ndimc", "vwm", "vwn", "pad"};
+
+    /** The stored tiling, or {@code base} when the file has none. */
+    private static MatmulTiling tiling(Properties p, MatmulTiling base) {
+        if (p.getProperty("tiling.mwg") == null) return base;
+        int[] v = new int[TILING_KEYS.length];
+        for (int i = 0; i < v.length; i++) v[i] = integer(p, "tiling." + TILING_KEYS[i]);
+        return new MatmulTiling(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
     }
 
     /** Writes the tuned values atomically (temporary file, then rename), with {@code comment} on top. */
@@ -55,6 +67,9 @@ public final class MatmulTuningStore {
         p.setProperty("local", Integer.toString(t.local()));
         p.setProperty("plainBelow", Long.toString(t.plainBelow()));
         p.setProperty("directBMaxM", Integer.toString(t.directBMaxM()));
+        MatmulTiling g = t.tiling();
+        int[] v = {g.mwg(), g.nwg(), g.kwg(), g.mdimc(), g.ndimc(), g.vwm(), g.vwn(), g.pad()};
+        for (int i = 0; i < v.length; i++) p.setProperty("tiling." + TILING_KEYS[i], Integer.toString(v[i]));
         return TuningStore.save(directory, OP, d, p, comment);
     }
 }
