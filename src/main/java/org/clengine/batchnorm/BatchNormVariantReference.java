@@ -35,8 +35,8 @@ public final class BatchNormVariantReference {
      * its skip policy, counting skips in skipped (C) or null; x (N,C,HW); gamma, beta (C) or null; z or null.
      */
     public static void forwardGhost(float[] y, float[] saveMean, float[] saveInvstd, float[] saveOffset,
-            float[] runMean, float[] runVar, float[] skipped, float[] x, float[] gamma, float[] beta, float[] z, BatchNormShape s, int v, double eps,
-            List<BatchNormRunningStats.Update> updates, BatchNormFusion fusion) {
+            float[] runMean, float[] runVar, float[] skipped, float[] x, float[] gamma, float[] beta, float[] z,
+            BatchNormShape s, int v, double eps, List<BatchNormRunningStats.Update> updates, BatchNormFusion fusion) {
         int groups = s.n() / v;
         for (int g = 0; g < groups; g++) {
             for (int c = 0; c < s.c(); c++) {
@@ -68,8 +68,8 @@ public final class BatchNormVariantReference {
         BatchNormRunningStats.Update u = running.nextUpdate(call.config(), s.perChannel());
         forwardRenorm(data(call.y()), data(call.saved().mean()), data(call.saved().invstd()),
                 data(call.saved().offset()), data(renorm.corrections().r()), data(renorm.corrections().d()),
-                data(running.mean()), data(running.var()), data(running.skipped()), data(call.x()), data(call.gamma()), data(call.beta()), data(call.residual()), s,
-                call.config().eps(), renorm.limits(), u, call.config().fusion());
+                data(running.mean()), data(running.var()), data(running.skipped()), data(call.x()),
+                data(call.gamma()), data(call.beta()), data(call.residual()), s, call.config().eps(), renorm.limits(), u, call.config().fusion());
     }
 
     /**
@@ -79,8 +79,8 @@ public final class BatchNormVariantReference {
      * null). r, d (C) are written for the backward; saveOffset (C) or null, the fp32 mean's rounding error.
      */
     public static void forwardRenorm(float[] y, float[] saveMean, float[] saveInvstd, float[] saveOffset, float[] r,
-            float[] d, float[] runMean, float[] runVar, float[] skipped, float[] x, float[] gamma, float[] beta, float[] z, BatchNormShape s,
-            double eps, BatchRenorm limits, BatchNormRunningStats.Update update, BatchNormFusion fusion) {
+            float[] d, float[] runMean, float[] runVar, float[] skipped, float[] x, float[] gamma, float[] beta,
+            float[] z, BatchNormShape s, double eps, BatchRenorm limits, BatchNormRunningStats.Update update, BatchNormFusion fusion) {
         for (int c = 0; c < s.c(); c++) {
             double[] mv = meanVar(x, s, c, 0, s.n());
             double sigmaB = Math.sqrt(mv[1] + eps);
