@@ -125,7 +125,32 @@ inline void add_compensated(float *s, float *comp, float v) {
     *s = t;
 }
 
-/* Running stats: run = w_old*run + w_new*batch, running var from var*var_scale (M/(M-1) unbiased, or 1). */
+/*
+ * The fp32 mean p + dm's rounding error, exactly (TwoSum, any order of magnitude): the saved offset, so that
+ * apply and backward centre x as (x - mean) - offset.
+ */
+inline float mean_offset(float p, float dm, float mean) {
+    float t = mean - p;
+    return (p - (mean - t)) + (dm - t);
+}
+
+/*
+ * Running stats of channel c: run = w_old*run + w_new*batch, running var from var*var_scale (M/(M-1) unbiased, or
+ * 1), in fp32 as PyTorch (w_new = 0 on an Inf batch variance gives NaN under PROPAGATE, as there). skip = 1: a
+ * batch mean or var that is not finite, or a new value that would not be, keeps both and counts a skip.
+ */
+inline void running_update(int c, __global float *run_mean, __global float *run_var, __global float *run_skipped,
+                           float mean, float var, float w_old, float w_new, float var_scale, int skip) {
+    float rm = w_old * run_mean[c] + w_new * mean;
+    float rv = w_old * run_var[c] + w_new * (var * var_scale);
+    if (skip && !(isfinite(mean) && isfinite(var) && isfinite(rm) && isfinite(rv))) {
+        if (run_skipped) run_skipped[c] += 1.0f;
+    } else {
+        run_mean[c] = rm;
+        run_var[c] = rv;
+    }
+}
+
 inline void fwd_merge_channel(int c, __global float *save_mean, __global float *save_invstd,
                               __global float *save_offset, __global float *run_mean, __global float *run_var,
                               __global float *run_skipped, __global const float *partial, __global const float *x,
@@ -140,20 +165,10 @@ inline void fwd_merge_channel(int c, __global float *save_mean, __global float *
     float var = (s2 - s1 * dm) / count;
     var = var < 0.0f ? 0.0f : var; /* rounding only; keeps NaN */
     float p = x[(size_t)c * hw], mean = p + dm;
-    float t = mean - p; /* TwoSum: (p + dm) - mean, exactly, in any order of magnitude */
     save_mean[c] = mean;
     save_invstd[c] = rsqrt(var + eps);
-    if (save_offset) save_offset[c] = (p - (mean - t)) + (dm - t);
-    if (run_mean) {
-        float rm = w_old * run_mean[c] + w_new * mean;
-        float rv = w_old * run_var[c] + w_new * (var * var_scale);
-        if (skip && !(isfinite(mean) && isfinite(var) && isfinite(rm) && isfinite(rv))) {
-            if (run_skipped) run_skipped[c] += 1.0f;
-        } else {
-            run_mean[c] = rm;
-            run_var[c] = rv;
-        }
-    }
+    if (save_offset) save_offset[c] = mean_offset(p, dm, mean);
+    if (run_mean) running_update(c, run_mean, run_var, run_skipped, mean, var, w_old, w_new, var_scale, skip);
 }
 
 __kernel void batchnorm_fwd_merge(__global float *save_mean, __global float *save_invstd,
@@ -591,14 +606,18 @@ __kernel void batchnorm_bwd_single(__global float *dx, __global float *dz, __glo
  * in chunk order by one work-item per channel, which walks g = 0, 1, ... in order, so the running statistics take
  * one update per virtual batch in virtual-batch order (Keras 2's ghost batch norm). No copy of x is made.
  *   batchnorm_ghost_fwd_partial (G*C, chunks)   partial[u][j] = (S1, S2)
- *   batchnorm_ghost_fwd_merge   (C)             save_mean[u], save_invstd[u]; running stats updated G times; the
- *                                               weights (w_old, w_new), or 1/(tracked + g + 1) when cumulative
- *   batchnorm_ghost_fwd_apply   (items)         y = fuse(gamma*(x - mean[u])*invstd[u] + beta [+ z])
- *   batchnorm_ghost_bwd_partial (G*C, chunks)   partial[u][j] = (sum g, sum g*(x - mean[u]))
+ *   batchnorm_ghost_fwd_merge   (C)             save_mean[u], save_invstd[u], save_offset[u]; running stats
+ *                                               updated G times (each under the skip policy, as plain batch
+ *                                               norm's); the weights (w_old, w_new), or 1/(tracked + g + 1) when
+ *                                               cumulative
+ *   batchnorm_ghost_fwd_apply   (items)         y = fuse(gamma*(x - mean[u] - offset[u])*invstd[u] + beta [+ z])
+ *   batchnorm_ghost_bwd_partial (G*C, chunks)   partial[u][j] = (sum g, sum g*(x - mean[u] - offset[u]))
  *   batchnorm_ghost_bwd_merge   (C)             dgamma[c], dbeta[c] summed over g in order; coef[u] = (a, b, k).
  *                                               With r given (renorm): a = gamma*r*invstd, dgamma = r*sum(g*xhat)
  *                                               + d*sum(g)
- *   batchnorm_ghost_bwd_apply   (items)         dx = a*g + b*(x - mean[u]) + k; dz = g
+ *   batchnorm_ghost_bwd_apply   (items)         dx = a*g + b*(x - mean[u] - offset[u]) + k; dz = g
+ * The offset is plain batch norm's (the fp32 mean's rounding error, per unit), so both modes are exact when the
+ * mean dwarfs the spread; renorm's d takes it too: d = ((mean_B - mean) + offset)/sigma.
  * Renorm runs the ghost kernels with G = 1 (V = N), and batchnorm_renorm_fwd_merge (C) in place of the merge: the
  * batch statistics, then r = clip(sigma_B/sigma, 1/rmax, rmax), d = clip((mean_B - mean)/sigma, -dmax, dmax) from
  * the running statistics before this batch's update (sigma = sqrt(run_var + eps)), scale = gamma*r and shift =
@@ -651,57 +670,63 @@ inline float2 ghost_unit_stats(__global const float *partial, size_t u, int chun
 }
 
 __kernel void batchnorm_ghost_fwd_merge(__global float *save_mean, __global float *save_invstd,
-                                        __global float *run_mean, __global float *run_var,
+                                        __global float *save_offset, __global float *run_mean,
+                                        __global float *run_var, __global float *run_skipped,
                                         __global const float *partial, __global const float *x,
                                         int C, int hw, int V, int G, int chunks, float count, float eps,
-                                        float w_old, float w_new, long tracked, int cumulative, float var_scale) {
+                                        float w_old, float w_new, long tracked, int cumulative, float var_scale,
+                                        int skip) {
     int c = get_global_id(0);
     if (c >= C) return;
     for (int g = 0; g < G; g++) {
         size_t u = (size_t)g * C + c;
         float2 st = ghost_unit_stats(partial, u, chunks, count);
-        float mean = x[((size_t)g * V * C + c) * hw] + st.x;
+        float p = x[((size_t)g * V * C + c) * hw], mean = p + st.x;
         save_mean[u] = mean;
         save_invstd[u] = rsqrt(st.y + eps);
+        if (save_offset) save_offset[u] = mean_offset(p, st.x, mean);
         if (run_mean) {
             float fresh = cumulative ? 1.0f / (float)(tracked + g + 1) : w_new;
             float keep = cumulative ? 1.0f - fresh : w_old;
-            run_mean[c] = keep * run_mean[c] + fresh * mean;
-            run_var[c] = keep * run_var[c] + fresh * (st.y * var_scale);
+            running_update(c, run_mean, run_var, run_skipped, mean, st.y, keep, fresh, var_scale, skip);
         }
     }
 }
 
 __kernel void batchnorm_renorm_fwd_merge(__global float *save_mean, __global float *save_invstd,
-                                         __global float *r_out, __global float *d_out, __global float *scale,
-                                         __global float *shift, __global float *run_mean, __global float *run_var,
-                                         __global const float *partial, __global const float *x,
-                                         __global const float *gamma, __global const float *beta,
-                                         int C, int hw, int chunks, float count, float eps, float w_old,
-                                         float w_new, float var_scale, float rmax, float dmax) {
+                                         __global float *save_offset, __global float *r_out,
+                                         __global float *d_out, __global float *scale, __global float *shift,
+                                         __global float *run_mean, __global float *run_var,
+                                         __global float *run_skipped, __global const float *partial,
+                                         __global const float *x, __global const float *gamma,
+                                         __global const float *beta, int C, int hw, int chunks, float count,
+                                         float eps, float w_old, float w_new, float var_scale, float rmax,
+                                         float dmax, int skip) {
     int c = get_global_id(0);
     if (c >= C) return;
     float2 st = ghost_unit_stats(partial, c, chunks, count);
-    float mean = x[(size_t)c * hw] + st.x;
+    float p = x[(size_t)c * hw], mean = p + st.x, off = mean_offset(p, st.x, mean);
     save_mean[c] = mean;
     save_invstd[c] = rsqrt(st.y + eps);
+    if (save_offset) save_offset[c] = off;
     float sigma = sqrt(run_var[c] + eps);
     float r = clip_keep_nan(sqrt(st.y + eps) / sigma, 1.0f / rmax, rmax);
-    float d = clip_keep_nan((mean - run_mean[c]) / sigma, -dmax, dmax);
+    /* mean_B - mean is exact near the running mean (Sterbenz); the offset is mean_B's rounding error */
+    float d = clip_keep_nan(((mean - run_mean[c]) + off) / sigma, -dmax, dmax);
     float gm = AFFINE ? gamma[c] : 1.0f, bt = AFFINE ? beta[c] : 0.0f;
     r_out[c] = r;
     d_out[c] = d;
     scale[c] = gm * r;
     shift[c] = fma(gm, d, bt);
-    run_mean[c] = w_old * run_mean[c] + w_new * mean;
-    run_var[c] = w_old * run_var[c] + w_new * (st.y * var_scale);
+    running_update(c, run_mean, run_var, run_skipped, mean, st.y, w_old, w_new, var_scale, skip);
 }
 
 /* The unit of the row starting at element e of the whole tensor: sample n = r / C, channel c = r % C. */
 inline int ghost_unit(long r, int C, int V) { return (int)(r / C / V) * C + (int)(r % C); }
 
 __kernel void batchnorm_ghost_fwd_apply(__global float *y, __global const float *x, __global const float *z,
-                                        __global const float *mean, __global const float *invstd,
+                                        __global const float *mean, __global const float *offset,
+                                        __global const float *invstd,
                                         __global const float *gamma, __global const float *beta,
                                         int C, int hw, int V, long total, long span) {
     long e = get_global_id(0) * span;
@@ -709,14 +734,14 @@ __kernel void batchnorm_ghost_fwd_apply(__global float *y, __global const float 
     while (e < end) {
         long r = e / hw;
         int len = (int)min((long)hw - (e - r * hw), end - e), c = (int)(r % C), u = ghost_unit(r, C, V);
-        float m = mean[u], sc = invstd[u], sh = 0.0f;
+        float m = mean[u], o = offset ? offset[u] : 0.0f, sc = invstd[u], sh = 0.0f;
 #if AFFINE
         sc *= gamma[c];
         sh = beta[c];
 #endif
         int k = 0;
         for (; k + 8 <= len; k += 8) {
-            float8 v = fma(vload8(0, x + e + k) - m, sc, sh);
+            float8 v = fma(vload8(0, x + e + k) - m - o, sc, sh);
 #if FUSE == 2
             v += vload8(0, z + e + k);
 #endif
@@ -726,7 +751,7 @@ __kernel void batchnorm_ghost_fwd_apply(__global float *y, __global const float 
             vstore8(v, 0, y + e + k);
         }
         for (; k < len; k++) {
-            float v = fma(x[e + k] - m, sc, sh);
+            float v = fma(x[e + k] - m - o, sc, sh);
 #if FUSE == 2
             v += z[e + k];
 #endif
@@ -741,13 +766,13 @@ __kernel void batchnorm_ghost_fwd_apply(__global float *y, __global const float 
 
 __kernel void batchnorm_ghost_bwd_partial(__global float *partial, __global const float *dy,
                                           __global const float *x, __global const float *y,
-                                          __global const float *mean, int C, int hw, int V, int units, long chunk,
-                                          int chunks) {
+                                          __global const float *mean, __global const float *offset, int C,
+                                          int hw, int V, int units, long chunk, int chunks) {
     int u = get_global_id(0), j = get_global_id(1);
     if (u >= units || j >= chunks) return;
     int g = u / C, c = u - g * C;
     size_t base = ((size_t)g * V * C + c) * hw;
-    float m = mean[u];
+    float m = mean[u], o = offset ? offset[u] : 0.0f;
     float8 s1 = 0.0f, s2 = 0.0f;
     float t1 = 0.0f, t2 = 0.0f;
     long count = (long)V * hw, e = j * chunk, end = min(count, e + chunk);
@@ -760,12 +785,12 @@ __kernel void batchnorm_ghost_bwd_partial(__global float *partial, __global cons
             float8 yv = FUSE ? vload8(0, y + row + k) : (float8)(0.0f);
             float8 gv = grad8(vload8(0, dy + row + k), yv);
             s1 += gv;
-            s2 = fma(gv, vload8(0, x + row + k) - m, s2);
+            s2 = fma(gv, vload8(0, x + row + k) - m - o, s2);
         }
         for (; k < len; k++) {
             float gv = grad1(dy[row + k], FUSE ? y[row + k] : 0.0f);
             t1 += gv;
-            t2 = fma(gv, x[row + k] - m, t2);
+            t2 = fma(gv, x[row + k] - m - o, t2);
         }
         e += len;
     }
@@ -805,26 +830,26 @@ __kernel void batchnorm_ghost_bwd_merge(__global float *dgamma, __global float *
 
 __kernel void batchnorm_ghost_bwd_apply(__global float *dx, __global float *dz, __global const float *dy,
                                         __global const float *x, __global const float *y,
-                                        __global const float *mean, __global const float *coef,
-                                        int C, int hw, int V, long total, long span) {
+                                        __global const float *mean, __global const float *offset,
+                                        __global const float *coef, int C, int hw, int V, long total, long span) {
     long e = get_global_id(0) * span;
     long end = min(total, e + span);
     while (e < end) {
         long r = e / hw;
         int len = (int)min((long)hw - (e - r * hw), end - e), u = ghost_unit(r, C, V);
-        float m = mean[u], a = coef[3 * u], b = coef[3 * u + 1], k0 = coef[3 * u + 2];
+        float m = mean[u], o = offset ? offset[u] : 0.0f, a = coef[3 * u], b = coef[3 * u + 1], k0 = coef[3 * u + 2];
         int k = 0;
         for (; k + 8 <= len; k += 8) {
             float8 yv = FUSE ? vload8(0, y + e + k) : (float8)(0.0f);
             float8 gv = grad8(vload8(0, dy + e + k), yv);
-            vstore8(fma(a, gv, fma(b, vload8(0, x + e + k) - m, k0)), 0, dx + e + k);
+            vstore8(fma(a, gv, fma(b, vload8(0, x + e + k) - m - o, k0)), 0, dx + e + k);
 #if FUSE == 2
             vstore8(gv, 0, dz + e + k);
 #endif
         }
         for (; k < len; k++) {
             float gv = grad1(dy[e + k], FUSE ? y[e + k] : 0.0f);
-            dx[e + k] = fma(a, gv, fma(b, x[e + k] - m, k0));
+            dx[e + k] = fma(a, gv, fma(b, x[e + k] - m - o, k0));
 #if FUSE == 2
             dz[e + k] = gv;
 #endif

@@ -87,9 +87,14 @@ public final class BatchNormRunningStats implements AutoCloseable {
             return oldWeight * running + newWeight * batchMean;
         }
 
-        /** The new running variance from the batch's biased variance, in double (the reference's arithmetic). */
+        /**
+         * The new running variance from the batch's biased variance, in double (the reference's arithmetic). A batch
+         * variance past fp32's range enters as the fp32 value it is in PyTorch and the kernels, Inf: with a zero
+         * weight on it (momentum 0) the update is 0·Inf = NaN, PyTorch's answer, not the running value.
+         */
         public double var(double running, double biasedVar) {
             double batchVar = unbiased ? biasedVar * perChannel / (perChannel - 1) : biasedVar;
+            if (!Float.isFinite((float) batchVar)) batchVar = (float) batchVar;
             return oldWeight * running + newWeight * batchVar;
         }
 

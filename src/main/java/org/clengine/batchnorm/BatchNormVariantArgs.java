@@ -27,9 +27,11 @@ public final class BatchNormVariantArgs {
         if (r != null) {
             require(m, "running mean", r.mean(), s.c());
             require(m, "running var", r.var(), s.c());
+            optional(m, "skipped updates", r.skipped(), s.c());
         }
         Aliasing.outputs("y", call.y(), "saveMean", call.saved().mean(), "saveInvstd", call.saved().invstd(),
-                "running mean", r == null ? null : r.mean(), "running var", r == null ? null : r.var())
+                "saveOffset", call.saved().offset(), "running mean", r == null ? null : r.mean(), "running var",
+                r == null ? null : r.var(), "skipped updates", r == null ? null : r.skipped())
                 .inputs("x", call.x(), "gamma", call.gamma(), "beta", call.beta(), "residual", call.residual())
                 .check();
         return s;
@@ -63,7 +65,8 @@ public final class BatchNormVariantArgs {
         Aliasing.outputs("dx", call.dx(), "dgamma", call.dgamma(), "dbeta", call.dbeta(), "dresidual",
                 call.dresidual())
                 .inputs("dy", call.dy(), "x", call.x(), "saveMean", call.saved().mean(), "saveInvstd",
-                        call.saved().invstd(), "gamma", call.gamma(), "y", f.hasRelu() ? call.y() : null)
+                        call.saved().invstd(), "saveOffset", call.saved().offset(), "gamma", call.gamma(), "y",
+                        f.hasRelu() ? call.y() : null)
                 .check();
         return s;
     }
@@ -115,6 +118,7 @@ public final class BatchNormVariantArgs {
         if (saved == null) throw new IllegalArgumentException("saved is null (the virtual batches' mean and invstd)");
         require(m, "saveMean", saved.mean(), g, c);
         require(m, "saveInvstd", saved.invstd(), g, c);
+        optional(m, "saveOffset", saved.offset(), g, c);
     }
 
     private static Tensor[] corrections(Memory m, BatchRenormSaved rd, BatchNormShape s) {

@@ -23,18 +23,20 @@ public final class BatchNormVariantReference {
             updates[g] = running.nextUpdate(call.config(), (long) v * s.hw());
         }
         forwardGhost(data(call.y()), data(call.saved().mean()), data(call.saved().invstd()),
-                running == null ? null : data(running.mean()), running == null ? null : data(running.var()),
+                data(call.saved().offset()), running == null ? null : data(running.mean()),
+                running == null ? null : data(running.var()), running == null ? null : data(running.skipped()),
                 data(call.x()), data(call.gamma()), data(call.beta()), data(call.residual()), s, v,
                 call.config().eps(), running == null ? null : List.of(updates), call.config().fusion());
     }
 
     /**
-     * Ghost forward. y (N,C,HW); saveMean, saveInvstd (G,C); runMean, runVar (C) or null, updated by
-     * {@code updates.get(g)} for g = 0, 1, ... in order; x (N,C,HW); gamma, beta (C) or null; z (N,C,HW) or null.
+     * Ghost forward. y (N,C,HW); saveMean, saveInvstd (G,C); saveOffset (G,C) or null: the fp32 mean's rounding
+     * error; runMean, runVar (C) or null, updated by {@code updates.get(g)} for g = 0, 1, ... in order, each under
+     * its skip policy, counting skips in skipped (C) or null; x (N,C,HW); gamma, beta (C) or null; z or null.
      */
-    public static void forwardGhost(float[] y, float[] saveMean, float[] saveInvstd, float[] runMean, float[] runVar,
-            float[] x, float[] gamma, float[] beta, float[] z, BatchNormShape s, int v, double eps,
-            List<BatchNormRunningStats.Update> updates, BatchNormFusion fusion) {
+    public static void forwardGhost(float[] y, float[] saveMean, float[] saveInvstd, float[] saveOffset,
+            float[] runMean, float[] runVar, float[] skipped, float[] x, float[] gamma, float[] beta, float[] z,
+            BatchNormShape s, int v, double eps, List<BatchNormRunningStats.Update> updates, BatchNormFusion fusion) {
         int groups = s.n() / v;
         for (int g = 0; g < groups; g++) {
             for (int c = 0; c < s.c(); c++) {
@@ -42,10 +44,8 @@ public final class BatchNormVariantReference {
                 double invstd = 1 / Math.sqrt(mv[1] + eps);
                 saveMean[g * s.c() + c] = (float) mv[0];
                 saveInvstd[g * s.c() + c] = (float) invstd;
-                if (runMean != null) {
-                    runMean[c] = (float) updates.get(g).mean(runMean[c], mv[0]);
-                    runVar[c] = (float) updates.get(g).var(runVar[c], mv[1]);
-                }
+                if (saveOffset != null) saveOffset[g * s.c() + c] = (float) (mv[0] - saveMean[g * s.c() + c]);
+                if (runMean != null) updates.get(g).apply(runMean, runVar, skipped, c, mv[0], mv[1]);
                 double gm = gamma == null ? 1 : gamma[c];
                 double bt = beta == null ? 0 : beta[c];
                 apply(y, x, z, s, c, g * v, v, mv[0], gm * invstd, bt, fusion);
@@ -58,7 +58,8 @@ public final class BatchNormVariantReference {
         BatchNormFusion fusion = call.config().fusion();
         backward(data(call.dx()), data(call.dgamma()), data(call.dbeta()), data(call.dresidual()), data(call.dy()),
                 data(call.x()), fusion.hasRelu() ? data(call.y()) : null, data(call.gamma()),
-                data(call.saved().mean()), data(call.saved().invstd()), null, null, s, ghost.virtualBatch(), fusion);
+                data(call.saved().mean()), data(call.saved().offset()), data(call.saved().invstd()), null, null, s,
+                ghost.virtualBatch(), fusion);
     }
 
     static void forwardRenorm(BatchRenormTraining renorm, BatchNormShape s) {
@@ -66,19 +67,20 @@ public final class BatchNormVariantReference {
         BatchNormRunningStats running = call.running();
         BatchNormRunningStats.Update u = running.nextUpdate(call.config(), s.perChannel());
         forwardRenorm(data(call.y()), data(call.saved().mean()), data(call.saved().invstd()),
-                data(renorm.corrections().r()), data(renorm.corrections().d()), data(running.mean()),
-                data(running.var()), data(call.x()), data(call.gamma()), data(call.beta()), data(call.residual()), s,
-                call.config().eps(), renorm.limits(), u, call.config().fusion());
+                data(call.saved().offset()), data(renorm.corrections().r()), data(renorm.corrections().d()),
+                data(running.mean()), data(running.var()), data(running.skipped()), data(call.x()),
+                data(call.gamma()), data(call.beta()), data(call.residual()), s, call.config().eps(), renorm.limits(), u, call.config().fusion());
     }
 
     /**
      * Renorm forward: y = fuse(gamma·(r·x̂ + d) + beta) with r = clip(sigma_B/sigma, 1/rmax, rmax),
      * d = clip((mean_B − mean)/sigma, −dmax, dmax), sigma_B = sqrt(var_B + eps), mean and sigma = sqrt(var + eps)
-     * the running statistics before {@code update}. r, d (C) are written for the backward.
+     * the running statistics before {@code update} (applied under its skip policy, skips counted in skipped or
+     * null). r, d (C) are written for the backward; saveOffset (C) or null, the fp32 mean's rounding error.
      */
-    public static void forwardRenorm(float[] y, float[] saveMean, float[] saveInvstd, float[] r, float[] d,
-            float[] runMean, float[] runVar, float[] x, float[] gamma, float[] beta, float[] z, BatchNormShape s,
-            double eps, BatchRenorm limits, BatchNormRunningStats.Update update, BatchNormFusion fusion) {
+    public static void forwardRenorm(float[] y, float[] saveMean, float[] saveInvstd, float[] saveOffset, float[] r,
+            float[] d, float[] runMean, float[] runVar, float[] skipped, float[] x, float[] gamma, float[] beta,
+            float[] z, BatchNormShape s, double eps, BatchRenorm limits, BatchNormRunningStats.Update update, BatchNormFusion fusion) {
         for (int c = 0; c < s.c(); c++) {
             double[] mv = meanVar(x, s, c, 0, s.n());
             double sigmaB = Math.sqrt(mv[1] + eps);
@@ -87,10 +89,10 @@ public final class BatchNormVariantReference {
             double dc = clip((mv[0] - runMean[c]) / sigma, -limits.dmax(), limits.dmax());
             saveMean[c] = (float) mv[0];
             saveInvstd[c] = (float) (1 / sigmaB);
+            if (saveOffset != null) saveOffset[c] = (float) (mv[0] - saveMean[c]);
             r[c] = (float) rc;
             d[c] = (float) dc;
-            runMean[c] = (float) update.mean(runMean[c], mv[0]);
-            runVar[c] = (float) update.var(runVar[c], mv[1]);
+            update.apply(runMean, runVar, skipped, c, mv[0], mv[1]);
             double gm = gamma == null ? 1 : gamma[c];
             double bt = beta == null ? 0 : beta[c];
             apply(y, x, z, s, c, 0, s.n(), mv[0], gm * rc / sigmaB, gm * dc + bt, fusion);
@@ -102,18 +104,20 @@ public final class BatchNormVariantReference {
         BatchNormFusion fusion = call.config().fusion();
         backward(data(call.dx()), data(call.dgamma()), data(call.dbeta()), data(call.dresidual()), data(call.dy()),
                 data(call.x()), fusion.hasRelu() ? data(call.y()) : null, data(call.gamma()),
-                data(call.saved().mean()), data(call.saved().invstd()), data(renorm.corrections().r()),
+                data(call.saved().mean()), data(call.saved().offset()), data(call.saved().invstd()),
+                data(renorm.corrections().r()),
                 data(renorm.corrections().d()), s, s.n(), fusion);
     }
 
     /**
      * Backward within each virtual batch of v samples (v = N: renorm, or one virtual batch), with g = dy masked by
      * y > 0 under a ReLU: dx = gamma·r·invstd·(g − Σg/M − x̂·Σg·x̂/M), dgamma = Σ_g (r·Σ g·x̂ + d·Σ g),
-     * dbeta = Σ g, dz = g. r, d null mean 1 and 0; saveMean, saveInvstd are (N/v, C).
+     * dbeta = Σ g, dz = g. r, d null mean 1 and 0; saveMean, saveInvstd are (N/v, C); x̂ centres x on
+     * saveMean + saveOffset (the exact mean; saveOffset null: 0), in double.
      */
     public static void backward(float[] dx, float[] dgamma, float[] dbeta, float[] dz, float[] dy, float[] x,
-            float[] y, float[] gamma, float[] saveMean, float[] saveInvstd, float[] r, float[] d, BatchNormShape s,
-            int v, BatchNormFusion fusion) {
+            float[] y, float[] gamma, float[] saveMean, float[] saveOffset, float[] saveInvstd, float[] r, float[] d,
+            BatchNormShape s, int v, BatchNormFusion fusion) {
         double count = (double) v * s.hw();
         for (int c = 0; c < s.c(); c++) {
             double rc = r == null ? 1 : r[c];
@@ -121,7 +125,8 @@ public final class BatchNormVariantReference {
             double dg = 0;
             double db = 0;
             for (int g = 0; g < s.n() / v; g++) {
-                double mean = saveMean[g * s.c() + c];
+                double mean = (double) saveMean[g * s.c() + c]
+                        + (saveOffset == null ? 0 : saveOffset[g * s.c() + c]);
                 double invstd = saveInvstd[g * s.c() + c];
                 double[] sums = gradSums(dy, y, x, s, c, g * v, v, mean, invstd, fusion);
                 dg += rc * sums[1] + dc * sums[0];

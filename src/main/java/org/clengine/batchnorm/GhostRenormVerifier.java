@@ -128,12 +128,13 @@ public final class GhostRenormVerifier {
             float[] beta = b.affine ? in.beta() : null;
             float[] z = b.fusion.hasResidual() ? in.z() : null;
             if (ghost) {
-                BatchNormVariantReference.forwardGhost(o.y, o.mean, o.invstd, null, null, in.x(), gamma, beta, z, s,
-                        virtualBatch, b.config().eps(), null, b.fusion);
+                BatchNormVariantReference.forwardGhost(o.y, o.mean, o.invstd, null, null, null, null, in.x(), gamma,
+                        beta, z, s, virtualBatch, b.config().eps(), null, b.fusion);
             } else {
-                BatchNormVariantReference.forwardRenorm(o.y, o.mean, o.invstd, o.r, o.d, in.runMean().clone(),
-                        in.runVar().clone(), in.x(), gamma, beta, z, s, b.config().eps(), GhostRenormVariant.LIMITS,
-                        BatchNormRunningStats.update(b.config(), 1, s.perChannel()), b.fusion);
+                BatchNormVariantReference.forwardRenorm(o.y, o.mean, o.invstd, null, o.r, o.d, in.runMean().clone(),
+                        in.runVar().clone(), null, in.x(), gamma, beta, z, s, b.config().eps(),
+                        GhostRenormVariant.LIMITS, BatchNormRunningStats.update(b.config(), 1, s.perChannel()),
+                        b.fusion);
             }
             return o;
         }

@@ -225,7 +225,7 @@ public final class BatchNorm extends Module implements ReluFusable {
         if (virtualBatch > 0) {
             int groups = Math.max(1, x.dim(0) / virtualBatch);
             saved = new BatchNormSaved(workspace("ghost_save_mean", groups, channels),
-                    workspace("ghost_save_invstd", groups, channels));
+                    workspace("ghost_save_invstd", groups, channels), workspace("ghost_save_offset", groups, channels));
             backend.batchNorm().forwardTrainingGhost(new GhostBatchNormTraining(BatchNormTraining.of(y, saved, x)
                     .affine(gamma.value(), beta.value()).residual(residual).running(running).config(config),
                     virtualBatch));

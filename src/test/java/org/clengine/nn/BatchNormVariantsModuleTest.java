@@ -1,5 +1,6 @@
 package org.clengine.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The nn module's ghost and renorm options: where they must equal plain batch norm they do (a virtual batch of the
  * whole batch; renorm during its warm-up, r = 1 and d = 0), on both backends; where they must differ they do; the
- * running statistics count one batch per virtual batch; the options refuse bad values and each other.
+ * running statistics count one batch per virtual batch; frozen overrides both; the options refuse bad values and
+ * each other.
  */
 class BatchNormVariantsModuleTest {
     private static final int[] DIMS = {8, 3, 4, 5};
@@ -87,6 +89,28 @@ class BatchNormVariantsModuleTest {
             }
             assertEquals(2L * 8 / 2, ghost.counters().get("num_batches_tracked"), "one batch per virtual batch");
             assertEquals(2L, renorm.counters().get("num_batches_tracked"));
+        }
+    }
+
+    /** Frozen takes precedence: a frozen ghost or renorm module is bitwise a frozen plain one, buffers included. */
+    @Test
+    void frozenIgnoresGhostAndRenorm() {
+        for (Backend b : backends()) {
+            try (BatchNorm plain = BatchNorm.batchNorm2d(b, 3);
+                    BatchNorm ghost = BatchNorm.batchNorm2d(b, 3).ghost(2);
+                    BatchNorm renorm = BatchNorm.batchNorm2d(b, 3).renorm(BatchRenormSchedule.constant(3, 5))) {
+                for (BatchNorm bn : List.of(plain, ghost, renorm)) bn.freeze(true);
+                Map<String, float[]> want = steps(b, plain);
+                for (BatchNorm other : List.of(ghost, renorm)) {
+                    Map<String, float[]> got = steps(b, other);
+                    assertEquals(want.keySet(), got.keySet());
+                    for (var e : want.entrySet()) {
+                        assertArrayEquals(e.getValue(), got.get(e.getKey()), b.name() + " frozen "
+                                + (other == ghost ? "ghost(2)" : "renorm") + ": " + e.getKey());
+                    }
+                    assertEquals(plain.counters(), other.counters(), "frozen tracks no batch");
+                }
+            }
         }
     }
 

@@ -75,13 +75,14 @@ final class BatchNormVariantOpenCl {
         DeviceBuffer x = buffer(call.x());
         DeviceBuffer mean = buffer(call.saved().mean());
         DeviceBuffer invstd = buffer(call.saved().invstd());
+        DeviceBuffer offset = buffer(call.saved().offset());
         forwardPartials(p, partial, x);
-        launch(p, GHOST_FWD_MERGE, new long[] {s.c()}, p.t().localReduce(), mean, invstd,
+        launch(p, GHOST_FWD_MERGE, new long[] {s.c()}, p.t().localReduce(), mean, invstd, offset,
                 running == null ? null : buffer(running.mean()), running == null ? null : buffer(running.var()),
-                partial, x, s.c(), s.hw(), p.v(), p.groups(), p.chunks(), p.count(), (float) call.config().eps(),
-                (float) u.oldWeight(), (float) u.newWeight(), tracked, call.config().momentum() == null ? 1 : 0,
-                u.varScale());
-        applyForward(p, p.options(), call, mean, invstd, buffer(call.gamma()), buffer(call.beta()));
+                running == null ? null : buffer(running.skipped()), partial, x, s.c(), s.hw(), p.v(), p.groups(),
+                p.chunks(), p.count(), (float) call.config().eps(), (float) u.oldWeight(), (float) u.newWeight(),
+                tracked, call.config().momentum() == null ? 1 : 0, u.varScale(), u.skip() ? 1 : 0);
+        applyForward(p, p.options(), call, mean, offset, invstd, buffer(call.gamma()), buffer(call.beta()));
     }
 
     void forwardRenorm(BatchRenormTraining renorm, BatchNormShape s) {
@@ -93,17 +94,20 @@ final class BatchNormVariantOpenCl {
         DeviceBuffer x = buffer(call.x());
         DeviceBuffer mean = buffer(call.saved().mean());
         DeviceBuffer invstd = buffer(call.saved().invstd());
+        DeviceBuffer offset = buffer(call.saved().offset());
         DeviceBuffer scale = device.scratch("batchnorm.renorm.scale", (long) Float.BYTES * s.c());
         DeviceBuffer shift = device.scratch("batchnorm.renorm.shift", (long) Float.BYTES * s.c());
         BatchRenorm lim = renorm.limits();
         forwardPartials(p, partial, x);
-        launch(p, RENORM_FWD_MERGE, new long[] {s.c()}, p.t().localReduce(), mean, invstd,
+        launch(p, RENORM_FWD_MERGE, new long[] {s.c()}, p.t().localReduce(), mean, invstd, offset,
                 buffer(renorm.corrections().r()), buffer(renorm.corrections().d()), scale, shift,
-                buffer(running.mean()), buffer(running.var()), partial, x, buffer(call.gamma()),
-                buffer(call.beta()), s.c(), s.hw(), p.chunks(), p.count(), (float) call.config().eps(),
-                (float) u.oldWeight(), (float) u.newWeight(), u.varScale(), (float) lim.rmax(), (float) lim.dmax());
+                buffer(running.mean()), buffer(running.var()), buffer(running.skipped()), partial, x,
+                buffer(call.gamma()), buffer(call.beta()), s.c(), s.hw(), p.chunks(), p.count(),
+                (float) call.config().eps(), (float) u.oldWeight(), (float) u.newWeight(), u.varScale(),
+                (float) lim.rmax(), (float) lim.dmax(), u.skip() ? 1 : 0);
         // the apply takes gamma·r and gamma·d + beta as its gamma and beta, with or without affine parameters
-        applyForward(p, p.options().replace("-DAFFINE=0", "-DAFFINE=1"), call, mean, invstd, scale, shift);
+        applyForward(p, p.options().replace("-DAFFINE=0", "-DAFFINE=1"), call, mean, offset, invstd, scale,
+                shift);
     }
 
     void backwardGhost(GhostBatchNormBackward ghost, BatchNormShape s) {
@@ -124,15 +128,16 @@ final class BatchNormVariantOpenCl {
         DeviceBuffer coef = device.scratch("batchnorm.ghost.coef", 3L * Float.BYTES * p.units());
         DeviceBuffer mask = call.config().fusion().hasRelu() ? buffer(call.y()) : null;
         DeviceBuffer mean = buffer(call.saved().mean());
+        DeviceBuffer offset = buffer(call.saved().offset());
         DeviceBuffer x = buffer(call.x());
         DeviceBuffer dy = buffer(call.dy());
         launch(p, GHOST_BWD_PARTIAL, new long[] {p.units(), p.chunks()}, p.t().localReduce(), partial, dy, x, mask,
-                mean, s.c(), s.hw(), p.v(), p.units(), p.t().chunk(), p.chunks());
+                mean, offset, s.c(), s.hw(), p.v(), p.units(), p.t().chunk(), p.chunks());
         launch(p, GHOST_BWD_MERGE, new long[] {s.c()}, p.t().localReduce(), buffer(call.dgamma()),
                 buffer(call.dbeta()), coef, partial, buffer(call.saved().invstd()), buffer(call.gamma()), r, d,
                 s.c(), p.groups(), p.chunks(), p.count());
         launch(p, GHOST_BWD_APPLY, new long[] {ceilDiv(s.elements(), p.t().span())}, p.t().localApply(),
-                buffer(call.dx()), buffer(call.dresidual()), dy, x, mask, mean, coef, s.c(), s.hw(), p.v(),
+                buffer(call.dx()), buffer(call.dresidual()), dy, x, mask, mean, offset, coef, s.c(), s.hw(), p.v(),
                 s.elements(), p.t().span());
     }
 
@@ -147,11 +152,11 @@ final class BatchNormVariantOpenCl {
     }
 
     private void applyForward(Geometry p, String options, BatchNormTraining call, DeviceBuffer mean,
-            DeviceBuffer invstd, DeviceBuffer gamma, DeviceBuffer beta) {
+            DeviceBuffer offset, DeviceBuffer invstd, DeviceBuffer gamma, DeviceBuffer beta) {
         BatchNormShape s = p.s();
         device.launchItems(GHOST_FWD_APPLY.binding(), options, new long[] {ceilDiv(s.elements(), p.t().span())},
-                p.t().localApply(), buffer(call.y()), buffer(call.x()), buffer(call.residual()), mean, invstd, gamma,
-                beta, s.c(), s.hw(), p.v(), s.elements(), p.t().span());
+                p.t().localApply(), buffer(call.y()), buffer(call.x()), buffer(call.residual()), mean, offset, invstd,
+                gamma, beta, s.c(), s.hw(), p.v(), s.elements(), p.t().span());
     }
 
     private void launch(Geometry p, BatchNormVariantKernel k, long[] items, long local, Object... args) {
