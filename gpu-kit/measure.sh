@@ -16,8 +16,9 @@
 #
 # --quick: small shapes, the CPU's torch, few repeats: a check of this script on PoCL (gpu-kit/selftest.sh runs it),
 # whose figures mean nothing. Exit status: 0 when every step ran and passed, else 1 (summary.txt says which).
-# Environment: CLENGINE_MEASURE_LIMITS="verify tune bench peers" seconds per step (default "100 150 120 60": bench
-# is per op), and whatever run.sh reads.
+# Environment: CLENGINE_MEASURE_LIMITS, seconds per step: "verify tune matmul batchnorm conv2d peers" (default
+# "90 120 50 60 90 50", 550 s in all with verify run twice), and whatever run.sh reads. The benchmarks run JMH's
+# --quick mode (no warm-up, 2 x 0.4 s measured) and the plain variants only, to fit.
 set -uo pipefail
 
 KIT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -33,7 +34,8 @@ for arg in "$@"; do
 done
 [[ -n $OUTDIR ]] || { echo "usage: measure.sh OUTDIR [--quick]" >&2; exit 2; }
 mkdir -p "$OUTDIR" && OUTDIR=$(cd "$OUTDIR" && pwd) || exit 2
-read -r LIMIT_VERIFY LIMIT_TUNE LIMIT_BENCH LIMIT_PEERS <<< "${CLENGINE_MEASURE_LIMITS:-100 150 120 60}"
+read -r LIMIT_VERIFY LIMIT_TUNE LIMIT_MATMUL LIMIT_BATCHNORM LIMIT_CONV2D LIMIT_PEERS \
+    <<< "${CLENGINE_MEASURE_LIMITS:-90 120 50 60 90 50}"
 
 if (( QUICK )); then
     VERIFY="--op pooling"
@@ -41,7 +43,6 @@ if (( QUICK )); then
     MATMUL=m256n256k256
     BATCHNORM=mb2ic64ih28iw28
     CONV=mb2ic64ih14iw14oc64kh3kw3sh1ph1
-    BENCH_EXTRA="--quick"
     PEERS=(--device cpu --reps 3 --warmup 1)
 else
     VERIFY="--all"
@@ -50,7 +51,6 @@ else
     BATCHNORM=mb32ic64ih56iw56,mb256ic256ih14iw14
     # ResNet-50's 3x3 layers at N = 32
     CONV=mb32ic64ih56iw56oc64kh3kw3sh1ph1,mb32ic128ih28iw28oc128kh3kw3sh1ph1,mb32ic256ih14iw14oc256kh3kw3sh1ph1,mb32ic512ih7iw7oc512kh3kw3sh1ph1
-    BENCH_EXTRA="--quick"
     PEERS=(--reps 30)
 fi
 export CLENGINE_CACHE_DIR=${CLENGINE_CACHE_DIR:-$OUTDIR/program-cache}  # the tunings reach the benchmarks here
@@ -79,11 +79,16 @@ main() {
         CLENGINE_KIT_VERIFY_ARGS="$VERIFY" -- bash "$KIT/run.sh" "$OUTDIR/gpu-family"
     step "tune matmul, batchnorm" "$LIMIT_TUNE" CLENGINE_KIT_STEPS="tune" CLENGINE_KIT_TUNE_ARGS="$TUNE" \
         -- bash "$KIT/run.sh" "$OUTDIR/tune"
-    local op shapes
+    local op shapes limit
     for op in matmul batchnorm conv2d; do
-        case $op in matmul) shapes=$MATMUL ;; batchnorm) shapes=$BATCHNORM ;; conv2d) shapes=$CONV ;; esac
-        step "bench $op" "$LIMIT_BENCH" CLENGINE_KIT_STEPS="bench" \
-            CLENGINE_KIT_BENCH_ARGS="--op $op --shape $shapes $BENCH_EXTRA" -- bash "$KIT/run.sh" "$OUTDIR/bench-$op"
+        case $op in
+            matmul) shapes=$MATMUL limit=$LIMIT_MATMUL ;;
+            batchnorm) shapes=$BATCHNORM limit=$LIMIT_BATCHNORM ;;
+            conv2d) shapes=$CONV limit=$LIMIT_CONV2D ;;
+        esac
+        step "bench $op" "$limit" CLENGINE_KIT_STEPS="bench" \
+            CLENGINE_KIT_BENCH_ARGS="--op $op --shape $shapes --variant plain --quick" \
+            -- bash "$KIT/run.sh" "$OUTDIR/bench-$op"
     done
     step "torch peers" "$LIMIT_PEERS" PYTHONUNBUFFERED=1 -- python3 "$KIT/peers/torch_peers.py" \
         --json "$OUTDIR/torch_peers.json" --shapes "$MATMUL,$BATCHNORM,$CONV" "${PEERS[@]}"
