@@ -16,9 +16,10 @@
 #
 # --quick: small shapes, the CPU's torch, few repeats: a check of this script on PoCL (gpu-kit/selftest.sh runs it),
 # whose figures mean nothing. Exit status: 0 when every step ran and passed, else 1 (summary.txt says which).
-# Environment: CLENGINE_MEASURE_LIMITS, seconds per step: "verify tune matmul batchnorm conv2d peers" (default
-# "90 120 50 60 90 50", 550 s in all with verify run twice), and whatever run.sh reads. The benchmarks run JMH's
-# --quick mode (no warm-up, 2 x 0.4 s measured) and the plain variants only, to fit.
+# Environment: CLENGINE_PYTHON (default python3; it must import torch); CLENGINE_MEASURE_LIMITS, seconds per step:
+# "verify tune matmul batchnorm conv2d peers" (default "90 120 50 60 90 50", 550 s in all with verify run twice);
+# and whatever run.sh reads. The benchmarks run JMH's --quick mode (no warm-up, 2 x 0.4 s measured) and the plain
+# variants only, to fit.
 set -uo pipefail
 
 KIT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,6 +54,7 @@ else
     CONV=mb32ic64ih56iw56oc64kh3kw3sh1ph1,mb32ic128ih28iw28oc128kh3kw3sh1ph1,mb32ic256ih14iw14oc256kh3kw3sh1ph1,mb32ic512ih7iw7oc512kh3kw3sh1ph1
     PEERS=(--reps 30)
 fi
+PYTHON=${CLENGINE_PYTHON:-python3}  # with torch: the lent machines' python3; here /usr/bin/python3
 export CLENGINE_CACHE_DIR=${CLENGINE_CACHE_DIR:-$OUTDIR/program-cache}  # the tunings reach the benchmarks here
 STATUS=()
 
@@ -90,9 +92,9 @@ main() {
             CLENGINE_KIT_BENCH_ARGS="--op $op --shape $shapes --variant plain --quick" \
             -- bash "$KIT/run.sh" "$OUTDIR/bench-$op"
     done
-    step "torch peers" "$LIMIT_PEERS" PYTHONUNBUFFERED=1 -- python3 "$KIT/peers/torch_peers.py" \
+    step "torch peers" "$LIMIT_PEERS" PYTHONUNBUFFERED=1 -- "$PYTHON" "$KIT/peers/torch_peers.py" \
         --json "$OUTDIR/torch_peers.json" --shapes "$MATMUL,$BATCHNORM,$CONV" "${PEERS[@]}"
-    python3 "$KIT/peers/compare.py" "$OUTDIR" > "$OUTDIR/summary.txt" 2>&1 || STATUS+=("compare: failed")
+    "$PYTHON" "$KIT/peers/compare.py" "$OUTDIR" > "$OUTDIR/summary.txt" 2>&1 || STATUS+=("compare: failed")
     { echo; echo "steps:"; printf '  %s\n' "${STATUS[@]}"; } >> "$OUTDIR/summary.txt"
     cat "$OUTDIR/summary.txt"
     printf '%s\n' "${STATUS[@]}" | grep -qv ' ok ' && return 1

@@ -97,7 +97,8 @@ $("$KIT/jre/bin/java" --list-modules | grep -q '^java.desktop' && echo 'with' ||
 if (( MEASURE )); then
     mkdir -p "$T/bin-measure"
     cp -P "$T"/bin/* "$T/bin-measure/"
-    for tool in env timeout python3; do ln -s "$(command -v "$tool")" "$T/bin-measure/$tool"; done
+    for tool in env timeout; do ln -s "$(command -v "$tool")" "$T/bin-measure/$tool"; done
+    ln -s /usr/bin/python3 "$T/bin-measure/python3"  # Debian's, which has python3-torch
     start=$(date +%s)
     rc=0
     env -i "HOME=$T/home" "PATH=$T/bin-measure" "TMPDIR=$T/tmp" "LANG=C" CLENGINE_NVIDIA_OPENCL="$pocl" \
