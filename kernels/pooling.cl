@@ -32,7 +32,8 @@
  * and its max backward is always the gather kernel, which reads and writes along H*W.
  *
  * Divisor (PyTorch's): the window clipped to the padded input when COUNT_PAD is 1, else to the input itself.
- * Defines: COUNT_PAD (0/1, average pooling only). Local size up to 64 in dimension 0; the kernels guard the excess.
+ * Defines: COUNT_PAD (0/1, average pooling only). Local size up to PoolingPolicy's (64 on CPUs, 128 on GPUs) in
+ * dimension 0; the kernels guard the excess.
  */
 #ifndef COUNT_PAD
 #define COUNT_PAD 1
