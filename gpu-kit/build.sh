@@ -4,13 +4,15 @@
 #
 #   target/gpu-kit/
 #     run.sh                    finds the OpenCL driver, runs devices, verify and the benchmarks (see README.md)
+#     measure.sh                issue #13's GPU measurement in one call: verify with both kernel families, tune,
+#                               benchmarks against PyTorch CUDA and the copy kernel (see README.md)
 #     jre/                      jlink runtime: only the modules jdeps finds in the jars below
 #     clengine-cli.jar          the engine's CLI (org.clengine.cli.Main), from cli/target/clengine-cli.jar
 #     clengine-benchmarks.jar   only when benchmarks/target/clengine-benchmarks.jar exists
 #     lib/libOpenCL.so.1        the ocl-icd loader (also as libOpenCL.so, the name older JOCLs ask for)
 #     lib/libJOCL_*.so          JOCL's JNI library, loaded through java.library.path instead of a /tmp copy
 #     lib/fallback/             libz, libstdc++, libgcc_s: used by run.sh only if the target lacks them
-#     peers/                    PyTorch peer script for the same shapes
+#     peers/                    PyTorch peer script for the same shapes, and compare.py (measure.sh's summary)
 #     KIT.txt                   what went in: commit, JDK, modules, sizes
 #
 # Environment: GPU_KIT_JDK (a JDK with jlink; default: JAVA_HOME, then the java on PATH), GPU_KIT_MAX_MIB (60).
@@ -121,9 +123,9 @@ for lib in $NEEDED; do
 done
 
 # --- scripts and notes ------------------------------------------------------------------------------------------------
-cp "$ROOT/gpu-kit/run.sh" "$KIT/run.sh"
-cp "$ROOT/gpu-kit/peers/torch_peers.py" "$KIT/peers/"
-chmod +x "$KIT/run.sh"
+cp "$ROOT/gpu-kit/run.sh" "$ROOT/gpu-kit/measure.sh" "$KIT/"
+cp "$ROOT/gpu-kit/peers/torch_peers.py" "$ROOT/gpu-kit/peers/compare.py" "$KIT/peers/"
+chmod +x "$KIT/run.sh" "$KIT/measure.sh"
 
 SIZE_BYTES=$(du -sb "$KIT" | cut -f1)
 SIZE_MIB=$(awk -v b="$SIZE_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }')

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gpu-kit/selftest.sh [--full] [--no-build]: builds the kit and proves it runs from a clean environment on this
+# gpu-kit/selftest.sh [--full] [--no-build] [--no-measure]: builds the kit and proves it runs from a clean environment on this
 # machine's OpenCL (PoCL): `env -i`, a PATH holding only symlinks to the few tools run.sh uses (no java, no mvn),
 # HOME and TMPDIR in a fresh temporary folder. Four runs:
 #
@@ -8,6 +8,7 @@
 #      verify must pass (a batch norm subset; --full runs verify --all); tune matmul and batchnorm must return
 #      their tunings; when the kit carries the benchmarks jar, one quick batch-norm benchmark must write its
 #      JSON; every CLI command's --help must start on the kit's runtime, which has no java.desktop
+#   1b. measure.sh --quick (unless --no-measure): the GPU measurement script end to end on PoCL, torch on the CPU
 #   2. the search: a libnvidia-opencl.so.1 found on LD_LIBRARY_PATH ends up in the private ICD file
 #   3. the fallback: no NVIDIA library, run.sh must say so and use /etc/OpenCL/vendors (devices only)
 #   4. no OpenCL at all (OCL_ICD_VENDORS set to an empty folder): run.sh must exit 3
@@ -20,11 +21,13 @@ KIT=$ROOT/target/gpu-kit
 VERIFY_ARGS="--op batchnorm --shape mb2ic64ih56iw56,mb7ic13ih11iw17,mb97ic5"
 BENCH_ARGS="--op batchnorm --shape mb32ic64ih56iw56 --variant plain --quick"
 BUILD=1
+MEASURE=1
 for arg in "$@"; do
     case $arg in
         --full) VERIFY_ARGS="--all" ;;
         --no-build) BUILD=0 ;;
-        *) echo "usage: selftest.sh [--full] [--no-build]" >&2; exit 2 ;;
+        --no-measure) MEASURE=0 ;;
+        *) echo "usage: selftest.sh [--full] [--no-build] [--no-measure]" >&2; exit 2 ;;
     esac
 done
 
@@ -87,6 +90,34 @@ for command in "" devices verify bench tune train experiment onnx-test test; do
 done
 ok "every command's --help runs on the kit's runtime ($("$KIT/jre/bin/java" --list-modules | wc -l) modules, \
 $("$KIT/jre/bin/java" --list-modules | grep -q '^java.desktop' && echo 'with' || echo 'without') java.desktop)"
+
+# 1b. measure.sh --quick, the GPU measurement's script end to end on PoCL (small shapes, torch on the CPU): both
+#     kernel families' verify must pass and each benchmark, the peers and the summary must come back. It also needs
+#     env, timeout and python3 (with torch), so it runs on a PATH with those three added.
+if (( MEASURE )); then
+    mkdir -p "$T/bin-measure"
+    cp -P "$T"/bin/* "$T/bin-measure/"
+    for tool in env timeout; do ln -s "$(command -v "$tool")" "$T/bin-measure/$tool"; done
+    ln -s /usr/bin/python3 "$T/bin-measure/python3"  # Debian's, which has python3-torch
+    start=$(date +%s)
+    rc=0
+    env -i "HOME=$T/home" "PATH=$T/bin-measure" "TMPDIR=$T/tmp" "LANG=C" CLENGINE_NVIDIA_OPENCL="$pocl" \
+        CLENGINE_MEASURE_LIMITS="240 240 240 240 240 120" "$KIT/measure.sh" "$T/measure" --quick > "$T/measure.txt" 2>&1 || rc=$?
+    (( rc == 0 )) || { tail -40 "$T/measure.txt" >&2; fail "measure.sh --quick exited $rc"; }
+    for family in cpu gpu; do
+        grep -q "$family kernel family" "$T/measure/$family-family/verify.txt" \
+            || fail "measure.sh's $family-family verify did not run the $family kernel family"
+        summary=$(tail -1 "$T/measure/$family-family/verify.txt")
+        [[ $summary =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] || fail "measure.sh's $family-family verify: $summary"
+    done
+    for f in bench-matmul/bench.json bench-batchnorm/bench.json bench-conv2d/bench.json torch_peers.json; do
+        [[ -s $T/measure/$f ]] || { tail -40 "$T/measure.txt" >&2; fail "measure.sh --quick left no $f"; }
+    done
+    grep -q '^matmul .* missed\|^matmul .* met' "$T/measure/summary.txt" \
+        || { cat "$T/measure/summary.txt" >&2; fail "measure.sh's summary compares no GEMM row"; }
+    ok "measure.sh --quick: verify with both kernel families ($(tail -1 "$T/measure/gpu-family/verify.txt") for the \
+gpu family), tune, 3 benchmark runs, torch peers, summary ($(( $(date +%s) - start )) s)"
+fi
 
 # 2. the search: a libnvidia-opencl.so.1 on LD_LIBRARY_PATH is found and written into the private ICD file. It is a
 #    symlink to PoCL, and PoCL loaded under another name finds none of its device plugins, so exit 3 is expected.

@@ -162,3 +162,61 @@ __kernel void conv2d_bwd_weights_depthwise(__global float *part, __global const 
         out[j] = s2.x + s2.y;
     }
 }
+
+/*
+ * The GPU family's forward (Conv2dDepthwise.Walk.TILES; backward-data reaches it through the forward as above):
+ *
+ *   conv2d_fwd_depthwise_tile  (tilesQ*TQ, tilesP*TP, K*nb) local (TQ, TP, 1): one work-group per TP x TQ tile of
+ *                              output rows x columns of one channel k and image n0 + z / K. Per input channel c of
+ *                              k's group the group stages the tile's input patch, PH x PW floats with
+ *                              PH = (TP-1)*sh + (KR-1)*dlh + 1, PW = (TQ-1)*sw + (KS-1)*dlw + 1, in __local memory
+ *                              (consecutive items load consecutive floats of a patch row), then each item sums its
+ *                              output's taps from it in the order of conv2d_fwd_depthwise (c, r, t), taps outside
+ *                              the input skipped. Defines TP, TQ (the tile) and PATCH >= PH*PW (the host's).
+ */
+#ifndef TP
+#define TP 8
+#endif
+#ifndef TQ
+#define TQ 32
+#endif
+#ifndef PATCH
+#define PATCH 1
+#endif
+
+__kernel void conv2d_fwd_depthwise_tile(__global float *y, __global const float *x, __global const float *w,
+                                        __global const float *bias, int y_off, int n0, CONV_DIMS) {
+    __local float patch[PATCH];
+    int tq = get_local_id(0), tp = get_local_id(1), t = tp * TQ + tq;
+    int q = get_group_id(0) * TQ + tq, p = get_group_id(1) * TP + tp;
+    int k = get_global_id(2) % K, n = n0 + get_global_id(2) / K;
+    R = KR; /* the filter size compiled in: tap loops unrolled */
+    S = KS;
+    int CG = C / G, c0 = k / (K / G) * CG;
+    int ph = (TP - 1) * sh + (R - 1) * dlh + 1, pw = (TQ - 1) * sw + (S - 1) * dlw + 1;
+    int h0 = get_group_id(1) * TP * sh - pt, v0 = get_group_id(0) * TQ * sw - pl;
+    float acc = HAS_BIAS ? bias[k] : 0.0f;
+    for (int c = 0; c < CG; c++) {
+        __global const float *xc = x + ((size_t)n * C + c0 + c) * H * W;
+        __global const float *wc = w + ((size_t)k * CG + c) * R * S;
+        for (int e = t; e < ph * pw; e += TP * TQ) {
+            int h = h0 + e / pw, v = v0 + e % pw;
+            patch[e] = h >= 0 && h < H && v >= 0 && v < W ? xc[h * W + v] : 0.0f;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int r = 0; r < R; r++) {
+            int h = p * sh - pt + r * dlh;
+            if (h < 0 || h >= H) continue;
+            for (int u = 0; u < S; u++) {
+                int v = q * sw - pl + u * dlw;
+                if (v >= 0 && v < W) acc = fma(patch[(tp * sh + r * dlh) * pw + tq * sw + u * dlw], wc[r * S + u], acc);
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE); /* the next channel overwrites the patch */
+    }
+    if (p >= P || q >= Q) return;
+#if RELU
+    acc = acc < 0.0f ? 0.0f : acc;
+#endif
+    y[y_off + (((size_t)n * K + k) * P + p) * Q + q] = acc;
+}

@@ -20,10 +20,20 @@
  *   pooling_global_avg_bwd  (H*W, N*C)     dx = dy[n, c] / (H*W)
  *
  * Row kernels (a row of outputs per work-item) save the division per item and walk memory in order: 1.5-3x faster
- * than one output per item on PoCL (mb128ic32ih28kh2).
+ * than one output per item on PoCL (mb128ic32ih28kh2). They are the CPU family's (PoolingPolicy.Walk.ROWS). The GPU
+ * family (Walk.ELEMENTS) wants neighbouring work-items on neighbouring addresses instead:
+ *
+ *   pooling_max_fwd_each        (P*Q, planes)  pooling_max_fwd with one output per work-item
+ *   pooling_global_avg_fwd_group (L*planes)    one work-group of L items per plane: LANES (64) partial sums, lane j
+ *                                              adding x[j], x[j + LANES], ... in order (lane j read by item j mod L,
+ *                                              so a group reads consecutive floats), then a fixed tree over the
+ *                                              lanes in __local memory: the same bits for every L
+ *
+ * and its max backward is always the gather kernel, which reads and writes along H*W.
  *
  * Divisor (PyTorch's): the window clipped to the padded input when COUNT_PAD is 1, else to the input itself.
- * Defines: COUNT_PAD (0/1, average pooling only). Local size up to 64 in dimension 0; the kernels guard the excess.
+ * Defines: COUNT_PAD (0/1, average pooling only). Local size up to PoolingPolicy's (64 on CPUs, 128 on GPUs) in
+ * dimension 0; the kernels guard the excess.
  */
 #ifndef COUNT_PAD
 #define COUNT_PAD 1
@@ -71,6 +81,13 @@ __kernel void pooling_max_fwd(__global float *y, __global const float *x, POOL_D
     __global const float *xp = x + (size_t)plane * H * W;
     __global float *yp = y + ((size_t)plane * P + p) * Q;
     for (int q = 0; q < Q; q++) yp[q] = xp[pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw)];
+}
+
+__kernel void pooling_max_fwd_each(__global float *y, __global const float *x, POOL_DIMS) {
+    int pq = get_global_id(0), plane = get_global_id(1);
+    if (pq >= P * Q || plane >= planes) return;
+    __global const float *xp = x + (size_t)plane * H * W;
+    y[(size_t)plane * P * Q + pq] = xp[pool_argmax(xp, pq / Q, pq % Q, H, W, kh, kw, sh, sw, ph, pw)];
 }
 
 __kernel void pooling_max_bwd(__global float *dx, __global const float *dy, __global const float *x, POOL_DIMS) {
@@ -149,4 +166,24 @@ __kernel void pooling_global_avg_bwd(__global float *dx, __global const float *d
     int i = get_global_id(0), plane = get_global_id(1);
     if (i >= HW || plane >= planes) return;
     dx[(size_t)plane * HW + i] = dy[plane] / (float)HW;
+}
+
+#define LANES 64
+
+/* One work-group per plane (group id = plane); any local size: lanes are fixed, items take lanes t, t + L, ... */
+__kernel void pooling_global_avg_fwd_group(__global float *y, __global const float *x, int HW, int planes) {
+    __local float part[LANES];
+    int t = get_local_id(0), L = get_local_size(0), plane = get_group_id(0);
+    __global const float *xp = x + (size_t)plane * HW;
+    for (int j = t; j < LANES; j += L) {
+        float acc = 0.0f;
+        for (int i = j; i < HW; i += LANES) acc += xp[i];
+        part[j] = acc;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = LANES / 2; s > 0; s /= 2) {
+        for (int j = t; j < s; j += L) part[j] += part[j + s];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (t == 0) y[plane] = part[0] / (float)HW;
 }

@@ -89,6 +89,19 @@ class KernelCoverageTest {
         assertEquals(Set.of(Ceilings.PEAK_FMA), launched);
     }
 
+    /**
+     * A forced kernel family (./clengine gpu-family sets CLENGINE_KERNELS=gpu and -Dclengine.kernels=gpu) reaches
+     * the policy every test's backend starts from: else that run would test the device's own family twice.
+     */
+    @Test
+    void theForcedFamilyIsTheTestsFamily() {
+        String forced = System.getProperty(KernelFamily.PROPERTY, System.getenv(KernelFamily.ENVIRONMENT));
+        KernelFamily expected = forced == null || forced.isBlank() ? KernelFamily.own(TestBackends.device().info())
+                : KernelFamily.parse(forced);
+        assertEquals(expected, TestBackends.policy().family(), "the tests' policy is not the forced family's "
+                + "(CLENGINE_KERNELS / -D" + KernelFamily.PROPERTY + " = " + forced + ")");
+    }
+
     @Test
     void kernelsHoldsExactlyTheBoundFiles() throws IOException {
         Set<String> bound = new TreeSet<>();

@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.clengine.backend.LaunchPolicy;
 import org.clengine.batchnorm.BatchNormPolicy;
+import org.clengine.conv2d.Conv2dDepthwise;
 import org.clengine.conv2d.Conv2dPath;
 import org.clengine.elementwise.ElementwisePolicy;
 import org.clengine.backend.OpFamily;
@@ -156,7 +157,8 @@ class OclgrindTest {
         // positions per apply item; rows of more than 32 values cut into chunks of 5
         var finestBn = new BatchNormPolicy(1, 5, 3, 3, 1, 3, 3, bn.positionsBelow(), bn.maxChunks(), 32, 5, null);
         return new LaunchPolicy(p.family(), finestBn,
-                p.conv2d().withColFloats(1).withDotFloats(1).withDotTile(3, 2).withLocalSize(3),
+                p.conv2d().withColFloats(1).withDotFloats(1).withDotTile(3, 2).withLocalSize(3)
+                        .withDepthwise(new Conv2dDepthwise(p.conv2d().depthwise().walk(), 3, 5, 4096)),
                 p.matmul().withTile(3, 4, 1, 6, 8, 16).withPackK(16).withLocal(2).withPlainLocal(3, 2),
                 p.pooling().withLocal(3), new ElementwisePolicy(7, 3, 5, 3), p.loss().withLocal(3),
                 p.sgd().withSpan(7).withLocal(3));

@@ -28,6 +28,8 @@ public enum Conv2dKernel {
             buffer("bias"), i32("y_off"), i32("n0")), convDims()),
     BWD_WEIGHTS_DEPTHWISE(Conv2dKernel.DEPTHWISE_FILE, "conv2d_bwd_weights_depthwise", params(buffer("part"),
             buffer("dy"), buffer("x")), convDims()),
+    FWD_DEPTHWISE_TILE(Conv2dKernel.DEPTHWISE_FILE, "conv2d_fwd_depthwise_tile", params(buffer("y"), buffer("x"),
+            buffer("w"), buffer("bias"), i32("y_off"), i32("n0")), convDims()),
     IM2COL(Conv2dKernel.FILE, "conv2d_im2col", params(buffer("col"), buffer("x"), i32("n0")), convDims()),
     IM2COL_WIDE(Conv2dKernel.FILE, "conv2d_im2col_wide", params(buffer("col"), buffer("x"), i32("n0"), i32("nb")),
             convDims()),

@@ -28,10 +28,12 @@ import org.clengine.device.KernelFamily;
  * @param gemmMinKPerGroup   AUTO takes the GEMM path when K/groups is at least this
  * @param gemmMinCrsPerGroup and (C/groups)·R·S is at least this; thinner shapes take the row or direct kernels
  * @param localSize          the local size in dimension 0 (cut to the launch and to what the kernel allows)
+ * @param depthwise          the forward row kernels' walk: a work-item per row (CPUs) or a work-group per tile
+ *                           (GPUs)
  */
 public record Conv2dPolicy(Conv2dPath path, long colFloats, int wideMaxPq, int dotMinPq, long dotFloats,
         int dotTileM, int dotTileN, long partialFloats, int rowSegment, int rowMaxTaps, int gemmMinKPerGroup,
-        int gemmMinCrsPerGroup, int localSize) {
+        int gemmMinCrsPerGroup, int localSize, Conv2dDepthwise depthwise) {
 
     /** conv2d_depthwise.cl's SEG: the row kernels' private segment, the most {@link #rowSegment} may be. */
     public static final int ROW_SEGMENT_MAX = 64;
@@ -61,6 +63,7 @@ public record Conv2dPolicy(Conv2dPath path, long colFloats, int wideMaxPq, int d
         positive("gemmMinKPerGroup", gemmMinKPerGroup);
         positive("gemmMinCrsPerGroup", gemmMinCrsPerGroup);
         positive("localSize", localSize);
+        if (depthwise == null) throw new IllegalArgumentException("depthwise is null");
     }
 
     private static void positive(String name, long value) {
@@ -68,9 +71,10 @@ public record Conv2dPolicy(Conv2dPath path, long colFloats, int wideMaxPq, int d
     }
 
     /**
-     * Today's values, measured on PoCL (a 2-core CPU), the same for both families except that the GPU family's
+     * Today's values, measured on PoCL (a 2-core CPU), the same for both families except two: the GPU family's
      * backward-weights never takes the dot kernel (its GEMMs run on matmul_tiled, the GPU family's GEMM, chosen by
-     * the matmul policy). The local size is cut to the device's work-group limit. The GPU family convolves by im2col
+     * the matmul policy), and its depthwise walk is by tiles, the CPU family's by rows. The local size is cut to the
+     * device's work-group limit. The GPU family convolves by im2col
      * (chunked to colFloats) through matmul_tiled rather than by an implicit GEMM: one tuned kernel serves GEMM and
      * all three directions, and im2col, col2im and the chunking are the ones the CPU family has proven; an implicit
      * GEMM would save writing and reading col (9× x for 3×3) and is the next step once a GPU measures the gap.
@@ -104,57 +108,63 @@ public record Conv2dPolicy(Conv2dPath path, long colFloats, int wideMaxPq, int d
         int gemmMinKPerGroup = 8, gemmMinCrsPerGroup = 8;
         int localSize = device == null ? 64 : (int) Math.max(1, Math.min(64, device.maxWorkGroupSize()));
         return new Conv2dPolicy(Conv2dPath.AUTO, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN,
-                partialFloats, rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize);
+                partialFloats, rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize,
+                family == KernelFamily.CPU ? Conv2dDepthwise.ROWS : Conv2dDepthwise.TILES);
     }
 
     /** The same values with every shape forced onto {@code value} (AUTO: chosen per shape). */
     public Conv2dPolicy withPath(Conv2dPath value) {
         return new Conv2dPolicy(value, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
     }
 
     public Conv2dPolicy withColFloats(long value) {
         return new Conv2dPolicy(path, value, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
     }
 
     public Conv2dPolicy withWideMaxPq(int value) {
         return new Conv2dPolicy(path, colFloats, value, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
     }
 
     public Conv2dPolicy withDotMinPq(int value) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, value, dotFloats, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
     }
 
     public Conv2dPolicy withDotFloats(long value) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, value, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
     }
 
     public Conv2dPolicy withDotTile(int m, int n) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, dotFloats, m, n, partialFloats, rowSegment,
-                rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize);
+                rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
     }
 
     public Conv2dPolicy withPartialFloats(long value) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, value,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
     }
 
     public Conv2dPolicy withRowLimits(int segment, int maxTaps) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
-                segment, maxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize);
+                segment, maxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
     }
 
     public Conv2dPolicy withGemmMinimums(int kPerGroup, int crsPerGroup) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, kPerGroup, crsPerGroup, localSize);
+                rowSegment, rowMaxTaps, kPerGroup, crsPerGroup, localSize, depthwise);
     }
 
     public Conv2dPolicy withLocalSize(int value) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, value);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, value, depthwise);
+    }
+
+    public Conv2dPolicy withDepthwise(Conv2dDepthwise value) {
+        return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, value);
     }
 }

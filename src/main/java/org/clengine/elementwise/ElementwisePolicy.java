@@ -32,9 +32,10 @@ public record ElementwisePolicy(long span, long local, long copySpan, long copyL
         if (family == null) throw new IllegalArgumentException("family is null");
         if (device == null) throw new IllegalArgumentException("device is null");
         long max = device.maxWorkGroupSize();
-        return family == KernelFamily.CPU
-                ? new ElementwisePolicy(4096, Math.min(1, max), 1024, Math.min(1, max))
-                : new ElementwisePolicy(1, Math.min(256, max), 1, Math.min(256, max));
+        return switch (family) {
+            case CPU -> new ElementwisePolicy(4096, Math.min(1, max), 1024, Math.min(1, max));
+            case GPU -> new ElementwisePolicy(1, Math.min(256, max), 1, Math.min(256, max));
+        };
     }
 
     public ElementwisePolicy withSpan(long value) {

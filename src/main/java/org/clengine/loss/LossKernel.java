@@ -15,6 +15,8 @@ import org.clengine.device.KernelBinding.Param;
 public enum LossKernel {
     SOFTMAX_XENT_ROWS("loss_softmax_xent_rows", buffer("rows"), buffer("dlogits"), buffer("logits"),
             buffer("labels"), i32("N"), i32("K")),
+    SOFTMAX_XENT_ROWS_GROUP("loss_softmax_xent_rows_group", buffer("rows"), buffer("dlogits"), buffer("logits"),
+            buffer("labels"), i32("N"), i32("K")),
     SOFTMAX_XENT_SUM("loss_softmax_xent_sum", buffer("result"), buffer("rows"), i32("N"));
 
     public static final String FILE = "loss.cl";

@@ -26,7 +26,8 @@ public final class LossVerification implements OpVerification<LossOps> {
 
     @Override
     public List<String> coverageShapes() {
-        return List.of("mb13ic7");
+        // 7 classes; 131: more than the work-group kernel's 64 lanes, so that lanes take several columns
+        return List.of("mb13ic7", "mb3ic131");
     }
 
     @Override

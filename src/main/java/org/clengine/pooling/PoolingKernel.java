@@ -10,19 +10,22 @@ import org.clengine.device.KernelBinding;
 import org.clengine.device.KernelBinding.Param;
 
 /**
- * The kernels of kernels/pooling.cl, one constant each, with their parameters as the source names them. The five
+ * The kernels of kernels/pooling.cl, one constant each, with their parameters as the source names them. The six
  * window kernels end in the source's POOL_DIMS macro (H, W, P, Q, kh, kw, sh, sw, ph, pw, planes), spelled out
  * here. It lives beside {@link PoolingFamily}, which lists the bindings, and not in the OpenCL package, which the
  * API must not import.
  */
 public enum PoolingKernel {
     MAX_FWD("pooling_max_fwd", true, buffer("y"), buffer("x")),
+    MAX_FWD_EACH("pooling_max_fwd_each", true, buffer("y"), buffer("x")),
     MAX_BWD("pooling_max_bwd", true, buffer("dx"), buffer("dy"), buffer("x")),
     MAX_BWD_DISJOINT("pooling_max_bwd_disjoint", true, buffer("dx"), buffer("dy"), buffer("x")),
     AVG_FWD("pooling_avg_fwd", true, buffer("y"), buffer("x")),
     AVG_BWD("pooling_avg_bwd", true, buffer("dx"), buffer("dy")),
     GLOBAL_AVG_FWD("pooling_global_avg_fwd", false, buffer("y"), buffer("x"), i32("HW"), i32("planes")),
-    GLOBAL_AVG_BWD("pooling_global_avg_bwd", false, buffer("dx"), buffer("dy"), i32("HW"), i32("planes"));
+    GLOBAL_AVG_BWD("pooling_global_avg_bwd", false, buffer("dx"), buffer("dy"), i32("HW"), i32("planes")),
+    GLOBAL_AVG_FWD_GROUP("pooling_global_avg_fwd_group", false, buffer("y"), buffer("x"), i32("HW"),
+            i32("planes"));
 
     public static final String FILE = "pooling.cl";
     private final KernelBinding binding;

@@ -24,8 +24,10 @@ public record SgdPolicy(long span, long local) {
     public static SgdPolicy defaults(KernelFamily family, DeviceInfo device) {
         if (family == null) throw new IllegalArgumentException("family is null");
         long max = device.maxWorkGroupSize();
-        return family == KernelFamily.CPU ? new SgdPolicy(4096, Math.min(1, max))
-                : new SgdPolicy(1, Math.min(256, max));
+        return switch (family) {
+            case CPU -> new SgdPolicy(4096, Math.min(1, max));
+            case GPU -> new SgdPolicy(1, Math.min(256, max));
+        };
     }
 
     public SgdPolicy withSpan(long value) {

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.clengine.backend.Backend;
 import org.clengine.core.Tensor;
+import org.clengine.loss.LossPolicy.Rows;
+import org.clengine.loss.opencl.LossOpenCl;
 import org.clengine.testing.TestBackends;
 import org.clengine.verify.RandomFill;
 import org.junit.jupiter.api.DynamicTest;
@@ -22,25 +24,54 @@ class LossTest {
     static final int[][] SHAPES = {{1, 2}, {2, 2}, {1, 10}, {3, 7}, {64, 10}, {128, 10}, {97, 13}, {5, 1000},
         {256, 100}, {2, 3}};
 
+    /** Both per-row kernels (a work-item per row: the CPU family's; a work-group per row: the GPU's). */
     @TestFactory
     List<DynamicTest> matchesTheReference() {
-        LossOps device = TestBackends.openCl().loss();
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
-        for (int[] s : SHAPES) {
-            for (boolean train : new boolean[] {true, false}) {
-                String name = "mb" + s[0] + "ic" + s[1] + (train ? " train" : " eval");
-                tests.add(dynamicTest(name + " seed=" + seed, () -> allPassed(name, seed,
-                        LossVerification.run(device, TestBackends.REFERENCE.loss(), s[0], s[1], train, seed))));
+        for (Rows rows : Rows.values()) {
+            LossOps device = opencl(TestBackends.policy().loss().withRows(rows));
+            for (int[] s : SHAPES) {
+                for (boolean train : new boolean[] {true, false}) {
+                    String name = "mb" + s[0] + "ic" + s[1] + (train ? " train " : " eval ") + rows;
+                    tests.add(dynamicTest(name + " seed=" + seed, () -> allPassed(name, seed,
+                            LossVerification.run(device, TestBackends.REFERENCE.loss(), s[0], s[1], train, seed))));
+                }
             }
         }
         return tests;
     }
 
+    /**
+     * The work-group kernel's bits do not depend on the group's size (1, 7, 64, 256: fewer items than its 64
+     * lanes, more, and not dividing them) and are the same run after run.
+     */
+    @Test
+    void groupSizeDoesNotChangeResults() {
+        long seed = TestBackends.seed();
+        LossPolicy group = TestBackends.policy().loss().withRows(Rows.GROUP);
+        LossOps base = opencl(group);
+        for (int local : new int[] {1, 7, 64, 256}) {
+            LossOps odd = opencl(group.withLocal(local));
+            for (int[] s : new int[][] {{3, 7}, {5, 1000}, {97, 13}}) {
+                for (boolean train : new boolean[] {true, false}) {
+                    for (var c : LossVerification.run(odd, base, s[0], s[1], train, seed)) {
+                        assertEquals(0.0, c.maxAbs(), "mb" + s[0] + "ic" + s[1] + " local " + local + ": " + c);
+                    }
+                }
+            }
+        }
+    }
+
+    private static LossOps opencl(LossPolicy policy) {
+        return new LossOpenCl(TestBackends.device(), policy);
+    }
+
     /** Equal logits: loss log K, nothing correct unless the label is class 0 (the first largest). */
     @Test
     void byHand() {
-        for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl())) {
+        for (Backend b : List.of(TestBackends.REFERENCE, TestBackends.openCl(), TestBackends.openCl(TestBackends
+                .policy().withLoss(TestBackends.policy().loss().withRows(Rows.GROUP))))) {
             try (Tensor logits = b.full(0.5f, 2, 4); Tensor labels = b.tensor(new float[] {0, 3}, 2);
                     Tensor result = b.full(Float.NaN, 2); Tensor d = b.full(Float.NaN, 2, 4)) {
                 b.loss().softmaxCrossEntropy(result, d, logits, labels);

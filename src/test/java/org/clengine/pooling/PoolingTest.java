@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.clengine.backend.Backend;
 import org.clengine.core.Tensor;
+import org.clengine.pooling.PoolingPolicy.Walk;
 import org.clengine.pooling.PoolingVerification.Variant;
 import org.clengine.pooling.opencl.PoolingOpenCl;
 import org.clengine.testing.TestBackends;
@@ -28,32 +29,42 @@ class PoolingTest {
             "mb2ic16ih14kh2", "mb1ic3ih8iw1kh2kw1", "mb3ic1ih3kh3", "mb2ic64ih7kh7", "mb1ic2ih11kh4sh3ph2",
             "mb5ic3ih10iw3kh3kw3sh3sw1ph1pw1");
 
+    /** Every variant under both walks (the CPU family's row kernels and the GPU family's), whatever the device. */
     @TestFactory
     List<DynamicTest> everyVariantMatchesTheReference() {
-        PoolingOps device = TestBackends.openCl().pooling();
         long seed = TestBackends.seed();
         List<DynamicTest> tests = new ArrayList<>();
-        for (String d : SHAPES) {
-            for (Variant v : Variant.values()) {
-                tests.add(dynamicTest(d + " " + v.label() + " seed=" + seed, () -> allPassed(d + " " + v.label(), seed,
-                        PoolingVerification.run(device, TestBackends.REFERENCE.pooling(), Pool2dShape.parse(d), v,
-                                seed))));
+        for (Walk walk : Walk.values()) {
+            PoolingOps device = new PoolingOpenCl(TestBackends.device(), TestBackends.policy().pooling().withWalk(walk));
+            for (String d : SHAPES) {
+                for (Variant v : Variant.values()) {
+                    String name = d + " " + v.label() + " " + walk;
+                    tests.add(dynamicTest(name + " seed=" + seed, () -> allPassed(name, seed, PoolingVerification.run(
+                            device, TestBackends.REFERENCE.pooling(), Pool2dShape.parse(d), v, seed))));
+                }
             }
         }
         return tests;
     }
 
-    /** The local size changes speed only: local sizes 1 and 7 (not dividing the items) give the same values. */
+    /**
+     * The local size changes speed only: under each walk, local sizes 1, 7 (not dividing the items) and 64 give the
+     * bits of the policy's (the global average's work-group kernel too: its lanes do not depend on the group).
+     */
     @Test
     void localSizeDoesNotChangeResults() {
-        PoolingOpenCl base = new PoolingOpenCl(TestBackends.device(), TestBackends.policy().pooling());
         long seed = TestBackends.seed();
-        for (int local : new int[] {1, 7}) {
-            PoolingOps odd = new PoolingOpenCl(TestBackends.device(), base.policy().withLocal(local));
-            for (String d : List.of("mb2ic3ih7iw9kh3sh2ph1", "mb2ic3ih7kh2", "mb3ic2ih5kh2sh1")) {
-                for (Variant v : Variant.values()) {
-                    for (var c : PoolingVerification.run(odd, base, Pool2dShape.parse(d), v, seed)) {
-                        assertEquals(0.0, c.maxAbs(), d + " " + v.label() + " local " + local + ": " + c);
+        for (Walk walk : Walk.values()) {
+            PoolingOpenCl base = new PoolingOpenCl(TestBackends.device(),
+                    TestBackends.policy().pooling().withWalk(walk));
+            for (int local : new int[] {1, 7, 64}) {
+                PoolingOps odd = new PoolingOpenCl(TestBackends.device(), base.policy().withLocal(local));
+                for (String d : List.of("mb2ic3ih7iw9kh3sh2ph1", "mb2ic3ih7kh2", "mb3ic2ih5kh2sh1", "mb2ic3ih17kh3")) {
+                    for (Variant v : Variant.values()) {
+                        for (var c : PoolingVerification.run(odd, base, Pool2dShape.parse(d), v, seed)) {
+                            assertEquals(0.0, c.maxAbs(), d + " " + v.label() + " " + walk + " local " + local + ": "
+                                    + c);
+                        }
                     }
                 }
             }

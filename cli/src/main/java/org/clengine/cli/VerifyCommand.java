@@ -72,7 +72,9 @@ final class VerifyCommand implements Callable<Integer> {
         int total = 0;
         try (OpenClBackend device = OpenClBackend.open()) {
             ReferenceBackend reference = new ReferenceBackend();
-            System.out.printf(Locale.ROOT, "device %s, seed %d%n", device.device().info().label(), s);
+            // the kernel family too: CLENGINE_KERNELS / -Dclengine.kernels may force the other one
+            System.out.printf(Locale.ROOT, "device %s, seed %d, %s kernel family%n", device.device().info().label(), s,
+                    device.policy().family().label());
             System.out.printf(Locale.ROOT, "%-20s %-16s %-9s %10s %10s  %s%n", "descriptor", "variant", "output",
                     "max abs", "rel L2", "status");
             for (OpFamily<?> f : families) total += verifyFamily(f, device, reference, s);

@@ -51,6 +51,7 @@ final class Conv2dForward {
 
     private void rows(DeviceBuffer y, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, Conv2dShape s, int n0,
             int nb, int yOff) {
+        if (DepthwiseTiles.launch(cl, y, x, w, bias, s, n0, nb, yOff)) return;
         cl.launch(FWD_DEPTHWISE, Conv2dDevice.forwardOptions(bias != null, s) + " " + cl.taps(s),
                 new long[] {s.p(), s.k(), nb}, Conv2dDevice.dims(y, x, w, bias, yOff, n0, s));
     }

@@ -11,7 +11,7 @@ import org.clengine.loss.LossPolicy;
 
 /**
  * Softmax + cross-entropy on one OpenCL device through kernels/loss.cl: per-row losses and hits into a scratch
- * buffer, then one work-item sums them in row order. Arguments are checked by {@link LossOps}; labels are not read
+ * buffer (a work-item or a work-group per row, as the policy says), then one work-item sums them in row order. Arguments are checked by {@link LossOps}; labels are not read
  * back (a bad one makes the loss NaN in the kernel).
  */
 public final class LossOpenCl extends LossOps {
@@ -33,8 +33,16 @@ public final class LossOpenCl extends LossOps {
     protected void softmaxCrossEntropy(Tensor result, Tensor dlogits, Tensor logits, Tensor labels, int n, int k) {
         String options = "-DHAS_GRAD=" + (dlogits != null ? 1 : 0);
         DeviceBuffer rows = device.scratch("loss.rows", 2L * Float.BYTES * n);
-        device.launchItems(SOFTMAX_XENT_ROWS.binding(), options, new long[] {n}, Math.min(policy.local(), n), rows,
-                buffer(dlogits), buffer(logits), buffer(labels), n, k);
+        if (policy.rows() == LossPolicy.Rows.GROUP) {
+            // exactly one group per row: the local size divides the global size, not launchItems' rounding
+            var binding = SOFTMAX_XENT_ROWS_GROUP.binding();
+            long l = Math.max(1, Math.min(policy.local(), device.maxLocalSize(device.kernel(binding, options))));
+            device.launch(binding, options, new long[] {l * n}, new long[] {l}, rows, buffer(dlogits),
+                    buffer(logits), buffer(labels), n, k);
+        } else {
+            device.launchItems(SOFTMAX_XENT_ROWS.binding(), options, new long[] {n}, Math.min(policy.local(), n),
+                    rows, buffer(dlogits), buffer(logits), buffer(labels), n, k);
+        }
         device.launch(SOFTMAX_XENT_SUM.binding(), options, new long[] {1}, new long[] {1}, buffer(result), rows, n);
     }
 }

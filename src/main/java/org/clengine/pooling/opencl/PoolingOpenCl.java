@@ -10,11 +10,12 @@ import org.clengine.pooling.Pool2dShape;
 import org.clengine.pooling.PoolingKernel;
 import org.clengine.pooling.PoolingOps;
 import org.clengine.pooling.PoolingPolicy;
+import org.clengine.pooling.PoolingPolicy.Walk;
 
 /**
  * Pooling on one OpenCL device through kernels/pooling.cl: one work-item per output row or element (forward) or per
- * input element (backward), in work-groups of up to {@link PoolingPolicy#local()}. Arguments are checked by
- * {@link PoolingOps}.
+ * input element (backward), in work-groups of up to {@link PoolingPolicy#local()}; the policy's {@link Walk} picks
+ * the row kernels (CPUs) or the element and work-group kernels (GPUs). Arguments are checked by {@link PoolingOps}.
  */
 public final class PoolingOpenCl extends PoolingOps {
     private final Device device;
@@ -33,17 +34,22 @@ public final class PoolingOpenCl extends PoolingOps {
 
     @Override
     protected void maxForward(Tensor y, Tensor x, Pool2dShape s) {
-        launch(MAX_FWD, "", s.p(), s, buffer(y), buffer(x));
+        if (policy.walk() == Walk.ELEMENTS) {
+            launch(MAX_FWD_EACH, "", (long) s.p() * s.q(), s, buffer(y), buffer(x));
+        } else {
+            launch(MAX_FWD, "", s.p(), s, buffer(y), buffer(x));
+        }
     }
 
     /**
      * Windows that do not overlap take the scatter kernel (one argmax per window, ~10x fewer than one per input
-     * element), after a zero fill when they leave input elements uncovered; overlapping ones the gather kernel.
+     * element), after a zero fill when they leave input elements uncovered; overlapping ones, and every shape under
+     * {@link Walk#ELEMENTS} (a GPU's work-items then write neighbouring dx), the gather kernel.
      */
     @Override
     protected void maxBackward(Tensor dx, Tensor dy, Tensor x, Pool2dShape s) {
         var p = s.params();
-        if (p.strideH() >= p.kernelH() && p.strideW() >= p.kernelW()) {
+        if (policy.walk() == Walk.ROWS && p.strideH() >= p.kernelH() && p.strideW() >= p.kernelW()) {
             boolean tiles = p.strideH() == p.kernelH() && p.strideW() == p.kernelW() && p.padH() == 0
                     && p.padW() == 0 && s.p() * p.kernelH() == s.h() && s.q() * p.kernelW() == s.w();
             if (!tiles) device.fill(buffer(dx), 0f, dx.size());
@@ -63,11 +69,19 @@ public final class PoolingOpenCl extends PoolingOps {
         launch(AVG_BWD, countPad(s), (long) s.h() * s.w(), s, buffer(dx), buffer(dy));
     }
 
-    /** x [N,C,H,W] → y [N,C]: one work-item per plane. */
+    /** x [N,C,H,W] → y [N,C]: one work-item per plane (rows), or one work-group per plane (elements). */
     @Override
     protected void globalAvgForward(Tensor y, Tensor x, int hw) {
         int planes = x.dim(0) * x.dim(1);
-        launch(GLOBAL_AVG_FWD, "", new long[] {planes}, buffer(y), buffer(x), hw, planes);
+        if (policy.walk() == Walk.ROWS) {
+            launch(GLOBAL_AVG_FWD, "", new long[] {planes}, buffer(y), buffer(x), hw, planes);
+            return;
+        }
+        // exactly one group per plane: the local size is the global size's divisor, not launchItems' rounding
+        long l = Math.max(1, Math.min(policy.local(), device.maxLocalSize(device.kernel(GLOBAL_AVG_FWD_GROUP.binding(),
+                ""))));
+        device.launch(GLOBAL_AVG_FWD_GROUP.binding(), "", new long[] {l * planes}, new long[] {l}, buffer(y),
+                buffer(x), hw, planes);
     }
 
     @Override
