@@ -15,7 +15,7 @@ import org.clengine.core.InputFiles;
 
 /**
  * numpy's .npy format for float32 arrays ({@code np.save(f, x.astype('<f4'))}): the magic "\x93NUMPY", a version,
- * a header length (2 bytes in version 1, 4 in 2 and 3), a Python dict literal with 'descr' '<f4', 'fortran_order'
+ * a header length (2 bytes in version 1, 4 in 2 and 3), a Python dict literal with 'descr' '&lt;f4', 'fortran_order'
  * False and 'shape', then the values in C order. The input and output format of {@code ./clengine onnx-run}. Read
  * as someone else may have written it: the shape's product must equal the values that follow, exactly.
  */
