@@ -155,7 +155,8 @@ class OclgrindTest {
         var bn = p.batchNorm();
         // target 1 value (chunks of one row), span 5, local sizes 3, 1 row per positions chunk, 3 blocks of 16
         // positions per apply item; rows of more than 32 values cut into chunks of 5
-        var finestBn = new BatchNormPolicy(1, 5, 3, 3, 1, 3, 3, bn.positionsBelow(), bn.maxChunks(), 32, 5, null);
+        var finestBn = new BatchNormPolicy(1, 5, 3, 3, 1, 3, 3, bn.positionsBelow(), bn.maxChunks(), 32, 5, null,
+                bn.reduction());
         return new LaunchPolicy(p.family(), finestBn,
                 p.conv2d().withColFloats(1).withDotFloats(1).withDotTile(3, 2).withLocalSize(3)
                         .withDepthwise(new Conv2dDepthwise(p.conv2d().depthwise().walk(), 3, 5, 4096)),
@@ -188,6 +189,10 @@ class OclgrindTest {
             all.add(new Named("finest rows", fine.withBatchNorm(fine.batchNorm().withPositionsBelow(0))));
             all.add(new Named("finest positions",
                     fine.withBatchNorm(fine.batchNorm().withPositionsBelow(Integer.MAX_VALUE))));
+            // the GPU family's work-group trees with groups of 3: items owning several slots, barriers in loops
+            var tree = fine.batchNorm().withReduction(org.clengine.batchnorm.BatchNormReduction.GROUP_TREE);
+            all.add(new Named("finest tree rows", fine.withBatchNorm(tree.withPositionsBelow(0))));
+            all.add(new Named("finest tree positions", fine.withBatchNorm(tree.withPositionsBelow(Integer.MAX_VALUE))));
         }
         return all;
     }

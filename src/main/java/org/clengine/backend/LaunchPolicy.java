@@ -49,7 +49,10 @@ public record LaunchPolicy(KernelFamily family, BatchNormPolicy batchNorm, Conv2
         if (family != KernelFamily.own(info)) return p;
         var dir = device.programs().directory();
         p = MatmulTuningStore.load(dir, info).map(p::withMatmul).orElse(p);
-        return BatchNormTuningStore.load(dir, info).map(p::withBatchNorm).orElse(p);
+        // a stored tuning holds the knobs; the way of reducing stays the family's
+        LaunchPolicy tuned = p;
+        return BatchNormTuningStore.load(dir, info)
+                .map(b -> tuned.withBatchNorm(b.withReduction(tuned.batchNorm().reduction()))).orElse(p);
     }
 
     public LaunchPolicy withBatchNorm(BatchNormPolicy value) {

@@ -10,10 +10,11 @@ public final class BatchNormFamily {
     private BatchNormFamily() {
     }
 
-    /** Batch norm's kernels, then ghost batch norm's and batch renormalization's (issue 14). */
+    /** Batch norm's kernels, ghost batch norm's and batch renormalization's (issue 14), the GPU family's (13). */
     private static java.util.List<org.clengine.device.KernelBinding> bindings() {
         java.util.List<org.clengine.device.KernelBinding> all = new java.util.ArrayList<>(BatchNormKernel.bindings());
         all.addAll(BatchNormVariantKernel.bindings());
+        all.addAll(BatchNormGpuKernel.bindings());
         return java.util.List.copyOf(all);
     }
 

@@ -23,10 +23,12 @@ import org.clengine.device.KernelFamily;
  * @param longRow        rows of more values than this are cut into several chunks
  * @param longRowChunk   values per chunk of a cut row, at least
  * @param fixed          the geometry of every shape, or null: the rule's
+ * @param reduction      how partial sums are taken: the CPU family's serial chunks or the GPU family's
+ *                       work-group trees (which also rule out the single-launch path)
  */
 public record BatchNormPolicy(int target, long span, int localReduce, int localApply, int rowsMin,
         int localPositions, int posBlocks, int positionsBelow, int maxChunks, int longRow, int longRowChunk,
-        BatchNormTuning fixed) {
+        BatchNormTuning fixed, BatchNormReduction reduction) {
 
     /** The positions path's lane width: rows shorter than one float16 do not vectorize. */
     static final int POSITIONS_BELOW = 16;
@@ -37,6 +39,7 @@ public record BatchNormPolicy(int target, long span, int localReduce, int localA
     static final int LONG_ROW_CHUNK = 16384;
 
     public BatchNormPolicy {
+        if (reduction == null) throw new IllegalArgumentException("the batch norm reduction is null");
         if (target < 1 || span < 1 || localReduce < 1 || localApply < 1 || rowsMin < 1 || localPositions < 1
                 || posBlocks < 1 || posBlocks > 8 || positionsBelow < 0 || maxChunks < 1 || longRow < 1
                 || longRowChunk < 1) {
@@ -52,7 +55,14 @@ public record BatchNormPolicy(int target, long span, int localReduce, int localA
     public static BatchNormPolicy of(int target, long span, int localReduce, int localApply, int rowsMin,
             int localPositions, int posBlocks) {
         return new BatchNormPolicy(target, span, localReduce, localApply, rowsMin, localPositions, posBlocks,
-                POSITIONS_BELOW, MAX_CHUNKS, LONG_ROW, LONG_ROW_CHUNK, null);
+                POSITIONS_BELOW, MAX_CHUNKS, LONG_ROW, LONG_ROW_CHUNK, null, BatchNormReduction.SERIAL);
+    }
+
+    /** The CPU family's reduction, for callers that name every other value (tests of odd geometry). */
+    public BatchNormPolicy(int target, long span, int localReduce, int localApply, int rowsMin, int localPositions,
+            int posBlocks, int positionsBelow, int maxChunks, int longRow, int longRowChunk, BatchNormTuning fixed) {
+        this(target, span, localReduce, localApply, rowsMin, localPositions, posBlocks, positionsBelow, maxChunks,
+                longRow, longRowChunk, fixed, BatchNormReduction.SERIAL);
     }
 
     /**
@@ -61,13 +71,15 @@ public record BatchNormPolicy(int target, long span, int localReduce, int localA
      * consecutive rows of one image, one contiguous stretch. Measured on PoCL (forward-train, backward vs the
      * copy kernel): mb256ic256ih14iw14 0.69-0.82x / 0.76-0.86x with 21-row chunks and local 1, 0.98x / 1.05x
      * with one-row chunks and local 4; mb32ic64ih56iw56 0.92-0.95x / 0.95-1.02x. The GPU values are untested
-     * guesses until a GPU session tunes them. Local sizes are cut to the device's work-group limit.
+     * guesses until a GPU session tunes them: chunks of ~16 Ki values, one work-group of 256 (the tree's slots)
+     * each, under the GPU family's work-group tree reductions. Local sizes are cut to the device's work-group limit.
      */
     public static BatchNormPolicy defaults(KernelFamily family, DeviceInfo device) {
         boolean cpu = family == KernelFamily.CPU;
         int max = (int) Math.min(Integer.MAX_VALUE, device.maxWorkGroupSize());
-        return of(cpu ? 128 : 2048, cpu ? 4096 : 8, Math.min(cpu ? 4 : 64, max), Math.min(cpu ? 1 : 256, max),
-                cpu ? 256 : 32, Math.min(cpu ? 4 : 64, max), cpu ? 4 : 1);
+        if (cpu) return of(128, 4096, Math.min(4, max), Math.min(1, max), 256, Math.min(4, max), 4);
+        return of(16384, 8, Math.min(256, max), Math.min(256, max), 32, Math.min(256, max), 1)
+                .withReduction(BatchNormReduction.GROUP_TREE);
     }
 
     /**
@@ -92,53 +104,60 @@ public record BatchNormPolicy(int target, long span, int localReduce, int localA
                 || longRowChunk != LONG_ROW_CHUNK) {
             s += "below" + positionsBelow + "chunks" + maxChunks + "long" + longRow + "/" + longRowChunk;
         }
+        if (reduction != BatchNormReduction.SERIAL) s += " " + reduction.name().toLowerCase(java.util.Locale.ROOT);
         return fixed == null ? s : s + " fixed " + fixed;
     }
 
     public BatchNormPolicy withTarget(int value) {
         return new BatchNormPolicy(value, span, localReduce, localApply, rowsMin, localPositions, posBlocks,
-                positionsBelow, maxChunks, longRow, longRowChunk, fixed);
+                positionsBelow, maxChunks, longRow, longRowChunk, fixed, reduction);
     }
 
     public BatchNormPolicy withSpan(long value) {
         return new BatchNormPolicy(target, value, localReduce, localApply, rowsMin, localPositions, posBlocks,
-                positionsBelow, maxChunks, longRow, longRowChunk, fixed);
+                positionsBelow, maxChunks, longRow, longRowChunk, fixed, reduction);
     }
 
     public BatchNormPolicy withLocalReduce(int value) {
         return new BatchNormPolicy(target, span, value, localApply, rowsMin, localPositions, posBlocks,
-                positionsBelow, maxChunks, longRow, longRowChunk, fixed);
+                positionsBelow, maxChunks, longRow, longRowChunk, fixed, reduction);
     }
 
     public BatchNormPolicy withLocalApply(int value) {
         return new BatchNormPolicy(target, span, localReduce, value, rowsMin, localPositions, posBlocks,
-                positionsBelow, maxChunks, longRow, longRowChunk, fixed);
+                positionsBelow, maxChunks, longRow, longRowChunk, fixed, reduction);
     }
 
     public BatchNormPolicy withRowsMin(int value) {
         return new BatchNormPolicy(target, span, localReduce, localApply, value, localPositions, posBlocks,
-                positionsBelow, maxChunks, longRow, longRowChunk, fixed);
+                positionsBelow, maxChunks, longRow, longRowChunk, fixed, reduction);
     }
 
     public BatchNormPolicy withLocalPositions(int value) {
         return new BatchNormPolicy(target, span, localReduce, localApply, rowsMin, value, posBlocks,
-                positionsBelow, maxChunks, longRow, longRowChunk, fixed);
+                positionsBelow, maxChunks, longRow, longRowChunk, fixed, reduction);
     }
 
     public BatchNormPolicy withPosBlocks(int value) {
         return new BatchNormPolicy(target, span, localReduce, localApply, rowsMin, localPositions, value,
-                positionsBelow, maxChunks, longRow, longRowChunk, fixed);
+                positionsBelow, maxChunks, longRow, longRowChunk, fixed, reduction);
     }
 
     /** 0: the row path for every shape; Integer.MAX_VALUE: the positions path for every shape. */
     public BatchNormPolicy withPositionsBelow(int value) {
         return new BatchNormPolicy(target, span, localReduce, localApply, rowsMin, localPositions, posBlocks,
-                value, maxChunks, longRow, longRowChunk, fixed);
+                value, maxChunks, longRow, longRowChunk, fixed, reduction);
+    }
+
+    /** The same knobs with another way of taking the partial sums (the kernel family's). */
+    public BatchNormPolicy withReduction(BatchNormReduction value) {
+        return new BatchNormPolicy(target, span, localReduce, localApply, rowsMin, localPositions, posBlocks,
+                positionsBelow, maxChunks, longRow, longRowChunk, fixed, value);
     }
 
     /** Every shape gets {@code geometry} (null: the rule's again). */
     public BatchNormPolicy withFixed(BatchNormTuning geometry) {
         return new BatchNormPolicy(target, span, localReduce, localApply, rowsMin, localPositions, posBlocks,
-                positionsBelow, maxChunks, longRow, longRowChunk, geometry);
+                positionsBelow, maxChunks, longRow, longRowChunk, geometry, reduction);
     }
 }

@@ -12,6 +12,7 @@ import org.clengine.batchnorm.BatchNormInference;
 import org.clengine.batchnorm.BatchNormKernel;
 import org.clengine.batchnorm.BatchNormOps;
 import org.clengine.batchnorm.BatchNormPolicy;
+import org.clengine.batchnorm.BatchNormReduction;
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.batchnorm.BatchNormShape;
 import org.clengine.batchnorm.BatchNormTraining;
@@ -58,11 +59,18 @@ public final class BatchNormOpenCl extends BatchNormOps {
      * @param options   -DAFFINE, -DFUSE, -DPOS_BLOCKS
      * @param positions whether it takes the positions path
      * @param chunks    partials per channel (row path) or per position (positions path)
+     * @param reduction the policy's way of taking the partials (the kernel family's)
      */
-    public record Plan(BatchNormShape s, BatchNormTuning t, String options, boolean positions, int chunks) {
-        Plan(BatchNormShape s, BatchNormTuning t, String options) {
+    public record Plan(BatchNormShape s, BatchNormTuning t, String options, boolean positions, int chunks,
+            BatchNormReduction reduction) {
+        Plan(BatchNormShape s, BatchNormTuning t, String options, BatchNormReduction reduction) {
             this(s, t, options, t.positions(s), (int) (t.positions(s) ? ceilDiv(s.n(), t.rows())
-                    : ceilDiv(s.perChannel(), t.chunk())));
+                    : ceilDiv(s.perChannel(), t.chunk())), reduction);
+        }
+
+        /** The GPU family's work-group tree partials (kernels/batchnorm_gpu.cl). */
+        boolean groups() {
+            return reduction == BatchNormReduction.GROUP_TREE;
         }
 
         /** Values of one channel per partial on the row path. */
@@ -72,7 +80,7 @@ public final class BatchNormOpenCl extends BatchNormOps {
 
         /** The positions path in one launch: N×C input whose rows are one chunk. */
         public boolean single() {
-            return positions && chunks == 1 && s.hw() == 1 && t.single();
+            return positions && chunks == 1 && s.hw() == 1 && t.single() && !groups();
         }
 
         /** Partials per channel, as the merge kernels add them. */
@@ -88,7 +96,7 @@ public final class BatchNormOpenCl extends BatchNormOps {
     /** The plan of a forward-training call: the convolution that fuses the statistics needs it too. */
     public Plan plan(BatchNormShape s, boolean affine, BatchNormConfig config) {
         BatchNormTuning t = policy.forShape(s);
-        return new Plan(s, t, options(affine, config.fusion(), t));
+        return new Plan(s, t, options(affine, config.fusion(), t), policy.reduction());
     }
 
     static String options(boolean affine, BatchNormFusion fusion, BatchNormTuning t) {
@@ -130,6 +138,7 @@ public final class BatchNormOpenCl extends BatchNormOps {
         }
         if (p.positions()) {
             reduce(p, FWD_PARTIAL, FWD_PARTIAL_POS, partial, buffer(call.x()));
+
         } else {
             forwardPartials(p, partial, buffer(call.x()), 0, p.chunks());
         }
@@ -139,6 +148,10 @@ public final class BatchNormOpenCl extends BatchNormOps {
     /** Row path only: partial sums of chunks [j0, j0 + count) of every channel of x into {@code partial}. */
     public void forwardPartials(Plan p, DeviceBuffer partial, DeviceBuffer x, int j0, int count) {
         BatchNormShape s = p.s();
+        if (p.groups()) {
+            BatchNormGpuReduce.forward(device, p, partial, x, j0, count);
+            return;
+        }
         launch(p, FWD_PARTIAL, new long[] {s.c(), count}, p.t().localReduce(), partial, x, s.c(), s.hw(),
                 s.perChannel(), p.t().chunk(), p.chunks(), j0);
     }
@@ -249,7 +262,9 @@ public final class BatchNormOpenCl extends BatchNormOps {
     /** Partial sums: (C, chunks) work-items on the row path, (P/16, chunks) on the positions path. */
     private void reduce(Plan p, BatchNormKernel rowKernel, BatchNormKernel posKernel, Object... buffers) {
         BatchNormShape s = p.s();
-        if (p.positions()) {
+        if (p.groups()) {
+            BatchNormGpuReduce.launch(device, p, rowKernel == FWD_PARTIAL, buffers);
+        } else if (p.positions()) {
             int positions = s.c() * s.hw();
             launch(p, posKernel, new long[] {ceilDiv(positions, 16), p.chunks()}, p.t().localPositions(),
                     with(buffers, positions, s.hw(), s.n(), p.t().rows(), p.chunks()));
