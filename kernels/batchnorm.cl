@@ -197,6 +197,55 @@ __kernel void batchnorm_infer_stats(__global float *mean, __global float *invstd
     infer_stats_channel(c, mean, invstd, offset, run_mean, run_var, eps);
 }
 
+/* One row piece of the apply: y = fuse((x - m - o)*scale + shift [+ z]) over the len values from e (float8, then
+ * one by one). Shared by the plain and ghost apply kernels; m and o come apart because (x - m) is exact near the mean. */
+inline void fwd_apply_piece(__global float *y, __global const float *x, __global const float *z, long e,
+                            int len, float m, float o, float scale, float shift) {
+    int k = 0;
+    for (; k + 8 <= len; k += 8) {
+        float8 v = fma(vload8(0, x + e + k) - m - o, scale, shift);
+#if FUSE == 2
+        v += vload8(0, z + e + k);
+#endif
+#if FUSE
+        v = relu8(v);
+#endif
+        vstore8(v, 0, y + e + k);
+    }
+    for (; k < len; k++) {
+        float v = fma(x[e + k] - m - o, scale, shift);
+#if FUSE == 2
+        v += z[e + k];
+#endif
+#if FUSE
+        v = relu1(v);
+#endif
+        y[e + k] = v;
+    }
+}
+
+/* One row piece of the backward apply: dx = a*g + b*(x - m - o) + k0, dz = g (residual fusion). */
+inline void bwd_apply_piece(__global float *dx, __global float *dz, __global const float *dy,
+                            __global const float *x, __global const float *y, long e, int len, float m,
+                            float o, float a, float b, float k0) {
+    int k = 0;
+    for (; k + 8 <= len; k += 8) {
+        float8 yv = FUSE ? vload8(0, y + e + k) : (float8)(0.0f);
+        float8 g = grad8(vload8(0, dy + e + k), yv);
+        vstore8(fma(a, g, fma(b, vload8(0, x + e + k) - m - o, k0)), 0, dx + e + k);
+#if FUSE == 2
+        vstore8(g, 0, dz + e + k);
+#endif
+    }
+    for (; k < len; k++) {
+        float g = grad1(dy[e + k], FUSE ? y[e + k] : 0.0f);
+        dx[e + k] = fma(a, g, fma(b, x[e + k] - m - o, k0));
+#if FUSE == 2
+        dz[e + k] = g;
+#endif
+    }
+}
+
 __kernel void batchnorm_fwd_apply(__global float *y, __global const float *x, __global const float *z,
                                   __global const float *mean, __global const float *offset,
                                   __global const float *invstd,
@@ -212,27 +261,7 @@ __kernel void batchnorm_fwd_apply(__global float *y, __global const float *x, __
         scale *= gamma[c];
         shift = beta[c];
 #endif
-        int k = 0;
-        for (; k + 8 <= len; k += 8) {
-            float8 v = fma(vload8(0, x + e + k) - m - o, scale, shift);
-#if FUSE == 2
-            v += vload8(0, z + e + k);
-#endif
-#if FUSE
-            v = relu8(v);
-#endif
-            vstore8(v, 0, y + e + k);
-        }
-        for (; k < len; k++) {
-            float v = fma(x[e + k] - m - o, scale, shift);
-#if FUSE == 2
-            v += z[e + k];
-#endif
-#if FUSE
-            v = relu1(v);
-#endif
-            y[e + k] = v;
-        }
+        fwd_apply_piece(y, x, z, e, len, m, o, scale, shift);
         e += len;
     }
 }
@@ -318,22 +347,7 @@ __kernel void batchnorm_bwd_apply(__global float *dx, __global float *dz, __glob
         long r = e / hw;
         int len = (int)min((long)hw - (e - r * hw), end - e), c = (int)(r % C);
         float m = mean[c], o = offset ? offset[c] : 0.0f, a = coef[3 * c], b = coef[3 * c + 1], k0 = coef[3 * c + 2];
-        int k = 0;
-        for (; k + 8 <= len; k += 8) {
-            float8 yv = FUSE ? vload8(0, y + e + k) : (float8)(0.0f);
-            float8 g = grad8(vload8(0, dy + e + k), yv);
-            vstore8(fma(a, g, fma(b, vload8(0, x + e + k) - m - o, k0)), 0, dx + e + k);
-#if FUSE == 2
-            vstore8(g, 0, dz + e + k);
-#endif
-        }
-        for (; k < len; k++) {
-            float g = grad1(dy[e + k], FUSE ? y[e + k] : 0.0f);
-            dx[e + k] = fma(a, g, fma(b, x[e + k] - m - o, k0));
-#if FUSE == 2
-            dz[e + k] = g;
-#endif
-        }
+        bwd_apply_piece(dx, dz, dy, x, y, e, len, m, o, a, b, k0);
         e += len;
     }
 }
@@ -739,27 +753,7 @@ __kernel void batchnorm_ghost_fwd_apply(__global float *y, __global const float 
         sc *= gamma[c];
         sh = beta[c];
 #endif
-        int k = 0;
-        for (; k + 8 <= len; k += 8) {
-            float8 v = fma(vload8(0, x + e + k) - m - o, sc, sh);
-#if FUSE == 2
-            v += vload8(0, z + e + k);
-#endif
-#if FUSE
-            v = relu8(v);
-#endif
-            vstore8(v, 0, y + e + k);
-        }
-        for (; k < len; k++) {
-            float v = fma(x[e + k] - m - o, sc, sh);
-#if FUSE == 2
-            v += z[e + k];
-#endif
-#if FUSE
-            v = relu1(v);
-#endif
-            y[e + k] = v;
-        }
+        fwd_apply_piece(y, x, z, e, len, m, o, sc, sh);
         e += len;
     }
 }
@@ -838,22 +832,7 @@ __kernel void batchnorm_ghost_bwd_apply(__global float *dx, __global float *dz, 
         long r = e / hw;
         int len = (int)min((long)hw - (e - r * hw), end - e), u = ghost_unit(r, C, V);
         float m = mean[u], o = offset ? offset[u] : 0.0f, a = coef[3 * u], b = coef[3 * u + 1], k0 = coef[3 * u + 2];
-        int k = 0;
-        for (; k + 8 <= len; k += 8) {
-            float8 yv = FUSE ? vload8(0, y + e + k) : (float8)(0.0f);
-            float8 gv = grad8(vload8(0, dy + e + k), yv);
-            vstore8(fma(a, gv, fma(b, vload8(0, x + e + k) - m - o, k0)), 0, dx + e + k);
-#if FUSE == 2
-            vstore8(gv, 0, dz + e + k);
-#endif
-        }
-        for (; k < len; k++) {
-            float gv = grad1(dy[e + k], FUSE ? y[e + k] : 0.0f);
-            dx[e + k] = fma(a, gv, fma(b, x[e + k] - m - o, k0));
-#if FUSE == 2
-            dz[e + k] = gv;
-#endif
-        }
+        bwd_apply_piece(dx, dz, dy, x, y, e, len, m, o, a, b, k0);
         e += len;
     }
 }
