@@ -27,4 +27,5 @@ module org.clengine {
     exports org.clengine.train;
     exports org.clengine.data;
     exports org.clengine.onnx;
+    exports org.clengine.distributed;
 }
