@@ -169,7 +169,8 @@ public class MatmulBench {
 
         @Override
         public List<PythonPeer> peers() {
-            return List.of();
+            // the strongest BLAS here (issue #19): native OpenBLAS builds newer than the JVM's 0.3.19
+            return List.of(PythonPeer.OPENBLAS_DEBIAN, PythonPeer.OPENBLAS_NEWEST);
         }
 
         @Override

@@ -16,13 +16,28 @@ import java.util.concurrent.TimeUnit;
  * with ms the median of its repeats. A peer that cannot run is skipped with one line saying why and how to install
  * it: never a made-up row.
  */
-public record PythonPeer(String system, String script, String module, String install) {
+public record PythonPeer(String system, String script, String module, String install, List<String> args) {
+
+    /** A peer whose script takes only the runner's arguments. */
+    public PythonPeer(String system, String script, String module, String install) {
+        this(system, script, module, install, List.of());
+    }
 
     public static final PythonPeer TORCH_BATCHNORM = new PythonPeer("pytorch", "torch_batchnorm.py", "torch",
             "apt-get install -y python3-torch (Debian's PyTorch 1.13, CPU; it runs under /usr/bin/python3)");
 
     public static final PythonPeer TORCH_CONV = new PythonPeer("pytorch", "torch_conv.py", "torch",
             TORCH_BATCHNORM.install());
+
+    /** Debian's OpenBLAS 0.3.21 (libopenblas0-pthread), through ctypes: see openblas_gemm.py for where it looks. */
+    public static final PythonPeer OPENBLAS_DEBIAN = new PythonPeer("openblas-debian", "openblas_gemm.py", "numpy",
+            "apt-get install -y python3-numpy libopenblas0-pthread, or set CLENGINE_DEBIAN_OPENBLAS to an unpacked "
+                    + "copy's libopenblas.so.0", List.of("--lib", "debian"));
+
+    /** The newest org.bytedeco:openblas (0.3.31), which cannot share the JVM's class path with ND4J's JavaCPP. */
+    public static final PythonPeer OPENBLAS_NEWEST = new PythonPeer("openblas-0.3.31", "openblas_gemm.py", "numpy",
+            "apt-get install -y python3-numpy; build benchmarks/ (it copies the jar to target/peer-libs)",
+            List.of("--lib", "bytedeco"));
 
     /** What the script prints. */
     public record Output(String version, int threads, List<Measured> rows) {
@@ -55,6 +70,7 @@ public record PythonPeer(String system, String script, String module, String ins
     /** Runs the script with {@code args}; its stderr (progress) passes through, its stdout is the JSON. */
     public Output run(String python, List<String> args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(python, "-"));
+        command.addAll(this.args);
         command.addAll(args);
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try (InputStream source = PythonPeer.class.getResourceAsStream("/peers/" + script);
