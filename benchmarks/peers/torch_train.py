@@ -8,7 +8,9 @@ Run with Debian's python3-torch (1.13, CPU) under /usr/bin/python3:
 Model (train's default `cnn`, batch norm before ReLU): conv3x3 32 (no bias), BN, ReLU, maxpool 2; conv3x3 64,
 BN, ReLU, maxpool 2; flatten; linear 128 (no bias), BN1d, ReLU; linear 10. SGD lr 0.1, momentum 0.9, weight
 decay 5e-4, cosine schedule stepped per batch, batch 128 with the last partial batch dropped, inputs normalised
-by the training set's mean and std. Prints per-epoch training images/s (the same count clengine prints: the
+by the training set's mean and std. `--model resnet` is train's resnet (org.clengine.train.Models): conv3x3 16,
+BN, ReLU; basic blocks 16, 32 (stride 2), 64 (stride 2) as torchvision's BasicBlock (1x1 conv + BN shortcut where
+the stride or width changes); global average pool; linear 10. Prints per-epoch training images/s (the same count clengine prints: the
 training steps' wall time, evaluation excluded) and test accuracy.
 """
 import argparse
@@ -37,6 +39,32 @@ def model(bn=True):
                          *([nn.BatchNorm1d(128)] if bn else []), nn.ReLU(), nn.Linear(128, 10))
 
 
+class Block(nn.Module):
+    """clengine's ResidualBlock: torchvision's BasicBlock (conv1, bn1, conv2, bn2, downsample.0/1), BN before ReLU."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, 0, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return torch.relu(y + (x if self.downsample is None else self.downsample(x)))
+
+
+def resnet(classes=10):
+    """The twin of Models.build(RESNET, …, BEFORE_RELU) for 1-channel images."""
+    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+                         Block(16, 16, 1), Block(16, 32, 2), Block(32, 64, 2), nn.AdaptiveAvgPool2d(1),
+                         nn.Flatten(), nn.Linear(64, classes))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
@@ -44,6 +72,7 @@ def main():
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--model", choices=("cnn", "resnet"), default="cnn")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -57,7 +86,7 @@ def main():
     x = torch.from_numpy((x - mean) / std).float().unsqueeze(1)
     tx = torch.from_numpy((tx - mean) / std).float().unsqueeze(1)
     y, ty = torch.from_numpy(y), torch.from_numpy(ty)
-    net = model()
+    net = model() if a.model == "cnn" else resnet()
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
     steps = len(x) // a.batch
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: (1 + math.cos(math.pi * min(s, steps * a.epochs)
@@ -81,7 +110,7 @@ def main():
             correct = sum((net(tx[j:j + 1000]).argmax(1) == ty[j:j + 1000]).sum().item()
                           for j in range(0, len(tx), 1000))
         print(f"epoch {epoch}/{a.epochs}: last loss {loss.item():.4f} | test acc {100 * correct / len(tx):.2f}% | "
-              f"{steps * a.batch / seconds:.0f} images/s ({seconds:.1f} s, {a.threads} threads, torch "
+              f"{steps * a.batch / seconds:.0f} images/s ({seconds:.1f} s, {a.threads} threads, {a.model}, torch "
               f"{torch.__version__})", flush=True)
 
 
