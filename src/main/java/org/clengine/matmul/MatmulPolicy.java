@@ -1,6 +1,9 @@
 package org.clengine.matmul;
 
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import org.clengine.device.DeviceInfo;
 import org.clengine.device.KernelFamily;
 
@@ -27,10 +30,30 @@ import org.clengine.device.KernelFamily;
  * @param tiledFrom   M·N·K from which AUTO takes the TILED path, or PLAIN for a C of fewer than
  *                    {@link #TILED_MIN_OUTPUTS} elements (Long.MAX_VALUE: never, as on CPUs, where the packed
  *                    register tiles win; on GPUs the plain kernel runs below it)
+ * @param classes     shape classes with blocks of their own ({@link Blocks}; none by default: a class gets its own
+ *                    only where {@code ./clengine tune matmul} measured it faster than the policy's, side by side)
  */
 public record MatmulPolicy(int mr, int vw, int nv, int mc, int nc, int kc, int local, long plainBelow,
         int directBMaxM, int plainLocalN, int plainLocalM, int packK, MatmulPath path, MatmulTiling tiling,
-        long tiledFrom) {
+        long tiledFrom, Map<MatmulShapeClass, Blocks> classes) {
+
+    /**
+     * A shape class's own macro tile, K block and B-in-place bound, in place of the policy's {@code mc}, {@code nc},
+     * {@code kc} and {@code directBMaxM} for the GEMMs of that class ({@link MatmulShapeClass#of}). Run-time
+     * arguments only: the kernels and their bits per K block are those of the same values as policy-wide ones.
+     */
+    public record Blocks(int mc, int nc, int kc, int directBMaxM) {
+        public Blocks {
+            if (mc < 1 || nc < 1 || kc < 1 || directBMaxM < 0) {
+                throw new IllegalArgumentException("class blocks must be positive (directBMaxM ≥ 0): " + this);
+            }
+        }
+
+        /** {@code mc64nc256kc512b0}, as tune prints it. */
+        public String label() {
+            return String.format(Locale.ROOT, "mc%dnc%dkc%db%d", mc, nc, kc, directBMaxM);
+        }
+    }
 
     /**
      * AUTO's tiled kernel needs at least this many elements of C: below one 16×16 block most of a work-group would
@@ -55,6 +78,22 @@ public record MatmulPolicy(int mr, int vw, int nv, int mc, int nc, int kc, int l
         if (packK < 1) throw new IllegalArgumentException("packK " + packK + " must be positive");
         if (path == null) throw new IllegalArgumentException("path is null");
         if (tiling == null) throw new IllegalArgumentException("tiling is null");
+        if (classes == null) throw new IllegalArgumentException("classes is null");
+        for (Map.Entry<MatmulShapeClass, Blocks> e : classes.entrySet()) {
+            Blocks b = e.getValue();
+            if (b.mc() % mr != 0 || b.nc() % (vw * nv) != 0) {
+                throw new IllegalArgumentException(e.getKey() + " blocks " + b.label() + " are not multiples of the "
+                        + mr + "×" + vw * nv + " register tile");
+            }
+        }
+        classes = classes.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(classes));
+    }
+
+    /** Every component as before, no class blocks: the form the family defaults and older callers use. */
+    public MatmulPolicy(int mr, int vw, int nv, int mc, int nc, int kc, int local, long plainBelow, int directBMaxM,
+            int plainLocalN, int plainLocalM, int packK, MatmulPath path, MatmulTiling tiling, long tiledFrom) {
+        this(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, plainLocalN, plainLocalM, packK, path, tiling,
+                tiledFrom, Map.of());
     }
 
     /** The family's values before any tuning ({@link #cpuDefault()}, {@link #gpuDefault()}). */
@@ -106,15 +145,17 @@ public record MatmulPolicy(int mr, int vw, int nv, int mc, int nc, int kc, int l
         double mnk = (double) s.m() * s.n() * s.k();
         if (mnk >= tiledFrom) return (long) s.m() * s.n() >= TILED_MIN_OUTPUTS ? MatmulPath.TILED : MatmulPath.PLAIN;
         if (mnk < plainBelow) return MatmulPath.PLAIN;
-        return !s.transB() && s.m() <= directBMaxM ? MatmulPath.DIRECT_B : MatmulPath.PACKED;
+        return !s.transB() && s.m() <= blocksFor(s).directBMaxM() ? MatmulPath.DIRECT_B : MatmulPath.PACKED;
     }
 
     /**
-     * Macro tile {rows, columns} for this shape on {@code units} compute units: mc × nc clamped to the matrix, then
+     * Macro tile {rows, columns} for this shape on {@code units} compute units: mc × nc (its class's, else the
+     * policy's) clamped to the matrix, then
      * halved (the larger side first) until there are at least 4 work-items per unit or it is one register tile.
      */
     public int[] macroTile(MatmulShape s, int units) {
-        int rows = Math.min(mc, ceilDiv(s.m(), mr) * mr), cols = Math.min(nc, ceilDiv(s.n(), nr()) * nr());
+        Blocks b = blocksFor(s);
+        int rows = Math.min(b.mc(), ceilDiv(s.m(), mr) * mr), cols = Math.min(b.nc(), ceilDiv(s.n(), nr()) * nr());
         while (tiles(s, rows, cols) < 4L * units && (rows > mr || cols > nr())) {
             if (cols > nr() && (cols >= rows || rows == mr)) cols = Math.max(nr(), cols / 2 / nr() * nr());
             else rows = Math.max(mr, rows / 2 / mr * mr);
@@ -129,53 +170,77 @@ public record MatmulPolicy(int mr, int vw, int nv, int mc, int nc, int kc, int l
     /** Another tiling for matmul_tiled. */
     public MatmulPolicy withTiling(MatmulTiling t) {
         return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
-                packK, path, t, tiledFrom);
+                packK, path, t, tiledFrom, classes);
     }
 
     public MatmulPolicy withTiledFrom(long mnk) {
         return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
-                packK, path, tiling, mnk);
+                packK, path, tiling, mnk, classes);
     }
 
     public MatmulPolicy withPath(MatmulPath p) {
         return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
-                packK, p, tiling, tiledFrom);
+                packK, p, tiling, tiledFrom, classes);
     }
 
-    /** Another register tile with its own macro tile and K block (which must be multiples of it). */
+    /**
+     * Another register tile with its own macro tile and K block (which must be multiples of it); the class blocks
+     * are dropped, as they were chosen for the old tile.
+     */
     public MatmulPolicy withTile(int r, int w, int v, int rows, int cols, int k) {
         return new MatmulPolicy(r, w, v, rows, cols, k, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
-                packK, path, tiling, tiledFrom);
+                packK, path, tiling, tiledFrom, Map.of());
+    }
+
+    /** {@code c}'s own blocks in place of the policy's. */
+    public MatmulPolicy withClass(MatmulShapeClass c, Blocks b) {
+        if (c == null || b == null) throw new IllegalArgumentException("class and blocks must be given");
+        Map<MatmulShapeClass, Blocks> m = new EnumMap<>(MatmulShapeClass.class);
+        m.putAll(classes);
+        m.put(c, b);
+        return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
+                packK, path, tiling, tiledFrom, m);
+    }
+
+    /** The policy-wide blocks as one {@link Blocks}. */
+    public Blocks blocks() {
+        return new Blocks(mc, nc, kc, directBMaxM);
+    }
+
+    /** The blocks this shape runs with: its class's own, else the policy's. */
+    public Blocks blocksFor(MatmulShape s) {
+        Blocks b = classes.get(MatmulShapeClass.of(s));
+        return b != null ? b : blocks();
     }
 
     public MatmulPolicy withBlocks(int rows, int cols, int k) {
         return new MatmulPolicy(mr, vw, nv, rows, cols, k, local, plainBelow, directBMaxM, plainLocalN, plainLocalM,
-                packK, path, tiling, tiledFrom);
+                packK, path, tiling, tiledFrom, classes);
     }
 
     public MatmulPolicy withDirectBMaxM(int m) {
         return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, m, plainLocalN, plainLocalM, packK, path,
-                tiling, tiledFrom);
+                tiling, tiledFrom, classes);
     }
 
     public MatmulPolicy withPlainBelow(long mnk) {
         return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, mnk, directBMaxM, plainLocalN, plainLocalM, packK,
-                path, tiling, tiledFrom);
+                path, tiling, tiledFrom, classes);
     }
 
     public MatmulPolicy withLocal(int size) {
         return new MatmulPolicy(mr, vw, nv, mc, nc, kc, size, plainBelow, directBMaxM, plainLocalN, plainLocalM,
-                packK, path, tiling, tiledFrom);
+                packK, path, tiling, tiledFrom, classes);
     }
 
     public MatmulPolicy withPlainLocal(int alongN, int alongM) {
         return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, alongN, alongM, packK, path,
-                tiling, tiledFrom);
+                tiling, tiledFrom, classes);
     }
 
     public MatmulPolicy withPackK(int k) {
         return new MatmulPolicy(mr, vw, nv, mc, nc, kc, local, plainBelow, directBMaxM, plainLocalN, plainLocalM, k,
-                path, tiling, tiledFrom);
+                path, tiling, tiledFrom, classes);
     }
 
     /**
@@ -184,6 +249,9 @@ public record MatmulPolicy(int mr, int vw, int nv, int mc, int nc, int kc, int l
      */
     public String label() {
         String packed = String.format(Locale.ROOT, "mr%dvw%dnv%dmc%dnc%dkc%d", mr, vw, nv, mc, nc, kc);
+        for (Map.Entry<MatmulShapeClass, Blocks> e : classes.entrySet()) {
+            packed += "," + e.getKey().name().toLowerCase(Locale.ROOT) + ":" + e.getValue().label();
+        }
         return tiledFrom == Long.MAX_VALUE ? packed : packed + "/" + tiling.label();
     }
 

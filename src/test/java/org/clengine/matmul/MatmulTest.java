@@ -120,6 +120,8 @@ class MatmulTest {
         MatmulPolicy d = defaults();
         tunings.add(d.withBlocks(d.mr(), d.nr(), 7));
         tunings.add(d.withBlocks(2 * d.mr(), 3 * d.nr(), 1));
+        // a shape class's own blocks (the cases below are SMALL): tiny ones, B read in place at any M
+        tunings.add(d.withClass(MatmulShapeClass.SMALL, new MatmulPolicy.Blocks(d.mr(), 2 * d.nr(), 5, 1 << 20)));
         List<MatmulCase> cases = new ArrayList<>(MatmulTuner.CHECKS);
         cases.add(MatmulCase.of("m45n100k300tb", MatmulParams.of(1, -1)).padded());
         cases.add(MatmulCase.of("b2m20n70k33", MatmulParams.DEFAULT.withBias(MatmulBias.PER_ROW).withRelu(true)));

@@ -117,7 +117,7 @@ public final class MatmulOpenCl extends MatmulOps {
         launch(PACKED, new long[] {ceilDiv(s.m(), tile[0]), ceilDiv(s.n(), tile[1]), s.batch()}, c, ap,
                 panels.b(), panels.bt(), bias, s.m(), s.n(), s.k(), l.offC(), l.ldc(), l.strideC(), apStride,
                 panels.off(), panels.stride(), panels.panel(), panels.row(), panels.full(), panels.btStride(),
-                tile[0], tile[1], policy.kc(), p.alpha(), p.beta(), p.epilogueFlags());
+                tile[0], tile[1], policy.blocksFor(s).kc(), p.alpha(), p.beta(), p.epilogueFlags());
     }
 
     /**

@@ -19,6 +19,7 @@ import org.clengine.matmul.MatmulPath;
 import org.clengine.matmul.MatmulPolicy;
 import org.clengine.matmul.MatmulReference;
 import org.clengine.matmul.MatmulShape;
+import org.clengine.matmul.MatmulShapeClass;
 import org.clengine.matmul.MatmulTiling;
 import org.clengine.matmul.MatmulVerifier;
 import org.clengine.verify.Comparison;
@@ -147,7 +148,43 @@ public final class MatmulTuner {
                 winner.score());
         if (family == KernelFamily.GPU) return winner.candidate(); // matmul_tiled reads B in place always
         out.println("stage 3: read B in place or pack it");
-        return winner.candidate().withDirectBMaxM(directBMaxM(winner.candidate()));
+        MatmulPolicy three = winner.candidate().withDirectBMaxM(directBMaxM(winner.candidate()));
+        out.println("stage 4: blocks per shape class (each against the policy-wide blocks, side by side)");
+        return classes(three);
+    }
+
+    /** B read in place at any M: the bound a class's blocks take for "never pack B". */
+    static final int ALWAYS_DIRECT = 1 << 20;
+    /** A class's own blocks must beat the policy-wide ones by this fraction: noise here is ±5–10% between runs. */
+    static final double CLASS_MARGIN = 0.05;
+
+    /**
+     * Stage 4: for each shape class but GENERAL, every macro tile and K block of {@link #blocks} with B packed
+     * or read in place, timed on the class's own shape side by side with the policy-wide blocks; the class keeps
+     * the fastest only when it beats those by {@link #CLASS_MARGIN} and passes the checks. The register tile stays.
+     */
+    MatmulPolicy classes(MatmulPolicy policy) {
+        MatmulPolicy tuned = policy;
+        for (MatmulShapeClass c : MatmulShapeClass.values()) {
+            if (c == MatmulShapeClass.GENERAL) continue;
+            List<MatmulPolicy> candidates = new ArrayList<>(List.of(policy));
+            for (MatmulPolicy b : blocks(policy, family)) {
+                for (int direct : new int[] {0, ALWAYS_DIRECT}) {
+                    candidates.add(policy.withClass(c, new MatmulPolicy.Blocks(b.mc(), b.nc(), b.kc(), direct)));
+                }
+            }
+            double[][] g = gflops(candidates, List.of(c.timed()));
+            int best = 0;
+            for (int i = 1; i < g.length; i++) if (g[i][0] > g[best][0]) best = i;
+            MatmulPolicy.Blocks won = candidates.get(best).blocksFor(c.timed());
+            boolean keep = best != 0 && g[best][0] > g[0][0] * (1 + CLASS_MARGIN);
+            String failed = keep ? check(tuned.withClass(c, won)) : null;
+            out.printf(Locale.ROOT, "  %-8s %-16s policy-wide %.1f, best %s %.1f GFLOP/s: %s%n", c, c.timed(), g[0][0],
+                    won.label(), g[best][0], !keep ? "keeps the policy's" : failed != null ? "failed " + failed
+                    : "takes its own");
+            if (keep && failed == null) tuned = tuned.withClass(c, won);
+        }
+        return tuned;
     }
 
     /** Checks each candidate, then times those that passed; prints one line per candidate. */

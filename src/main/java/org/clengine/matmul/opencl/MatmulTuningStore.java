@@ -5,12 +5,14 @@ import static org.clengine.device.TuningStore.longInteger;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import org.clengine.device.DeviceInfo;
 import org.clengine.device.KernelFamily;
 import org.clengine.device.TuningStore;
 import org.clengine.matmul.MatmulPolicy;
+import org.clengine.matmul.MatmulShapeClass;
 import org.clengine.matmul.MatmulTiling;
 
 /**
@@ -38,11 +40,25 @@ public final class MatmulTuningStore {
     /** The stored tuning for {@code d} in {@code directory}, else the shipped one, if there is a readable one. */
     public static Optional<MatmulPolicy> load(Path directory, DeviceInfo d) {
         MatmulPolicy base = base(d);
-        return TuningStore.load(directory, OP, d, p -> base
+        return TuningStore.load(directory, OP, d, p -> classes(base
                 .withTile(integer(p, "mr"), integer(p, "vw"), integer(p, "nv"), integer(p, "mc"), integer(p, "nc"),
                         integer(p, "kc"))
                 .withLocal(integer(p, "local")).withPlainBelow(longInteger(p, "plainBelow"))
-                .withDirectBMaxM(integer(p, "directBMaxM")).withTiling(tiling(p, base.tiling())));
+                .withDirectBMaxM(integer(p, "directBMaxM")).withTiling(tiling(p, base.tiling())), p));
+    }
+
+    private static final String[] BLOCK_KEYS = {"mc", "nc", "kc", "directBMaxM"};
+
+    /** The shape classes' own blocks ({@code class.small.mc} …; files written before them have none). */
+    private static MatmulPolicy classes(MatmulPolicy t, Properties p) {
+        for (MatmulShapeClass c : MatmulShapeClass.values()) {
+            String prefix = "class." + c.name().toLowerCase(Locale.ROOT) + ".";
+            if (p.getProperty(prefix + "mc") == null) continue;
+            int[] v = new int[BLOCK_KEYS.length];
+            for (int i = 0; i < v.length; i++) v[i] = integer(p, prefix + BLOCK_KEYS[i]);
+            t = t.withClass(c, new MatmulPolicy.Blocks(v[0], v[1], v[2], v[3]));
+        }
+        return t;
     }
 
     private static final String[] TILING_KEYS = {"mwg", "nwg", "kwg", "mdimc", "ndimc", "vwm", "vwn", "pad"};
@@ -70,6 +86,11 @@ public final class MatmulTuningStore {
         MatmulTiling g = t.tiling();
         int[] v = {g.mwg(), g.nwg(), g.kwg(), g.mdimc(), g.ndimc(), g.vwm(), g.vwn(), g.pad()};
         for (int i = 0; i < v.length; i++) p.setProperty("tiling." + TILING_KEYS[i], Integer.toString(v[i]));
+        t.classes().forEach((c, b) -> {
+            String prefix = "class." + c.name().toLowerCase(Locale.ROOT) + ".";
+            int[] w = {b.mc(), b.nc(), b.kc(), b.directBMaxM()};
+            for (int i = 0; i < w.length; i++) p.setProperty(prefix + BLOCK_KEYS[i], Integer.toString(w[i]));
+        });
         return TuningStore.save(directory, OP, d, p, comment);
     }
 }
