@@ -85,11 +85,13 @@ final class OnnxDeviceSteps {
         };
     }
 
-    /** Gemm with alpha = beta = 1, transA = 0 and no C or a C of N values: one GEMM with a bias (and ReLU). */
-    static Step gemm(OnnxModel.Node n, boolean relu, String out) {
-        boolean tb = n.intAttr("transB", 0, 0, 1) != 0;
+    /**
+     * Gemm with alpha = beta = 1, transA = 0 and no C or a C of N values: one GEMM with a bias (and ReLU); B is
+     * {@code bName} (the node's own input, or its transpose made at plan time), transposed when {@code tb}.
+     */
+    static Step gemm(OnnxModel.Node n, String bName, boolean tb, boolean relu, String out) {
         return v -> {
-            Tensor a = v.get(n.input(0)), b = v.get(n.input(1));
+            Tensor a = v.get(n.input(0)), b = v.get(bName);
             Tensor c = n.input(2) == null ? null : v.get(n.input(2));
             if (a.rank() != 2 || b.rank() != 2) throw n.error("A " + a.shapeString() + " and B " + b.shapeString()
                     + ": Gemm takes 2-D A and B");

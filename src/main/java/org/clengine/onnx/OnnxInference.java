@@ -25,6 +25,7 @@ public final class OnnxInference implements AutoCloseable {
     private final OnnxModel model;
     private final List<String> inputs;
     private final List<Step> steps;
+    private final List<String> labels;
     private final Map<String, Tensor> weights = new HashMap<>();
     private final Map<String, Tensor> cache = new LinkedHashMap<>();
 
@@ -37,6 +38,7 @@ public final class OnnxInference implements AutoCloseable {
         this.inputs = model.inputs().stream().filter(i -> !model.initializers().containsKey(i)).toList();
         OnnxPlan plan = new OnnxPlan(model, foldBatchNorm);
         this.steps = plan.steps;
+        this.labels = plan.labels;
         try {
             upload(model.initializers());
             upload(plan.folded);
@@ -95,6 +97,30 @@ public final class OnnxInference implements AutoCloseable {
      * next run or close.
      */
     public List<Tensor> runOnBackend(List<Tensor> given) {
+        return runSteps(given, null, 0);
+    }
+
+    /**
+     * Where a run's time goes: runs the graph {@code repeats} times on inputs already on the backend, waiting for
+     * the device after every step, and returns each step's (fused group's) median wall time in ms, in plan order,
+     * keyed by its nodes' types and output name. The waits add a round trip per step (tens of µs on PoCL) that a
+     * plain run does not pay: compare the sum with a plain run's time to see the host-side overhead.
+     */
+    public Map<String, Double> profile(List<Tensor> given, int repeats) {
+        if (repeats < 1) throw new IllegalArgumentException("repeats " + repeats + " must be positive");
+        long[][] ns = new long[steps.size()][repeats];
+        for (int r = 0; r < repeats; r++) runSteps(given, ns, r);
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int i = 0; i < steps.size(); i++) {
+            long[] t = ns[i].clone();
+            Arrays.sort(t);
+            out.put(i + " " + labels.get(i), t[repeats / 2] / 1e6);
+        }
+        return out;
+    }
+
+    /** Runs every step; with {@code ns}, waits after each and records its time in {@code ns[step][rep]}. */
+    private List<Tensor> runSteps(List<Tensor> given, long[][] ns, int rep) {
         Map<String, Tensor> values = new HashMap<>(weights);
         for (int i = 0; i < inputs.size(); i++) values.put(inputs.get(i), given.get(i));
         OnnxDeviceSteps.Values v = new OnnxDeviceSteps.Values() {
@@ -128,7 +154,14 @@ public final class OnnxInference implements AutoCloseable {
                 return backend;
             }
         };
-        for (Step s : steps) s.run(v);
+        if (ns != null) backend.finish();
+        for (int i = 0; i < steps.size(); i++) {
+            long start = System.nanoTime();
+            steps.get(i).run(v);
+            if (ns == null) continue;
+            backend.finish();
+            ns[i][rep] = System.nanoTime() - start;
+        }
         return model.outputs().stream().map(values::get).toList();
     }
 
