@@ -160,8 +160,10 @@ public final class MatmulTuner {
 
     /**
      * Stage 4: for each shape class but GENERAL, every macro tile and K block of {@link #blocks} with B packed
-     * or read in place, timed on the class's own shape side by side with the policy-wide blocks; the class keeps
-     * the fastest only when it beats those by {@link #CLASS_MARGIN} and passes the checks. The register tile stays.
+     * or read in place, timed on the class's own shape side by side with the policy-wide blocks; the fastest is
+     * timed again against the policy-wide blocks alone (the best of many noisy timings is flattered), and the
+     * class keeps it only when it beats those by {@link #CLASS_MARGIN} there and passes the checks. The register
+     * tile stays.
      */
     MatmulPolicy classes(MatmulPolicy policy) {
         MatmulPolicy tuned = policy;
@@ -177,6 +179,11 @@ public final class MatmulTuner {
             int best = 0;
             for (int i = 1; i < g.length; i++) if (g[i][0] > g[best][0]) best = i;
             MatmulPolicy.Blocks won = candidates.get(best).blocksFor(c.timed());
+            if (best != 0) {
+                // the fastest of 37 noisy timings is flattered by its luck: time it again against the policy alone
+                g = gflops(List.of(policy, candidates.get(best)), List.of(c.timed()));
+                best = 1;
+            }
             boolean keep = best != 0 && g[best][0] > g[0][0] * (1 + CLASS_MARGIN);
             String failed = keep ? check(tuned.withClass(c, won)) : null;
             out.printf(Locale.ROOT, "  %-8s %-16s policy-wide %.1f, best %s %.1f GFLOP/s: %s%n", c, c.timed(), g[0][0],
