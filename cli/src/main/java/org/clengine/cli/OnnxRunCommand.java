@@ -7,8 +7,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.clengine.backend.Backend;
+import org.clengine.core.Tensor;
 import org.clengine.onnx.NpyFile;
 import org.clengine.onnx.OnnxFormatException;
 import org.clengine.onnx.OnnxInference;
@@ -47,6 +49,10 @@ final class OnnxRunCommand implements Callable<Integer> {
             + "after the first (default ${DEFAULT-VALUE})")
     int repeat;
 
+    @Option(names = "--profile", description = "also print where a run's time goes: each step (a fused group of "
+            + "nodes) timed with a wait for the device after it, the median of --repeat runs")
+    boolean profile;
+
     @Mixin
     BackendOptions backend;
 
@@ -65,6 +71,7 @@ final class OnnxRunCommand implements Callable<Integer> {
                 for (int i = 1; i < repeat; i++) outs = inf.run(given);
                 double ms = repeat > 1 ? (System.nanoTime() - start) / 1e6 / (repeat - 1) : Double.NaN;
                 report(b, outs, ms);
+                if (profile) profile(b, inf, given);
             }
         } catch (IOException | OnnxFormatException e) {
             // a file that is missing or malformed is the user's to fix: one line, not a stack trace
@@ -86,6 +93,23 @@ final class OnnxRunCommand implements Callable<Integer> {
             if (out != null) NpyFile.write(out.resolve("output_" + i + ".npy"), t);
         }
         if (out != null) w.printf("wrote %d output(s) to %s%n", outs.size(), out);
+        w.flush();
+    }
+
+    /** Per step: median ms over --repeat runs, each step waited for; then their sum. */
+    private void profile(Backend b, OnnxInference inf, List<OnnxTensor> given) {
+        var w = spec.commandLine().getOut();
+        List<Tensor> in = new ArrayList<>();
+        try {
+            for (OnnxTensor t : given) in.add(b.tensor(t.floats(), t.shape()));
+            Map<String, Double> steps = inf.profile(in, repeat);
+            w.printf(Locale.ROOT, "profile (median of %d run(s), a wait after each step):%n", repeat);
+            steps.forEach((step, ms) -> w.printf(Locale.ROOT, "  %-64s %9.3f ms%n", step, ms));
+            w.printf(Locale.ROOT, "  %-64s %9.3f ms%n", "sum of the steps",
+                    steps.values().stream().mapToDouble(Double::doubleValue).sum());
+        } finally {
+            in.forEach(Tensor::close);
+        }
         w.flush();
     }
 

@@ -64,6 +64,24 @@ class OnnxRunCommandTest {
         }
     }
 
+    /** --profile prints one line per step (a fused group), named by its nodes, and their sum. */
+    @Test
+    void profileNamesEachStep() throws Exception {
+        try (Sequential m = Models.build(Models.Kind.CNN, new ReferenceBackend(), 1, 8, 8, 10,
+                Models.Norm.BEFORE_RELU, 3)) {
+            OnnxExport.write(m, new int[] {1, 8, 8}, dir.resolve("m.onnx"));
+        }
+        float[] x = new float[64];
+        Random r = new Random(12);
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        NpyFile.write(dir.resolve("x.npy"), new OnnxTensor("x", new long[] {1, 1, 8, 8}, OnnxTensor.FLOAT, x,
+                new long[0]));
+        assertEquals(0, run("onnx-run", "--backend", "reference", "--profile", "--repeat", "2",
+                dir.resolve("m.onnx").toString(), "--input", dir.resolve("x.npy").toString()), err);
+        assertTrue(out.contains("profile (median of 2 run(s)") && out.contains("  0 Conv+BatchNormalization+Relu (")
+                && out.contains("  7 Gemm (") && out.contains("sum of the steps"), out);
+    }
+
     @Test
     void aMissingModelIsOneLine() throws Exception {
         NpyFile.write(dir.resolve("x.npy"), new OnnxTensor("x", new long[] {1}, OnnxTensor.FLOAT, new float[1],
