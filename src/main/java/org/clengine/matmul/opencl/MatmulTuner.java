@@ -156,7 +156,7 @@ public final class MatmulTuner {
     /** B read in place at any M: the bound a class's blocks take for "never pack B". */
     static final int ALWAYS_DIRECT = 1 << 20;
     /** A class's own blocks must beat the policy-wide ones by this fraction: noise here is ±5–10% between runs. */
-    static final double CLASS_MARGIN = 0.05;
+    static final double CLASS_MARGIN = 0.10;
 
     /**
      * Stage 4: for each shape class but GENERAL, every macro tile and K block of {@link #blocks} with B packed
