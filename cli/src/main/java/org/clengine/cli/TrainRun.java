@@ -79,7 +79,7 @@ final class TrainRun {
     }
 
     /** The training and test sets, limited as asked, both normalised by the training set's mean and std. */
-    private Dataset[] load() {
+    Dataset[] load() {
         Dataset train;
         Dataset test;
         try {
@@ -98,7 +98,7 @@ final class TrainRun {
         return new Dataset[] {train, test};
     }
 
-    private LrSchedule schedule(long totalSteps) {
+    LrSchedule schedule(long totalSteps) {
         return switch (c.schedule) {
             case COSINE -> LrSchedule.cosine(c.lr, totalSteps, 0);
             case STEP -> LrSchedule.step(c.lr, Math.max(1, totalSteps / 3), 0.1);
