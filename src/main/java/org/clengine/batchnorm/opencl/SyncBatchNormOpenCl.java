@@ -27,7 +27,11 @@ final class SyncBatchNormOpenCl {
     double[] moments(BatchNormTraining call, BatchNormShape s) {
         BatchNormOpenCl.Plan p = ops.plan(s, call.gamma() != null, call.config());
         DeviceBuffer partial = ops.partialScratch(p);
-        ops.reduce(p, FWD_PARTIAL, FWD_PARTIAL_POS, partial, buffer(call.x()));
+        if (p.positions()) {
+            ops.reduce(p, FWD_PARTIAL, FWD_PARTIAL_POS, partial, buffer(call.x()));
+        } else {
+            ops.forwardPartials(p, partial, buffer(call.x()), 0, p.chunks());
+        }
         double[][] sums = sums(partial, p);
         float[] firstRow = new float[s.c() * s.hw()];
         device.read(buffer(call.x()), firstRow);
