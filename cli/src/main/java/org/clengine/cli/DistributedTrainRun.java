@@ -50,7 +50,7 @@ final class DistributedTrainRun {
         }
         LrSchedule schedule = plain.schedule((long) stepsPerEpoch * c.epochs);
         Duration timeout = Duration.ofSeconds(c.timeoutSeconds);
-        try (Backend b = c.backend.open();
+        try (Backend b = openBackend();
                 Sequential net = Models.build(c.model, b, train.channels(), train.height(), train.width(),
                         train.classes(), norm, c.seed);
                 Sgd sgd = new Sgd(net.parameters(), c.lr, c.momentum, c.weightDecay);
@@ -64,6 +64,16 @@ final class DistributedTrainRun {
             save(net, report);
         }
         return 0;
+    }
+
+    /**
+     * One rank at a time per JVM: ranks that share a JVM (Spark's tasks in one executor) must not enumerate the
+     * OpenCL platform concurrently; PoCL's first clGetDeviceInfo from two threads at once crashed the JVM (SIGSEGV).
+     */
+    private Backend openBackend() {
+        synchronized (DistributedTrainRun.class) {
+            return c.backend.open();
+        }
     }
 
     private void check() {

@@ -15,7 +15,14 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
 import org.clengine.cli.Main;
 
 /**
@@ -70,10 +77,30 @@ public final class SparkTrain {
         }
         String[] options = trainOptions.clone();
         List<Integer> ranks = IntStream.range(0, worldSize).boxed().toList();
-        List<RankResult> results = new ArrayList<>(sc.parallelize(ranks, worldSize).barrier()
-                .mapPartitions(it -> List.of(runRank(worldSize, options)).iterator()).collect());
+        ClassTag<RankResult> tag = ClassTag$.MODULE$.apply(RankResult.class);
+        RDD<RankResult> stage = sc.parallelize(ranks, worldSize).rdd().barrier()
+                .mapPartitions(new RankTask(worldSize, options), false, tag);
+        List<RankResult> results = new ArrayList<>(new JavaRDD<>(stage, tag).collect());
         results.sort(Comparator.comparingInt(RankResult::rank));
         return results;
+    }
+
+    /** The barrier stage's function (a Scala function: the Java API has no barrier mode). */
+    private static final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<RankResult>>
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final int worldSize;
+        private final String[] options;
+
+        RankTask(int worldSize, String[] options) {
+            this.worldSize = worldSize;
+            this.options = options;
+        }
+
+        @Override
+        public Iterator<RankResult> apply(Iterator<Integer> partition) {
+            return CollectionConverters.asScala(List.of(runRank(worldSize, options)).iterator());
+        }
     }
 
     /** Inside a barrier task: agree on rank 0's address, then run this task's rank of {@code train}. */
