@@ -27,7 +27,7 @@ import org.clengine.nn.SoftmaxCrossEntropy;
  * running statistics to every rank and fails with a {@link CollectiveException} on every rank when the models'
  * parameter names or shapes differ), make an {@link Sgd} over {@code model.parameters()} and an {@link LrSchedule},
  * then per step call {@link #trainStep(Batches, int)} on every rank with the same {@link Batches} in the same
- * shuffle (or {@link #trainStep(float[], float[], int)} with this rank's slice). Every rank must make the same calls
+ * shuffle (or {@link #trainStep(float[], float[], int, int...)} with this rank's slice). Every rank must make the same calls
  * in the same order. Close the rank, then the collective, the Sgd and the model (the caller owns them).
  * <pre>{@code
  * try (Collective c = ...; Sequential model = Models.build(...); Sgd sgd = new Sgd(model.parameters(), lr, m, wd);

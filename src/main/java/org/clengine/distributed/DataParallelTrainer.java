@@ -75,6 +75,11 @@ public final class DataParallelTrainer implements AutoCloseable {
         return models.get(rank);
     }
 
+    /** The learning rate of the last step. */
+    public double lr() {
+        return sgds.get(0).lr();
+    }
+
     /** The learning-rate schedule's step count. */
     public long steps() {
         return ranks.get(0).steps();

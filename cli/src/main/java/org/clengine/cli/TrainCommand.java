@@ -84,6 +84,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress bars: one line per epoch")
     boolean quiet;
 
+    @Option(names = "--devices", defaultValue = "1", paramLabel = "N", description = "data-parallel training over N "
+            + "devices in this process (N sub-devices of --device, or N devices of its kind; cpu/2 names the split): "
+            + "each takes its slice of every batch, batch norm is synchronized over all (SyncBN), gradients are "
+            + "summed in device order; 1 is single-device training (default ${DEFAULT-VALUE})")
+    int devices;
+
     /** The saved model's format: safetensors (PyTorch's) by default, or the engine's older .clstate. */
     enum StateFormat {
         SAFETENSORS("model.safetensors"), CLSTATE("model.clstate");

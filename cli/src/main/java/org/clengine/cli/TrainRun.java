@@ -32,6 +32,8 @@ final class TrainRun {
             throw new IllegalArgumentException("--no-bn and --bn-after-relu exclude each other");
         }
         if (c.epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1");
+        if (c.devices < 1) throw new IllegalArgumentException("--devices must be at least 1, got " + c.devices);
+        if (c.devices > 1) return new MultiDeviceTrainRun(c, this).call();
         Dataset[] sets = load();
         Dataset train = sets[0], test = sets[1];
         Models.Norm norm = c.noBn ? Models.Norm.NONE
