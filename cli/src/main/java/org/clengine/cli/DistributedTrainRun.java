@@ -82,6 +82,10 @@ final class DistributedTrainRun {
         if (c.rank < 0 || c.rank >= c.worldSize) {
             throw new IllegalArgumentException("--rank " + c.rank + " is not in 0.." + (c.worldSize - 1));
         }
+        if (c.devices != 1) {
+            throw new IllegalArgumentException("--devices and --world-size exclude each other: a rank is one device; "
+                    + "start one process per device");
+        }
         if (c.timeoutSeconds < 1) throw new IllegalArgumentException("--timeout must be at least 1 second");
         if (c.noBn && c.bnAfterRelu) {
             throw new IllegalArgumentException("--no-bn and --bn-after-relu exclude each other");

@@ -10,26 +10,16 @@ import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.clengine.backend.Backend;
-import org.clengine.backend.OpenClBackend;
-import org.clengine.data.Dataset;
-import org.clengine.device.Device;
-import org.clengine.device.DeviceGroup;
-import org.clengine.distributed.DataParallelTrainer;
-import org.clengine.nn.LrSchedule;
-import org.clengine.nn.ModelFiles;
-import org.clengine.train.Models;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code ./clengine train --world-size 2} as two processes on 127.0.0.1: 20 steps leave the same parameters on both
- * ranks, bit for bit, and those of the in-process two-device run (two PoCL sub-devices, {@link DataParallelTrainer}).
+ * ranks, bit for bit, and those of the in-process two-device run ({@code train --devices 2}: two PoCL sub-devices).
  * Bad flags and mismatched ranks are one-line errors.
  */
 class DistributedTrainTest {
@@ -84,6 +74,8 @@ class DistributedTrainTest {
         assertEquals("2 clengine: --world-size needs --master HOST:PORT", run("train", "--world-size", "2").strip());
         assertEquals("2 clengine: --rank 2 is not in 0..1", run("train", "--world-size", "2", "--rank", "2",
                 "--master", "127.0.0.1:1").strip());
+        assertTrue(run("train", "--world-size", "2", "--devices", "2", "--master", "127.0.0.1:1")
+                .startsWith("2 clengine: --devices and --world-size exclude each other"));
     }
 
     /** The exit code and the error output of an in-process run. */
@@ -93,26 +85,14 @@ class DistributedTrainTest {
         return code + " " + err;
     }
 
-    /** The same 20 steps in this JVM on two sub-devices of the OpenCL CPU device, rank 0's parameters as saved. */
+    /** The same 20 steps by {@code train --devices 2} in this JVM (two sub-devices), rank 0's state as saved. */
     private byte[] twoDeviceRun() throws IOException {
-        Dataset train = Dataset.mnistFormat(TrainCommandTest.DATA, true).limit(640);
-        double[] ms = train.meanStd();
-        train.normalize(ms[0], ms[1]);
-        Path file = dir.resolve("two-devices.safetensors");
-        try (DeviceGroup group = DeviceGroup.open("cpu/2", 2)) {
-            List<Backend> backends = new ArrayList<>();
-            for (Device d : group.devices()) backends.add(new OpenClBackend(d));
-            try (DataParallelTrainer t = new DataParallelTrainer(backends, b -> Models.build(Models.Kind.CNN, b,
-                    train.channels(), train.height(), train.width(), train.classes(), Models.Norm.BEFORE_RELU, 3),
-                    new DataParallelTrainer.SgdSettings(0.1, 0.9, 5e-4), LrSchedule.cosine(0.1, 20, 0), 32,
-                    Duration.ofSeconds(60))) {
-                t.trainEpoch(train, 3, 1, null);
-                ModelFiles.save(t.model(0), file);
-            } finally {
-                backends.forEach(Backend::close);
-            }
-        }
-        return Files.readAllBytes(file);
+        Path out = dir.resolve("two-devices");
+        List<String> args = new ArrayList<>(List.of("train", "--devices", "2", "--out", out.toString()));
+        args.addAll(OPTIONS);
+        String result = run(args.toArray(new String[0]));
+        assertTrue(result.startsWith("0 "), result);
+        return Files.readAllBytes(out.resolve("model.safetensors"));
     }
 
     private static Process startRank(int rank, int port, Path out) throws IOException {
