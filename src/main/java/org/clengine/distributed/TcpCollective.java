@@ -68,6 +68,7 @@ public final class TcpCollective implements Collective {
 
     @Override
     public float[][] allGather(float[] mine) {
+        if (mine == null) throw new IllegalArgumentException("rank " + rank() + ": array is null");
         int n = mine.length;
         ByteBuffer send = buffer(0, bytes(n, 4));
         send.asFloatBuffer().put(mine);
@@ -82,6 +83,7 @@ public final class TcpCollective implements Collective {
 
     @Override
     public double[][] allGather(double[] mine) {
+        if (mine == null) throw new IllegalArgumentException("rank " + rank() + ": array is null");
         int n = mine.length;
         ByteBuffer send = buffer(0, bytes(n, 8));
         send.asDoubleBuffer().put(mine);
@@ -97,6 +99,7 @@ public final class TcpCollective implements Collective {
     /** Reduce-scatter, then all-gather of the reduced slices: see the class comment. */
     @Override
     public void allReduceSum(float[] data) {
+        if (data == null) throw new IllegalArgumentException("rank " + rank() + ": array is null");
         int world = worldSize();
         if (world == 1) return;
         int n = data.length;

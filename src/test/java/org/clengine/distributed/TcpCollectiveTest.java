@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.clengine.testing.TestBackends;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,6 +44,37 @@ class TcpCollectiveTest {
                 assertArrayEquals(want, outcomes.get(r).value().get(step), "rank " + r + " of " + world + ", "
                         + SIZES[step] + " values, differs from RankOrder.sum (reproduce with -Dclengine.seed=" + seed + ")");
             }
+        }
+    }
+
+    @Test
+    void allReduceSumHasTheBitsOfLocalCollective() throws Exception {
+        long seed = TestBackends.seed();
+        int world = 4;
+        int n = 100_003;
+        var tcp = TcpRanks.threads(TcpRanks.world(TcpRanks.freePort(), world, IO), c -> {
+            float[] x = TcpRanks.data(seed, c.rank(), 0, n);
+            c.allReduceSum(x);
+            return x;
+        }, LIMIT);
+        List<LocalCollective> local = LocalCollective.group(world, IO);
+        ExecutorService pool = Executors.newFixedThreadPool(world);
+        try {
+            List<Future<float[]>> sums = new ArrayList<>();
+            for (LocalCollective c : local) {
+                sums.add(pool.submit(() -> {
+                    float[] x = TcpRanks.data(seed, c.rank(), 0, n);
+                    c.allReduceSum(x);
+                    return x;
+                }));
+            }
+            for (int r = 0; r < world; r++) {
+                assertNull(tcp.get(r).error(), tcp.get(r).message());
+                assertArrayEquals(sums.get(r).get(60, TimeUnit.SECONDS), tcp.get(r).value(), "rank " + r
+                        + ": TCP and LocalCollective differ (reproduce with -Dclengine.seed=" + seed + ")");
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
