@@ -122,7 +122,8 @@ final class TcpExchange implements AutoCloseable {
         }
         if (n < 0) {
             throw new CollectiveException("rank " + rank + ": rank " + p + " closed its connection during "
-                    + describe(op, call) + ": its process ended or it closed the collective");
+                    + describe(op, call) + ": its process ended, it closed the collective, or it failed (a rank that "
+                    + "fails closes its connections, so the failure reaches every rank)");
         }
         return n > 0;
     }
