@@ -47,8 +47,9 @@ final class TcpChannels {
                 closeQuietly(ch);
                 throw new CollectiveException("cannot connect to " + who + ": " + e, e);
             } catch (CollectiveException e) {
-                closeQuietly(ch);
-                throw e;
+                closeQuietly(ch);   // the deadline passed while a connection attempt was still pending
+                throw new CollectiveException("could not connect to " + who + " before the connect timeout (no "
+                        + "answer): is it running, and is the address right?", e);
             }
             closeQuietly(ch);
             if (System.nanoTime() + RETRY_MILLIS * 1_000_000 - deadline > 0) {
