@@ -57,7 +57,7 @@ class SparkTrainTest {
         for (int r = 0; r < 2; r++) ranks.add(startRank(r, port, viaProcesses));
         for (int r = 0; r < 2; r++) {
             Process p = ranks.get(r);
-            boolean done = p.waitFor(180, TimeUnit.SECONDS);
+            boolean done = p.waitFor(300, TimeUnit.SECONDS);   // the ranks time out by themselves within 60 s of no progress
             if (!done) ranks.forEach(Process::destroyForcibly);
             assertTrue(done, "rank " + r + " as a process hung");
             assertEquals(0, p.exitValue(), "rank " + r + ": " + Files.readString(viaProcesses.resolve(r + ".log")));
