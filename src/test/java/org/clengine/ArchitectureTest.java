@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The engine's layering, checked on its compiled classes (tests excluded): core ← device ← verify ← ops ← backend ←
- * nn ← train, onnx, data (← the CLI, a project of its own). Each op's API package stays free of its OpenCL
+ * nn ← train, onnx, data ← distributed (← the CLI, a project of its own). Each op's API package stays free of its OpenCL
  * implementation, and the library of the command line's dependencies. The module descriptor exports every package
  * but the OpenCL implementations.
  */
@@ -43,7 +43,7 @@ class ArchitectureTest {
     static final Map<String, List<String>> OPS_USED = Map.of("conv2d", List.of("matmul", "batchnorm"));
 
     /** What the ops sit below: the backends, the layers and everything built on them, and the command line. */
-    static final String[] ABOVE_OPS = {"backend", "nn", "train", "onnx", "data", "cli"};
+    static final String[] ABOVE_OPS = {"backend", "nn", "train", "onnx", "data", "distributed", "cli"};
 
     @ArchTest
     static final ArchRule packagesAreFreeOfCycles = slices().matching("org.clengine.(*)..").namingSlices("$1")
@@ -71,11 +71,18 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule backendDependsOnNothingBuiltOnIt = noClasses().that().resideInAPackage(
             "org.clengine.backend..").should().dependOnClassesThat().resideInAnyPackage(subtrees("nn", "train",
-            "onnx", "data", "cli"));
+            "onnx", "data", "distributed", "cli"));
 
     @ArchTest
     static final ArchRule nnDependsOnNothingBuiltOnIt = noClasses().that().resideInAPackage("org.clengine.nn..")
-            .should().dependOnClassesThat().resideInAnyPackage(subtrees("train", "onnx", "data", "cli"));
+            .should().dependOnClassesThat().resideInAnyPackage(subtrees("train", "onnx", "data", "distributed",
+            "cli"));
+
+    @ArchTest
+    static final ArchRule trainingLayersDoNotReachDistributed = noClasses().that().resideInAnyPackage(
+            subtrees("train", "onnx", "data")).should().dependOnClassesThat().resideInAPackage(
+            "org.clengine.distributed..").because("data-parallel training (distributed) sits above nn and train, "
+            + "below the command line");
 
     @ArchTest
     static final ArchRule opApiPackagesDoNotReachTheirOpenClImplementation = noClasses()

@@ -1,5 +1,6 @@
 package org.clengine.batchnorm;
 
+import org.clengine.core.AllGather;
 import org.clengine.core.Memory;
 
 /**
@@ -56,6 +57,36 @@ public abstract class BatchNormOps {
     public final void backwardRenorm(BatchRenormBackward call) {
         memory.exclusive(() -> backwardRenorm(call, BatchNormVariantArgs.checkRenormBackward(memory, call)));
     }
+
+    // Synchronized batch norm (issue 16): statistics over every rank's slice, merged by SyncBatchNorm on the host
+
+    /**
+     * SyncBN's forward training: this rank's per-channel (count, mean, M2) are exchanged through {@code ranks},
+     * merged in rank order (Chan's formula, in double), and this rank's slice is normalized with the merged
+     * statistics; the running ones are updated once with the global unbiased variance, the same bits on every
+     * rank. {@code saved.offset} is required (the merged mean's rounding error). The device is not held while the
+     * ranks exchange.
+     */
+    public final void forwardTrainingSync(BatchNormTraining call, AllGather ranks) {
+        SyncBatchNorm.forward(this, call, ranks);
+    }
+
+    /** SyncBN's backward: Σg and Σg·(x − μ) summed over the ranks in rank order; dgamma, dbeta are this rank's. */
+    public final void backwardSync(BatchNormBackward call, AllGather ranks) {
+        SyncBatchNorm.backward(this, call, ranks);
+    }
+
+    /** This rank's (count, mean, M2) per channel, 3·C values, from pivot-shifted sums. Arguments checked. */
+    protected abstract double[] syncMoments(BatchNormTraining call, BatchNormShape shape);
+
+    /** Normalizes x with the saved (merged) mean, offset and invstd, then the fusion. */
+    protected abstract void syncApply(BatchNormTraining call, BatchNormShape shape);
+
+    /** This rank's (Σg, Σg·(x − mean − offset)) per channel, 2·C values, g masked by a fused ReLU. */
+    protected abstract double[] syncGradientSums(BatchNormBackward call, BatchNormShape shape);
+
+    /** dx = a·g + b·(x − mean − offset) + k with coef[3c..3c+2] = (a, b, k); dresidual = g when fused. */
+    protected abstract void syncGradientApply(BatchNormBackward call, BatchNormShape shape, float[] coef);
 
     protected abstract void forwardTrainingGhost(GhostBatchNormTraining call, BatchNormShape shape);
 

@@ -50,6 +50,86 @@ public final class BatchNormReference extends BatchNormOps {
                 data(saved.offset()), data(saved.invstd()), s, fusion, call.config().frozen());
     }
 
+    // synchronized batch norm (issue 16): the per-rank halves; SyncBatchNorm merges across ranks
+    @Override
+    protected double[] syncMoments(BatchNormTraining call, BatchNormShape s) {
+        float[] x = data(call.x());
+        int hw = s.hw();
+        double count = s.perChannel();
+        double[] out = new double[3 * s.c()];
+        for (int c = 0; c < s.c(); c++) {
+            double sum = 0;
+            for (int n = 0; n < s.n(); n++) {
+                for (int i = 0; i < hw; i++) sum += x[(n * s.c() + c) * hw + i];
+            }
+            double mean = sum / count;
+            double sq = 0;
+            for (int n = 0; n < s.n(); n++) {
+                for (int i = 0; i < hw; i++) {
+                    double d = x[(n * s.c() + c) * hw + i] - mean;
+                    sq += d * d;
+                }
+            }
+            out[3 * c] = count;
+            out[3 * c + 1] = mean;
+            out[3 * c + 2] = sq;
+        }
+        return out;
+    }
+
+    @Override
+    protected void syncApply(BatchNormTraining call, BatchNormShape s) {
+        float[] mean = data(call.saved().mean());
+        float[] offset = data(call.saved().offset());
+        float[] invstd = data(call.saved().invstd());
+        for (int c = 0; c < s.c(); c++) {
+            normalize(data(call.y()), data(call.x()), data(call.residual()), data(call.gamma()), data(call.beta()),
+                    s, c, mean[c] + (double) offset[c], invstd[c], call.config().fusion());
+        }
+    }
+
+    @Override
+    protected double[] syncGradientSums(BatchNormBackward call, BatchNormShape s) {
+        BatchNormFusion fusion = call.config().fusion();
+        float[] dy = data(call.dy());
+        float[] x = data(call.x());
+        float[] y = fusion.hasRelu() ? data(call.y()) : null;
+        double[] out = new double[2 * s.c()];
+        for (int c = 0; c < s.c(); c++) {
+            double mean = data(call.saved().mean())[c] + (double) data(call.saved().offset())[c];
+            for (int n = 0; n < s.n(); n++) {
+                for (int i = 0; i < s.hw(); i++) {
+                    int at = (n * s.c() + c) * s.hw() + i;
+                    double g = grad(dy, y, at, fusion);
+                    out[2 * c] += g;
+                    out[2 * c + 1] += g * (x[at] - mean);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    protected void syncGradientApply(BatchNormBackward call, BatchNormShape s, float[] coef) {
+        BatchNormFusion fusion = call.config().fusion();
+        float[] dy = data(call.dy());
+        float[] x = data(call.x());
+        float[] y = fusion.hasRelu() ? data(call.y()) : null;
+        float[] dx = data(call.dx());
+        float[] dz = data(call.dresidual());
+        for (int c = 0; c < s.c(); c++) {
+            double mean = data(call.saved().mean())[c] + (double) data(call.saved().offset())[c];
+            for (int n = 0; n < s.n(); n++) {
+                for (int i = 0; i < s.hw(); i++) {
+                    int at = (n * s.c() + c) * s.hw() + i;
+                    double g = grad(dy, y, at, fusion);
+                    dx[at] = (float) (coef[3 * c] * g + coef[3 * c + 1] * (x[at] - mean) + coef[3 * c + 2]);
+                    if (dz != null) dz[at] = (float) g;
+                }
+            }
+        }
+    }
+
     // ghost batch norm and batch renormalization (issue 14): their plain math is BatchNormVariantReference's
     @Override
     protected void forwardTrainingGhost(GhostBatchNormTraining call, BatchNormShape s) {

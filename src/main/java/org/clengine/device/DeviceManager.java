@@ -14,8 +14,9 @@ import org.jocl.cl_platform_id;
 /**
  * Finds every OpenCL device and chooses one. The choice comes from {@code -Dclengine.device} or
  * {@code CLENGINE_DEVICE}: {@code gpu}, {@code cpu}, {@code accelerator}, {@code gpu:1} (second GPU), a global index
- * {@code #2}, or a substring of the device, vendor or platform name. Without one the highest-ranked device wins:
- * GPU over accelerator over CPU, then more compute units.
+ * {@code #2}, or a substring of the device, vendor or platform name; a suffix {@code /N} ({@code cpu/2}) asks
+ * {@link DeviceGroup} for N sub-devices and is ignored where one device is opened. Without one the highest-ranked
+ * device wins: GPU over accelerator over CPU, then more compute units.
  */
 public final class DeviceManager {
     public static final String PROPERTY = "clengine.device";
@@ -93,6 +94,11 @@ public final class DeviceManager {
         }
         String s = spec.strip().toLowerCase(Locale.ROOT);
         String why = source + "=" + spec;
+        if (s.matches(".+/[0-9]+")) {
+            // a DeviceGroup's split (cpu/2): one device alone is the device that is split
+            s = s.substring(0, s.lastIndexOf('/'));
+            why += " (the device split, as one device)";
+        }
         if (s.startsWith("#")) {
             int index = parseIndex(s.substring(1), spec);
             if (index >= devices.size()) throw noMatch(spec, devices);

@@ -1,21 +1,27 @@
 package org.clengine.distributed;
 
+import org.clengine.core.AllGather;
+
 /**
  * A fixed group of ranks 0..N−1 that exchange arrays. Every operation is collective: all ranks call the same
  * operations in the same order with arrays of the same length, and every rank ends with identical bits. Whether the
  * ranks are threads of one JVM (one per OpenCL device) or processes on several machines, the results are the same
  * bits: the arithmetic is fixed by {@link RankOrder}, never by who finishes first. A failure of any rank (an
  * exception, a closed connection, a timeout) makes the others' calls throw {@link CollectiveException} naming it.
+ * It is an {@link AllGather}, so synchronized batch norm ({@code org.clengine.nn.BatchNorm#sync}) takes it directly.
  */
-public interface Collective extends AutoCloseable {
+public interface Collective extends AllGather, AutoCloseable {
 
     /** This member's rank, 0..worldSize()−1. */
+    @Override
     int rank();
 
     /** The number of ranks. */
+    @Override
     int worldSize();
 
     /** Every rank's {@code mine}, indexed by rank (the caller's own at {@code [rank()]}); lengths must agree. */
+    @Override
     double[][] allGather(double[] mine);
 
     /** Every rank's {@code mine}, indexed by rank; lengths must agree. */

@@ -16,6 +16,7 @@ import org.clengine.batchnorm.BatchRenormTraining;
 import org.clengine.batchnorm.GhostBatchNormBackward;
 import org.clengine.batchnorm.GhostBatchNormTraining;
 import org.clengine.batchnorm.RunningUpdatePolicy;
+import org.clengine.core.AllGather;
 import org.clengine.core.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,8 @@ public final class BatchNorm extends Module implements ReluFusable {
     private int virtualBatch;
     private BatchRenormSchedule renorm;
     private BatchRenormSaved corrections;
+    /** SyncBN's ranks (issue 16), null when off. */
+    private AllGather ranks;
 
     private BatchNorm(Backend backend, int channels, boolean spatial) {
         super(backend);
@@ -95,6 +98,7 @@ public final class BatchNorm extends Module implements ReluFusable {
         if (samples <= 0) throw new IllegalArgumentException("virtualBatch must be positive, got " + samples);
         if (renorm != null) throw new IllegalStateException("ghost batch norm and batch renormalization exclude "
                 + "each other; this BatchNorm already renormalizes");
+        if (ranks != null) throw new IllegalStateException("ghost batch norm excludes synchronized batch norm");
         virtualBatch = samples;
         return this;
     }
@@ -107,8 +111,28 @@ public final class BatchNorm extends Module implements ReluFusable {
         if (schedule == null) throw new IllegalArgumentException("schedule is null");
         if (virtualBatch > 0) throw new IllegalStateException("ghost batch norm and batch renormalization exclude "
                 + "each other; this BatchNorm is already ghost");
+        if (ranks != null) throw new IllegalStateException("batch renormalization excludes synchronized batch norm");
         renorm = schedule;
         return this;
+    }
+
+    /**
+     * Synchronized batch norm (SyncBN): in training, the statistics are those of the whole batch, every rank's slice
+     * together, exchanged through {@code ranks} (a {@code org.clengine.distributed.Collective}; null turns it off).
+     * Every rank must call forward and backward in step. Evaluation and frozen mode are unchanged. Returns this.
+     */
+    public BatchNorm sync(AllGather group) {
+        if (group != null && (virtualBatch > 0 || renorm != null)) {
+            throw new IllegalStateException("synchronized batch norm excludes ghost batch norm and batch "
+                    + "renormalization; this BatchNorm has one");
+        }
+        ranks = group;
+        return this;
+    }
+
+    /** The ranks SyncBN exchanges with, or null. */
+    public AllGather syncGroup() {
+        return ranks;
     }
 
     /**
@@ -174,6 +198,9 @@ public final class BatchNorm extends Module implements ReluFusable {
         y = workspace("y", input.shape());
         if (isTraining() && !config.frozen() && (virtualBatch > 0 || renorm != null)) {
             forwardVariant(residual);
+        } else if (isTraining() && ranks != null && !config.frozen()) {
+            backend.batchNorm().forwardTrainingSync(BatchNormTraining.of(y, saved(), x).affine(gamma.value(),
+                    beta.value()).residual(residual).running(running).config(config), ranks);
         } else if (isTraining()) {
             if (config.frozen()) warnIfUntracked();
             backend.batchNorm().forwardTraining(BatchNormTraining.of(y, saved(), x).affine(gamma.value(),
@@ -192,7 +219,8 @@ public final class BatchNorm extends Module implements ReluFusable {
      * convolution writes its output (bitwise the unfused result), else the two ops in turn.
      */
     Tensor forwardAfter(Conv2d conv, Tensor input, Tensor residual) {
-        if (!isTraining() || config.frozen() || conv.reluFused() || virtualBatch > 0 || renorm != null) {
+        if (!isTraining() || config.frozen() || conv.reluFused() || virtualBatch > 0 || renorm != null
+                || ranks != null) {
             return forward(conv.forward(input), residual);
         }
         if (config.fusion().hasResidual() != (residual != null)) {
@@ -263,6 +291,8 @@ public final class BatchNorm extends Module implements ReluFusable {
                 beta.grad()).forwardOutput(y).residualGradient(dres).config(config);
         if (config.frozen()) {
             backend.batchNorm().backward(call);
+        } else if (ranks != null) {
+            backend.batchNorm().backwardSync(call, ranks);
         } else if (virtualBatch > 0) {
             backend.batchNorm().backwardGhost(new GhostBatchNormBackward(call, virtualBatch));
         } else if (renorm != null) {

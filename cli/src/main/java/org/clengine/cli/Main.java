@@ -14,6 +14,14 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
+    /**
+     * Runs the command line in this JVM, as main does but without exiting, writing to {@code out} and {@code err};
+     * returns the exit code. For launchers that run a command inside a JVM they do not own (spark/'s barrier tasks).
+     */
+    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        return commandLine().setOut(out).setErr(err).execute(args);
+    }
+
     /** The command line as main runs it (tests execute it in-process). */
     static CommandLine commandLine() {
         return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
@@ -28,6 +36,11 @@ public final class Main implements Runnable {
         if (e instanceof org.clengine.device.OpenClUnavailableException) {
             cmd.getErr().println("clengine: " + e.getMessage());
             return 3;
+        }
+        if (e instanceof org.clengine.distributed.CollectiveException) {
+            // another rank failed, refused this one or timed out: the message names the rank and the reason
+            cmd.getErr().println("clengine: " + e.getMessage());
+            return 4;
         }
         if (e instanceof IllegalArgumentException) {
             cmd.getErr().println("clengine: " + e.getMessage());

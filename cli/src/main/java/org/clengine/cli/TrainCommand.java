@@ -84,6 +84,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress bars: one line per epoch")
     boolean quiet;
 
+    @Option(names = "--devices", defaultValue = "1", paramLabel = "N", description = "data-parallel training over N "
+            + "devices in this process (N sub-devices of --device, or N devices of its kind; cpu/2 names the split): "
+            + "each takes its slice of every batch, batch norm is synchronized over all (SyncBN), gradients are "
+            + "summed in device order; 1 is single-device training (default ${DEFAULT-VALUE})")
+    int devices;
+
     /** The saved model's format: safetensors (PyTorch's) by default, or the engine's older .clstate. */
     enum StateFormat {
         SAFETENSORS("model.safetensors"), CLSTATE("model.clstate");
@@ -104,6 +110,23 @@ final class TrainCommand implements Callable<Integer> {
             + "engine's older format) (default ${DEFAULT-VALUE})")
     StateFormat stateFormat;
 
+    @Option(names = "--world-size", paramLabel = "N", description = "data-parallel training over N processes (on one "
+            + "machine or several) that meet at --master: each takes its slice of every batch, batch norm is "
+            + "synchronized over all (SyncBN), gradients are summed in rank order; every rank ends with the same bits")
+    Integer worldSize;
+
+    @Option(names = "--rank", defaultValue = "0", paramLabel = "R", description = "this process's rank, 0..N-1, with "
+            + "--world-size; rank 0 listens at --master and writes the outputs (default ${DEFAULT-VALUE})")
+    int rank;
+
+    @Option(names = "--master", paramLabel = "HOST:PORT", description = "with --world-size: where rank 0 listens and "
+            + "the others connect")
+    String master;
+
+    @Option(names = "--timeout", defaultValue = "60", paramLabel = "SECONDS", description = "with --world-size: how "
+            + "long to wait for the other ranks to connect, and for any rank during a step (default ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
     @Spec
     CommandSpec spec;
 
@@ -111,6 +134,6 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // the body lives in a class of its own: picocli reflects over every command at start-up, and the
         // progress-bar and plotting types in the body's signatures must not load then (the GPU kit has no AWT)
-        return new TrainRun(this).call();
+        return worldSize != null ? new DistributedTrainRun(this).call() : new TrainRun(this).call();
     }
 }

@@ -32,6 +32,8 @@ final class TrainRun {
             throw new IllegalArgumentException("--no-bn and --bn-after-relu exclude each other");
         }
         if (c.epochs < 1) throw new IllegalArgumentException("--epochs must be at least 1");
+        if (c.devices < 1) throw new IllegalArgumentException("--devices must be at least 1, got " + c.devices);
+        if (c.devices > 1) return new MultiDeviceTrainRun(c, this).call();
         Dataset[] sets = load();
         Dataset train = sets[0], test = sets[1];
         Models.Norm norm = c.noBn ? Models.Norm.NONE
@@ -79,7 +81,7 @@ final class TrainRun {
     }
 
     /** The training and test sets, limited as asked, both normalised by the training set's mean and std. */
-    private Dataset[] load() {
+    Dataset[] load() {
         Dataset train;
         Dataset test;
         try {
@@ -98,7 +100,7 @@ final class TrainRun {
         return new Dataset[] {train, test};
     }
 
-    private LrSchedule schedule(long totalSteps) {
+    LrSchedule schedule(long totalSteps) {
         return switch (c.schedule) {
             case COSINE -> LrSchedule.cosine(c.lr, totalSteps, 0);
             case STEP -> LrSchedule.step(c.lr, Math.max(1, totalSteps / 3), 0.1);

@@ -238,6 +238,27 @@ public final class BatchNormOpenCl extends BatchNormOps {
                 buffer(call.x()), mask, mean, offset, coef);
     }
 
+    // synchronized batch norm (issue 16): the partial and apply kernels, merged on the host by SyncBatchNorm
+    @Override
+    protected double[] syncMoments(BatchNormTraining call, BatchNormShape s) {
+        return new SyncBatchNormOpenCl(this, device).moments(call, s);
+    }
+
+    @Override
+    protected void syncApply(BatchNormTraining call, BatchNormShape s) {
+        new SyncBatchNormOpenCl(this, device).apply(call, s);
+    }
+
+    @Override
+    protected double[] syncGradientSums(BatchNormBackward call, BatchNormShape s) {
+        return new SyncBatchNormOpenCl(this, device).gradientSums(call, s);
+    }
+
+    @Override
+    protected void syncGradientApply(BatchNormBackward call, BatchNormShape s, float[] coef) {
+        new SyncBatchNormOpenCl(this, device).gradientApply(call, s, coef);
+    }
+
     // ghost batch norm and batch renormalization (issue 14): their device code is BatchNormVariantOpenCl's
     @Override
     protected void forwardTrainingGhost(GhostBatchNormTraining call, BatchNormShape s) {
@@ -260,7 +281,7 @@ public final class BatchNormOpenCl extends BatchNormOps {
     }
 
     /** Partial sums: (C, chunks) work-items on the row path, (P/16, chunks) on the positions path. */
-    private void reduce(Plan p, BatchNormKernel rowKernel, BatchNormKernel posKernel, Object... buffers) {
+    void reduce(Plan p, BatchNormKernel rowKernel, BatchNormKernel posKernel, Object... buffers) {
         BatchNormShape s = p.s();
         if (p.groups()) {
             BatchNormGpuReduce.launch(device, p, rowKernel == FWD_PARTIAL, buffers);
@@ -278,7 +299,7 @@ public final class BatchNormOpenCl extends BatchNormOps {
      * Normalize or dx: one work-item per span on the row path, per 16·posBlocks positions × rows on the positions
      * path.
      */
-    private void apply(Plan p, BatchNormKernel rowKernel, BatchNormKernel posKernel, Object... buffers) {
+    void apply(Plan p, BatchNormKernel rowKernel, BatchNormKernel posKernel, Object... buffers) {
         BatchNormShape s = p.s();
         if (p.positions()) {
             int positions = s.c() * s.hw();
