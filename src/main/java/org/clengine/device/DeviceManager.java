@@ -29,8 +29,12 @@ public final class DeviceManager {
     public record Choice(DeviceInfo device, String reason) {
     }
 
-    /** Every device of every platform; throws {@link OpenClUnavailableException} when there are none. */
-    public static List<DeviceInfo> devices() {
+    /**
+     * Every device of every platform; throws {@link OpenClUnavailableException} when there are none. Synchronized:
+     * two threads enumerating PoCL 3.1's devices at once crashed the JVM in clGetDeviceInfo (two Spark barrier
+     * tasks in one JVM, #16).
+     */
+    public static synchronized List<DeviceInfo> devices() {
         try {
             CL.setExceptionsEnabled(true);
             int[] count = new int[1];
