@@ -1,5 +1,7 @@
 package org.clengine.verify;
 
+import org.clengine.core.DType;
+
 /**
  * How close a kernel's output must be to the reference's: relative L2 error ‖got − ref‖/‖ref‖ and the largest
  * element error relative to the reference's largest magnitude, max|got − ref| / max|ref|.
@@ -38,6 +40,24 @@ public record Tolerance(double relL2, double relMax) {
     public static Tolerance conv2d(long length) {
         double t = Math.max(1e-6, 4 * Math.sqrt(length) * 6e-8);
         return new Tolerance(t, 4 * t);
+    }
+
+    /**
+     * A convolution output stored as {@code out}: {@link #conv2d(long)}, plus for a 16-bit output one rounding
+     * (2u relative to the terms' size, u = 2^-11 for F16, 2^-8 for BF16: the argument of {@link #matmul(int, DType)}).
+     */
+    public static Tolerance conv2d(long length, DType out) {
+        Tolerance t = conv2d(length);
+        return new Tolerance(t.relL2() + 2 * unitRoundoff(out), t.relMax() + 2 * unitRoundoff(out));
+    }
+
+    /** Half an ulp at 1 of a stored dtype: 2^-24, 2^-11, 2^-8 (F32's counted in the fp32 bounds already: 0). */
+    private static double unitRoundoff(DType t) {
+        return switch (t) {
+            case F32 -> 0;
+            case F16 -> 0x1p-11;
+            case BF16 -> 0x1p-8;
+        };
     }
 
     /**
@@ -125,5 +145,17 @@ public record Tolerance(double relL2, double relMax) {
     public static Tolerance matmul(int k) {
         double t = 0x1p-24 * (8 + 2 * Math.sqrt(k));
         return new Tolerance(t, t);
+    }
+
+    /**
+     * GEMM with its C stored as {@code out}: {@link #matmul(int)}, plus for a 16-bit C one output rounding. The
+     * kernel rounds its fp32 sum to 16 bits and the reference its double sum; where the two sums lie either side of
+     * a rounding boundary the stored values differ by one 16-bit ulp, at most 2u·|c| (u = 2^-11 for F16, 2^-8 for
+     * BF16), and |c| is at most the terms' scale the comparison divides by. Inputs add nothing: both read the same
+     * rounded values.
+     */
+    public static Tolerance matmul(int k, DType out) {
+        Tolerance t = matmul(k);
+        return new Tolerance(t.relL2() + 2 * unitRoundoff(out), t.relMax() + 2 * unitRoundoff(out));
     }
 }
