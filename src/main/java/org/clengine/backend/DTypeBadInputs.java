@@ -1,0 +1,66 @@
+package org.clengine.backend;
+
+import static org.clengine.core.DType.BF16;
+import static org.clengine.core.DType.F16;
+
+import java.util.List;
+import java.util.function.Consumer;
+import org.clengine.batchnorm.BatchNormSaved;
+import org.clengine.batchnorm.BatchNormTraining;
+import org.clengine.conv2d.Conv2dParams;
+import org.clengine.core.DType;
+import org.clengine.matmul.Gemm;
+import org.clengine.matmul.MatmulShape;
+import org.clengine.pooling.Pool2dParams;
+import org.clengine.sgd.SgdParams;
+import org.clengine.verify.BadInputCase;
+
+/**
+ * The dtype family of the bad-input suite: a 16-bit tensor where an op takes F32 only is refused before anything
+ * runs, the message naming the op, the argument and its dtype, alike on both backends (the OpenCL kernels of these
+ * ops read 4 bytes an element, so a 16-bit buffer would be read past its end). Also the raw 16-bit form's misuse.
+ */
+public final class DTypeBadInputs {
+    private DTypeBadInputs() {
+    }
+
+    /** One case per op family (the first F32-only argument of one of its ops) and the raw form's cases. */
+    public static List<BadInputCase<Backend>> cases() {
+        return List.of(
+                dtype("elementwise relu x in F16", "elementwise reluForward takes x as F32 only, got x [4] of dtype "
+                        + "F16", c -> c.ops().elementwise().reluForward(c.t(4), c.t(F16, 4))),
+                dtype("elementwise copy dst in BF16", "elementwise copy takes dst as F32 only, got dst [4] of dtype "
+                        + "BF16", c -> c.ops().elementwise().copy(c.t(BF16, 4), c.t(4))),
+                dtype("pooling max x in BF16", "pooling maxForward takes x as F32 only, got x [1, 1, 4, 4] of dtype "
+                        + "BF16", c -> c.ops().pooling().maxForward(c.t(1, 1, 2, 2), c.t(BF16, 1, 1, 4, 4),
+                                Pool2dParams.of(2))),
+                dtype("loss logits in F16", "loss softmaxCrossEntropy takes logits as F32 only, got logits [2, 5] of "
+                        + "dtype F16", c -> c.ops().loss().softmaxCrossEntropy(c.t(2), c.t(F16, 2, 5), c.t(2))),
+                dtype("sgd grad in F16", "sgd update takes grad as F32 only, got grad [4] of dtype F16",
+                        c -> c.ops().sgd().update(c.t(4), c.t(F16, 4), new SgdParams(0.1f, 0, 0))),
+                dtype("matmul A in BF16", "matmul gemm takes A as F32 only, got A [24] of dtype BF16",
+                        c -> c.ops().matmul().gemm(Gemm.of(c.t(20), c.t(BF16, 24), c.t(30),
+                                MatmulShape.parse("m4n5k6")))),
+                dtype("conv2d w in F16", "conv2d forward takes weights as F32 only, got weights [2, 4, 3, 3] of "
+                        + "dtype F16",
+                        c -> c.ops().conv2d().forward(c.t(1, 2, 3, 3), c.t(1, 4, 5, 5), c.t(F16, 2, 4, 3, 3), null,
+                                Conv2dParams.DEFAULT)),
+                dtype("batchnorm saveMean in F16", "batchnorm forwardTraining takes saveMean as F32 only, got "
+                        + "saveMean [3] of dtype F16", c -> c.ops().batchNorm().forwardTraining(BatchNormTraining.of(
+                                c.t(2, 3), new BatchNormSaved(c.t(F16, 3), c.t(3)), c.t(2, 3)))),
+                dtype("raw bits of an F32 tensor", "tensor [3] is F32: the raw 16-bit form is for F16 and BF16",
+                        c -> c.t(3).toBits()),
+                dtype("raw bits into an F32 tensor", "tensor [3] is F32: the raw 16-bit form",
+                        c -> c.t(3).copyFromBits(new short[3])),
+                dtype("raw bits of the wrong length", "bits has 2 values, tensor [3] needs 3",
+                        c -> c.t(F16, 3).copyFromBits(new short[2])),
+                dtype("null raw bits", "bits is null", c -> c.t(BF16, 3).copyFromBits(null)),
+                dtype("floats of the wrong length into F16", "data has 2 floats, tensor [3] needs 3",
+                        c -> c.t(F16, 3).copyFrom(new float[2])),
+                dtype("null dtype", "dtype is null", c -> c.ops().memory().full((DType) null, 1f, 3)));
+    }
+
+    private static BadInputCase<Backend> dtype(String name, String words, Consumer<BadInputCase.Context<Backend>> call) {
+        return new BadInputCase<>("dtype", name, words, call);
+    }
+}
