@@ -10,6 +10,8 @@ import org.clengine.batchnorm.BatchNormTraining;
 import org.clengine.conv2d.Conv2dParams;
 import org.clengine.core.DType;
 import org.clengine.matmul.Gemm;
+import org.clengine.matmul.MatmulBias;
+import org.clengine.matmul.MatmulParams;
 import org.clengine.matmul.MatmulShape;
 import org.clengine.pooling.Pool2dParams;
 import org.clengine.sgd.SgdParams;
@@ -38,13 +40,16 @@ public final class DTypeBadInputs {
                         + "dtype F16", c -> c.ops().loss().softmaxCrossEntropy(c.t(2), c.t(F16, 2, 5), c.t(2))),
                 dtype("sgd grad in F16", "sgd update takes grad as F32 only, got grad [4] of dtype F16",
                         c -> c.ops().sgd().update(c.t(4), c.t(F16, 4), new SgdParams(0.1f, 0, 0))),
-                dtype("matmul A in BF16", "matmul gemm takes A as F32 only, got A [24] of dtype BF16",
-                        c -> c.ops().matmul().gemm(Gemm.of(c.t(20), c.t(BF16, 24), c.t(30),
-                                MatmulShape.parse("m4n5k6")))),
-                dtype("conv2d w in F16", "conv2d forward takes weights as F32 only, got weights [2, 4, 3, 3] of "
+                // GEMM and convolution take 16-bit activations and weights (MatmulFamily's and Conv2dFamily's
+                // cases refuse mixes); their bias and weight gradients stay F32
+                dtype("matmul bias in BF16", "matmul gemm takes bias as F32 only, got bias [4] of dtype BF16",
+                        c -> c.ops().matmul().gemm(Gemm.of(c.t(20), c.t(BF16, 24), c.t(BF16, 30),
+                                MatmulShape.parse("m4n5k6")).bias(c.t(BF16, 4))
+                                .params(MatmulParams.DEFAULT.withBias(MatmulBias.PER_ROW)))),
+                dtype("conv2d dw in F16", "conv2d backwardWeights takes dw as F32 only, got dw [2, 4, 3, 3] of "
                         + "dtype F16",
-                        c -> c.ops().conv2d().forward(c.t(1, 2, 3, 3), c.t(1, 4, 5, 5), c.t(F16, 2, 4, 3, 3), null,
-                                Conv2dParams.DEFAULT)),
+                        c -> c.ops().conv2d().backwardWeights(c.t(F16, 2, 4, 3, 3), null, c.t(F16, 1, 2, 3, 3),
+                                c.t(F16, 1, 4, 5, 5), Conv2dParams.DEFAULT)),
                 dtype("batchnorm saveMean in F16", "batchnorm forwardTraining takes saveMean as F32 only, got "
                         + "saveMean [3] of dtype F16", c -> c.ops().batchNorm().forwardTraining(BatchNormTraining.of(
                                 c.t(2, 3), new BatchNormSaved(c.t(F16, 3), c.t(3)), c.t(2, 3)))),

@@ -98,23 +98,19 @@ public final class Conv2dFamily {
                                         .withFusion(BatchNormFusion.ADD_RELU)));
                     }),
             bad("x and weights of two dtypes", "conv2d takes x and weights in one dtype: x is BF16, weights is F16",
-                    c -> c.ops().forward(h(c, DType.F16, 1, 2, 3, 3), h(c, DType.BF16, 1, 4, 5, 5),
-                            h(c, DType.F16, 2, 4, 3, 3), null, P)),
+                    c -> c.ops().forward(c.t(DType.F16, 1, 2, 3, 3), c.t(DType.BF16, 1, 4, 5, 5),
+                            c.t(DType.F16, 2, 4, 3, 3), null, P)),
             bad("16-bit x, F32 y", "conv2d takes x and y in one dtype: x is F16, y is F32",
-                    c -> c.ops().forward(c.t(1, 2, 3, 3), h(c, DType.F16, 1, 4, 5, 5), h(c, DType.F16, 2, 4, 3, 3),
+                    c -> c.ops().forward(c.t(1, 2, 3, 3), c.t(DType.F16, 1, 4, 5, 5), c.t(DType.F16, 2, 4, 3, 3),
                             null, P)),
             bad("backward-data dy of another dtype", "conv2d takes dx and dy in one dtype: dx is BF16, dy is F32",
-                    c -> c.ops().backwardData(h(c, DType.BF16, 1, 4, 5, 5), c.t(1, 2, 3, 3),
-                            h(c, DType.BF16, 2, 4, 3, 3), P)),
-            bad("16-bit dw", "takes dw as F32 only", c -> c.ops().backwardWeights(h(c, DType.F16, 2, 4, 3, 3), null,
-                    h(c, DType.F16, 1, 2, 3, 3), h(c, DType.F16, 1, 4, 5, 5), P)),
-            bad("16-bit bias", "takes bias as F32 only", c -> c.ops().forward(h(c, DType.BF16, 1, 2, 3, 3),
-                    h(c, DType.BF16, 1, 4, 5, 5), h(c, DType.BF16, 2, 4, 3, 3), h(c, DType.BF16, 2), P)));
+                    c -> c.ops().backwardData(c.t(DType.BF16, 1, 4, 5, 5), c.t(1, 2, 3, 3),
+                            c.t(DType.BF16, 2, 4, 3, 3), P)),
+            bad("16-bit dw", "takes dw as F32 only", c -> c.ops().backwardWeights(c.t(DType.F16, 2, 4, 3, 3), null,
+                    c.t(DType.F16, 1, 2, 3, 3), c.t(DType.F16, 1, 4, 5, 5), P)),
+            bad("16-bit bias", "takes bias as F32 only", c -> c.ops().forward(c.t(DType.BF16, 1, 2, 3, 3),
+                    c.t(DType.BF16, 1, 4, 5, 5), c.t(DType.BF16, 2, 4, 3, 3), c.t(DType.BF16, 2), P)));
 
-    /** A tensor of {@code dtype} in the ops' memory, filled with 0.5. */
-    private static Tensor h(BadInputCase.Context<Conv2dOps> c, DType dtype, int... shape) {
-        return c.scope().add(c.scope().memory().full(dtype, 0.5f, shape));
-    }
 
 
     /** conv2d: stem, the kernels of both files, verify's rows and the bad calls. */

@@ -1,9 +1,9 @@
 package org.clengine.matmul;
 
 import static org.clengine.core.TensorChecks.presence;
+import static org.clengine.core.TensorChecks.require;
 import static org.clengine.core.TensorChecks.requireAnyDType;
 
-import org.clengine.core.DType;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
@@ -39,10 +39,7 @@ public final class MatmulArgs {
         disjoint("B", c, l.offC(), extentC, b, l.offB(), extentB);
         presence("bias", bias, p.bias() != MatmulBias.NONE, "when the bias mode is " + p.bias());
         if (bias != null) {
-            requireAnyDType(memory, "bias", bias);
-            if (bias.dtype() != DType.F32) {
-                throw new IllegalArgumentException("bias is " + bias.dtype() + "; GEMM's bias must be F32");
-            }
+            require(memory, "bias", bias); // F32 only, whatever A and B are
             int want = p.bias() == MatmulBias.PER_ROW ? s.m() : s.n();
             if (bias.size() != want) {
                 throw new IllegalArgumentException("bias has " + bias.size() + " floats, " + s + " with a bias "

@@ -45,16 +45,16 @@ public final class MatmulFamily {
                             .params(MatmulParams.DEFAULT.withBias(MatmulBias.PER_ROW)))),
             bad("shapes that do not chain", "do not chain", c -> c.ops().matmul(c.t(2, 3), c.t(2, 4), c.t(5, 3))),
             bad("A and B of two dtypes", "A is F16 and B is BF16: GEMM takes A and B of one dtype",
-                    c -> c.ops().gemm(Gemm.of(c.t(20), t(c, DType.F16, 24), t(c, DType.BF16, 30), S))),
+                    c -> c.ops().gemm(Gemm.of(c.t(20), c.t(DType.F16, 24), c.t(DType.BF16, 30), S))),
             bad("A F32, B F16", "A is F32 and B is F16", c -> c.ops().gemm(Gemm.of(c.t(20), c.t(24),
-                    t(c, DType.F16, 30), S))),
+                    c.t(DType.F16, 30), S))),
             bad("C of a third dtype", "C is BF16 but A and B are F16: C must be F32 or the inputs' dtype",
-                    c -> c.ops().gemm(Gemm.of(t(c, DType.BF16, 20), t(c, DType.F16, 24), t(c, DType.F16, 30), S))),
-            bad("16-bit bias", "bias is BF16; GEMM's bias must be F32", c -> c.ops().gemm(Gemm.of(c.t(20),
-                    t(c, DType.BF16, 24), t(c, DType.BF16, 30), S).bias(t(c, DType.BF16, 4))
+                    c -> c.ops().gemm(Gemm.of(c.t(DType.BF16, 20), c.t(DType.F16, 24), c.t(DType.F16, 30), S))),
+            bad("16-bit bias", "matmul gemm takes bias as F32 only, got bias [4] of dtype BF16", c -> c.ops().gemm(Gemm.of(c.t(20),
+                    c.t(DType.BF16, 24), c.t(DType.BF16, 30), S).bias(c.t(DType.BF16, 4))
                     .params(MatmulParams.DEFAULT.withBias(MatmulBias.PER_ROW)))),
             bad("16-bit C too small", "C has 19 floats, m4n5k6 needs 20",
-                    c -> c.ops().gemm(Gemm.of(t(c, DType.F16, 19), t(c, DType.F16, 24), t(c, DType.F16, 30), S))),
+                    c -> c.ops().gemm(Gemm.of(c.t(DType.F16, 19), c.t(DType.F16, 24), c.t(DType.F16, 30), S))),
             bad("16-bit host array of the wrong length", "data has 23 floats, tensor [24] needs 24",
                     c -> c.scope().add(c.scope().memory().tensor(DType.BF16, new float[23], 24))));
 
@@ -64,10 +64,6 @@ public final class MatmulFamily {
     private MatmulFamily() {
     }
 
-    /** A 16-bit (or any dtype) tensor of the ops' memory, filled with 0.5. */
-    private static Tensor t(BadInputCase.Context<MatmulOps> c, DType dtype, int n) {
-        return c.scope().add(c.scope().memory().full(dtype, 0.5f, n));
-    }
 
     private static BadInputCase<MatmulOps> bad(String name, String words,
             Consumer<BadInputCase.Context<MatmulOps>> call) {
