@@ -122,6 +122,56 @@ class HalfConvTest {
         }
     }
 
+    /**
+     * The rounding itself, exactly: two input channels summed by weights 1 (the centre tap of a 3×3 filter with
+     * padding 1, the others 0, and a 1×1 filter) give fp32-exact sums base + j·step between, on and across 16-bit
+     * values (as in HalfGemmTest), plus fp16's 65504 + 16 (+Inf); forward and backward-data on every path store
+     * exactly round-to-nearest-even.
+     */
+    @Test
+    void outputsAreRoundedToNearestEven() {
+        for (DType d : List.of(DType.F16, DType.BF16)) {
+            for (String desc : List.of("mb1ic2ih5iw7oc1kh3ph1", "mb1ic2ih5iw7oc1kh1")) {
+                Conv2dShape s = Conv2dShape.parse(desc);
+                int hw = 35;
+                float base = d == DType.F16 ? 2048 : 256;
+                float[] x = new float[2 * hw], want = new float[hw];
+                float[] w = new float[2 * s.r() * s.s()];
+                w[s.r() * s.s() / 2] = 1;
+                w[s.r() * s.s() + s.r() * s.s() / 2] = 1;
+                for (int j = 0; j < hw; j++) {
+                    x[j] = base;
+                    x[hw + j] = j * 0.25f;
+                }
+                if (d == DType.F16) {
+                    x[hw - 1] = 65504;
+                    x[2 * hw - 1] = 16;
+                }
+                for (int j = 0; j < hw; j++) want[j] = d.round(x[j] + x[hw + j]);
+                for (Conv2dPath path : PATHS) {
+                    assertArrayEquals(want, forward(onPath(path), d, s, x, w), d + " " + desc + " " + path);
+                    assertArrayEquals(want, backwardData(onPath(path), d, transposed(s), x, w),
+                            d + " " + desc + " backward-data " + path);
+                }
+            }
+        }
+    }
+
+    /** The shape whose backward-data sums the two channels of dy with the same filter: K = 2, C = 1. */
+    private static Conv2dShape transposed(Conv2dShape s) {
+        return new Conv2dShape(s.n(), 1, s.h(), s.w(), 2, s.r(), s.s(), s.params());
+    }
+
+    private static float[] backwardData(Conv2dOps ops, DType t, Conv2dShape s, float[] dy, float[] w) {
+        Memory m = ops.memory();
+        try (TensorScope scope = new TensorScope(m)) {
+            Tensor dx = scope.add(m.full(t, Float.NaN, s.xDims()));
+            ops.backwardData(dx, scope.add(m.tensor(t, dy, s.yDims())), scope.add(m.tensor(t, w, s.wDims())),
+                    s.params());
+            return dx.toArray();
+        }
+    }
+
     private static float[] forward(Conv2dOps ops, DType t, Conv2dShape s, float[] x, float[] w) {
         Memory m = ops.memory();
         try (TensorScope scope = new TensorScope(m)) {
