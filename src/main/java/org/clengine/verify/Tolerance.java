@@ -132,6 +132,30 @@ public record Tolerance(double relL2, double relMax) {
      */
     public static final Tolerance ONNX_FOLDED = new Tolerance(1e-5, 1e-4);
 
+    /**
+     * An output stored in a 16-bit dtype (issue 15) whose fp32 computation is held to {@code fp32}. The kernels
+     * compute in fp32 and round once when they store; the reference computes in double from the same rounded inputs
+     * and rounds its output the same way (to nearest even). Where the two unrounded results fall on either side of a
+     * rounding boundary they differ by one unit in the last place of the 16-bit value, 2·u of it, with u = 2^-11
+     * for F16 (10 fraction bits) and 2^-8 for BF16 (7): at most 2·u of the element, so 2·u of the largest
+     * magnitude (relMax) and 2·u of the norm (relL2) even if every element did. The fp32 error adds to that. F32
+     * gives {@code fp32} itself. (One rounding's worth is all that separates the two, so a kernel that rounds the
+     * wrong way passes this tolerance: {@link #HALF_MISMATCHES} catches that.)
+     */
+    public static Tolerance half(DType dtype, Tolerance fp32) {
+        if (dtype == DType.F32) return fp32;
+        double ulp = 2 * (dtype == DType.F16 ? 0x1p-11 : 0x1p-8);
+        return new Tolerance(ulp + fp32.relL2(), ulp + fp32.relMax());
+    }
+
+    /**
+     * The largest share of a 16-bit output's elements whose bits may differ from the reference's. Both round to
+     * nearest even from results that agree to fp32's error, so they differ only where that error straddles a
+     * rounding boundary: about (fp32 error)/(2·u) of the elements, measured below 1% here; truncating, or rounding
+     * ties away, makes some 25–50% differ.
+     */
+    public static final double HALF_MISMATCHES = 0.05;
+
     /** Results that must match bit for bit (small-integer inputs, identical runs). */
     public static final Tolerance EXACT = new Tolerance(0, 0);
 
