@@ -1,7 +1,6 @@
 package org.clengine.nn;
 
 import java.util.Collection;
-import java.util.List;
 import org.clengine.backend.Backend;
 import org.clengine.core.Tensor;
 
@@ -71,14 +70,17 @@ public final class GradScaler {
      * Returns whether the step ran.
      */
     public boolean step(Sgd sgd, Collection<Parameter> parameters) {
-        boolean finite = unscale(List.copyOf(parameters));
+        boolean finite = unscale(parameters);
         if (finite) sgd.step();
         update(finite);
         return finite;
     }
 
-    /** Multiplies each gradient by 1/scale and reports whether every value is finite (read back to the host). */
-    private boolean unscale(List<Parameter> parameters) {
+    /**
+     * Multiplies each gradient by 1/scale and reports whether every value is finite (read back to the host); the
+     * scale is left alone (for a gradient wanted without a step).
+     */
+    public boolean unscale(Collection<Parameter> parameters) {
         float inverse = (float) (1.0 / scale);
         boolean finite = true;
         for (Parameter p : parameters) {

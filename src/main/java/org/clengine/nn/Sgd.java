@@ -40,6 +40,7 @@ public final class Sgd implements AutoCloseable {
         for (int i = 0; i < parameters.size(); i++) {
             Parameter p = parameters.get(i);
             backend.sgd().update(p.value(), buffers.isEmpty() ? null : buffers.get(i), p.grad(), params);
+            p.refreshCopies(); // the 16-bit copies the forward reads, from the updated fp32 master
         }
     }
 
