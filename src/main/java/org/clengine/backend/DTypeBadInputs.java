@@ -20,7 +20,8 @@ import org.clengine.verify.BadInputCase;
 /**
  * The dtype family of the bad-input suite: a 16-bit tensor where an op takes F32 only is refused before anything
  * runs, the message naming the op, the argument and its dtype, alike on both backends (the OpenCL kernels of these
- * ops read 4 bytes an element, so a 16-bit buffer would be read past its end). Also the raw 16-bit form's misuse.
+ * ops read 4 bytes an element, so a 16-bit buffer would be read past its end); ops that take 16 bits refuse a mix
+ * of dtypes in one call (converting silently would hide it). Also the raw 16-bit form's misuse.
  */
 public final class DTypeBadInputs {
     private DTypeBadInputs() {
@@ -29,10 +30,10 @@ public final class DTypeBadInputs {
     /** One case per op family (the first F32-only argument of one of its ops) and the raw form's cases. */
     public static List<BadInputCase<Backend>> cases() {
         return List.of(
-                dtype("elementwise relu x in F16", "elementwise reluForward takes x as F32 only, got x [4] of dtype "
-                        + "F16", c -> c.ops().elementwise().reluForward(c.t(4), c.t(F16, 4))),
-                dtype("elementwise copy dst in BF16", "elementwise copy takes dst as F32 only, got dst [4] of dtype "
-                        + "BF16", c -> c.ops().elementwise().copy(c.t(BF16, 4), c.t(4))),
+                dtype("elementwise relu of F16 into F32", "elementwise reluForward takes its activations in one "
+                        + "dtype: x is F16, y is F32", c -> c.ops().elementwise().reluForward(c.t(4), c.t(F16, 4))),
+                dtype("elementwise copy of F32 into BF16", "elementwise copy takes its activations in one dtype: "
+                        + "src is F32, dst is BF16", c -> c.ops().elementwise().copy(c.t(BF16, 4), c.t(4))),
                 dtype("pooling max x in BF16", "pooling maxForward takes x as F32 only, got x [1, 1, 4, 4] of dtype "
                         + "BF16", c -> c.ops().pooling().maxForward(c.t(1, 1, 2, 2), c.t(BF16, 1, 1, 4, 4),
                                 Pool2dParams.of(2))),
@@ -53,6 +54,9 @@ public final class DTypeBadInputs {
                 dtype("batchnorm saveMean in F16", "batchnorm forwardTraining takes saveMean as F32 only, got "
                         + "saveMean [3] of dtype F16", c -> c.ops().batchNorm().forwardTraining(BatchNormTraining.of(
                                 c.t(2, 3), new BatchNormSaved(c.t(F16, 3), c.t(3)), c.t(2, 3)))),
+                dtype("batchnorm y in F16 for x in BF16", "batchnorm forwardTraining takes its activations in one "
+                        + "dtype: x is BF16, y is F16", c -> c.ops().batchNorm().forwardTraining(BatchNormTraining.of(
+                                c.t(F16, 2, 3), new BatchNormSaved(c.t(3), c.t(3)), c.t(BF16, 2, 3)))),
                 dtype("raw bits of an F32 tensor", "tensor [3] is F32: the raw 16-bit form is for F16 and BF16",
                         c -> c.t(3).toBits()),
                 dtype("raw bits into an F32 tensor", "tensor [3] is F32: the raw 16-bit form",

@@ -71,6 +71,31 @@ class HalfBatchNormTest {
         return tests;
     }
 
+    /** Ghost batch norm and batch renormalization (their own kernels, built with the same -DACT switch). */
+    @TestFactory
+    List<DynamicTest> ghostAndRenormMatchTheReference() {
+        long seed = TestBackends.seed();
+        BatchNormOps device = TestBackends.openCl().batchNorm();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (DType act : HALF) {
+            for (GhostRenormTest.Case c : List.of(new GhostRenormTest.Case("mb6ic5ih7iw9", 2),
+                    new GhostRenormTest.Case("mb12ic37", 4))) {
+                for (GhostRenormVariant v : GhostRenormVariant.values()) {
+                    tests.add(dynamicTest(act + " " + c.shape() + " " + v.label() + " vb" + c.virtualBatch()
+                            + " seed=" + seed, () -> {
+                                List<Comparison> result = GhostRenormVerifier.run(device,
+                                        TestBackends.REFERENCE.batchNorm(), BatchNormShape.parse(c.shape()), v,
+                                        c.virtualBatch(), seed, act);
+                                assertTrue(result.stream().allMatch(Comparison::passed), () -> act + " " + c + " "
+                                        + v.label() + " seed " + seed + ":\n" + result.stream()
+                                                .map(Comparison::toString).collect(Collectors.joining("\n")));
+                            }));
+                }
+            }
+        }
+        return tests;
+    }
+
     /** Two runs on the same inputs give the same bits, every output, on both paths. */
     @TestFactory
     List<DynamicTest> rerunsAreBitwiseIdentical() {
