@@ -55,7 +55,7 @@ public final class MatmulFamily {
                     .params(MatmulParams.DEFAULT.withBias(MatmulBias.PER_ROW)))),
             bad("16-bit C too small", "C has 19 floats, m4n5k6 needs 20",
                     c -> c.ops().gemm(Gemm.of(c.t(DType.F16, 19), c.t(DType.F16, 24), c.t(DType.F16, 30), S))),
-            bad("16-bit host array of the wrong length", "data has 23 floats, tensor [24] needs 24",
+            bad("16-bit host array of the wrong length", "data has 23 floats",
                     c -> c.scope().add(c.scope().memory().tensor(DType.BF16, new float[23], 24))));
 
     public static final OpDescription<MatmulOps> DESCRIPTION = new OpDescription<>("matmul", MatmulKernel.bindings(),
