@@ -57,6 +57,11 @@ public final class DTypeBadInputs {
                 dtype("batchnorm y in F16 for x in BF16", "batchnorm forwardTraining takes its activations in one "
                         + "dtype: x is BF16, y is F16", c -> c.ops().batchNorm().forwardTraining(BatchNormTraining.of(
                                 c.t(F16, 2, 3), new BatchNormSaved(c.t(3), c.t(3)), c.t(BF16, 2, 3)))),
+                dtype("sgd halfCopy in F32", "halfCopy must be F16 or BF16 (the 16-bit copy of the fp32 weights), "
+                        + "got F32", c -> c.ops().sgd().update(c.t(4), null, c.t(4), new SgdParams(0.1f, 0, 0),
+                                c.t(4))),
+                dtype("sgd halfCopy of another shape", "halfCopy has shape [5], expected [4]",
+                        c -> c.ops().sgd().update(c.t(4), null, c.t(4), new SgdParams(0.1f, 0, 0), c.t(F16, 5))),
                 dtype("raw bits of an F32 tensor", "tensor [3] is F32: the raw 16-bit form is for F16 and BF16",
                         c -> c.t(3).toBits()),
                 dtype("raw bits into an F32 tensor", "tensor [3] is F32: the raw 16-bit form",

@@ -72,7 +72,6 @@ public final class BatchNormArgs {
         if (call.config() == null) throw new IllegalArgumentException("config is null");
         requireAnyDType(m, "x", call.x());
         BatchNormShape s = BatchNormShape.of(call.x().shape());
-        int[] dims = call.x().shape();
         activation(m, "dx", call.dx(), call.x());
         activation(m, "dy", call.dy(), call.x());
         optional(m, "gamma", call.gamma(), s.c());
