@@ -38,7 +38,7 @@ public final class Parameter implements AutoCloseable {
 
     /**
      * The value in {@code dtype}: the F32 master itself, or a copy rounded to nearest even, made on first use and
-     * refreshed by {@link #refreshCopies()} (SGD calls it after each update).
+     * refreshed after each update: by the SGD kernel itself (its halfCopy), or {@link #refreshCopies()}.
      */
     public Tensor valueAs(DType dtype) {
         if (dtype == DType.F32) return value;
@@ -51,8 +51,14 @@ public final class Parameter implements AutoCloseable {
         return copy;
     }
 
+    /** The one 16-bit copy in use, or null when there is none or more than one. */
+    Tensor onlyCopy() {
+        return copies.size() == 1 ? copies.values().iterator().next() : null;
+    }
+
     /**
-     * Rounds the master value into every 16-bit copy in use. Through the host (a read and a write of the value): no
+     * Rounds the master value into every 16-bit copy in use (what {@link Sgd} does on the device when there is
+     * one). Through the host (a read and a write of the value): no
      * device op converts between dtypes yet; a model's weights are small beside its activations.
      */
     public void refreshCopies() {
