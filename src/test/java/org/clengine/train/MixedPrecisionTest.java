@@ -36,9 +36,10 @@ class MixedPrecisionTest {
         for (DType d : List.of(DType.BF16, DType.F16)) {
             Map<String, float[]> got = gradients(TestBackends.openCl(), data, d);
             assertEquals(f32.keySet(), got.keySet());
-            // each activation carries one 16-bit rounding (u = 2^-8, 2^-11) a few layers deep, and batch norm's
-            // backward subtracts means (the cancellation Tolerance.BATCHNORM_BACKWARD allows 10× for): 32u
-            double tol = 32 * (d == DType.BF16 ? 0x1p-8 : 0x1p-11);
+            // each activation carries one 16-bit rounding a few layers deep, batch norm's backward subtracts means
+            // (the cancellation Tolerance.BATCHNORM_BACKWARD allows 10× for), and a pre-activation rounded across 0
+            // flips its ReLU: seen up to 3.3% (BF16) and 1.7% (F16) rel L2; a missing unscale is off by 2^16
+            double tol = d == DType.BF16 ? 0.1 : 0.05;
             for (var e : f32.entrySet()) {
                 Comparison c = Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), new Tolerance(tol, 1));
                 assertTrue(c.passed(), d + " " + c + " seed " + TestBackends.seed());
