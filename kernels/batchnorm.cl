@@ -54,7 +54,7 @@
  * Defines: AFFINE (1: gamma and beta given, 0: gamma 1, beta 0), FUSE (0 none, 1 relu, 2 add z then relu),
  * POS_BLOCKS (positions path: blocks of 16 positions per apply and single-launch work-item, walked row by row
  * across the blocks; on CPUs rows written 64 floats at a time stream far better than 16-float pieces of rows
- * far apart).
+ * far apart), ACT (activations' storage: 0 float, 1 half, 2 bfloat16; see below).
  */
 #ifndef AFFINE
 #define AFFINE 1
@@ -64,6 +64,61 @@
 #endif
 #ifndef POS_BLOCKS
 #define POS_BLOCKS 1
+#endif
+/*
+ * Activation storage, -DACT (issue 15): 0 float; 1 half, IEEE binary16 through vload_half / vstore_half_rte (core
+ * OpenCL: no cl_khr_fp16, no half arithmetic); 2 bfloat16 in a ushort, a float's upper half: widened exactly by a
+ * shift, narrowed here to nearest even with NaN kept (quiet). Only the activations x, y, z, dy, dx, dz are stored
+ * so; statistics, partials, coefficients and every operation stay float, so ACT changes loads and stores only.
+ * LOADn(i, p) reads the n values at p + n*i as a floatn (vloadn's convention), LOAD1(p, i) the value p[i];
+ * STOREn(v, i, p) and STORE1(v, p, i) write them back.
+ */
+#ifndef ACT
+#define ACT 0
+#endif
+#if ACT == 0
+#define ACT_T float
+#define LOAD1(p, i) ((p)[i])
+#define LOAD4(i, p) vload4(i, p)
+#define LOAD8(i, p) vload8(i, p)
+#define LOAD16(i, p) vload16(i, p)
+#define STORE1(v, p, i) ((p)[i] = (v))
+#define STORE8(v, i, p) vstore8(v, i, p)
+#define STORE16(v, i, p) vstore16(v, i, p)
+#elif ACT == 1
+#define ACT_T half
+/* 8 and 16 values as 4-value pieces: PoCL 3.1's vload_half8 faults (SIGSEGV) on addresses that are not 16-byte
+ * aligned, which a row piece at any offset is; vload_half4 and vstore_half4_rte take any 2-byte aligned address */
+#define LOAD1(p, i) vload_half(i, p)
+#define LOAD4(i, p) vload_half4(i, p)
+#define LOAD8(i, p) ((float8)(vload_half4(2 * (i), p), vload_half4(2 * (i) + 1, p)))
+#define LOAD16(i, p) ((float16)(LOAD8(2 * (i), p), LOAD8(2 * (i) + 1, p)))
+#define STORE1(v, p, i) vstore_half_rte(v, i, p)
+#define STORE8(v, i, p) (vstore_half4_rte((v).lo, 2 * (i), p), vstore_half4_rte((v).hi, 2 * (i) + 1, p))
+#define STORE16(v, i, p) (STORE8((v).lo, 2 * (i), p), STORE8((v).hi, 2 * (i) + 1, p))
+#else
+#define ACT_T ushort
+/* round to nearest even: adding 0x7fff plus the kept lowest bit carries into the upper half exactly when rounding
+ * up (past the largest finite value that is infinity, as it should be); NaN keeps its upper half, made quiet */
+inline ushort bf16_1(float v) {
+    uint b = as_uint(v);
+    return (ushort)(isnan(v) ? (b >> 16) | 0x40u : (b + 0x7fffu + ((b >> 16) & 1u)) >> 16);
+}
+inline ushort8 bf16_8(float8 v) {
+    uint8 b = as_uint8(v);
+    return convert_ushort8(select((b + 0x7fffu + ((b >> 16) & 1u)) >> 16, (b >> 16) | 0x40u, isnan(v)));
+}
+inline ushort16 bf16_16(float16 v) {
+    uint16 b = as_uint16(v);
+    return convert_ushort16(select((b + 0x7fffu + ((b >> 16) & 1u)) >> 16, (b >> 16) | 0x40u, isnan(v)));
+}
+#define LOAD1(p, i) as_float((uint)(p)[i] << 16)
+#define LOAD4(i, p) as_float4(convert_uint4(vload4(i, p)) << 16)
+#define LOAD8(i, p) as_float8(convert_uint8(vload8(i, p)) << 16)
+#define LOAD16(i, p) as_float16(convert_uint16(vload16(i, p)) << 16)
+#define STORE1(v, p, i) ((p)[i] = bf16_1(v))
+#define STORE8(v, i, p) vstore8(bf16_8(v), i, p)
+#define STORE16(v, i, p) vstore16(bf16_16(v), i, p)
 #endif
 
 inline float sum16(float16 v) {
@@ -78,11 +133,11 @@ inline float8 relu8(float8 v) { return select(v, (float8)(0.0f), v < (float8)(0.
 inline float grad1(float dy, float y) { return FUSE ? (y > 0.0f ? dy : 0.0f) : dy; }
 inline float8 grad8(float8 dy, float8 y) { return FUSE ? select((float8)(0.0f), dy, y > (float8)(0.0f)) : dy; }
 
-__kernel void batchnorm_fwd_partial(__global float *partial, __global const float *x,
+__kernel void batchnorm_fwd_partial(__global float *partial, __global const ACT_T *x,
                                     int C, int hw, long count, long chunk, int chunks, int j0) {
     int c = get_global_id(0), j = j0 + get_global_id(1);
     if (c >= C || j >= chunks) return;
-    float p = x[(size_t)c * hw];
+    float p = LOAD1(x, (size_t)c * hw);
     float16 s1 = 0.0f, s2 = 0.0f;
     float4 u1 = 0.0f, u2 = 0.0f;
     float t1 = 0.0f, t2 = 0.0f;
@@ -90,20 +145,20 @@ __kernel void batchnorm_fwd_partial(__global float *partial, __global const floa
     while (e < end) {
         long n = e / hw;
         int i = (int)(e - n * hw), len = (int)min((long)(hw - i), end - e);
-        __global const float *row = x + ((size_t)n * C + c) * hw + i;
+        __global const ACT_T *row = x + ((size_t)n * C + c) * hw + i;
         int k = 0;
         for (; k + 16 <= len; k += 16) {
-            float16 d = vload16(0, row + k) - p;
+            float16 d = LOAD16(0, row + k) - p;
             s1 += d;
             s2 = fma(d, d, s2);
         }
         for (; k + 4 <= len; k += 4) {
-            float4 d = vload4(0, row + k) - p;
+            float4 d = LOAD4(0, row + k) - p;
             u1 += d;
             u2 = fma(d, d, u2);
         }
         for (; k < len; k++) {
-            float d = row[k] - p;
+            float d = LOAD1(row, k) - p;
             t1 += d;
             t2 = fma(d, d, t2);
         }
@@ -153,7 +208,7 @@ inline void running_update(int c, __global float *run_mean, __global float *run_
 
 inline void fwd_merge_channel(int c, __global float *save_mean, __global float *save_invstd,
                               __global float *save_offset, __global float *run_mean, __global float *run_var,
-                              __global float *run_skipped, __global const float *partial, __global const float *x,
+                              __global float *run_skipped, __global const float *partial, __global const ACT_T *x,
                               int hw, int chunks, float count, float eps, float w_old, float w_new, float var_scale,
                               int skip) {
     float s1 = 0.0f, s2 = 0.0f, k1 = 0.0f, k2 = 0.0f;
@@ -164,7 +219,7 @@ inline void fwd_merge_channel(int c, __global float *save_mean, __global float *
     float dm = s1 / count;
     float var = (s2 - s1 * dm) / count;
     var = var < 0.0f ? 0.0f : var; /* rounding only; keeps NaN */
-    float p = x[(size_t)c * hw], mean = p + dm;
+    float p = LOAD1(x, (size_t)c * hw), mean = p + dm;
     save_mean[c] = mean;
     save_invstd[c] = rsqrt(var + eps);
     if (save_offset) save_offset[c] = mean_offset(p, dm, mean);
@@ -174,7 +229,7 @@ inline void fwd_merge_channel(int c, __global float *save_mean, __global float *
 __kernel void batchnorm_fwd_merge(__global float *save_mean, __global float *save_invstd,
                                   __global float *save_offset, __global float *run_mean, __global float *run_var,
                                   __global float *run_skipped, __global const float *partial,
-                                  __global const float *x, int C, int hw, int chunks, float count, float eps,
+                                  __global const ACT_T *x, int C, int hw, int chunks, float count, float eps,
                                   float w_old, float w_new, float var_scale, int skip) {
     int c = get_global_id(0);
     if (c >= C) return;
@@ -199,54 +254,54 @@ __kernel void batchnorm_infer_stats(__global float *mean, __global float *invstd
 
 /* One row piece of the apply: y = fuse((x - m - o)*scale + shift [+ z]) over the len values from e (float8, then
  * one by one). Shared by the plain and ghost apply kernels; m and o come apart because (x - m) is exact near the mean. */
-inline void fwd_apply_piece(__global float *y, __global const float *x, __global const float *z, long e,
+inline void fwd_apply_piece(__global ACT_T *y, __global const ACT_T *x, __global const ACT_T *z, long e,
                             int len, float m, float o, float scale, float shift) {
     int k = 0;
     for (; k + 8 <= len; k += 8) {
-        float8 v = fma(vload8(0, x + e + k) - m - o, scale, shift);
+        float8 v = fma(LOAD8(0, x + e + k) - m - o, scale, shift);
 #if FUSE == 2
-        v += vload8(0, z + e + k);
+        v += LOAD8(0, z + e + k);
 #endif
 #if FUSE
         v = relu8(v);
 #endif
-        vstore8(v, 0, y + e + k);
+        STORE8(v, 0, y + e + k);
     }
     for (; k < len; k++) {
-        float v = fma(x[e + k] - m - o, scale, shift);
+        float v = fma(LOAD1(x, e + k) - m - o, scale, shift);
 #if FUSE == 2
-        v += z[e + k];
+        v += LOAD1(z, e + k);
 #endif
 #if FUSE
         v = relu1(v);
 #endif
-        y[e + k] = v;
+        STORE1(v, y, e + k);
     }
 }
 
 /* One row piece of the backward apply: dx = a*g + b*(x - m - o) + k0, dz = g (residual fusion). */
-inline void bwd_apply_piece(__global float *dx, __global float *dz, __global const float *dy,
-                            __global const float *x, __global const float *y, long e, int len, float m,
+inline void bwd_apply_piece(__global ACT_T *dx, __global ACT_T *dz, __global const ACT_T *dy,
+                            __global const ACT_T *x, __global const ACT_T *y, long e, int len, float m,
                             float o, float a, float b, float k0) {
     int k = 0;
     for (; k + 8 <= len; k += 8) {
-        float8 yv = FUSE ? vload8(0, y + e + k) : (float8)(0.0f);
-        float8 g = grad8(vload8(0, dy + e + k), yv);
-        vstore8(fma(a, g, fma(b, vload8(0, x + e + k) - m - o, k0)), 0, dx + e + k);
+        float8 yv = FUSE ? LOAD8(0, y + e + k) : (float8)(0.0f);
+        float8 g = grad8(LOAD8(0, dy + e + k), yv);
+        STORE8(fma(a, g, fma(b, LOAD8(0, x + e + k) - m - o, k0)), 0, dx + e + k);
 #if FUSE == 2
-        vstore8(g, 0, dz + e + k);
+        STORE8(g, 0, dz + e + k);
 #endif
     }
     for (; k < len; k++) {
-        float g = grad1(dy[e + k], FUSE ? y[e + k] : 0.0f);
-        dx[e + k] = fma(a, g, fma(b, x[e + k] - m - o, k0));
+        float g = grad1(LOAD1(dy, e + k), FUSE ? LOAD1(y, e + k) : 0.0f);
+        STORE1(fma(a, g, fma(b, LOAD1(x, e + k) - m - o, k0)), dx, e + k);
 #if FUSE == 2
-        dz[e + k] = g;
+        STORE1(g, dz, e + k);
 #endif
     }
 }
 
-__kernel void batchnorm_fwd_apply(__global float *y, __global const float *x, __global const float *z,
+__kernel void batchnorm_fwd_apply(__global ACT_T *y, __global const ACT_T *x, __global const ACT_T *z,
                                   __global const float *mean, __global const float *offset,
                                   __global const float *invstd,
                                   __global const float *gamma, __global const float *beta,
@@ -266,8 +321,8 @@ __kernel void batchnorm_fwd_apply(__global float *y, __global const float *x, __
     }
 }
 
-__kernel void batchnorm_bwd_partial(__global float *partial, __global const float *dy, __global const float *x,
-                                    __global const float *y, __global const float *mean,
+__kernel void batchnorm_bwd_partial(__global float *partial, __global const ACT_T *dy, __global const ACT_T *x,
+                                    __global const ACT_T *y, __global const float *mean,
                                     __global const float *offset, int C, int hw, long count, long chunk, int chunks) {
     int c = get_global_id(0), j = get_global_id(1);
     if (c >= C || j >= chunks) return;
@@ -282,22 +337,22 @@ __kernel void batchnorm_bwd_partial(__global float *partial, __global const floa
         size_t row = ((size_t)n * C + c) * hw + i;
         int k = 0;
         for (; k + 8 <= len; k += 8) {
-            float8 yv = FUSE ? vload8(0, y + row + k) : (float8)(0.0f);
-            float8 g = grad8(vload8(0, dy + row + k), yv);
+            float8 yv = FUSE ? LOAD8(0, y + row + k) : (float8)(0.0f);
+            float8 g = grad8(LOAD8(0, dy + row + k), yv);
             s1 += g;
-            s2 = fma(g, vload8(0, x + row + k) - m - o, s2);
+            s2 = fma(g, LOAD8(0, x + row + k) - m - o, s2);
         }
         for (; k + 4 <= len; k += 4) {
-            float4 yv = FUSE ? vload4(0, y + row + k) : (float4)(0.0f);
-            float4 g = vload4(0, dy + row + k);
+            float4 yv = FUSE ? LOAD4(0, y + row + k) : (float4)(0.0f);
+            float4 g = LOAD4(0, dy + row + k);
             if (FUSE) g = select((float4)(0.0f), g, yv > (float4)(0.0f));
             u1 += g;
-            u2 = fma(g, vload4(0, x + row + k) - m - o, u2);
+            u2 = fma(g, LOAD4(0, x + row + k) - m - o, u2);
         }
         for (; k < len; k++) {
-            float g = grad1(dy[row + k], FUSE ? y[row + k] : 0.0f);
+            float g = grad1(LOAD1(dy, row + k), FUSE ? LOAD1(y, row + k) : 0.0f);
             t1 += g;
-            t2 = fma(g, x[row + k] - m - o, t2);
+            t2 = fma(g, LOAD1(x, row + k) - m - o, t2);
         }
         e += len;
     }
@@ -337,8 +392,8 @@ __kernel void batchnorm_bwd_merge(__global float *dgamma, __global float *dbeta,
     bwd_merge_channel(c, dgamma, dbeta, coef, partial, invstd, gamma, chunks, count, frozen);
 }
 
-__kernel void batchnorm_bwd_apply(__global float *dx, __global float *dz, __global const float *dy,
-                                  __global const float *x, __global const float *y, __global const float *mean,
+__kernel void batchnorm_bwd_apply(__global ACT_T *dx, __global ACT_T *dz, __global const ACT_T *dy,
+                                  __global const ACT_T *x, __global const ACT_T *y, __global const float *mean,
                                   __global const float *offset, __global const float *coef, int C, int hw,
                                   long total, long span) {
     long e = get_global_id(0) * span;
@@ -374,15 +429,15 @@ inline void store_partials16(__global float *partial, float16 s1, float16 s2, in
     }
 }
 
-inline void fwd_partial_pos_block(int q0, int j, __global float *partial, __global const float *x,
+inline void fwd_partial_pos_block(int q0, int j, __global float *partial, __global const ACT_T *x,
                                   int P, int hw, int N, int rows, int chunks) {
     int r0 = j * rows, r1 = min(N, r0 + rows);
     if (q0 + 16 <= P) {
         float a[16];
-        for (int l = 0; l < 16; l++) a[l] = x[(q0 + l) / hw * hw]; /* the channel's pivot, row 0 */
+        for (int l = 0; l < 16; l++) a[l] = LOAD1(x, (q0 + l) / hw * hw); /* the channel's pivot, row 0 */
         float16 p = vload16(0, a), s1 = 0.0f, s2 = 0.0f;
         for (int r = r0; r < r1; r++) {
-            float16 d = vload16(0, x + (size_t)r * P + q0) - p;
+            float16 d = LOAD16(0, x + (size_t)r * P + q0) - p;
             s1 += d;
             s2 = fma(d, d, s2);
         }
@@ -390,9 +445,9 @@ inline void fwd_partial_pos_block(int q0, int j, __global float *partial, __glob
         return;
     }
     for (int q = q0; q < P; q++) {
-        float p = x[q / hw * hw], t1 = 0.0f, t2 = 0.0f;
+        float p = LOAD1(x, q / hw * hw), t1 = 0.0f, t2 = 0.0f;
         for (int r = r0; r < r1; r++) {
-            float d = x[(size_t)r * P + q] - p;
+            float d = LOAD1(x, (size_t)r * P + q) - p;
             t1 += d;
             t2 = fma(d, d, t2);
         }
@@ -401,14 +456,14 @@ inline void fwd_partial_pos_block(int q0, int j, __global float *partial, __glob
     }
 }
 
-__kernel void batchnorm_fwd_partial_pos(__global float *partial, __global const float *x,
+__kernel void batchnorm_fwd_partial_pos(__global float *partial, __global const ACT_T *x,
                                         int P, int hw, int N, int rows, int chunks) {
     int q0 = 16 * get_global_id(0), j = get_global_id(1);
     if (q0 >= P || j >= chunks) return;
     fwd_partial_pos_block(q0, j, partial, x, P, hw, N, rows, chunks);
 }
 
-inline void fwd_apply_pos_block(int q0, int j, __global float *y, __global const float *x, __global const float *z,
+inline void fwd_apply_pos_block(int q0, int j, __global ACT_T *y, __global const ACT_T *x, __global const ACT_T *z,
                                 __global const float *mean, __global const float *offset, __global const float *invstd,
                                 __global const float *gamma, __global const float *beta,
                                 int P, int hw, int N, int rows) {
@@ -428,14 +483,14 @@ inline void fwd_apply_pos_block(int q0, int j, __global float *y, __global const
         for (int b = 0; b < POS_BLOCKS; b++) {
             if (b >= full) break;
             size_t at = (size_t)r * P + q0 + 16 * b;
-            float16 v = fma(vload16(0, x + at) - m[b] - o[b], scale[b], shift[b]);
+            float16 v = fma(LOAD16(0, x + at) - m[b] - o[b], scale[b], shift[b]);
 #if FUSE == 2
-            v += vload16(0, z + at);
+            v += LOAD16(0, z + at);
 #endif
 #if FUSE
             v = select(v, (float16)(0.0f), v < (float16)(0.0f));
 #endif
-            vstore16(v, 0, y + at);
+            STORE16(v, 0, y + at);
         }
     }
     for (int q = q0 + 16 * full; q < min(P, q0 + 16 * POS_BLOCKS); q++) {
@@ -444,19 +499,19 @@ inline void fwd_apply_pos_block(int q0, int j, __global float *y, __global const
         float sq = AFFINE ? invstd[c] * gamma[c] : invstd[c], hq = AFFINE ? beta[c] : 0.0f;
         for (int r = r0; r < r1; r++) {
             size_t at = (size_t)r * P + q;
-            float v = fma(x[at] - mq - oq, sq, hq);
+            float v = fma(LOAD1(x, at) - mq - oq, sq, hq);
 #if FUSE == 2
-            v += z[at];
+            v += LOAD1(z, at);
 #endif
 #if FUSE
             v = relu1(v);
 #endif
-            y[at] = v;
+            STORE1(v, y, at);
         }
     }
 }
 
-__kernel void batchnorm_fwd_apply_pos(__global float *y, __global const float *x, __global const float *z,
+__kernel void batchnorm_fwd_apply_pos(__global ACT_T *y, __global const ACT_T *x, __global const ACT_T *z,
                                       __global const float *mean, __global const float *offset,
                                       __global const float *invstd, __global const float *gamma,
                                       __global const float *beta, int P, int hw, int N, int rows) {
@@ -465,20 +520,20 @@ __kernel void batchnorm_fwd_apply_pos(__global float *y, __global const float *x
     fwd_apply_pos_block(q0, j, y, x, z, mean, offset, invstd, gamma, beta, P, hw, N, rows);
 }
 
-inline void bwd_partial_pos_block(int q0, int j, __global float *partial, __global const float *dy,
-                                  __global const float *x, __global const float *y, __global const float *mean,
+inline void bwd_partial_pos_block(int q0, int j, __global float *partial, __global const ACT_T *dy,
+                                  __global const ACT_T *x, __global const ACT_T *y, __global const float *mean,
                                   __global const float *offset, int P, int hw, int N, int rows, int chunks) {
     int r0 = j * rows, r1 = min(N, r0 + rows);
     if (q0 + 16 <= P) {
         float16 m = gather16(mean, q0, hw, 1, 0), o = offset16(offset, q0, hw), s1 = 0.0f, s2 = 0.0f;
         for (int r = r0; r < r1; r++) {
             size_t at = (size_t)r * P + q0;
-            float16 g = vload16(0, dy + at);
+            float16 g = LOAD16(0, dy + at);
 #if FUSE
-            g = select((float16)(0.0f), g, vload16(0, y + at) > (float16)(0.0f));
+            g = select((float16)(0.0f), g, LOAD16(0, y + at) > (float16)(0.0f));
 #endif
             s1 += g;
-            s2 = fma(g, vload16(0, x + at) - m - o, s2);
+            s2 = fma(g, LOAD16(0, x + at) - m - o, s2);
         }
         store_partials16(partial, s1, s2, q0, chunks, j);
         return;
@@ -487,25 +542,25 @@ inline void bwd_partial_pos_block(int q0, int j, __global float *partial, __glob
         float m = mean[q / hw], o = offset ? offset[q / hw] : 0.0f, t1 = 0.0f, t2 = 0.0f;
         for (int r = r0; r < r1; r++) {
             size_t at = (size_t)r * P + q;
-            float g = grad1(dy[at], FUSE ? y[at] : 0.0f);
+            float g = grad1(LOAD1(dy, at), FUSE ? LOAD1(y, at) : 0.0f);
             t1 += g;
-            t2 = fma(g, x[at] - m - o, t2);
+            t2 = fma(g, LOAD1(x, at) - m - o, t2);
         }
         partial[2 * ((size_t)q * chunks + j)] = t1;
         partial[2 * ((size_t)q * chunks + j) + 1] = t2;
     }
 }
 
-__kernel void batchnorm_bwd_partial_pos(__global float *partial, __global const float *dy, __global const float *x,
-                                        __global const float *y, __global const float *mean,
+__kernel void batchnorm_bwd_partial_pos(__global float *partial, __global const ACT_T *dy, __global const ACT_T *x,
+                                        __global const ACT_T *y, __global const float *mean,
                                         __global const float *offset, int P, int hw, int N, int rows, int chunks) {
     int q0 = 16 * get_global_id(0), j = get_global_id(1);
     if (q0 >= P || j >= chunks) return;
     bwd_partial_pos_block(q0, j, partial, dy, x, y, mean, offset, P, hw, N, rows, chunks);
 }
 
-inline void bwd_apply_pos_block(int q0, int j, __global float *dx, __global float *dz, __global const float *dy,
-                                __global const float *x, __global const float *y, __global const float *mean,
+inline void bwd_apply_pos_block(int q0, int j, __global ACT_T *dx, __global ACT_T *dz, __global const ACT_T *dy,
+                                __global const ACT_T *x, __global const ACT_T *y, __global const float *mean,
                                 __global const float *offset, __global const float *coef, int P, int hw, int N,
                                 int rows) {
     int r0 = j * rows, r1 = min(N, r0 + rows);
@@ -524,13 +579,13 @@ inline void bwd_apply_pos_block(int q0, int j, __global float *dx, __global floa
         for (int b = 0; b < POS_BLOCKS; b++) {
             if (b >= full) break;
             size_t at = (size_t)r * P + q0 + 16 * b;
-            float16 g = vload16(0, dy + at);
+            float16 g = LOAD16(0, dy + at);
 #if FUSE
-            g = select((float16)(0.0f), g, vload16(0, y + at) > (float16)(0.0f));
+            g = select((float16)(0.0f), g, LOAD16(0, y + at) > (float16)(0.0f));
 #endif
-            vstore16(fma(a[b], g, fma(b1[b], vload16(0, x + at) - m[b] - o[b], k[b])), 0, dx + at);
+            STORE16(fma(a[b], g, fma(b1[b], LOAD16(0, x + at) - m[b] - o[b], k[b])), 0, dx + at);
 #if FUSE == 2
-            vstore16(g, 0, dz + at);
+            STORE16(g, 0, dz + at);
 #endif
         }
     }
@@ -540,17 +595,17 @@ inline void bwd_apply_pos_block(int q0, int j, __global float *dx, __global floa
         float aq = coef[3 * c], bq = coef[3 * c + 1], kq = coef[3 * c + 2];
         for (int r = r0; r < r1; r++) {
             size_t at = (size_t)r * P + q;
-            float g = grad1(dy[at], FUSE ? y[at] : 0.0f);
-            dx[at] = fma(aq, g, fma(bq, x[at] - mq - oq, kq));
+            float g = grad1(LOAD1(dy, at), FUSE ? LOAD1(y, at) : 0.0f);
+            STORE1(fma(aq, g, fma(bq, LOAD1(x, at) - mq - oq, kq)), dx, at);
 #if FUSE == 2
-            dz[at] = g;
+            STORE1(g, dz, at);
 #endif
         }
     }
 }
 
-__kernel void batchnorm_bwd_apply_pos(__global float *dx, __global float *dz, __global const float *dy,
-                                      __global const float *x, __global const float *y, __global const float *mean,
+__kernel void batchnorm_bwd_apply_pos(__global ACT_T *dx, __global ACT_T *dz, __global const ACT_T *dy,
+                                      __global const ACT_T *x, __global const ACT_T *y, __global const float *mean,
                                       __global const float *offset, __global const float *coef, int P, int hw,
                                       int N, int rows) {
     int q0 = 16 * POS_BLOCKS * get_global_id(0), j = get_global_id(1);
@@ -565,10 +620,10 @@ __kernel void batchnorm_bwd_apply_pos(__global float *dx, __global float *dz, __
  * path; only the launches (and their fixed costs, which dominate a 1 MB tensor) go. A work-item reads back the
  * partials, statistics and coefficients it wrote itself, which OpenCL orders without a barrier.
  */
-__kernel void batchnorm_fwd_train_single(__global float *y, __global float *save_mean, __global float *save_invstd,
+__kernel void batchnorm_fwd_train_single(__global ACT_T *y, __global float *save_mean, __global float *save_invstd,
                                          __global float *save_offset, __global float *run_mean,
                                          __global float *run_var, __global float *run_skipped,
-                                         __global float *partial, __global const float *x, __global const float *z,
+                                         __global float *partial, __global const ACT_T *x, __global const ACT_T *z,
                                          __global const float *gamma, __global const float *beta, int C, int N,
                                          float count, float eps, float w_old, float w_new, float var_scale,
                                          int skip) {
@@ -582,10 +637,10 @@ __kernel void batchnorm_fwd_train_single(__global float *y, __global float *save
     fwd_apply_pos_block(q0, 0, y, x, z, save_mean, save_offset, save_invstd, gamma, beta, C, 1, N, N);
 }
 
-__kernel void batchnorm_infer_single(__global float *y, __global float *mean, __global float *invstd,
+__kernel void batchnorm_infer_single(__global ACT_T *y, __global float *mean, __global float *invstd,
                                      __global float *offset, __global const float *run_mean,
-                                     __global const float *run_var, __global const float *x,
-                                     __global const float *z, __global const float *gamma,
+                                     __global const float *run_var, __global const ACT_T *x,
+                                     __global const ACT_T *z, __global const float *gamma,
                                      __global const float *beta, int C, int N, float eps) {
     int q0 = 16 * POS_BLOCKS * get_global_id(0);
     if (q0 >= C) return;
@@ -595,9 +650,9 @@ __kernel void batchnorm_infer_single(__global float *y, __global float *mean, __
     fwd_apply_pos_block(q0, 0, y, x, z, mean, offset, invstd, gamma, beta, C, 1, N, N);
 }
 
-__kernel void batchnorm_bwd_single(__global float *dx, __global float *dz, __global float *dgamma,
+__kernel void batchnorm_bwd_single(__global ACT_T *dx, __global ACT_T *dz, __global float *dgamma,
                                    __global float *dbeta, __global float *coef, __global float *partial,
-                                   __global const float *dy, __global const float *x, __global const float *y,
+                                   __global const ACT_T *dy, __global const ACT_T *x, __global const ACT_T *y,
                                    __global const float *mean, __global const float *offset,
                                    __global const float *invstd, __global const float *gamma, int C, int N,
                                    float count, int frozen) {
@@ -639,28 +694,28 @@ __kernel void batchnorm_bwd_single(__global float *dx, __global float *dz, __glo
  */
 inline float clip_keep_nan(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-__kernel void batchnorm_ghost_fwd_partial(__global float *partial, __global const float *x,
+__kernel void batchnorm_ghost_fwd_partial(__global float *partial, __global const ACT_T *x,
                                           int C, int hw, int V, int units, long chunk, int chunks) {
     int u = get_global_id(0), j = get_global_id(1);
     if (u >= units || j >= chunks) return;
     int g = u / C, c = u - g * C;
-    __global const float *base = x + ((size_t)g * V * C + c) * hw;
-    float p = base[0];
+    __global const ACT_T *base = x + ((size_t)g * V * C + c) * hw;
+    float p = LOAD1(base, 0);
     float16 s1 = 0.0f, s2 = 0.0f;
     float t1 = 0.0f, t2 = 0.0f;
     long count = (long)V * hw, e = j * chunk, end = min(count, e + chunk);
     while (e < end) {
         long n = e / hw;
         int i = (int)(e - n * hw), len = (int)min((long)(hw - i), end - e);
-        __global const float *row = base + (size_t)n * C * hw + i;
+        __global const ACT_T *row = base + (size_t)n * C * hw + i;
         int k = 0;
         for (; k + 16 <= len; k += 16) {
-            float16 d = vload16(0, row + k) - p;
+            float16 d = LOAD16(0, row + k) - p;
             s1 += d;
             s2 = fma(d, d, s2);
         }
         for (; k < len; k++) {
-            float d = row[k] - p;
+            float d = LOAD1(row, k) - p;
             t1 += d;
             t2 = fma(d, d, t2);
         }
@@ -686,7 +741,7 @@ inline float2 ghost_unit_stats(__global const float *partial, size_t u, int chun
 __kernel void batchnorm_ghost_fwd_merge(__global float *save_mean, __global float *save_invstd,
                                         __global float *save_offset, __global float *run_mean,
                                         __global float *run_var, __global float *run_skipped,
-                                        __global const float *partial, __global const float *x,
+                                        __global const float *partial, __global const ACT_T *x,
                                         int C, int hw, int V, int G, int chunks, float count, float eps,
                                         float w_old, float w_new, long tracked, int cumulative, float var_scale,
                                         int skip) {
@@ -695,7 +750,7 @@ __kernel void batchnorm_ghost_fwd_merge(__global float *save_mean, __global floa
     for (int g = 0; g < G; g++) {
         size_t u = (size_t)g * C + c;
         float2 st = ghost_unit_stats(partial, u, chunks, count);
-        float p = x[((size_t)g * V * C + c) * hw], mean = p + st.x;
+        float p = LOAD1(x, ((size_t)g * V * C + c) * hw), mean = p + st.x;
         save_mean[u] = mean;
         save_invstd[u] = rsqrt(st.y + eps);
         if (save_offset) save_offset[u] = mean_offset(p, st.x, mean);
@@ -712,14 +767,14 @@ __kernel void batchnorm_renorm_fwd_merge(__global float *save_mean, __global flo
                                          __global float *d_out, __global float *scale, __global float *shift,
                                          __global float *run_mean, __global float *run_var,
                                          __global float *run_skipped, __global const float *partial,
-                                         __global const float *x, __global const float *gamma,
+                                         __global const ACT_T *x, __global const float *gamma,
                                          __global const float *beta, int C, int hw, int chunks, float count,
                                          float eps, float w_old, float w_new, float var_scale, float rmax,
                                          float dmax, int skip) {
     int c = get_global_id(0);
     if (c >= C) return;
     float2 st = ghost_unit_stats(partial, c, chunks, count);
-    float p = x[(size_t)c * hw], mean = p + st.x, off = mean_offset(p, st.x, mean);
+    float p = LOAD1(x, (size_t)c * hw), mean = p + st.x, off = mean_offset(p, st.x, mean);
     save_mean[c] = mean;
     save_invstd[c] = rsqrt(st.y + eps);
     if (save_offset) save_offset[c] = off;
@@ -738,7 +793,7 @@ __kernel void batchnorm_renorm_fwd_merge(__global float *save_mean, __global flo
 /* The unit of the row starting at element e of the whole tensor: sample n = r / C, channel c = r % C. */
 inline int ghost_unit(long r, int C, int V) { return (int)(r / C / V) * C + (int)(r % C); }
 
-__kernel void batchnorm_ghost_fwd_apply(__global float *y, __global const float *x, __global const float *z,
+__kernel void batchnorm_ghost_fwd_apply(__global ACT_T *y, __global const ACT_T *x, __global const ACT_T *z,
                                         __global const float *mean, __global const float *offset,
                                         __global const float *invstd,
                                         __global const float *gamma, __global const float *beta,
@@ -758,8 +813,8 @@ __kernel void batchnorm_ghost_fwd_apply(__global float *y, __global const float 
     }
 }
 
-__kernel void batchnorm_ghost_bwd_partial(__global float *partial, __global const float *dy,
-                                          __global const float *x, __global const float *y,
+__kernel void batchnorm_ghost_bwd_partial(__global float *partial, __global const ACT_T *dy,
+                                          __global const ACT_T *x, __global const ACT_T *y,
                                           __global const float *mean, __global const float *offset, int C,
                                           int hw, int V, int units, long chunk, int chunks) {
     int u = get_global_id(0), j = get_global_id(1);
@@ -776,15 +831,15 @@ __kernel void batchnorm_ghost_bwd_partial(__global float *partial, __global cons
         size_t row = base + (size_t)n * C * hw + i;
         int k = 0;
         for (; k + 8 <= len; k += 8) {
-            float8 yv = FUSE ? vload8(0, y + row + k) : (float8)(0.0f);
-            float8 gv = grad8(vload8(0, dy + row + k), yv);
+            float8 yv = FUSE ? LOAD8(0, y + row + k) : (float8)(0.0f);
+            float8 gv = grad8(LOAD8(0, dy + row + k), yv);
             s1 += gv;
-            s2 = fma(gv, vload8(0, x + row + k) - m - o, s2);
+            s2 = fma(gv, LOAD8(0, x + row + k) - m - o, s2);
         }
         for (; k < len; k++) {
-            float gv = grad1(dy[row + k], FUSE ? y[row + k] : 0.0f);
+            float gv = grad1(LOAD1(dy, row + k), FUSE ? LOAD1(y, row + k) : 0.0f);
             t1 += gv;
-            t2 = fma(gv, x[row + k] - m - o, t2);
+            t2 = fma(gv, LOAD1(x, row + k) - m - o, t2);
         }
         e += len;
     }
@@ -822,8 +877,8 @@ __kernel void batchnorm_ghost_bwd_merge(__global float *dgamma, __global float *
     if (dbeta) dbeta[c] = db;
 }
 
-__kernel void batchnorm_ghost_bwd_apply(__global float *dx, __global float *dz, __global const float *dy,
-                                        __global const float *x, __global const float *y,
+__kernel void batchnorm_ghost_bwd_apply(__global ACT_T *dx, __global ACT_T *dz, __global const ACT_T *dy,
+                                        __global const ACT_T *x, __global const ACT_T *y,
                                         __global const float *mean, __global const float *offset,
                                         __global const float *coef, int C, int hw, int V, long total, long span) {
     long e = get_global_id(0) * span;

@@ -29,10 +29,66 @@
  *   batchnorm_gpu_bwd_partial_pos (ceil(P/GPOS)*L, chunks)
  *
  * Defines: FUSE (0 none, 1 relu, 2 add z then relu: backward masks g by y > 0 when nonzero); AFFINE and POS_BLOCKS
- * are accepted and unused (the host builds every batch norm file with the same options).
+ * are accepted and unused (the host builds every batch norm file with the same options); ACT is batchnorm.cl's
+ * (activations' storage), its load and store macros repeated below exactly.
  */
 #ifndef FUSE
 #define FUSE 0
+#endif
+/*
+ * Activation storage, -DACT (issue 15): 0 float; 1 half, IEEE binary16 through vload_half / vstore_half_rte (core
+ * OpenCL: no cl_khr_fp16, no half arithmetic); 2 bfloat16 in a ushort, a float's upper half: widened exactly by a
+ * shift, narrowed here to nearest even with NaN kept (quiet). Only the activations x, y, z, dy, dx, dz are stored
+ * so; statistics, partials, coefficients and every operation stay float, so ACT changes loads and stores only.
+ * LOADn(i, p) reads the n values at p + n*i as a floatn (vloadn's convention), LOAD1(p, i) the value p[i];
+ * STOREn(v, i, p) and STORE1(v, p, i) write them back.
+ */
+#ifndef ACT
+#define ACT 0
+#endif
+#if ACT == 0
+#define ACT_T float
+#define LOAD1(p, i) ((p)[i])
+#define LOAD4(i, p) vload4(i, p)
+#define LOAD8(i, p) vload8(i, p)
+#define LOAD16(i, p) vload16(i, p)
+#define STORE1(v, p, i) ((p)[i] = (v))
+#define STORE8(v, i, p) vstore8(v, i, p)
+#define STORE16(v, i, p) vstore16(v, i, p)
+#elif ACT == 1
+#define ACT_T half
+/* 8 and 16 values as 4-value pieces: PoCL 3.1's vload_half8 faults (SIGSEGV) on addresses that are not 16-byte
+ * aligned, which a row piece at any offset is; vload_half4 and vstore_half4_rte take any 2-byte aligned address */
+#define LOAD1(p, i) vload_half(i, p)
+#define LOAD4(i, p) vload_half4(i, p)
+#define LOAD8(i, p) ((float8)(vload_half4(2 * (i), p), vload_half4(2 * (i) + 1, p)))
+#define LOAD16(i, p) ((float16)(LOAD8(2 * (i), p), LOAD8(2 * (i) + 1, p)))
+#define STORE1(v, p, i) vstore_half_rte(v, i, p)
+#define STORE8(v, i, p) (vstore_half4_rte((v).lo, 2 * (i), p), vstore_half4_rte((v).hi, 2 * (i) + 1, p))
+#define STORE16(v, i, p) (STORE8((v).lo, 2 * (i), p), STORE8((v).hi, 2 * (i) + 1, p))
+#else
+#define ACT_T ushort
+/* round to nearest even: adding 0x7fff plus the kept lowest bit carries into the upper half exactly when rounding
+ * up (past the largest finite value that is infinity, as it should be); NaN keeps its upper half, made quiet */
+inline ushort bf16_1(float v) {
+    uint b = as_uint(v);
+    return (ushort)(isnan(v) ? (b >> 16) | 0x40u : (b + 0x7fffu + ((b >> 16) & 1u)) >> 16);
+}
+inline ushort8 bf16_8(float8 v) {
+    uint8 b = as_uint8(v);
+    return convert_ushort8(select((b + 0x7fffu + ((b >> 16) & 1u)) >> 16, (b >> 16) | 0x40u, isnan(v)));
+}
+inline ushort16 bf16_16(float16 v) {
+    uint16 b = as_uint16(v);
+    return convert_ushort16(select((b + 0x7fffu + ((b >> 16) & 1u)) >> 16, (b >> 16) | 0x40u, isnan(v)));
+}
+#define LOAD1(p, i) as_float((uint)(p)[i] << 16)
+#define LOAD4(i, p) as_float4(convert_uint4(vload4(i, p)) << 16)
+#define LOAD8(i, p) as_float8(convert_uint8(vload8(i, p)) << 16)
+#define LOAD16(i, p) as_float16(convert_uint16(vload16(i, p)) << 16)
+#define STORE1(v, p, i) ((p)[i] = bf16_1(v))
+#define STORE8(v, i, p) vstore8(bf16_8(v), i, p)
+#define STORE16(v, i, p) vstore16(bf16_16(v), i, p)
 #endif
 /* Fixed tree shapes: part of the summation order, so of the bits. Powers of two. */
 #define SLOTS 256
@@ -61,28 +117,28 @@ inline size_t piece(long e, long end, int C, int c, int hw, int *len) {
     return ((size_t)n * C + c) * hw + i;
 }
 
-__kernel void batchnorm_gpu_fwd_partial(__global float *partial, __global const float *x,
+__kernel void batchnorm_gpu_fwd_partial(__global float *partial, __global const ACT_T *x,
                                         int C, int hw, long count, long chunk, int chunks, int j0) {
     __local float a1[SLOTS], a2[SLOTS];
     int c = get_group_id(0), j = j0 + get_global_id(1), l = get_local_id(0), L = get_local_size(0);
     if (c >= C || j >= chunks) return; /* the whole group: no barrier is left waiting */
-    float p = x[(size_t)c * hw];
+    float p = LOAD1(x, (size_t)c * hw);
     for (int s = l; s < SLOTS; s += L) {
         float4 v1 = 0.0f, v2 = 0.0f;
         float t1 = 0.0f, t2 = 0.0f;
         long e = j * chunk, end = min(count, e + chunk);
         while (e < end) {
             int len;
-            __global const float *row = x + piece(e, end, C, c, hw, &len);
+            __global const ACT_T *row = x + piece(e, end, C, c, hw, &len);
             int nv = len / 4;
             for (int q = s; q < nv; q += SLOTS) {
-                float4 d = vload4(q, row) - p;
+                float4 d = LOAD4(q, row) - p;
                 v1 += d;
                 v2 = fma(d, d, v2);
             }
             if (s == 0) {
                 for (int k = 4 * nv; k < len; k++) {
-                    float d = row[k] - p;
+                    float d = LOAD1(row, k) - p;
                     t1 += d;
                     t2 = fma(d, d, t2);
                 }
@@ -100,14 +156,16 @@ __kernel void batchnorm_gpu_fwd_partial(__global float *partial, __global const 
     }
 }
 
-inline float4 grad4(float4 dy, __global const float *y, int q) {
-    return FUSE ? select((float4)(0.0f), dy, vload4(q, y) > (float4)(0.0f)) : dy;
+inline float4 grad4(float4 dy, __global const ACT_T *y, int q) {
+    return FUSE ? select((float4)(0.0f), dy, LOAD4(q, y) > (float4)(0.0f)) : dy;
 }
 
-inline float grad1g(float dy, __global const float *y, size_t k) { return FUSE ? (y[k] > 0.0f ? dy : 0.0f) : dy; }
+inline float grad1g(float dy, __global const ACT_T *y, size_t k) {
+    return FUSE ? (LOAD1(y, k) > 0.0f ? dy : 0.0f) : dy;
+}
 
-__kernel void batchnorm_gpu_bwd_partial(__global float *partial, __global const float *dy, __global const float *x,
-                                        __global const float *y, __global const float *mean,
+__kernel void batchnorm_gpu_bwd_partial(__global float *partial, __global const ACT_T *dy, __global const ACT_T *x,
+                                        __global const ACT_T *y, __global const float *mean,
                                         __global const float *offset, int C, int hw, long count, long chunk,
                                         int chunks) {
     __local float a1[SLOTS], a2[SLOTS];
@@ -123,15 +181,15 @@ __kernel void batchnorm_gpu_bwd_partial(__global float *partial, __global const 
             size_t at = piece(e, end, C, c, hw, &len);
             int nv = len / 4;
             for (int q = s; q < nv; q += SLOTS) {
-                float4 g = grad4(vload4(q, dy + at), y + at, q);
+                float4 g = grad4(LOAD4(q, dy + at), y + at, q);
                 v1 += g;
-                v2 = fma(g, vload4(q, x + at) - m - o, v2);
+                v2 = fma(g, LOAD4(q, x + at) - m - o, v2);
             }
             if (s == 0) {
                 for (int k = 4 * nv; k < len; k++) {
-                    float g = grad1g(dy[at + k], y, at + k);
+                    float g = grad1g(LOAD1(dy, at + k), y, at + k);
                     t1 += g;
-                    t2 = fma(g, x[at + k] - m - o, t2);
+                    t2 = fma(g, LOAD1(x, at + k) - m - o, t2);
                 }
             }
             e += len;
@@ -147,7 +205,7 @@ __kernel void batchnorm_gpu_bwd_partial(__global float *partial, __global const 
     }
 }
 
-__kernel void batchnorm_gpu_fwd_partial_pos(__global float *partial, __global const float *x,
+__kernel void batchnorm_gpu_fwd_partial_pos(__global float *partial, __global const ACT_T *x,
                                             int P, int hw, int N, int rows, int chunks) {
     __local float a1[GPOS * RSLOTS], a2[GPOS * RSLOTS];
     int b = get_group_id(0), j = get_global_id(1), l = get_local_id(0), L = get_local_size(0);
@@ -158,9 +216,9 @@ __kernel void batchnorm_gpu_fwd_partial_pos(__global float *partial, __global co
         int q = q0 + s % GPOS;
         float s1 = 0.0f, s2 = 0.0f;
         if (q < P) {
-            float p = x[(size_t)(q / hw) * hw];
+            float p = LOAD1(x, (size_t)(q / hw) * hw);
             for (int n = n0 + s / GPOS; n < n1; n += RSLOTS) {
-                float d = x[(size_t)n * P + q] - p;
+                float d = LOAD1(x, (size_t)n * P + q) - p;
                 s1 += d;
                 s2 = fma(d, d, s2);
             }
@@ -176,8 +234,8 @@ __kernel void batchnorm_gpu_fwd_partial_pos(__global float *partial, __global co
     }
 }
 
-__kernel void batchnorm_gpu_bwd_partial_pos(__global float *partial, __global const float *dy,
-                                            __global const float *x, __global const float *y,
+__kernel void batchnorm_gpu_bwd_partial_pos(__global float *partial, __global const ACT_T *dy,
+                                            __global const ACT_T *x, __global const ACT_T *y,
                                             __global const float *mean, __global const float *offset,
                                             int P, int hw, int N, int rows, int chunks) {
     __local float a1[GPOS * RSLOTS], a2[GPOS * RSLOTS];
@@ -193,9 +251,9 @@ __kernel void batchnorm_gpu_bwd_partial_pos(__global float *partial, __global co
             float m = mean[c], o = offset ? offset[c] : 0.0f;
             for (int n = n0 + s / GPOS; n < n1; n += RSLOTS) {
                 size_t k = (size_t)n * P + q;
-                float g = grad1g(dy[k], y, k);
+                float g = grad1g(LOAD1(dy, k), y, k);
                 s1 += g;
-                s2 = fma(g, x[k] - m - o, s2);
+                s2 = fma(g, LOAD1(x, k) - m - o, s2);
             }
         }
         a1[s] = s1;

@@ -13,51 +13,79 @@
  * Launch: one work-item per span of `span` consecutive elements, items = ceil(n/span) rounded up to the local
  * size (the excess returns at once). The host picks long spans and local size 1 on CPUs (each item streams, as
  * copy.cl does) and span 1 on GPUs. Outputs may be the same buffer as an input: each element is read before it
- * is written, by the same work-item. scale, add and relu round as the double reference does (exact twins).
+ * is written, by the same work-item. scale, add and relu round as the double reference does (exact twins); in 16
+ * bits they round once more, on the store, as the reference rounds its result.
  */
+/*
+ * Storage, -DACT (issue 15): 0 float, 1 half (vload_half / vstore_half_rte, core OpenCL), 2 bfloat16 (a ushort
+ * holding a float's upper half; stored rounded to nearest even, NaN kept quiet). Every tensor of one call has one
+ * dtype and every operation is in float, so ACT changes only LOAD1 (p[i] as a float) and STORE1 (p[i] = v):
+ * batchnorm.cl's macros of the same names, scalar ones only.
+ */
+#ifndef ACT
+#define ACT 0
+#endif
+#if ACT == 0
+#define ACT_T float
+#define LOAD1(p, i) ((p)[i])
+#define STORE1(v, p, i) ((p)[i] = (v))
+#elif ACT == 1
+#define ACT_T half
+#define LOAD1(p, i) vload_half(i, p)
+#define STORE1(v, p, i) vstore_half_rte(v, i, p)
+#else
+#define ACT_T ushort
+inline ushort bf16_1(float v) {
+    uint b = as_uint(v);
+    return (ushort)(isnan(v) ? (b >> 16) | 0x40u : (b + 0x7fffu + ((b >> 16) & 1u)) >> 16);
+}
+#define LOAD1(p, i) as_float((uint)(p)[i] << 16)
+#define STORE1(v, p, i) ((p)[i] = bf16_1(v))
+#endif
+
 #define SPAN_LOOP(i) \
     long i##0 = get_global_id(0) * span; \
     long i##1 = min(n, i##0 + span); \
     for (long i = i##0; i < i##1; i++)
 
-__kernel void elementwise_scale(__global float *y, __global const float *x, float alpha, long n, long span) {
-    SPAN_LOOP(i) y[i] = alpha * x[i];
+__kernel void elementwise_scale(__global ACT_T *y, __global const ACT_T *x, float alpha, long n, long span) {
+    SPAN_LOOP(i) STORE1(alpha * LOAD1(x, i), y, i);
 }
 
-__kernel void elementwise_add(__global float *y, __global const float *a, __global const float *b, long n,
+__kernel void elementwise_add(__global ACT_T *y, __global const ACT_T *a, __global const ACT_T *b, long n,
                               long span) {
-    SPAN_LOOP(i) y[i] = a[i] + b[i];
+    SPAN_LOOP(i) STORE1(LOAD1(a, i) + LOAD1(b, i), y, i);
 }
 
-__kernel void elementwise_add_bwd(__global float *da, __global float *db, __global const float *dy, int has_a,
+__kernel void elementwise_add_bwd(__global ACT_T *da, __global ACT_T *db, __global const ACT_T *dy, int has_a,
                                   int has_b, long n, long span) {
     SPAN_LOOP(i) {
-        float g = dy[i];
-        if (has_a) da[i] = g;
-        if (has_b) db[i] = g;
+        float g = LOAD1(dy, i);
+        if (has_a) STORE1(g, da, i);
+        if (has_b) STORE1(g, db, i);
     }
 }
 
-__kernel void elementwise_relu_fwd(__global float *y, __global const float *x, long n, long span) {
+__kernel void elementwise_relu_fwd(__global ACT_T *y, __global const ACT_T *x, long n, long span) {
     SPAN_LOOP(i) {
-        float v = x[i];
-        y[i] = v < 0.0f ? 0.0f : v;
+        float v = LOAD1(x, i);
+        STORE1(v < 0.0f ? 0.0f : v, y, i);
     }
 }
 
-__kernel void elementwise_relu_bwd(__global float *dx, __global const float *dy, __global const float *y, long n,
+__kernel void elementwise_relu_bwd(__global ACT_T *dx, __global const ACT_T *dy, __global const ACT_T *y, long n,
                                    long span) {
-    SPAN_LOOP(i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    SPAN_LOOP(i) STORE1(LOAD1(y, i) > 0.0f ? LOAD1(dy, i) : 0.0f, dx, i);
 }
 
-__kernel void elementwise_sigmoid_fwd(__global float *y, __global const float *x, long n, long span) {
-    SPAN_LOOP(i) y[i] = 1.0f / (1.0f + exp(-x[i]));
+__kernel void elementwise_sigmoid_fwd(__global ACT_T *y, __global const ACT_T *x, long n, long span) {
+    SPAN_LOOP(i) STORE1(1.0f / (1.0f + exp(-LOAD1(x, i))), y, i);
 }
 
-__kernel void elementwise_sigmoid_bwd(__global float *dx, __global const float *dy, __global const float *y, long n,
+__kernel void elementwise_sigmoid_bwd(__global ACT_T *dx, __global const ACT_T *dy, __global const ACT_T *y, long n,
                                       long span) {
     SPAN_LOOP(i) {
-        float s = y[i];
-        dx[i] = dy[i] * s * (1.0f - s);
+        float s = LOAD1(y, i);
+        STORE1(LOAD1(dy, i) * s * (1.0f - s), dx, i);
     }
 }

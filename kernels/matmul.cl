@@ -27,6 +27,13 @@
  *
  * Defines (compile time; the register tile): MR rows (default 8), VW vector width 4/8/16 (16), NV vectors per row
  * (2), so NR = VW*NV columns; PACK_K k values per pack work-item (64). mc, nc, kc are arguments.
+ *
+ * Storage dtypes (docs/half-precision-gemm-conv.md), each 0 = fp32, 1 = fp16 (IEEE half), 2 = bf16 (the upper 16
+ * bits of an fp32): IN_DT for A and B (default 0), C_DT for C (0), PB_DT for matmul_packed's b (0: packed panels;
+ * IN_DT when B is read in place). 16-bit values are widened as they are loaded (vload_half, or the bits shifted
+ * into an fp32's upper half), so every sum is fp32 as in the fp32 build; the pack kernels write fp32 panels.
+ * A 16-bit C is rounded once, to nearest even (NaN stays NaN, overflow gives Inf), so the host runs one K block.
+ * Bias is always fp32.
  */
 #ifndef MR
 #define MR 8
@@ -47,6 +54,44 @@
 #define VLOAD CAT(vload, VW)
 #define VSTORE CAT(vstore, VW)
 
+#ifndef IN_DT
+#define IN_DT 0
+#endif
+#ifndef C_DT
+#define C_DT 0
+#endif
+#ifndef PB_DT
+#define PB_DT 0
+#endif
+#define DT_0 float
+#define DT_1 half
+#define DT_2 ushort
+#define DTYPE(d) CAT(DT_, d)
+#define IT DTYPE(IN_DT)
+#define CT DTYPE(C_DT)
+#define PBT DTYPE(PB_DT)
+
+/* LD: element i widened to fp32; VLD: VW-wide vector v (elements v*n ... v*n+n-1); ST: x rounded into element i. */
+#define LD_0(p, i) ((p)[i])
+#define LD_1(p, i) vload_half(i, p)
+#define LD_2(p, i) as_float((uint)(p)[i] << 16)
+#define LD(d, p, i) CAT(LD_, d)(p, i)
+#define VLD_0(n, v, p) CAT(vload, n)(v, p)
+#define VLD_1(n, v, p) CAT(vload_half, n)(v, p)
+#define VLD_2(n, v, p) CAT(as_float, n)(CAT(convert_uint, n)(CAT(vload, n)(v, p)) << 16)
+#define VLD(d, n, v, p) CAT(VLD_, d)(n, v, p)
+#define ST_0(x, i, p) ((p)[i] = (x))
+#define ST_1(x, i, p) vstore_half_rte(x, i, p)
+#define ST_2(x, i, p) ((p)[i] = bf16_rne(x))
+#define ST(d, x, i, p) CAT(ST_, d)(x, i, p)
+
+/* fp32 -> bf16, round to nearest even; a NaN keeps its sign and top payload bits and is made quiet. */
+inline ushort bf16_rne(float f) {
+    uint u = as_uint(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (ushort)((u >> 16) | 0x0040u);
+    return (ushort)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
 #define EPI_BIAS_ROW 1
 #define EPI_BIAS_COL 2
 #define EPI_RELU 4
@@ -58,30 +103,30 @@ inline float epilogue1(float v, __global const float *bias, int epi, int m, int 
     return v;
 }
 
-__kernel void matmul_plain(__global float *c, __global const float *a, __global const float *b,
+__kernel void matmul_plain(__global CT *c, __global const IT *a, __global const IT *b,
                            __global const float *bias, int M, int N, int K,
                            int a_off, int lda, int a_stride, int ta, int b_off, int ldb, int b_stride, int tb,
                            int c_off, int ldc, int c_stride, float alpha, float beta, int epi) {
     int n = get_global_id(0), m = get_global_id(1), batch = get_global_id(2);
     if (n >= N || m >= M) return;
-    __global const float *pa = a + a_off + (size_t)batch * a_stride + (ta ? m : (size_t)m * lda);
-    __global const float *pb = b + b_off + (size_t)batch * b_stride + (tb ? (size_t)n * ldb : n);
+    __global const IT *pa = a + a_off + (size_t)batch * a_stride + (ta ? m : (size_t)m * lda);
+    __global const IT *pb = b + b_off + (size_t)batch * b_stride + (tb ? (size_t)n * ldb : n);
     size_t sa = ta ? lda : 1, sb = tb ? 1 : ldb;
     float acc = 0.0f;
-    for (int k = 0; k < K; k++) acc = fma(pa[k * sa], pb[k * sb], acc);
-    __global float *pc = c + c_off + (size_t)batch * c_stride + (size_t)m * ldc + n;
+    for (int k = 0; k < K; k++) acc = fma(LD(IN_DT, pa, k * sa), LD(IN_DT, pb, k * sb), acc);
+    __global CT *pc = c + c_off + (size_t)batch * c_stride + (size_t)m * ldc + n;
     float v = alpha * acc;
-    if (beta != 0.0f) v = fma(beta, *pc, v);
-    *pc = epilogue1(v, bias, epi, m, n);
+    if (beta != 0.0f) v = fma(beta, LD(C_DT, pc, 0), v);
+    ST(C_DT, epilogue1(v, bias, epi, m, n), 0, pc);
 }
 
 /* dst[k*w + r] = src[r*ld + k] for r < w, k < 16: a w x 16 block written k-major, 8 rows at a time, then singles. */
-inline void transpose16(__global float *dst, int w, __global const float *src, size_t ld) {
+inline void transpose16(__global float *dst, int w, __global const IT *src, size_t ld) {
     int r0 = 0;
     for (; r0 + 8 <= w; r0 += 8) {
         float t[8][16];
 #pragma unroll
-        for (int i = 0; i < 8; i++) vstore16(vload16(0, src + (r0 + i) * ld), 0, t[i]);
+        for (int i = 0; i < 8; i++) vstore16(VLD(IN_DT, 16, 0, src + (r0 + i) * ld), 0, t[i]);
 #pragma unroll
         for (int k = 0; k < 16; k++) {
             float8 col = (float8)(t[0][k], t[1][k], t[2][k], t[3][k], t[4][k], t[5][k], t[6][k], t[7][k]);
@@ -90,30 +135,30 @@ inline void transpose16(__global float *dst, int w, __global const float *src, s
     }
     for (; r0 < w; r0++) {
         float t[16];
-        vstore16(vload16(0, src + r0 * ld), 0, t);
+        vstore16(VLD(IN_DT, 16, 0, src + r0 * ld), 0, t);
 #pragma unroll
         for (int k = 0; k < 16; k++) dst[k * w + r0] = t[k];
     }
 }
 
 /* The general case (partial panels, the last k < 16): element by element, zeros past the matrix. */
-inline void pack_slow(__global float *dst, int w, __global const float *src, size_t ld, int trans,
+inline void pack_slow(__global float *dst, int w, __global const IT *src, size_t ld, int trans,
                       int rows, int k0, int kend) {
     for (int k = k0; k < kend; k++)
         for (int r = 0; r < w; r++)
-            dst[(size_t)k * w + r] = r >= rows ? 0.0f : trans ? src[(size_t)k * ld + r] : src[r * ld + k];
+            dst[(size_t)k * w + r] = r >= rows ? 0.0f : trans ? LD(IN_DT, src, (size_t)k * ld + r) : LD(IN_DT, src, r * ld + k);
 }
 
 /* One panel of w rows (of op(A), or columns of op(B)) over k in [k0, kend); src points at row 0, k 0. In the
  * "rows" orientation (trans = 0) panel row r, term k is src[r*ld + k]; otherwise src[k*ld + r]. */
-inline void pack_panel(__global float *dst, int w, __global const float *src, size_t ld, int trans,
+inline void pack_panel(__global float *dst, int w, __global const IT *src, size_t ld, int trans,
                        int rows, int k0, int kend) {
     int k = k0;
     if (rows == w && trans) {
         for (; k < kend; k++) {
             int r = 0;
-            for (; r + 8 <= w; r += 8) vstore8(vload8(0, src + (size_t)k * ld + r), 0, dst + (size_t)k * w + r);
-            for (; r < w; r++) dst[(size_t)k * w + r] = src[(size_t)k * ld + r];
+            for (; r + 8 <= w; r += 8) vstore8(VLD(IN_DT, 8, 0, src + (size_t)k * ld + r), 0, dst + (size_t)k * w + r);
+            for (; r < w; r++) dst[(size_t)k * w + r] = LD(IN_DT, src, (size_t)k * ld + r);
         }
     } else if (rows == w) {
         for (; k + 16 <= kend; k += 16) transpose16(dst + (size_t)k * w, w, src + k, ld);
@@ -121,44 +166,58 @@ inline void pack_panel(__global float *dst, int w, __global const float *src, si
     pack_slow(dst, w, src, ld, trans, rows, k, kend);
 }
 
-__kernel void matmul_pack_a(__global float *ap, __global const float *a, int M, int K,
+__kernel void matmul_pack_a(__global float *ap, __global const IT *a, int M, int K,
                             int a_off, int lda, int a_stride, int ta, long ap_stride) {
     int p = get_global_id(0), k0 = get_global_id(1) * PACK_K, batch = get_global_id(2);
     if (p * MR >= M || k0 >= K) return;
-    __global const float *src = a + a_off + (size_t)batch * a_stride + (ta ? p * MR : (size_t)p * MR * lda);
+    __global const IT *src = a + a_off + (size_t)batch * a_stride + (ta ? p * MR : (size_t)p * MR * lda);
     pack_panel(ap + batch * ap_stride + (size_t)p * MR * K, MR, src, lda, ta, min(MR, M - p * MR), k0,
                min(K, k0 + PACK_K));
 }
 
 /* B's panels are columns of op(B): "rows" orientation when B is stored transposed (N x K). */
-__kernel void matmul_pack_b(__global float *bp, __global const float *b, int N, int K,
+__kernel void matmul_pack_b(__global float *bp, __global const IT *b, int N, int K,
                             int b_off, int ldb, int b_stride, int tb, int col0, long bp_stride) {
     int q = get_global_id(0), k0 = get_global_id(1) * PACK_K, batch = get_global_id(2);
     int n0 = col0 + q * NR;
     if (n0 >= N || k0 >= K) return;
-    __global const float *src = b + b_off + (size_t)batch * b_stride + (tb ? (size_t)n0 * ldb : n0);
+    __global const IT *src = b + b_off + (size_t)batch * b_stride + (tb ? (size_t)n0 * ldb : n0);
     pack_panel(bp + batch * bp_stride + (size_t)q * NR * K, NR, src, ldb, !tb, min(NR, N - n0), k0,
                min(K, k0 + PACK_K));
 }
 
+#if C_DT == 0
+#define VST_C(x, v, p) VSTORE(x, v, p)
+#elif C_DT == 1
+#define VST_C(x, v, p) CAT(CAT(vstore_half, VW), _rte)(x, v, p)
+#else
+#define VST_C(x, v, p) vstore_bf16(x, v, p)
+/* bf16 has no vector store: the VW lanes are rounded one by one (once per tile row, after the K loop). */
+inline void vstore_bf16(VEC x, size_t v, __global ushort *p) {
+    float t[VW];
+    VSTORE(x, 0, t);
+    for (int j = 0; j < VW; j++) p[v * VW + j] = bf16_rne(t[j]);
+}
+#endif
+
 /* Writes one MR x NR tile of C: first K block (beta), later blocks (add), last block (epilogue); edges masked. */
-inline void store_tile(VEC acc[MR][NV], __global float *c, int ldc, int m0, int n0, int rows, int cols,
+inline void store_tile(VEC acc[MR][NV], __global CT *c, int ldc, int m0, int n0, int rows, int cols,
                        int first, int last, float alpha, float beta, __global const float *bias, int epi) {
     if (rows == MR && cols == NR) {
 #pragma unroll
         for (int r = 0; r < MR; r++) {
-            __global float *row = c + (size_t)(m0 + r) * ldc + n0;
+            __global CT *row = c + (size_t)(m0 + r) * ldc + n0;
 #pragma unroll
             for (int v = 0; v < NV; v++) {
                 VEC x = alpha * acc[r][v];
-                if (!first) x += VLOAD(v, row);
-                else if (beta != 0.0f) x = fma((VEC)(beta), VLOAD(v, row), x);
+                if (!first) x += VLD(C_DT, VW, v, row);
+                else if (beta != 0.0f) x = fma((VEC)(beta), VLD(C_DT, VW, v, row), x);
                 if (last && epi) {
                     if (epi & EPI_BIAS_ROW) x += bias[m0 + r];
                     if (epi & EPI_BIAS_COL) x += VLOAD(v, bias + n0);
                     if (epi & EPI_RELU) x = select(x, (VEC)(0.0f), x < (VEC)(0.0f));
                 }
-                VSTORE(x, v, row);
+                VST_C(x, v, row);
             }
         }
         return;
@@ -167,17 +226,49 @@ inline void store_tile(VEC acc[MR][NV], __global float *c, int ldc, int m0, int 
         float t[NR];
 #pragma unroll
         for (int v = 0; v < NV; v++) VSTORE(acc[r][v], v, t);
-        __global float *row = c + (size_t)(m0 + r) * ldc + n0;
+        __global CT *row = c + (size_t)(m0 + r) * ldc + n0;
         for (int j = 0; j < cols; j++) {
             float x = alpha * t[j];
-            if (!first) x += row[j];
-            else if (beta != 0.0f) x = fma(beta, row[j], x);
-            row[j] = last ? epilogue1(x, bias, epi, m0 + r, n0 + j) : x;
+            if (!first) x += LD(C_DT, row, j);
+            else if (beta != 0.0f) x = fma(beta, LD(C_DT, row, j), x);
+            ST(C_DT, last ? epilogue1(x, bias, epi, m0 + r, n0 + j) : x, j, row);
         }
     }
 }
 
-__kernel void matmul_packed(__global float *c, __global const float *ap, __global const float *b,
+/* One k of the register tile: MR broadcasts of A against NV vectors of B. */
+inline void packed_step(VEC acc[MR][NV], __global const float *ak, VEC bv[NV]) {
+#pragma unroll
+    for (int r = 0; r < MR; r++) {
+        VEC ar = (VEC)(ak[r]);
+#pragma unroll
+        for (int v = 0; v < NV; v++) acc[r][v] = fma(ar, bv[v], acc[r][v]);
+    }
+}
+
+/* k in [k0, kend) of one (row panel, column panel) pair; B at bk with `row` elements per k. Pointers walk K so
+ * each load is a constant offset from one register. Two loops: fp32 panels (packed, or B read in place in an fp32
+ * build) and a 16-bit B read in place, widened as it is loaded. */
+inline void packed_panel(VEC acc[MR][NV], __global const float *ak, __global const float *bkf,
+                         __global const PBT *bkh, int row, int kn) {
+    if (bkf) {
+        for (int k = 0; k < kn; k++, ak += MR, bkf += row) {
+            VEC bv[NV];
+#pragma unroll
+            for (int v = 0; v < NV; v++) bv[v] = VLOAD(v, bkf);
+            packed_step(acc, ak, bv);
+        }
+    } else {
+        for (int k = 0; k < kn; k++, ak += MR, bkh += row) {
+            VEC bv[NV];
+#pragma unroll
+            for (int v = 0; v < NV; v++) bv[v] = VLD(PB_DT, VW, v, bkh);
+            packed_step(acc, ak, bv);
+        }
+    }
+}
+
+__kernel void matmul_packed(__global CT *c, __global const float *ap, __global const PBT *b,
                             __global const float *bt, __global const float *bias, int M, int N, int K,
                             int c_off, int ldc, int c_stride, long ap_stride,
                             long b_off, long b_stride, long b_panel, int b_row, int full_panels, long bt_stride,
@@ -186,14 +277,15 @@ __kernel void matmul_packed(__global float *c, __global const float *ap, __globa
     int p0 = get_global_id(0) * (mc / MR), q0 = get_global_id(1) * (nc / NR);
     int p1 = min(p0 + mc / MR, (M + MR - 1) / MR), q1 = min(q0 + nc / NR, (N + NR - 1) / NR);
     __global const float *a_batch = ap + batch * ap_stride;
-    __global float *c_batch = c + c_off + (size_t)batch * c_stride;
+    __global CT *c_batch = c + c_off + (size_t)batch * c_stride;
     for (int k0 = 0; k0 < K; k0 += kc) {
         int kend = min(K, k0 + kc);
         for (int q = q0; q < q1; q++) {
-            __global const float *bq = b + b_off + batch * b_stride + q * b_panel;
+            __global const PBT *bq = b + b_off + batch * b_stride + q * b_panel;
+            __global const float *bf = PB_DT == 0 ? (__global const float *)bq : 0;
             int row = b_row;
             if (q >= full_panels) {
-                bq = bt + batch * bt_stride + (size_t)(q - full_panels) * K * NR;
+                bf = bt + batch * bt_stride + (size_t)(q - full_panels) * K * NR;
                 row = NR;
             }
             for (int p = p0; p < p1; p++) {
@@ -203,19 +295,8 @@ __kernel void matmul_packed(__global float *c, __global const float *ap, __globa
                 for (int r = 0; r < MR; r++)
 #pragma unroll
                     for (int v = 0; v < NV; v++) acc[r][v] = (VEC)(0.0f);
-                /* pointers walk K so each load is a constant offset from one register */
-                __global const float *ak = pa + (size_t)k0 * MR, *bk = bq + (size_t)k0 * row;
-                for (int k = k0; k < kend; k++, ak += MR, bk += row) {
-                    VEC bv[NV];
-#pragma unroll
-                    for (int v = 0; v < NV; v++) bv[v] = VLOAD(v, bk);
-#pragma unroll
-                    for (int r = 0; r < MR; r++) {
-                        VEC ar = (VEC)(ak[r]);
-#pragma unroll
-                        for (int v = 0; v < NV; v++) acc[r][v] = fma(ar, bv[v], acc[r][v]);
-                    }
-                }
+                packed_panel(acc, pa + (size_t)k0 * MR, bf ? bf + (size_t)k0 * row : 0, bq + (size_t)k0 * row,
+                             row, kend - k0);
                 store_tile(acc, c_batch, ldc, p * MR, q * NR, min(MR, M - p * MR), min(NR, N - q * NR),
                            k0 == 0, kend == K, alpha, beta, bias, epi);
             }
@@ -282,11 +363,22 @@ __kernel void matmul_packed(__global float *c, __global const float *ap, __globa
 #define VLOADN(p) CAT(vload, VWN)(0, p)
 #define VSTOREN(x, p) CAT(vstore, VWN)(x, 0, p)
 #endif
+/* global loads of A and B, widened to fp32 as they go into the local tiles */
+#if VWM == 1
+#define GLOADM(p) LD(IN_DT, p, 0)
+#else
+#define GLOADM(p) VLD(IN_DT, VWM, 0, p)
+#endif
+#if VWN == 1
+#define GLOADN(p) LD(IN_DT, p, 0)
+#else
+#define GLOADN(p) VLD(IN_DT, VWN, 0, p)
+#endif
 
 /* One operand's KWG x W tile at (row r0 of op(X), k0) into xl[k*ld + r]. `along_rows`: the stored operand is
  * contiguous along op(X)'s rows (x[k*ldx + r]; loaded in vectors of V), else along k (x[r*ldx + k]). */
 #define LOAD_TILE(NAME, W, V, VLOADV, VSTOREV)                                                                 \
-inline void NAME(__local float *xl, __global const float *x, int ldx, int along_rows, int r0, int rows,        \
+inline void NAME(__local float *xl, __global const IT *x, int ldx,    int along_rows, int r0, int rows,        \
                  int k0, int K, int t) {                                                                       \
     if (along_rows) {                                                                                          \
         for (int e = t; e < KWG * (W / V); e += THREADS) {                                                     \
@@ -296,18 +388,18 @@ inline void NAME(__local float *xl, __global const float *x, int ldx, int along_
                 VSTOREV(VLOADV(x + (size_t)gk * ldx + r0 + r), dst);                                           \
             } else {                                                                                           \
                 for (int v = 0; v < V; v++)                                                                    \
-                    dst[v] = gk < K && r0 + r + v < rows ? x[(size_t)gk * ldx + r0 + r + v] : 0.0f;            \
+                    dst[v] = gk < K && r0 + r + v < rows ? LD(IN_DT, x, (size_t)gk * ldx + r0 + r + v) : 0.0f;\
             }                                                                                                  \
         }                                                                                                      \
     } else {                                                                                                   \
         for (int e = t; e < KWG * W; e += THREADS) {                                                           \
             int k = e % KWG, r = e / KWG, gk = k0 + k, gr = r0 + r;                                            \
-            xl[k * (W + PAD) + r] = gk < K && gr < rows ? x[(size_t)gr * ldx + gk] : 0.0f;                     \
+            xl[k * (W + PAD) + r] = gk < K && gr < rows ? LD(IN_DT, x, (size_t)gr * ldx + gk) : 0.0f;         \
         }                                                                                                      \
     }                                                                                                          \
 }
-LOAD_TILE(tiled_load_a, MWG, VWM, VLOADM, VSTOREM)
-LOAD_TILE(tiled_load_b, NWG, VWN, VLOADN, VSTOREN)
+LOAD_TILE(tiled_load_a, MWG, VWM, GLOADM, VSTOREM)
+LOAD_TILE(tiled_load_b, NWG, VWN, GLOADN, VSTOREN)
 
 /* One k of the register tile: MWI values of A and NWI of B from the local tiles, MWI x NWI fmas. */
 inline void tiled_step(float acc[MWI][NWI], __local const float *al, __local const float *bl, int lx, int ly) {
@@ -322,7 +414,7 @@ inline void tiled_step(float acc[MWI][NWI], __local const float *al, __local con
         for (int j = 0; j < NWI; j++) acc[i][j] = fma(ar[i], br[j], acc[i][j]);
 }
 
-__kernel void matmul_tiled(__global float *c, __global const float *a, __global const float *b,
+__kernel void matmul_tiled(__global CT *c, __global const IT *a, __global const IT *b,
                            __global const float *bias, int M, int N, int K,
                            int a_off, int lda, int a_stride, int ta, int b_off, int ldb, int b_stride, int tb,
                            int c_off, int ldc, int c_stride, float alpha, float beta, int epi) {
@@ -330,8 +422,8 @@ __kernel void matmul_tiled(__global float *c, __global const float *a, __global 
     __local float bl[KWG * BLD];
     int lx = get_local_id(0), ly = get_local_id(1), t = ly * NDIMC + lx;
     int n0 = get_group_id(0) * NWG, m0 = get_group_id(1) * MWG, batch = get_group_id(2);
-    __global const float *pa = a + a_off + (size_t)batch * a_stride;
-    __global const float *pb = b + b_off + (size_t)batch * b_stride;
+    __global const IT *pa = a + a_off + (size_t)batch * a_stride;
+    __global const IT *pb = b + b_off + (size_t)batch * b_stride;
     float acc[MWI][NWI];
 #pragma unroll
     for (int i = 0; i < MWI; i++)
@@ -351,7 +443,7 @@ __kernel void matmul_tiled(__global float *c, __global const float *a, __global 
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    __global float *pc = c + c_off + (size_t)batch * c_stride;
+    __global CT *pc = c + c_off + (size_t)batch * c_stride;
 #pragma unroll
     for (int i = 0; i < MWI; i++) {
         int m = m0 + ly + i * MDIMC;
@@ -360,10 +452,10 @@ __kernel void matmul_tiled(__global float *c, __global const float *a, __global 
         for (int j = 0; j < NWI; j++) {
             int n = n0 + ((j / VWN) * NDIMC + lx) * VWN + j % VWN;
             if (n >= N) continue;
-            __global float *out = pc + (size_t)m * ldc + n;
+            __global CT *out = pc + (size_t)m * ldc + n;
             float v = alpha * acc[i][j];
-            if (beta != 0.0f) v = fma(beta, *out, v);
-            *out = epilogue1(v, bias, epi, m, n);
+            if (beta != 0.0f) v = fma(beta, LD(C_DT, out, 0), v);
+            ST(C_DT, epilogue1(v, bias, epi, m, n), 0, out);
         }
     }
 }

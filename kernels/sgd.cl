@@ -4,15 +4,36 @@
  *   sgd_update  d = g + wd*p; with MOMENTUM: buf = momentum*buf + d, d = buf; p -= lr*d   (PyTorch's formula,
  *               dampening 0, not Nesterov; a zero buffer makes the first step buf = d as in PyTorch)
  *
+ *               COPY = 1: also copy[i] = the new p rounded to copy's 16-bit dtype (issue 15: fp32 master weights,
+ *               a 16-bit copy for the forward, written in the same pass)
+ *
  * Launch as elementwise.cl: one work-item per span of `span` elements. Defines: MOMENTUM (0/1; the buffer is
- * neither read nor written when 0).
+ * neither read nor written when 0), COPY (0/1: the copy is neither written nor read when 0, and may be NULL), ACT
+ * (the copy's storage: 1 half, vstore_half_rte; 2 bfloat16, rounded to nearest even here, NaN kept quiet).
  */
 #ifndef MOMENTUM
 #define MOMENTUM 1
 #endif
+#ifndef COPY
+#define COPY 0
+#endif
+#if COPY && ACT == 1
+#define ACT_T half
+#define STORE1(v, p, i) vstore_half_rte(v, i, p)
+#elif COPY && ACT == 2
+#define ACT_T ushort
+inline ushort bf16_1(float v) {
+    uint b = as_uint(v);
+    return (ushort)(isnan(v) ? (b >> 16) | 0x40u : (b + 0x7fffu + ((b >> 16) & 1u)) >> 16);
+}
+#define STORE1(v, p, i) ((p)[i] = bf16_1(v))
+#else
+#define ACT_T ushort /* no copy is written: any 16-bit type */
+#define STORE1(v, p, i)
+#endif
 
-__kernel void sgd_update(__global float *param, __global float *buf, __global const float *grad, float lr,
-                         float momentum, float wd, long n, long span) {
+__kernel void sgd_update(__global float *param, __global float *buf, __global ACT_T *copy,
+                         __global const float *grad, float lr, float momentum, float wd, long n, long span) {
     long i0 = get_global_id(0) * span;
     long i1 = min(n, i0 + span);
     for (long i = i0; i < i1; i++) {
@@ -23,5 +44,8 @@ __kernel void sgd_update(__global float *param, __global float *buf, __global co
         buf[i] = d;
 #endif
         param[i] = p - lr * d;
+#if COPY
+        STORE1(p - lr * d, copy, i);
+#endif
     }
 }

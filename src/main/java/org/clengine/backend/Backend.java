@@ -37,6 +37,16 @@ public interface Backend extends AutoCloseable {
         return memory().full(value, shape);
     }
 
+    /** A new tensor of {@code dtype} holding {@code data} rounded to it (nearest even). */
+    default Tensor tensor(org.clengine.core.DType dtype, float[] data, int... shape) {
+        return memory().tensor(dtype, data, shape);
+    }
+
+    /** A new tensor of {@code dtype} filled with {@code value} rounded to it. */
+    default Tensor full(org.clengine.core.DType dtype, float value, int... shape) {
+        return memory().full(dtype, value, shape);
+    }
+
     /** Waits until every op enqueued so far has finished (a no-op on the reference). */
     default void finish() {
         memory().finish();

@@ -42,6 +42,7 @@ public final class BadInputCases {
         List<BadInputCase.Outcome> out = new ArrayList<>();
         for (OpFamily<?> f : OpFamily.ALL) out.addAll(f.badInputs(b, other));
         for (BadInputCase<Backend> c : tensorCases()) out.add(c.run(b, b.memory(), other.memory()));
+        for (BadInputCase<Backend> c : DTypeBadInputs.cases()) out.add(c.run(b, b.memory(), other.memory()));
         return out;
     }
 

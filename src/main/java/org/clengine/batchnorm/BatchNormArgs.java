@@ -3,6 +3,8 @@ package org.clengine.batchnorm;
 import static org.clengine.core.TensorChecks.optional;
 import static org.clengine.core.TensorChecks.presence;
 import static org.clengine.core.TensorChecks.require;
+import static org.clengine.core.TensorChecks.requireAnyDType;
+import static org.clengine.core.TensorChecks.sameDType;
 
 import org.clengine.core.Aliasing;
 import org.clengine.core.Memory;
@@ -14,6 +16,10 @@ import org.clengine.core.Tensor;
  * an output that shares storage with an input (y with x, dx with dy, views included) is refused. Training's y over
  * x would destroy the input backward needs; the device paths take several passes over their inputs (statistics,
  * then apply), and only refusing every overlap keeps them and the reference one contract.
+ * <p>
+ * Dtypes (issue 15): the activations x, y, z (residual), dy, dx, dz may be F32, F16 or BF16, all of one call in
+ * x's dtype; gamma, beta, dgamma, dbeta and the saved and running statistics are F32 (a 16-bit tensor there is
+ * refused): statistics are taken and kept in fp32 whatever the activations' storage.
  */
 public final class BatchNormArgs {
     private BatchNormArgs() {
@@ -64,11 +70,10 @@ public final class BatchNormArgs {
     public static BatchNormShape checkBackward(Memory m, BatchNormBackward call) {
         if (call == null) throw new IllegalArgumentException("call is null");
         if (call.config() == null) throw new IllegalArgumentException("config is null");
-        require(m, "x", call.x());
+        requireAnyDType(m, "x", call.x());
         BatchNormShape s = BatchNormShape.of(call.x().shape());
-        int[] dims = call.x().shape();
-        require(m, "dx", call.dx(), dims);
-        require(m, "dy", call.dy(), dims);
+        activation(m, "dx", call.dx(), call.x());
+        activation(m, "dy", call.dy(), call.x());
         optional(m, "gamma", call.gamma(), s.c());
         optional(m, "dgamma", call.dgamma(), s.c());
         optional(m, "dbeta", call.dbeta(), s.c());
@@ -80,10 +85,10 @@ public final class BatchNormArgs {
         if (f.hasRelu()) {
             presence("y", call.y(), true, "when the fusion is " + f + " (backward needs the forward output's ReLU "
                     + "mask)");
-            require(m, "y", call.y(), dims);
+            activation(m, "y", call.y(), call.x());
         }
         presence("dresidual", call.dresidual(), f.hasResidual(), "when the fusion is " + f);
-        optional(m, "dresidual", call.dresidual(), dims);
+        if (call.dresidual() != null) activation(m, "dresidual", call.dresidual(), call.x());
         Aliasing.outputs("dx", call.dx(), "dgamma", call.dgamma(), "dbeta", call.dbeta(), "dresidual",
                 call.dresidual())
                 .inputs("dy", call.dy(), "x", call.x(), "saveMean", call.saved().mean(), "saveInvstd",
@@ -96,17 +101,24 @@ public final class BatchNormArgs {
     private static BatchNormShape checkCommon(Memory m, Tensor y, Tensor x, Tensor gamma, Tensor beta,
             Tensor residual, BatchNormConfig config) {
         if (config == null) throw new IllegalArgumentException("config is null");
-        require(m, "x", x);
+        requireAnyDType(m, "x", x);
         BatchNormShape s = BatchNormShape.of(x.shape());
-        require(m, "y", y, x.shape());
+        activation(m, "y", y, x);
         if ((gamma == null) != (beta == null)) {
             throw new IllegalArgumentException("gamma and beta must both be given or both be null (affine = false)");
         }
         optional(m, "gamma", gamma, s.c());
         optional(m, "beta", beta, s.c());
         presence("residual", residual, config.fusion().hasResidual(), "when the fusion is " + config.fusion());
-        optional(m, "residual", residual, x.shape());
+        if (residual != null) activation(m, "residual", residual, x);
         return s;
+    }
+
+    /** An activation: x's shape and x's dtype (any of F32, F16, BF16). */
+    static Tensor activation(Memory m, String name, Tensor t, Tensor x) {
+        requireAnyDType(m, name, t, x.shape());
+        sameDType("x", x, name, t);
+        return t;
     }
 
     private static void checkSaved(Memory m, BatchNormSaved saved, BatchNormShape s) {

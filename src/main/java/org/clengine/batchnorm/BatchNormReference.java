@@ -2,13 +2,15 @@ package org.clengine.batchnorm;
 
 import static org.clengine.core.HostTensor.data;
 
+import org.clengine.core.HostTensor;
 import org.clengine.core.Memory;
 
 /**
  * Batch normalization as plain math, the oracle for kernels/batchnorm.cl. Arrays are NCHW: x is (N, C, HW) with
  * HW = H·W (1 for N×C input); per-channel vectors are (C). Accumulation in double; two passes for the variance.
  * The static methods take the arrays in the kernels' order (outputs, inputs, sizes); verification and benchmarks
- * call them directly.
+ * call them directly. 16-bit activations (issue 15) are read as the values they hold, and the outputs are
+ * rounded to their dtype once at the end (HostTensor.round), as a device's store rounds its fp32 result.
  */
 public final class BatchNormReference extends BatchNormOps {
 
@@ -25,6 +27,7 @@ public final class BatchNormReference extends BatchNormOps {
             forwardFrozen(data(call.y()), data(saved.mean()), data(saved.invstd()), data(saved.offset()),
                     data(call.x()), data(call.gamma()), data(call.beta()), data(call.residual()),
                     data(running.mean()), data(running.var()), s, config.eps(), config.fusion());
+            HostTensor.round(call.y());
             return;
         }
         BatchNormRunningStats.Update update = running == null ? null : running.nextUpdate(config, s.perChannel());
@@ -32,6 +35,7 @@ public final class BatchNormReference extends BatchNormOps {
                 running == null ? null : data(running.mean()), running == null ? null : data(running.var()),
                 running == null ? null : data(running.skipped()), data(call.x()), data(call.gamma()),
                 data(call.beta()), data(call.residual()), s, config.eps(), update, config.fusion());
+        HostTensor.round(call.y());
     }
 
     @Override
@@ -39,6 +43,7 @@ public final class BatchNormReference extends BatchNormOps {
         forwardInference(data(call.y()), data(call.x()), data(call.gamma()), data(call.beta()),
                 data(call.residual()), data(call.running().mean()), data(call.running().var()), s,
                 call.config().eps(), call.config().fusion());
+        HostTensor.round(call.y());
     }
 
     @Override
@@ -48,6 +53,12 @@ public final class BatchNormReference extends BatchNormOps {
         backward(data(call.dx()), data(call.dgamma()), data(call.dbeta()), data(call.dresidual()), data(call.dy()),
                 data(call.x()), fusion.hasRelu() ? data(call.y()) : null, data(call.gamma()), data(saved.mean()),
                 data(saved.offset()), data(saved.invstd()), s, fusion, call.config().frozen());
+        roundGradients(call);
+    }
+
+    private static void roundGradients(BatchNormBackward call) {
+        HostTensor.round(call.dx());
+        HostTensor.round(call.dresidual());
     }
 
     // synchronized batch norm (issue 16): the per-rank halves; SyncBatchNorm merges across ranks
@@ -134,21 +145,25 @@ public final class BatchNormReference extends BatchNormOps {
     @Override
     protected void forwardTrainingGhost(GhostBatchNormTraining call, BatchNormShape s) {
         BatchNormVariantReference.forwardGhost(call, s);
+        HostTensor.round(call.call().y());
     }
 
     @Override
     protected void backwardGhost(GhostBatchNormBackward call, BatchNormShape s) {
         BatchNormVariantReference.backwardGhost(call, s);
+        roundGradients(call.call());
     }
 
     @Override
     protected void forwardTrainingRenorm(BatchRenormTraining call, BatchNormShape s) {
         BatchNormVariantReference.forwardRenorm(call, s);
+        HostTensor.round(call.call().y());
     }
 
     @Override
     protected void backwardRenorm(BatchRenormBackward call, BatchNormShape s) {
         BatchNormVariantReference.backwardRenorm(call, s);
+        roundGradients(call.call());
     }
 
     /** {@link #forwardTraining(float[], float[], float[], float[], float[], float[], float[], float[], float[],

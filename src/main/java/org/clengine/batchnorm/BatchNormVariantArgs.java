@@ -3,6 +3,7 @@ package org.clengine.batchnorm;
 import static org.clengine.core.TensorChecks.optional;
 import static org.clengine.core.TensorChecks.presence;
 import static org.clengine.core.TensorChecks.require;
+import static org.clengine.core.TensorChecks.requireAnyDType;
 
 import org.clengine.core.Aliasing;
 import org.clengine.core.Memory;
@@ -41,12 +42,11 @@ public final class BatchNormVariantArgs {
         if (ghost == null || ghost.call() == null) throw new IllegalArgumentException("call is null");
         BatchNormBackward call = ghost.call();
         if (call.config() == null) throw new IllegalArgumentException("config is null");
-        require(m, "x", call.x());
+        requireAnyDType(m, "x", call.x());
         BatchNormShape s = BatchNormShape.of(call.x().shape());
         int g = groups(s, ghost.virtualBatch(), call.x());
-        int[] dims = call.x().shape();
-        require(m, "dx", call.dx(), dims);
-        require(m, "dy", call.dy(), dims);
+        BatchNormArgs.activation(m, "dx", call.dx(), call.x());
+        BatchNormArgs.activation(m, "dy", call.dy(), call.x());
         optional(m, "gamma", call.gamma(), s.c());
         optional(m, "dgamma", call.dgamma(), s.c());
         optional(m, "dbeta", call.dbeta(), s.c());
@@ -58,10 +58,10 @@ public final class BatchNormVariantArgs {
         if (f.hasRelu()) {
             presence("y", call.y(), true, "when the fusion is " + f + " (backward needs the forward output's ReLU "
                     + "mask)");
-            require(m, "y", call.y(), dims);
+            BatchNormArgs.activation(m, "y", call.y(), call.x());
         }
         presence("dresidual", call.dresidual(), f.hasResidual(), "when the fusion is " + f);
-        optional(m, "dresidual", call.dresidual(), dims);
+        if (call.dresidual() != null) BatchNormArgs.activation(m, "dresidual", call.dresidual(), call.x());
         Aliasing.outputs("dx", call.dx(), "dgamma", call.dgamma(), "dbeta", call.dbeta(), "dresidual",
                 call.dresidual())
                 .inputs("dy", call.dy(), "x", call.x(), "saveMean", call.saved().mean(), "saveInvstd",
@@ -130,16 +130,16 @@ public final class BatchNormVariantArgs {
     private static BatchNormShape common(Memory m, Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor residual,
             BatchNormConfig config) {
         if (config == null) throw new IllegalArgumentException("config is null");
-        require(m, "x", x);
+        requireAnyDType(m, "x", x);
         BatchNormShape s = BatchNormShape.of(x.shape());
-        require(m, "y", y, x.shape());
+        BatchNormArgs.activation(m, "y", y, x);
         if ((gamma == null) != (beta == null)) {
             throw new IllegalArgumentException("gamma and beta must both be given or both be null (affine = false)");
         }
         optional(m, "gamma", gamma, s.c());
         optional(m, "beta", beta, s.c());
         presence("residual", residual, config.fusion().hasResidual(), "when the fusion is " + config.fusion());
-        optional(m, "residual", residual, x.shape());
+        if (residual != null) BatchNormArgs.activation(m, "residual", residual, x);
         return s;
     }
 }

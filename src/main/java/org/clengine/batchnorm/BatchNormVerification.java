@@ -2,11 +2,18 @@ package org.clengine.batchnorm;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.clengine.core.DType;
 import org.clengine.verify.Comparison;
 import org.clengine.verify.OpVerification;
 
-/** verify's batch norm rows: ResNet-50's BN layers at batch 2, the 2-D benchmark shape and awkward sizes. */
+/**
+ * verify's batch norm rows: ResNet-50's BN layers at batch 2, the 2-D benchmark shape and awkward sizes. Shapes of up
+ * to {@link #HALF_ROWS_UP_TO} elements (the coverage shapes among them, so Oclgrind checks those builds) also run
+ * every variant with F16 and BF16 activations, rows labelled {@code f16 train}, ....
+ */
 public final class BatchNormVerification implements OpVerification<BatchNormOps> {
+    /** The largest shape with 16-bit rows: small, so verify and Oclgrind stay quick. */
+    public static final long HALF_ROWS_UP_TO = 1 << 16;
 
     @Override
     public List<String> shapes() {
@@ -28,9 +35,13 @@ public final class BatchNormVerification implements OpVerification<BatchNormOps>
     public List<Row> run(BatchNormOps device, BatchNormOps reference, String descriptor, long seed) {
         BatchNormShape shape = BatchNormShape.parse(descriptor);
         List<Row> rows = new ArrayList<>();
-        for (BatchNormVariant v : BatchNormVariant.values()) {
-            for (Comparison c : BatchNormVerifier.run(device, reference, shape, v, seed)) {
-                rows.add(new Row(descriptor, v.label(), c));
+        for (DType act : DType.values()) {
+            if (act != DType.F32 && shape.elements() > HALF_ROWS_UP_TO) continue;
+            String prefix = act == DType.F32 ? "" : act.name().toLowerCase(java.util.Locale.ROOT) + " ";
+            for (BatchNormVariant v : BatchNormVariant.values()) {
+                for (Comparison c : BatchNormVerifier.run(device, reference, shape, v, seed, act)) {
+                    rows.add(new Row(descriptor, prefix + v.label(), c));
+                }
             }
         }
         rows.addAll(GhostRenormVerification.rows(device, reference, descriptor, seed));

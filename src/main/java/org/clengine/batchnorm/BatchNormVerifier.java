@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
 import org.clengine.verify.Comparison;
@@ -14,7 +15,9 @@ import org.clengine.verify.Tolerance;
 
 /**
  * Runs one batch norm variant on an implementation and on the reference with the same fresh random inputs, outputs
- * poisoned with NaN beforehand, and compares every output.
+ * poisoned with NaN beforehand, and compares every output. The activations (x, y, z, dy, dx, dz) may be stored in a
+ * 16-bit dtype (issue 15): the inputs are then rounded to it first, so that both sides and the error scales see the
+ * same values, and those outputs are held to one 16-bit rounding more ({@link Tolerance#half}).
  */
 public final class BatchNormVerifier {
     private BatchNormVerifier() {
@@ -31,6 +34,18 @@ public final class BatchNormVerifier {
                     r.uniform(s.c(), 0.5, 1.5), r.normal(s.c()), r.normal(e), r.normal(e),
                     r.uniform(s.c(), -0.5, 0.5), r.uniform(s.c(), 0.5, 2));
         }
+
+        /** The activations (x, x2, z, dy) rounded to {@code act}, as a tensor of that dtype holds them. */
+        public Inputs rounded(DType act) {
+            return new Inputs(shape, round(x, act), round(x2, act), gamma, beta, round(z, act), round(dy, act),
+                    runMean, runVar);
+        }
+
+        private static float[] round(float[] v, DType act) {
+            float[] out = new float[v.length];
+            for (int i = 0; i < v.length; i++) out[i] = act.round(v[i]);
+            return out;
+        }
     }
 
     /**
@@ -40,11 +55,22 @@ public final class BatchNormVerifier {
      */
     public static List<Comparison> run(BatchNormOps device, BatchNormOps reference, BatchNormShape s,
             BatchNormVariant v, long seed) {
-        return OpVerification.trusted(k -> run(device, reference, Inputs.random(s, k), v), seed);
+        return run(device, reference, s, v, seed, DType.F32);
+    }
+
+    /** As {@link #run(BatchNormOps, BatchNormOps, BatchNormShape, BatchNormVariant, long)}, activations in act. */
+    public static List<Comparison> run(BatchNormOps device, BatchNormOps reference, BatchNormShape s,
+            BatchNormVariant v, long seed, DType act) {
+        return OpVerification.trusted(k -> run(device, reference, Inputs.random(s, k).rounded(act), v, act), seed);
     }
 
     public static List<Comparison> run(BatchNormOps device, BatchNormOps reference, Inputs in, BatchNormVariant v) {
-        return compare(in, v, outputs(reference, in, v), outputs(device, in, v));
+        return run(device, reference, in, v, DType.F32);
+    }
+
+    public static List<Comparison> run(BatchNormOps device, BatchNormOps reference, Inputs in, BatchNormVariant v,
+            DType act) {
+        return compare(in, v, outputs(reference, in, v, act), outputs(device, in, v, act), act);
     }
 
     /**
@@ -54,6 +80,11 @@ public final class BatchNormVerifier {
      */
     public static List<Comparison> compare(Inputs in, BatchNormVariant v, Map<String, float[]> expected,
             Map<String, float[]> got) {
+        return compare(in, v, expected, got, DType.F32);
+    }
+
+    private static List<Comparison> compare(Inputs in, BatchNormVariant v, Map<String, float[]> expected,
+            Map<String, float[]> got, DType act) {
         Tolerance tol = v.op == BatchNormOp.BACKWARD ? Tolerance.BATCHNORM_BACKWARD : Tolerance.BATCHNORM_FORWARD;
         Map<String, float[]> scales = v.op == BatchNormOp.BACKWARD ? backwardScales(in, v) : Map.of();
         List<Comparison> out = new ArrayList<>();
@@ -65,23 +96,49 @@ public final class BatchNormVerifier {
                                 + Arrays.toString(e.getValue())));
             } else {
                 float[] scale = e.getKey().equals("y") ? yTerms(in, v, expected) : scale(e.getKey(), scales, expected);
-                out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), tol, scale));
+                boolean activation = ACTIVATIONS.contains(e.getKey());
+                out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()),
+                        activation ? Tolerance.half(act, tol) : tol, scale));
+                if (activation && act != DType.F32) out.add(mismatches(e.getKey(), e.getValue(), got.get(e.getKey())));
             }
         }
         return out;
     }
 
+    /** The outputs stored in the activations' dtype. */
+    private static final java.util.Set<String> ACTIVATIONS = java.util.Set.of("y", "dx", "dz");
+
+    /**
+     * A 16-bit output's share of elements whose bits differ from the reference's, held to
+     * {@link Tolerance#HALF_MISMATCHES}: the tolerance alone lets a kernel round the wrong way (one unit everywhere).
+     */
+    private static Comparison mismatches(String name, float[] expected, float[] got) {
+        int differ = 0;
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(got[i])) differ++;
+        }
+        double share = (double) differ / expected.length;
+        boolean ok = share <= Tolerance.HALF_MISMATCHES || expected.length < 64 && differ <= 3;
+        return new Comparison(name + " bits", share, 0, 0, ok ? Comparison.Status.PASS : Comparison.Status.FAIL,
+                ok ? "" : differ + " of " + expected.length + " elements differ from the reference's bits");
+    }
+
     /** Runs the variant on one implementation and returns every output by name. */
     public static Map<String, float[]> outputs(BatchNormOps ops, Inputs in, BatchNormVariant v) {
+        return outputs(ops, in, v, DType.F32);
+    }
+
+    /** As {@link #outputs(BatchNormOps, Inputs, BatchNormVariant)} with the activations stored in {@code act}. */
+    public static Map<String, float[]> outputs(BatchNormOps ops, Inputs in, BatchNormVariant v, DType act) {
         BatchNormShape s = in.shape();
         int[] dims = s.dims();
         Map<String, float[]> out = new LinkedHashMap<>();
         try (TensorScope scope = new TensorScope(ops.memory())) {
-            Tensor x = scope.tensor(in.x(), dims);
+            Tensor x = scope.tensor(act, in.x(), dims);
             Tensor gamma = v.affine ? scope.tensor(in.gamma(), s.c()) : null;
             Tensor beta = v.affine ? scope.tensor(in.beta(), s.c()) : null;
-            Tensor z = v.fusion.hasResidual() ? scope.tensor(in.z(), dims) : null;
-            Tensor y = scope.full(Float.NaN, dims);
+            Tensor z = v.fusion.hasResidual() ? scope.tensor(act, in.z(), dims) : null;
+            Tensor y = scope.full(act, Float.NaN, dims);
             switch (v.op) {
                 case FORWARD_TRAINING -> {
                     BatchNormSaved saved = new BatchNormSaved(scope.full(Float.NaN, s.c()),
@@ -101,7 +158,7 @@ public final class BatchNormVerifier {
                             .config(v.config()));
                     out.put("y", y.toArray());
                 }
-                case BACKWARD -> backward(ops, scope, in, v, x, gamma, out);
+                case BACKWARD -> backward(ops, scope, in, v, x, gamma, out, act);
             }
         }
         return out;
@@ -112,14 +169,14 @@ public final class BatchNormVerifier {
             BatchNormTraining call, Map<String, float[]> out) {
         if (v.momentum == null) {
             // two batches: the first fills the average, the second is weighted 1/2
-            ops.forwardTraining(call.io(call.y(), scope.tensor(in.x2(), in.shape().dims())));
+            ops.forwardTraining(call.io(call.y(), scope.tensor(call.x().dtype(), in.x2(), in.shape().dims())));
         }
         if (v.update == RunningUpdatePolicy.SKIP) {
             // a batch with a NaN in every other channel first: SKIP keeps those channels' running values
             float[] bad = in.x2().clone();
             BatchNormShape s = in.shape();
             for (int c = 0; c < s.c(); c += 2) bad[c * s.hw()] = Float.NaN;
-            ops.forwardTraining(call.io(call.y(), scope.tensor(bad, s.dims())));
+            ops.forwardTraining(call.io(call.y(), scope.tensor(call.x().dtype(), bad, s.dims())));
         }
         ops.forwardTraining(call);
         out.put("y", call.y().toArray());
@@ -219,16 +276,16 @@ public final class BatchNormVerifier {
     }
 
     private static void backward(BatchNormOps ops, TensorScope scope, Inputs in, BatchNormVariant v, Tensor x,
-            Tensor gamma, Map<String, float[]> out) {
+            Tensor gamma, Map<String, float[]> out, DType act) {
         BatchNormShape s = in.shape();
         int[] dims = s.dims();
         Saved saved = Saved.of(in, v);
-        Tensor dx = scope.full(Float.NaN, dims);
+        Tensor dx = scope.full(act, Float.NaN, dims);
         Tensor dgamma = v.affine ? scope.full(Float.NaN, s.c()) : null;
         Tensor dbeta = v.affine ? scope.full(Float.NaN, s.c()) : null;
-        Tensor dz = v.fusion.hasResidual() ? scope.full(Float.NaN, dims) : null;
-        Tensor dy = scope.tensor(in.dy(), dims);
-        Tensor y = v.fusion.hasRelu() ? scope.tensor(saved.y(), dims) : null;
+        Tensor dz = v.fusion.hasResidual() ? scope.full(act, Float.NaN, dims) : null;
+        Tensor dy = scope.tensor(act, in.dy(), dims);
+        Tensor y = v.fusion.hasRelu() ? scope.tensor(act, saved.y(), dims) : null;
         BatchNormSaved stats = new BatchNormSaved(scope.tensor(saved.mean(), s.c()),
                 scope.tensor(saved.invstd(), s.c()));
         ops.backward(BatchNormBackward.of(dx, dy, x, stats).affine(gamma, dgamma, dbeta).forwardOutput(y)

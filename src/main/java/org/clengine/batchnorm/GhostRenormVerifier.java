@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.clengine.batchnorm.BatchNormVerifier.Inputs;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
 import org.clengine.verify.Comparison;
@@ -22,34 +23,53 @@ public final class GhostRenormVerifier {
 
     public static List<Comparison> run(BatchNormOps device, BatchNormOps reference, BatchNormShape s,
             GhostRenormVariant v, int virtualBatch, long seed) {
+        return run(device, reference, s, v, virtualBatch, seed, DType.F32);
+    }
+
+    /** As above with the activations (x, y, z, dy, dx, dz) stored in {@code act}, inputs rounded to it first. */
+    public static List<Comparison> run(BatchNormOps device, BatchNormOps reference, BatchNormShape s,
+            GhostRenormVariant v, int virtualBatch, long seed, DType act) {
         return OpVerification.trusted(k -> {
-            Inputs in = Inputs.random(s, k);
-            return compare(in, v, virtualBatch, outputs(reference, in, v, virtualBatch),
-                    outputs(device, in, v, virtualBatch));
+            Inputs in = Inputs.random(s, k).rounded(act);
+            return compare(in, v, virtualBatch, outputs(reference, in, v, virtualBatch, act),
+                    outputs(device, in, v, virtualBatch, act), act);
         }, seed);
     }
 
     /** Every output by name; each [G, C] or [C] output is compared against its own reference magnitude. */
     public static List<Comparison> compare(Inputs in, GhostRenormVariant v, int virtualBatch,
             Map<String, float[]> expected, Map<String, float[]> got) {
+        return compare(in, v, virtualBatch, expected, got, DType.F32);
+    }
+
+    private static List<Comparison> compare(Inputs in, GhostRenormVariant v, int virtualBatch,
+            Map<String, float[]> expected, Map<String, float[]> got, DType act) {
         Tolerance tol = v.backward() ? Tolerance.BATCHNORM_BACKWARD : Tolerance.BATCHNORM_FORWARD;
         Map<String, float[]> scales = Scales.of(in, v, virtualBatch, expected);
         List<Comparison> out = new ArrayList<>();
         for (var e : expected.entrySet()) {
             float[] scale = scales.get(e.getKey());
-            out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), tol, scale));
+            boolean activation = List.of("y", "dx", "dz").contains(e.getKey());
+            out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()),
+                    activation ? Tolerance.half(act, tol) : tol, scale));
         }
         return out;
     }
 
     /** Runs the case on one implementation and returns every output by name. */
     public static Map<String, float[]> outputs(BatchNormOps ops, Inputs in, GhostRenormVariant v, int virtualBatch) {
+        return outputs(ops, in, v, virtualBatch, DType.F32);
+    }
+
+    /** As above with the activations stored in {@code act}. */
+    public static Map<String, float[]> outputs(BatchNormOps ops, Inputs in, GhostRenormVariant v, int virtualBatch,
+            DType act) {
         BatchNormShape s = in.shape();
         BatchNormVariant b = v.base;
         int[] dims = s.dims();
         Map<String, float[]> out = new LinkedHashMap<>();
         try (TensorScope scope = new TensorScope(ops.memory())) {
-            Tensor x = scope.tensor(in.x(), dims);
+            Tensor x = scope.tensor(act, in.x(), dims);
             Tensor gamma = b.affine ? scope.tensor(in.gamma(), s.c()) : null;
             Tensor beta = b.affine ? scope.tensor(in.beta(), s.c()) : null;
             int g = v.mode == GhostRenormVariant.Mode.GHOST ? s.n() / virtualBatch : 1;
@@ -59,13 +79,13 @@ public final class GhostRenormVerifier {
                 backward(ops, scope, in, v, virtualBatch, x, gamma, saved, statDims, out);
                 return out;
             }
-            Tensor z = b.fusion.hasResidual() ? scope.tensor(in.z(), dims) : null;
+            Tensor z = b.fusion.hasResidual() ? scope.tensor(act, in.z(), dims) : null;
             BatchNormSaved saved = new BatchNormSaved(scope.full(Float.NaN, statDims),
                     scope.full(Float.NaN, statDims));
             BatchNormRunningStats running = b.tracking || v.mode == GhostRenormVariant.Mode.RENORM
                     ? scope.add(new BatchNormRunningStats(scope.tensor(in.runMean(), s.c()),
                             scope.tensor(in.runVar(), s.c()), 3)) : null;
-            Tensor y = scope.full(Float.NaN, dims);
+            Tensor y = scope.full(act, Float.NaN, dims);
             BatchNormTraining call = new BatchNormTraining(y, saved, x, gamma, beta, z, running, b.config());
             if (v.mode == GhostRenormVariant.Mode.GHOST) {
                 ops.forwardTrainingGhost(new GhostBatchNormTraining(call, virtualBatch));
@@ -92,14 +112,15 @@ public final class GhostRenormVerifier {
         BatchNormShape s = in.shape();
         BatchNormVariant b = v.base;
         int[] dims = s.dims();
-        Tensor dx = scope.full(Float.NaN, dims);
+        DType act = x.dtype();
+        Tensor dx = scope.full(act, Float.NaN, dims);
         Tensor dgamma = b.affine ? scope.full(Float.NaN, s.c()) : null;
         Tensor dbeta = b.affine ? scope.full(Float.NaN, s.c()) : null;
-        Tensor dz = b.fusion.hasResidual() ? scope.full(Float.NaN, dims) : null;
-        Tensor y = b.fusion.hasRelu() ? scope.tensor(saved.y(), dims) : null;
+        Tensor dz = b.fusion.hasResidual() ? scope.full(act, Float.NaN, dims) : null;
+        Tensor y = b.fusion.hasRelu() ? scope.tensor(act, saved.y(), dims) : null;
         BatchNormSaved stats = new BatchNormSaved(scope.tensor(saved.mean(), statDims),
                 scope.tensor(saved.invstd(), statDims));
-        BatchNormBackward call = BatchNormBackward.of(dx, scope.tensor(in.dy(), dims), x, stats)
+        BatchNormBackward call = BatchNormBackward.of(dx, scope.tensor(act, in.dy(), dims), x, stats)
                 .affine(gamma, dgamma, dbeta).forwardOutput(y).residualGradient(dz).config(b.config());
         if (v.mode == GhostRenormVariant.Mode.GHOST) {
             ops.backwardGhost(new GhostBatchNormBackward(call, virtualBatch));

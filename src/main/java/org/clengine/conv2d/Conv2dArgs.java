@@ -2,6 +2,7 @@ package org.clengine.conv2d;
 
 import static org.clengine.core.TensorChecks.optional;
 import static org.clengine.core.TensorChecks.require;
+import static org.clengine.core.TensorChecks.requireAnyDType;
 
 import org.clengine.batchnorm.BatchNormRunningStats;
 import org.clengine.batchnorm.BatchNormTraining;
@@ -26,7 +27,8 @@ public final class Conv2dArgs {
     public static Conv2dShape checkForward(Memory b, String yName, Tensor y, Tensor x, Tensor w, Tensor bias,
             Conv2dParams p) {
         Conv2dShape s = shape(b, "x", x, "weights", w, p);
-        require(b, yName, y, s.yDims());
+        requireAnyDType(b, yName, y, s.yDims());
+        sameDType("x", x, yName, y);
         optional(b, "bias", bias, s.k());
         Aliasing.outputs(yName, y).inputs("x", x, "weights", w, "bias", bias).check();
         return s;
@@ -49,7 +51,8 @@ public final class Conv2dArgs {
 
     public static Conv2dShape checkBackwardData(Memory b, Tensor dx, Tensor dy, Tensor w, Conv2dParams p) {
         Conv2dShape s = shape(b, "dx", dx, "weights", w, p);
-        require(b, "dy", dy, s.yDims());
+        requireAnyDType(b, "dy", dy, s.yDims());
+        sameDType("dx", dx, "dy", dy);
         Aliasing.outputs("dx", dx).inputs("dy", dy, "weights", w).check();
         return s;
     }
@@ -57,7 +60,9 @@ public final class Conv2dArgs {
     public static Conv2dShape checkBackwardWeights(Memory b, Tensor dw, Tensor dbias, Tensor dy, Tensor x,
             Conv2dParams p) {
         Conv2dShape s = shape(b, "x", x, "dw", dw, p);
-        require(b, "dy", dy, s.yDims());
+        require(b, "dw", dw); // weight gradients are F32 whatever x and dy are: they feed fp32 master weights
+        requireAnyDType(b, "dy", dy, s.yDims());
+        sameDType("x", x, "dy", dy);
         optional(b, "dbias", dbias, s.k());
         Aliasing.outputs("dw", dw, "dbias", dbias).inputs("dy", dy, "x", x).check();
         return s;
@@ -66,8 +71,20 @@ public final class Conv2dArgs {
     private static Conv2dShape shape(Memory b, String inputName, Tensor input, String weightsName, Tensor weights,
             Conv2dParams p) {
         if (p == null) throw new IllegalArgumentException("params is null");
-        require(b, inputName, input);
-        require(b, weightsName, weights);
+        requireAnyDType(b, inputName, input);
+        requireAnyDType(b, weightsName, weights);
+        if (!weightsName.equals("dw")) sameDType(inputName, input, weightsName, weights);
         return Conv2dShape.of(input.shape(), weights.shape(), p);
+    }
+
+    /**
+     * Activations and weights share one dtype (F32, F16 or BF16): the kernels are built for one. A mix is refused,
+     * never converted silently.
+     */
+    private static void sameDType(String firstName, Tensor first, String name, Tensor t) {
+        if (t.dtype() != first.dtype()) {
+            throw new IllegalArgumentException("conv2d takes " + firstName + " and " + name + " in one dtype: "
+                    + firstName + " is " + first.dtype() + ", " + name + " is " + t.dtype());
+        }
     }
 }

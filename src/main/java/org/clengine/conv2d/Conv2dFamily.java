@@ -6,6 +6,7 @@ import org.clengine.batchnorm.BatchNormConfig;
 import org.clengine.batchnorm.BatchNormFusion;
 import org.clengine.batchnorm.BatchNormSaved;
 import org.clengine.batchnorm.BatchNormTraining;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.verify.BadInputCase;
 import org.clengine.verify.OpDescription;
@@ -95,7 +96,22 @@ public final class Conv2dFamily {
                         c.ops().forwardBatchNormTraining(c.t(1, 2, 3, 3), c.t(2, 2, 1, 1), null, P,
                                 training(c, conv).residual(conv).config(BatchNormConfig.DEFAULT
                                         .withFusion(BatchNormFusion.ADD_RELU)));
-                    }));
+                    }),
+            bad("x and weights of two dtypes", "conv2d takes x and weights in one dtype: x is BF16, weights is F16",
+                    c -> c.ops().forward(c.t(DType.F16, 1, 2, 3, 3), c.t(DType.BF16, 1, 4, 5, 5),
+                            c.t(DType.F16, 2, 4, 3, 3), null, P)),
+            bad("16-bit x, F32 y", "conv2d takes x and y in one dtype: x is F16, y is F32",
+                    c -> c.ops().forward(c.t(1, 2, 3, 3), c.t(DType.F16, 1, 4, 5, 5), c.t(DType.F16, 2, 4, 3, 3),
+                            null, P)),
+            bad("backward-data dy of another dtype", "conv2d takes dx and dy in one dtype: dx is BF16, dy is F32",
+                    c -> c.ops().backwardData(c.t(DType.BF16, 1, 4, 5, 5), c.t(1, 2, 3, 3),
+                            c.t(DType.BF16, 2, 4, 3, 3), P)),
+            bad("16-bit dw", "takes dw as F32 only", c -> c.ops().backwardWeights(c.t(DType.F16, 2, 4, 3, 3), null,
+                    c.t(DType.F16, 1, 2, 3, 3), c.t(DType.F16, 1, 4, 5, 5), P)),
+            bad("16-bit bias", "takes bias as F32 only", c -> c.ops().forward(c.t(DType.BF16, 1, 2, 3, 3),
+                    c.t(DType.BF16, 1, 4, 5, 5), c.t(DType.BF16, 2, 4, 3, 3), c.t(DType.BF16, 2), P)));
+
+
 
     /** conv2d: stem, the kernels of both files, verify's rows and the bad calls. */
     public static final OpDescription<Conv2dOps> DESCRIPTION = new OpDescription<>("conv2d", Conv2dKernel.bindings(),

@@ -3,6 +3,7 @@ package org.clengine.conv2d;
 import org.clengine.batchnorm.BatchNormArgs;
 import org.clengine.batchnorm.BatchNormShape;
 import org.clengine.batchnorm.BatchNormTraining;
+import org.clengine.core.DType;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
@@ -21,6 +22,15 @@ public abstract class Conv2dOps {
 
     public final Memory memory() {
         return memory;
+    }
+
+    /**
+     * Whether this implementation runs convolutions whose activations and weights are {@code dtype}: the reference
+     * and AUTO, GEMM and DIRECT paths take F32, F16 and BF16; a device forced onto the row kernels (DEPTHWISE) only
+     * F32, and refuses the others by name.
+     */
+    public boolean takes(DType dtype) {
+        return dtype != null;
     }
 
     /** y = conv(x, w), then ReLU when {@code params.relu()}. */

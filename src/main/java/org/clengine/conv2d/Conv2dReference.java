@@ -5,6 +5,7 @@ import static org.clengine.core.HostTensor.data;
 import org.clengine.batchnorm.BatchNormReference;
 import org.clengine.batchnorm.BatchNormShape;
 import org.clengine.batchnorm.BatchNormTraining;
+import org.clengine.core.HostTensor;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
@@ -12,7 +13,8 @@ import org.clengine.core.Tensor;
  * 2-D convolution as plain math, the oracle for kernels/conv2d.cl. x is (N, C, H, W), w is (K, C/G, R, S), y is
  * (N, K, P, Q), bias is (K); output channel k of group g = k / (K/G) reads input channels g·C/G … (g+1)·C/G − 1.
  * Input row of output row p and filter row r: h = p·strideH − padTop + r·dilationH (likewise for columns).
- * Accumulation in double. As {@link Conv2dOps}, on the host's tensors; the static methods are the math on arrays.
+ * Accumulation in double; 16-bit inputs are read as the values they hold, 16-bit y and dx rounded once at the end
+ * (to nearest even, as the kernels store them); dw and dbias are F32. As {@link Conv2dOps}, on the host's tensors; the static methods are the math on arrays.
  */
 public final class Conv2dReference extends Conv2dOps {
     private final BatchNormReference batchNorm = new BatchNormReference();
@@ -24,11 +26,13 @@ public final class Conv2dReference extends Conv2dOps {
     @Override
     protected void forward(Tensor y, Tensor x, Tensor w, Tensor bias, Conv2dShape s) {
         forward(data(y), data(x), data(w), data(bias), s);
+        HostTensor.round(y); // a 16-bit y holds the sum rounded once, as the kernels store it
     }
 
     @Override
     protected void backwardData(Tensor dx, Tensor dy, Tensor w, Conv2dShape s) {
         backwardData(data(dx), data(dy), data(w), s);
+        HostTensor.round(dx);
     }
 
     @Override
@@ -41,6 +45,7 @@ public final class Conv2dReference extends Conv2dOps {
     protected void forwardBatchNormTraining(Tensor x, Tensor w, Tensor bias, Conv2dShape conv, BatchNormTraining bn,
             BatchNormShape shape) {
         forward(data(bn.x()), data(x), data(w), data(bias), conv);
+        HostTensor.round(bn.x());
         batchNorm.forwardTraining(bn);
     }
 

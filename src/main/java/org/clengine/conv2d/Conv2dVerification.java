@@ -2,10 +2,12 @@ package org.clengine.conv2d;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import org.clengine.core.DType;
 import org.clengine.verify.Comparison;
 import org.clengine.verify.OpVerification;
 
-/** verify's conv2d rows: ResNet-style layers at batch 1–2 and awkward configurations. */
+/** verify's conv2d rows: ResNet-style layers at batch 1–2 and awkward configurations, in F32 and in 16 bits. */
 public final class Conv2dVerification implements OpVerification<Conv2dOps> {
 
     @Override
@@ -31,6 +33,12 @@ public final class Conv2dVerification implements OpVerification<Conv2dOps> {
         for (Conv2dVerifier.Variant v : Conv2dVerifier.Variant.values()) {
             for (Comparison c : Conv2dVerifier.run(device, reference, shape, v, seed)) {
                 rows.add(new Row(descriptor, v.label(), c));
+            }
+            // one 16-bit dtype per (shape, op), alternating, so both builds of every kernel run at half the cost
+            DType half = (descriptor.length() + v.ordinal()) % 2 == 0 ? DType.BF16 : DType.F16;
+            if (!device.takes(half)) continue;
+            for (Comparison c : Conv2dVerifier.run(device, reference, shape, v, half, seed)) {
+                rows.add(new Row(descriptor, v.label() + " " + half.name().toLowerCase(Locale.ROOT), c));
             }
         }
         return rows;

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.clengine.core.DType;
+import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
 import org.clengine.verify.Comparison;
@@ -29,16 +31,31 @@ public final class Conv2dVerifier {
         }
     }
 
-    record Inputs(Conv2dShape s, float[] x, float[] w, float[] bias, float[] dy) {
-        static Inputs random(Conv2dShape s, long seed) {
+    /** Inputs as the tensors hold them: x, w, dy rounded to {@code dtype}, the bias F32. */
+    record Inputs(Conv2dShape s, DType dtype, float[] x, float[] w, float[] bias, float[] dy) {
+        static Inputs random(Conv2dShape s, DType dtype, long seed) {
             RandomFill r = new RandomFill(seed);
-            return new Inputs(s, r.normal(size(s.xDims())), r.normal(size(s.wDims())), r.normal(s.k()),
-                    r.normal(size(s.yDims())));
+            return new Inputs(s, dtype, round(dtype, r.normal(size(s.xDims()))), round(dtype,
+                    r.normal(size(s.wDims()))), r.normal(s.k()), round(dtype, r.normal(size(s.yDims()))));
+        }
+
+        private static float[] round(DType t, float[] values) {
+            for (int i = 0; i < values.length; i++) values[i] = t.round(values[i]);
+            return values;
         }
     }
 
     public static List<Comparison> run(Conv2dOps device, Conv2dOps reference, Conv2dShape s, Variant v, long seed) {
-        Inputs in = Inputs.random(s, seed);
+        return run(device, reference, s, v, DType.F32, seed);
+    }
+
+    /**
+     * As {@link #run(Conv2dOps, Conv2dOps, Conv2dShape, Variant, long)} with x, w, y, dy and dx stored as
+     * {@code dtype} (dw, dbias and the bias F32): y and dx are allowed one 16-bit rounding more.
+     */
+    public static List<Comparison> run(Conv2dOps device, Conv2dOps reference, Conv2dShape s, Variant v, DType dtype,
+            long seed) {
+        Inputs in = Inputs.random(s, dtype, seed);
         Map<String, float[]> expected = outputs(reference, in, v);
         Map<String, float[]> got = outputs(device, in, v);
         Map<String, float[]> scales = scales(in, v);
@@ -49,7 +66,8 @@ public final class Conv2dVerifier {
         };
         List<Comparison> out = new ArrayList<>();
         for (var e : expected.entrySet()) {
-            out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), Tolerance.conv2d(length),
+            DType stored = e.getKey().startsWith("d") && !e.getKey().equals("dx") ? DType.F32 : dtype;
+            out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), Tolerance.conv2d(length, stored),
                     scales.get(e.getKey())));
         }
         return out;
@@ -58,26 +76,27 @@ public final class Conv2dVerifier {
     static Map<String, float[]> outputs(Conv2dOps b, Inputs in, Variant v) {
         Conv2dShape s = in.s();
         Map<String, float[]> out = new LinkedHashMap<>();
-        try (TensorScope scope = new TensorScope(b.memory())) {
+        Memory m = b.memory();
+        DType t = in.dtype();
+        try (TensorScope scope = new TensorScope(m)) {
+            Tensor x = scope.add(m.tensor(t, in.x(), s.xDims())), w = scope.add(m.tensor(t, in.w(), s.wDims()));
+            Tensor dy = scope.add(m.tensor(t, in.dy(), s.yDims()));
             switch (v) {
                 case FWD, FWD_BIAS_RELU -> {
-                    Tensor y = scope.full(Float.NaN, s.yDims());
+                    Tensor y = scope.add(m.full(t, Float.NaN, s.yDims()));
                     boolean fused = v == Variant.FWD_BIAS_RELU;
-                    b.forward(y, scope.tensor(in.x(), s.xDims()), scope.tensor(in.w(), s.wDims()),
-                            fused ? scope.tensor(in.bias(), s.k()) : null, s.params().withRelu(fused));
+                    b.forward(y, x, w, fused ? scope.tensor(in.bias(), s.k()) : null, s.params().withRelu(fused));
                     out.put("y", y.toArray());
                 }
                 case BWD_DATA -> {
-                    Tensor dx = scope.full(Float.NaN, s.xDims());
-                    b.backwardData(dx, scope.tensor(in.dy(), s.yDims()), scope.tensor(in.w(), s.wDims()),
-                            s.params());
+                    Tensor dx = scope.add(m.full(t, Float.NaN, s.xDims()));
+                    b.backwardData(dx, dy, w, s.params());
                     out.put("dx", dx.toArray());
                 }
                 case BWD_WEIGHTS -> {
                     Tensor dw = scope.full(Float.NaN, s.wDims());
                     Tensor dbias = scope.full(Float.NaN, s.k());
-                    b.backwardWeights(dw, dbias, scope.tensor(in.dy(), s.yDims()),
-                            scope.tensor(in.x(), s.xDims()), s.params());
+                    b.backwardWeights(dw, dbias, dy, x, s.params());
                     out.put("dw", dw.toArray());
                     out.put("dbias", dbias.toArray());
                 }

@@ -8,18 +8,24 @@ final class HostMemory implements Memory {
     }
 
     @Override
-    public Tensor tensor(float[] data, int... shape) {
+    public Tensor tensor(DType dtype, float[] data, int... shape) {
+        checkDType(dtype);
         TensorChecks.hostData(data, shape);
-        float[] copy = allocate(data.length);
-        System.arraycopy(data, 0, copy, 0, data.length);
-        return new HostTensor(copy, shape);
+        HostTensor t = new HostTensor(dtype, allocate(data.length), shape);
+        t.copyFrom(data);
+        return t;
     }
 
     @Override
-    public Tensor full(float value, int... shape) {
+    public Tensor full(DType dtype, float value, int... shape) {
+        checkDType(dtype);
         float[] data = allocate(Tensor.elementCount(shape));
-        java.util.Arrays.fill(data, value);
-        return new HostTensor(data, shape);
+        java.util.Arrays.fill(data, dtype.round(value));
+        return new HostTensor(dtype, data, shape);
+    }
+
+    static void checkDType(DType dtype) {
+        if (dtype == null) throw new IllegalArgumentException("dtype is null");
     }
 
     /**

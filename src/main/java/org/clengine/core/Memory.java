@@ -12,11 +12,21 @@ public interface Memory {
     /** "reference" or "opencl:DEVICE": how messages name it. */
     String name();
 
-    /** A new tensor holding a copy of {@code data}. */
-    Tensor tensor(float[] data, int... shape);
+    /** A new F32 tensor holding a copy of {@code data}. */
+    default Tensor tensor(float[] data, int... shape) {
+        return tensor(DType.F32, data, shape);
+    }
 
-    /** A new tensor filled with {@code value}. */
-    Tensor full(float value, int... shape);
+    /** A new F32 tensor filled with {@code value}. */
+    default Tensor full(float value, int... shape) {
+        return full(DType.F32, value, shape);
+    }
+
+    /** A new tensor of {@code dtype} holding {@code data}, each value rounded to it (nearest even). */
+    Tensor tensor(DType dtype, float[] data, int... shape);
+
+    /** A new tensor of {@code dtype} filled with {@code value} rounded to it. */
+    Tensor full(DType dtype, float value, int... shape);
 
     /** Runs one op's checks and launches as one step: nothing of another thread's ops comes between. */
     void exclusive(Runnable op);

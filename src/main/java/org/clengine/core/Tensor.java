@@ -4,16 +4,25 @@ import java.util.Arrays;
 import org.clengine.core.ClEngineException;
 
 /**
- * A float32 tensor in one {@link Memory} (the host's, or one device's): NCHW for 4-D, N×C for 2-D. Host data goes in and out as {@code float[]}.
+ * A tensor in one {@link Memory} (the host's, or one device's): NCHW for 4-D, N×C for 2-D. Its {@link #dtype()} is
+ * its storage (F32 unless made otherwise); host data goes in and out as {@code float[]} whatever the dtype (rounded
+ * to nearest even going in, widened exactly coming out), and 16-bit tensors also as their raw bits.
  * Closing releases its memory; using it afterwards is an error naming the tensor.
  */
 public abstract class Tensor implements AutoCloseable {
     private final int[] shape;
     private final int size;
+    private final DType dtype;
 
     protected Tensor(int[] shape) {
+        this(DType.F32, shape);
+    }
+
+    protected Tensor(DType dtype, int[] shape) {
+        if (dtype == null) throw new IllegalArgumentException("dtype is null");
         this.size = elementCount(shape);
         this.shape = shape.clone();
+        this.dtype = dtype;
     }
 
     /**
@@ -59,14 +68,28 @@ public abstract class Tensor implements AutoCloseable {
         return Arrays.toString(shape);
     }
 
+    /** The storage type; views keep it. */
+    public final DType dtype() {
+        return dtype;
+    }
+
     /** Where it lives; ops take only tensors of their own memory. */
     public abstract Memory memory();
 
-    /** A copy of the contents. */
+    /** A copy of the contents, widened to float (exactly) for a 16-bit tensor. */
     public abstract float[] toArray();
 
-    /** Overwrites the contents; {@code data.length} must equal {@link #size()}. */
+    /**
+     * Overwrites the contents; {@code data.length} must equal {@link #size()}. A 16-bit tensor stores each value
+     * rounded to nearest even ({@link DType#round}); past F16's range that is infinity.
+     */
     public abstract void copyFrom(float[] data);
+
+    /** The raw 16-bit patterns of an F16 or BF16 tensor (for writers of files); refused on F32. */
+    public abstract short[] toBits();
+
+    /** Overwrites an F16 or BF16 tensor with raw 16-bit patterns (for loaders), stored as they are; refused on F32. */
+    public abstract void copyFromBits(short[] bits);
 
     public abstract boolean isClosed();
 
@@ -107,6 +130,24 @@ public abstract class Tensor implements AutoCloseable {
         }
     }
 
+    /** The raw 16-bit form is refused on an F32 tensor. */
+    protected final void checkHalf() {
+        if (dtype == DType.F32) {
+            throw new IllegalArgumentException("tensor " + shapeString() + " is F32: the raw 16-bit form is for F16 "
+                    + "and BF16 tensors; use copyFrom(float[]) / toArray()");
+        }
+    }
+
+    /** A 16-bit tensor and bits of its length: the raw form's checks. */
+    protected final void checkBits(short[] bits) {
+        checkHalf();
+        if (bits == null) throw new IllegalArgumentException("bits is null");
+        if (bits.length != size) {
+            throw new IllegalArgumentException("bits has " + bits.length + " values, tensor " + shapeString()
+                    + " needs " + size);
+        }
+    }
+
     protected final void checkOpen() {
         if (isClosed()) throw new ClEngineException("tensor " + shapeString() + " is closed");
     }
@@ -116,6 +157,7 @@ public abstract class Tensor implements AutoCloseable {
 
     @Override
     public String toString() {
-        return getClass().getSimpleName() + shapeString() + (isClosed() ? " (closed)" : "");
+        return getClass().getSimpleName() + shapeString() + (dtype == DType.F32 ? "" : " " + dtype)
+                + (isClosed() ? " (closed)" : "");
     }
 }

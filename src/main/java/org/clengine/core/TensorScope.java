@@ -25,6 +25,14 @@ public final class TensorScope implements AutoCloseable {
         return add(memory.full(value, shape));
     }
 
+    public Tensor tensor(DType dtype, float[] data, int... shape) {
+        return add(memory.tensor(dtype, data, shape));
+    }
+
+    public Tensor full(DType dtype, float value, int... shape) {
+        return add(memory.full(dtype, value, shape));
+    }
+
     /** Takes ownership of anything closeable (tensors, running statistics). */
     public <T extends AutoCloseable> T add(T resource) {
         owned.push(resource);

@@ -5,6 +5,7 @@ import static org.jocl.CL.*;
 import java.util.HashMap;
 import java.util.Map;
 import org.clengine.core.ClEngineException;
+import org.clengine.core.DType;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorChecks;
@@ -87,23 +88,30 @@ public final class Device implements Memory, AutoCloseable {
     }
 
     @Override
-    public Tensor tensor(float[] data, int... shape) {
+    public Tensor tensor(DType dtype, float[] data, int... shape) {
+        if (dtype == null) throw new IllegalArgumentException("dtype is null");
         TensorChecks.hostData(data, shape);
-        Tensor t = allocateTensor(shape);
+        Tensor t = allocateTensor(dtype, shape);
         t.copyFrom(data);
         return t;
     }
 
     @Override
-    public Tensor full(float value, int... shape) {
-        ClTensor t = allocateTensor(shape);
-        fill(t.buffer(), value, t.size());
+    public Tensor full(DType dtype, float value, int... shape) {
+        if (dtype == null) throw new IllegalArgumentException("dtype is null");
+        ClTensor t = allocateTensor(dtype, shape);
+        if (dtype == DType.F32) {
+            fill(t.buffer(), value, t.size());
+        } else {
+            fill(t.buffer(), dtype.toBits(value), t.size());
+        }
         return t;
     }
 
-    private ClTensor allocateTensor(int... shape) {
+    /** A tensor's buffer holds exactly its elements at {@link DType#bytes()} each. */
+    private ClTensor allocateTensor(DType dtype, int... shape) {
         int n = Tensor.elementCount(shape);
-        return new ClTensor(this, allocate((long) n * Float.BYTES), shape);
+        return new ClTensor(this, dtype, allocate((long) n * dtype.bytes()), shape);
     }
 
     /** Holds this device's lock for the whole op: one op's launches and scratch buffers are never interleaved. */
@@ -217,6 +225,28 @@ public final class Device implements Memory, AutoCloseable {
         }
     }
 
+    /** Writes 16-bit patterns (an F16 or BF16 tensor's storage). */
+    public synchronized void write(DeviceBuffer dst, short[] src) {
+        checkOpen();
+        try {
+            clEnqueueWriteBuffer(queue, dst.mem(), CL_TRUE, 0, (long) src.length * Sizeof.cl_short,
+                    Pointer.to(src), 0, null, null);
+        } catch (CLException e) {
+            throw ClException.of(e, "writing " + src.length + " 16-bit values", info.label());
+        }
+    }
+
+    /** Reads 16-bit patterns (an F16 or BF16 tensor's storage). */
+    public synchronized void read(DeviceBuffer src, short[] dst) {
+        checkOpen();
+        try {
+            clEnqueueReadBuffer(queue, src.mem(), CL_TRUE, 0, (long) dst.length * Sizeof.cl_short,
+                    Pointer.to(dst), 0, null, null);
+        } catch (CLException e) {
+            throw ClException.of(e, "reading " + dst.length + " 16-bit values", info.label());
+        }
+    }
+
     /** Copies {@code bytes} from src at {@code srcOffset} to dst at {@code dstOffset} (enqueued, not waited for). */
     public synchronized void copy(DeviceBuffer dst, long dstOffset, DeviceBuffer src, long srcOffset, long bytes) {
         checkOpen();
@@ -235,6 +265,17 @@ public final class Device implements Memory, AutoCloseable {
                     floats * Sizeof.cl_float, 0, null, null);
         } catch (CLException e) {
             throw ClException.of(e, "filling " + floats + " floats", info.label());
+        }
+    }
+
+    /** Fills a buffer with one 16-bit pattern (enqueued, not waited for). */
+    public synchronized void fill(DeviceBuffer dst, short bits, long values) {
+        checkOpen();
+        try {
+            clEnqueueFillBuffer(queue, dst.mem(), Pointer.to(new short[] {bits}), Sizeof.cl_short, 0,
+                    values * Sizeof.cl_short, 0, null, null);
+        } catch (CLException e) {
+            throw ClException.of(e, "filling " + values + " 16-bit values", info.label());
         }
     }
 

@@ -1,20 +1,25 @@
 package org.clengine.elementwise;
 
-import static org.clengine.core.TensorChecks.require;
+import static org.clengine.core.TensorChecks.requireAnyDType;
+import static org.clengine.core.TensorChecks.sameDType;
 
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
-/** Checks elementwise calls: every tensor open, on this backend, and of one shape. Both backends call these. */
+/**
+ * Checks elementwise calls: every tensor open, on this backend, and of one shape and one dtype (F32, F16 or BF16:
+ * the ops compute in fp32 whatever the storage, issue 15). Both backends call these.
+ */
 public final class ElementwiseArgs {
     private ElementwiseArgs() {
     }
 
     /** {@code first} is required; every other tensor (name, tensor pairs) must have its shape. */
     public static void sameShape(Memory b, String firstName, Tensor first, Object... others) {
-        require(b, firstName, first);
+        requireAnyDType(b, firstName, first);
         for (int i = 0; i < others.length; i += 2) {
-            require(b, (String) others[i], (Tensor) others[i + 1], first.shape());
+            requireAnyDType(b, (String) others[i], (Tensor) others[i + 1], first.shape());
+            sameDType(firstName, first, (String) others[i], (Tensor) others[i + 1]);
         }
     }
 

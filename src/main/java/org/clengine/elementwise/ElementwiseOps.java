@@ -10,8 +10,9 @@ import org.clengine.core.TensorChecks;
  * fill, scale, the residual add and its gradient, ReLU and sigmoid. Tensors of one shape. An output may be one of
  * the inputs, or a view of one (in place): every element is read before it is written, by the same work-item, and
  * a view spans its whole storage, so sharing storage means element i is element i of both; copy onto itself does
- * nothing. Two outputs may not share storage (addBackward's da and db). Every call is checked here, identically for
- * both, then run while holding the memory.
+ * nothing. Two outputs may not share storage (addBackward's da and db). The tensors of one call share one dtype,
+ * F32, F16 or BF16 (issue 15): the ops compute in fp32 and round once on the store. Every call is checked here,
+ * identically for both, then run while holding the memory.
  */
 public abstract class ElementwiseOps {
     private final Memory memory;
@@ -28,16 +29,15 @@ public abstract class ElementwiseOps {
     /** dst = src, element for element; both of one shape. */
     public final void copy(Tensor dst, Tensor src) {
         memory.exclusive(() -> {
-            TensorChecks.require(memory, "src", src);
-            TensorChecks.require(memory, "dst", dst, src.shape());
+            ElementwiseArgs.sameShape(memory, "src", src, "dst", dst);
             // in place: nothing to do (a device buffer copied onto itself is an error in OpenCL)
             if (!dst.sharesStorageWith(src)) copyChecked(dst, src);
         });
     }
 
-    /** Every element of t = value. */
+    /** Every element of t = value (rounded to t's dtype). */
     public final void fill(Tensor t, float value) {
-        memory.exclusive(() -> fillChecked(TensorChecks.require(memory, "t", t), value));
+        memory.exclusive(() -> fillChecked(TensorChecks.requireAnyDType(memory, "t", t), value));
     }
 
     /** y = alpha·x; alpha finite. */

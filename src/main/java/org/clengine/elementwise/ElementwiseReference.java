@@ -3,12 +3,14 @@ package org.clengine.elementwise;
 import static org.clengine.core.HostTensor.data;
 
 import java.util.Arrays;
+import org.clengine.core.HostTensor;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
 /**
  * Elementwise ops as plain loops on the host, the oracle for kernels/elementwise.cl. All arrays have one length. The
- * static methods are the math on arrays, for tests that work by hand.
+ * static methods are the math on arrays, for tests that work by hand. A 16-bit output is rounded once at the end, as
+ * the kernels' store rounds (copy, ReLU and the add's gradient only move values, which are already rounded).
  */
 public final class ElementwiseReference extends ElementwiseOps {
 
@@ -23,17 +25,19 @@ public final class ElementwiseReference extends ElementwiseOps {
 
     @Override
     protected void fillChecked(Tensor t, float value) {
-        Arrays.fill(data(t), value);
+        Arrays.fill(data(t), t.dtype().round(value));
     }
 
     @Override
     protected void scaleChecked(Tensor y, Tensor x, float alpha) {
         scale(data(y), data(x), alpha);
+        HostTensor.round(y);
     }
 
     @Override
     protected void addChecked(Tensor y, Tensor a, Tensor b) {
         add(data(y), data(a), data(b));
+        HostTensor.round(y);
     }
 
     @Override
@@ -55,11 +59,13 @@ public final class ElementwiseReference extends ElementwiseOps {
     @Override
     protected void sigmoidForwardChecked(Tensor y, Tensor x) {
         sigmoidForward(data(y), data(x));
+        HostTensor.round(y);
     }
 
     @Override
     protected void sigmoidBackwardChecked(Tensor dx, Tensor dy, Tensor y) {
         sigmoidBackward(data(dx), data(dy), data(y));
+        HostTensor.round(dx);
     }
 
     public static void scale(float[] y, float[] x, float alpha) {

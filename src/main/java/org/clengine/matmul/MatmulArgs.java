@@ -2,6 +2,7 @@ package org.clengine.matmul;
 
 import static org.clengine.core.TensorChecks.presence;
 import static org.clengine.core.TensorChecks.require;
+import static org.clengine.core.TensorChecks.requireAnyDType;
 
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
@@ -22,9 +23,10 @@ public final class MatmulArgs {
         if (s == null) throw new IllegalArgumentException("shape is null");
         if (l == null) throw new IllegalArgumentException("layout is null");
         if (p == null) throw new IllegalArgumentException("params is null");
-        require(memory, "C", c);
-        require(memory, "A", a);
-        require(memory, "B", b);
+        requireAnyDType(memory, "C", c);
+        requireAnyDType(memory, "A", a);
+        requireAnyDType(memory, "B", b);
+        MatmulTypes.of(c.dtype(), a.dtype(), b.dtype());
         long extentA = operand("A", a, l.offA(), l.lda(), l.strideA(), s, s.aRows(), s.aCols(), s.transA());
         long extentB = operand("B", b, l.offB(), l.ldb(), l.strideB(), s, s.bRows(), s.bCols(), s.transB());
         long extentC = operand("C", c, l.offC(), l.ldc(), l.strideC(), s, s.m(), s.n(), false);
@@ -37,7 +39,7 @@ public final class MatmulArgs {
         disjoint("B", c, l.offC(), extentC, b, l.offB(), extentB);
         presence("bias", bias, p.bias() != MatmulBias.NONE, "when the bias mode is " + p.bias());
         if (bias != null) {
-            require(memory, "bias", bias);
+            require(memory, "bias", bias); // F32 only, whatever A and B are
             int want = p.bias() == MatmulBias.PER_ROW ? s.m() : s.n();
             if (bias.size() != want) {
                 throw new IllegalArgumentException("bias has " + bias.size() + " floats, " + s + " with a bias "

@@ -1,14 +1,24 @@
 package org.clengine.matmul;
 
 /**
- * One GEMM check: the shape, where the matrices lie, the scalars and epilogue, and whether inputs are small
- * integers (then every path must match the reference exactly: all sums are exact in fp32).
+ * One GEMM check: the shape, where the matrices lie, the scalars and epilogue, whether inputs are small integers
+ * (then every path must match the reference exactly: all sums are exact in fp32), and the storage dtypes.
  */
-public record MatmulCase(MatmulShape shape, MatmulLayout layout, MatmulParams params, boolean integers) {
+public record MatmulCase(MatmulShape shape, MatmulLayout layout, MatmulParams params, boolean integers,
+        MatmulTypes types) {
+
+    public MatmulCase(MatmulShape shape, MatmulLayout layout, MatmulParams params, boolean integers) {
+        this(shape, layout, params, integers, MatmulTypes.F32);
+    }
 
     /** Dense matrices, random normal inputs. */
     public static MatmulCase of(MatmulShape shape, MatmulParams params) {
         return new MatmulCase(shape, MatmulLayout.contiguous(shape), params, false);
+    }
+
+    /** The same check with A, B and C stored as {@code t} says. */
+    public MatmulCase withTypes(MatmulTypes t) {
+        return new MatmulCase(shape, layout, params, integers, t);
     }
 
     public static MatmulCase of(String descriptor, MatmulParams params) {
@@ -23,27 +33,27 @@ public record MatmulCase(MatmulShape shape, MatmulLayout layout, MatmulParams pa
         MatmulShape s = shape;
         int lda = s.aCols() + 1, ldb = s.bCols() + 2, ldc = s.n() + 3;
         return new MatmulCase(s, new MatmulLayout(3, lda, s.aRows() * lda + 11, 5, ldb, s.bRows() * ldb + 11, 7,
-                ldc, s.m() * ldc + 11), params, integers);
+                ldc, s.m() * ldc + 11), params, integers, types);
     }
 
     /** One A shared by every batch (strideA = 0), as a convolution's weights are. */
     public MatmulCase sharedA() {
         MatmulLayout l = layout;
-        return new MatmulCase(shape, l.withA(l.offA(), l.lda(), 0), params, integers);
+        return new MatmulCase(shape, l.withA(l.offA(), l.lda(), 0), params, integers, types);
     }
 
     /** One B shared by every batch (strideB = 0). */
     public MatmulCase sharedB() {
         MatmulLayout l = layout;
-        return new MatmulCase(shape, l.withB(l.offB(), l.ldb(), 0), params, integers);
+        return new MatmulCase(shape, l.withB(l.offB(), l.ldb(), 0), params, integers, types);
     }
 
     public MatmulCase withIntegers() {
-        return new MatmulCase(shape, layout, params, true);
+        return new MatmulCase(shape, layout, params, true, types);
     }
 
     public MatmulCase withParams(MatmulParams p) {
-        return new MatmulCase(shape, layout, p, integers);
+        return new MatmulCase(shape, layout, p, integers, types);
     }
 
     /** {@code m7n93k257ta a1b0 ld+ int}: descriptor, scalars and epilogue, then what is unusual. */
@@ -54,6 +64,7 @@ public record MatmulCase(MatmulShape shape, MatmulLayout layout, MatmulParams pa
             s += layout.strideB() == 0 && shape.batch() > 1 ? " sharedB" : "";
             s += layout.offC() != 0 || layout.ldc() != shape.n() ? " ld+" : "";
         }
+        if (!types.equals(MatmulTypes.F32)) s += " " + types.label();
         return integers ? s + " int" : s;
     }
 

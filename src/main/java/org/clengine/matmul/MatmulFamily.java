@@ -2,6 +2,7 @@ package org.clengine.matmul;
 
 import java.util.List;
 import java.util.function.Consumer;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.verify.BadInputCase;
 import org.clengine.verify.OpDescription;
@@ -42,13 +43,27 @@ public final class MatmulFamily {
             bad("bias missing", "bias is required when the bias mode is PER_ROW",
                     c -> c.ops().gemm(Gemm.of(c.t(20), c.t(24), c.t(30), S)
                             .params(MatmulParams.DEFAULT.withBias(MatmulBias.PER_ROW)))),
-            bad("shapes that do not chain", "do not chain", c -> c.ops().matmul(c.t(2, 3), c.t(2, 4), c.t(5, 3))));
+            bad("shapes that do not chain", "do not chain", c -> c.ops().matmul(c.t(2, 3), c.t(2, 4), c.t(5, 3))),
+            bad("A and B of two dtypes", "A is F16 and B is BF16: GEMM takes A and B of one dtype",
+                    c -> c.ops().gemm(Gemm.of(c.t(20), c.t(DType.F16, 24), c.t(DType.BF16, 30), S))),
+            bad("A F32, B F16", "A is F32 and B is F16", c -> c.ops().gemm(Gemm.of(c.t(20), c.t(24),
+                    c.t(DType.F16, 30), S))),
+            bad("C of a third dtype", "C is BF16 but A and B are F16: C must be F32 or the inputs' dtype",
+                    c -> c.ops().gemm(Gemm.of(c.t(DType.BF16, 20), c.t(DType.F16, 24), c.t(DType.F16, 30), S))),
+            bad("16-bit bias", "matmul gemm takes bias as F32 only, got bias [4] of dtype BF16", c -> c.ops().gemm(Gemm.of(c.t(20),
+                    c.t(DType.BF16, 24), c.t(DType.BF16, 30), S).bias(c.t(DType.BF16, 4))
+                    .params(MatmulParams.DEFAULT.withBias(MatmulBias.PER_ROW)))),
+            bad("16-bit C too small", "C has 19 floats, m4n5k6 needs 20",
+                    c -> c.ops().gemm(Gemm.of(c.t(DType.F16, 19), c.t(DType.F16, 24), c.t(DType.F16, 30), S))),
+            bad("16-bit host array of the wrong length", "data has 23 floats",
+                    c -> c.scope().add(c.scope().memory().tensor(DType.BF16, new float[23], 24))));
 
     public static final OpDescription<MatmulOps> DESCRIPTION = new OpDescription<>("matmul", MatmulKernel.bindings(),
             new MatmulVerification(), BAD_INPUTS);
 
     private MatmulFamily() {
     }
+
 
     private static BadInputCase<MatmulOps> bad(String name, String words,
             Consumer<BadInputCase.Context<MatmulOps>> call) {

@@ -2,6 +2,8 @@ package org.clengine.matmul;
 
 import static org.clengine.core.HostTensor.data;
 
+import org.clengine.core.HostTensor;
+
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
@@ -9,7 +11,8 @@ import org.clengine.core.Tensor;
  * GEMM as plain math, the oracle for kernels/matmul.cl. For each batch i: C (M,N) at c[offC + i·strideC + m·ldc + n];
  * op(A) (M,K) at a[offA + i·strideA + m·lda + k], or + k·lda + m when A is stored transposed; op(B) (K,N) likewise.
  * {@code C = relu?(alpha·Σ_k op(A)[m,k]·op(B)[k,n] + beta·C + bias)} accumulated in double and rounded once;
- * beta == 0 does not read C. Same argument order as the kernels: outputs, inputs, sizes.
+ * beta == 0 does not read C. 16-bit A and B are read as the values they hold (host tensors keep them exactly); a
+ * 16-bit C is the fp32 result rounded to nearest even, as the kernels store it. Same argument order as the kernels: outputs, inputs, sizes.
  */
 public final class MatmulReference extends MatmulOps {
     public MatmulReference() {
@@ -30,6 +33,7 @@ public final class MatmulReference extends MatmulOps {
     protected void gemm(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape shape, MatmulLayout layout,
             MatmulParams params) {
         gemm(data(c), data(a), data(b), data(bias), shape, layout, params);
+        HostTensor.round(c); // a 16-bit C holds what a device's one rounding of the fp32 result stores
     }
 
     /** The math on arrays, for the verifier's error scales and the benchmarks' checks. */

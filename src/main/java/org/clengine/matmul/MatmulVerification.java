@@ -1,5 +1,9 @@
 package org.clengine.matmul;
 
+import static org.clengine.core.DType.BF16;
+import static org.clengine.core.DType.F16;
+import static org.clengine.core.DType.F32;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -8,7 +12,7 @@ import org.clengine.verify.OpVerification;
 /**
  * verify's GEMM rows: the benchmark shapes, ResNet-50 convolution GEMMs, awkward sizes. Each descriptor runs on
  * every path (plain, packed, B read in place) with alpha/beta, over a NaN-filled C with beta = 0, with a bias and
- * ReLU, as sub-matrices, and with small integers that must match exactly. A path is forced by running the device's
+ * ReLU, as sub-matrices, with small integers that must match exactly, and with A, B, C in F16/BF16. A path is forced by running the device's
  * ops with their policy's path changed; the reference has one path (AUTO).
  */
 public final class MatmulVerification implements OpVerification<MatmulOps> {
@@ -37,7 +41,14 @@ public final class MatmulVerification implements OpVerification<MatmulOps> {
                 MatmulCase.of(s, MatmulParams.DEFAULT),
                 MatmulCase.of(s, MatmulParams.of(-1.5f, 0.75f)).padded(),
                 MatmulCase.of(s, MatmulParams.of(0.5f, 0).withBias(MatmulBias.PER_COLUMN).withRelu(true)),
-                MatmulCase.of(s, MatmulParams.of(2, -1).withBias(MatmulBias.PER_ROW)).withIntegers());
+                MatmulCase.of(s, MatmulParams.of(2, -1).withBias(MatmulBias.PER_ROW)).withIntegers(),
+                // 16-bit storage: each (A/B dtype, C dtype) pair is its own build of the kernels
+                MatmulCase.of(s, MatmulParams.of(-1.5f, 0.75f)).padded().withTypes(new MatmulTypes(BF16, BF16)),
+                MatmulCase.of(s, MatmulParams.DEFAULT.withBias(MatmulBias.PER_ROW).withRelu(true))
+                        .withTypes(new MatmulTypes(F16, F16)),
+                MatmulCase.of(s, MatmulParams.DEFAULT).withTypes(new MatmulTypes(F16, F32)),
+                MatmulCase.of(s, MatmulParams.of(0.5f, 0).withBias(MatmulBias.PER_COLUMN).withRelu(true))
+                        .withTypes(new MatmulTypes(BF16, F32)));
         List<MatmulVerifier.Prepared> prepared = cases.stream().map(c -> MatmulVerifier.prepare(reference, c, seed))
                 .toList();
         List<Row> rows = new ArrayList<>();
@@ -46,7 +57,8 @@ public final class MatmulVerification implements OpVerification<MatmulOps> {
             for (MatmulVerifier.Prepared p : prepared) {
                 MatmulCase mc = p.matmulCase();
                 String variant = path.name().toLowerCase(Locale.ROOT) + " " + mc.params().label()
-                        + (mc.label().contains("ld+") ? " ld+" : "") + (mc.integers() ? " int" : "");
+                        + (mc.label().contains("ld+") ? " ld+" : "") + (mc.integers() ? " int" : "")
+                        + (mc.types().equals(MatmulTypes.F32) ? "" : " " + mc.types().label());
                 rows.add(new Row(descriptor, variant, MatmulVerifier.compare(ops, p)));
             }
         }

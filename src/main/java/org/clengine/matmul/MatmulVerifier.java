@@ -6,6 +6,8 @@ import org.clengine.verify.Tolerance;
 import static org.clengine.verify.Comparison.abs;
 
 import java.util.Locale;
+import org.clengine.core.DType;
+import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
 
@@ -25,17 +27,24 @@ public final class MatmulVerifier {
             MatmulShape s = mc.shape();
             MatmulLayout l = mc.layout();
             RandomFill r = new RandomFill(seed);
-            float[] a = fill(r, mc, size(l.offA(), l.lda(), l.strideA(), s, s.aRows(), s.aCols()));
-            float[] b = fill(r, mc, size(l.offB(), l.ldb(), l.strideB(), s, s.bRows(), s.bCols()));
+            DType in = mc.types().in(), out = mc.types().out();
+            float[] a = round(in, fill(r, mc, size(l.offA(), l.lda(), l.strideA(), s, s.aRows(), s.aCols())));
+            float[] b = round(in, fill(r, mc, size(l.offB(), l.ldb(), l.strideB(), s, s.bRows(), s.bCols())));
             float[] c = new float[size(l.offC(), l.ldc(), l.strideC(), s, s.m(), s.n())];
             java.util.Arrays.fill(c, Float.NaN);
             if (mc.params().readsC()) {
-                float[] values = fill(r, mc, c.length);
+                float[] values = round(out, fill(r, mc, c.length));
                 forEachOfC(s, l, at -> c[at] = values[at]);
             }
             MatmulBias mode = mc.params().bias();
             float[] bias = mode == MatmulBias.NONE ? null : fill(r, mc, mode == MatmulBias.PER_ROW ? s.m() : s.n());
             return new Inputs(a, b, c, bias);
+        }
+
+        /** Inputs as their tensors will hold them, so the error scales see the values the kernels read. */
+        private static float[] round(DType t, float[] values) {
+            for (int i = 0; i < values.length; i++) values[i] = t.round(values[i]);
+            return values;
         }
 
         private static float[] fill(RandomFill r, MatmulCase mc, int n) {
@@ -92,16 +101,19 @@ public final class MatmulVerifier {
                         Locale.ROOT, "wrote %s at %d, outside C (it held %s)", got[i], i, in.c()[i]));
             }
         }
-        Tolerance tol = mc.integers() ? Tolerance.EXACT : Tolerance.matmul(mc.shape().k());
+        Tolerance tol = mc.integers() ? Tolerance.EXACT : Tolerance.matmul(mc.shape().k(), mc.types().out());
         return Comparison.of("c", gather(mc, expected.c()), gather(mc, got), tol, gather(mc, expected.scale()));
     }
 
     /** C after running the case on {@code ops}. */
     public static float[] output(MatmulOps ops, MatmulCase mc, Inputs in) {
         try (TensorScope scope = new TensorScope(ops.memory())) {
-            Tensor c = scope.tensor(in.c(), in.c().length);
+            Memory m = ops.memory();
+            DType dt = mc.types().in();
+            Tensor c = scope.add(m.tensor(mc.types().out(), in.c(), in.c().length));
             Tensor bias = in.bias() == null ? null : scope.tensor(in.bias(), in.bias().length);
-            Tensor a = scope.tensor(in.a(), in.a().length), b = scope.tensor(in.b(), in.b().length);
+            Tensor a = scope.add(m.tensor(dt, in.a(), in.a().length));
+            Tensor b = scope.add(m.tensor(dt, in.b(), in.b().length));
             ops.gemm(Gemm.of(c, a, b, mc.shape()).layout(mc.layout()).params(mc.params()).bias(bias));
             return c.toArray();
         }

@@ -41,7 +41,7 @@ public final class Activation extends Module {
     public Tensor forward(Tensor x) {
         if (x == null) throw new IllegalArgumentException(kind + ": input is null");
         if (absorbed) return x;
-        y = workspace("y", x.shape());
+        y = workspace("y", x.dtype(), x.shape());
         if (kind == Kind.RELU) {
             backend.elementwise().reluForward(y, x);
         } else {
@@ -54,7 +54,7 @@ public final class Activation extends Module {
     public Tensor backward(Tensor dy) {
         if (absorbed) return dy;
         expectForward(kind.name(), y);
-        Tensor dx = workspace("dx", y.shape());
+        Tensor dx = workspace("dx", y.dtype(), y.shape());
         if (kind == Kind.RELU) {
             backend.elementwise().reluBackward(dx, dy, y);
         } else {

@@ -23,7 +23,7 @@ public final class Add extends Module {
         if (!java.util.Arrays.equals(a.shape(), b.shape())) {
             throw new IllegalArgumentException("Add: shapes differ, " + a.shapeString() + " + " + b.shapeString());
         }
-        Tensor y = workspace("y", a.shape());
+        Tensor y = workspace("y", a.dtype(), a.shape());
         backend.elementwise().add(y, a, b);
         return y;
     }

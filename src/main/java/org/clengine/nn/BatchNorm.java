@@ -195,7 +195,7 @@ public final class BatchNorm extends Module implements ReluFusable {
     public Tensor forward(Tensor input, Tensor residual) {
         checkInput(input);
         x = input;
-        y = workspace("y", input.shape());
+        y = workspace("y", input.dtype(), input.shape());
         if (isTraining() && !config.frozen() && (virtualBatch > 0 || renorm != null)) {
             forwardVariant(residual);
         } else if (isTraining() && ranks != null && !config.frozen()) {
@@ -228,8 +228,8 @@ public final class BatchNorm extends Module implements ReluFusable {
         }
         x = conv.prepare(input);
         checkInput(x);
-        y = workspace("y", x.shape());
-        backend.conv2d().forwardBatchNormTraining(input, conv.weight().value(), conv.biasValue(), conv.params(),
+        y = workspace("y", x.dtype(), x.shape());
+        backend.conv2d().forwardBatchNormTraining(input, conv.weight().valueAs(input.dtype()), conv.biasValue(), conv.params(),
                 BatchNormTraining.of(y, saved(), x).affine(gamma.value(), beta.value()).residual(residual)
                         .running(running).config(config));
         trainedForward = true;
@@ -285,8 +285,8 @@ public final class BatchNorm extends Module implements ReluFusable {
     @Override
     public Tensor backward(Tensor dy) {
         if (!trainedForward) throw new IllegalStateException("BatchNorm backward needs a training-mode forward");
-        Tensor dx = workspace("dx", x.shape());
-        Tensor dres = config.fusion().hasResidual() ? workspace("dresidual", x.shape()) : null;
+        Tensor dx = workspace("dx", x.dtype(), x.shape());
+        Tensor dres = config.fusion().hasResidual() ? workspace("dresidual", x.dtype(), x.shape()) : null;
         BatchNormBackward call = BatchNormBackward.of(dx, dy, x, saved).affine(gamma.value(), gamma.grad(),
                 beta.grad()).forwardOutput(y).residualGradient(dres).config(config);
         if (config.frozen()) {
@@ -305,7 +305,7 @@ public final class BatchNorm extends Module implements ReluFusable {
 
     /** The residual's gradient from the last backward (add+ReLU fusion only). */
     public Tensor residualGradient() {
-        return workspace("dresidual", x.shape());
+        return workspace("dresidual", x.dtype(), x.shape());
     }
 
     /** Also the skip counts: not a state buffer (PyTorch's state has no such entry), so closed here. */

@@ -44,7 +44,7 @@ public final class Conv2d extends Module implements ReluFusable {
     @Override
     public Tensor forward(Tensor input) {
         prepare(input);
-        backend.conv2d().forward(y, x, weight.value(), biasValue(), params);
+        backend.conv2d().forward(y, x, weight.valueAs(x.dtype()), biasValue(), params);
         return y;
     }
 
@@ -53,7 +53,7 @@ public final class Conv2d extends Module implements ReluFusable {
         expectShape(toString(), input, -1, weight.value().dim(1), -1, -1);
         Conv2dShape s = Conv2dShape.of(input.shape(), weight.value().shape(), params);
         x = input;
-        y = workspace("y", s.yDims());
+        y = workspace("y", input.dtype(), s.yDims());
         return y;
     }
 
@@ -83,14 +83,14 @@ public final class Conv2d extends Module implements ReluFusable {
         expectShape(toString() + " backward", dy, y.shape());
         Tensor g = dy;
         if (params.relu()) {
-            g = workspace("dy_relu", dy.shape());
+            g = workspace("dy_relu", dy.dtype(), dy.shape());
             backend.elementwise().reluBackward(g, dy, y);
         }
         Conv2dParams plain = params.withRelu(false);
         backend.conv2d().backwardWeights(weight.grad(), bias == null ? null : bias.grad(), g, x, plain);
         if (!inputGradient()) return null;
-        Tensor dx = workspace("dx", x.shape());
-        backend.conv2d().backwardData(dx, g, weight.value(), plain);
+        Tensor dx = workspace("dx", x.dtype(), x.shape());
+        backend.conv2d().backwardData(dx, g, weight.valueAs(g.dtype()), plain);
         return dx;
     }
 }

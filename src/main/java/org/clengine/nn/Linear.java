@@ -5,6 +5,7 @@ import org.clengine.matmul.Gemm;
 import org.clengine.matmul.MatmulBias;
 import org.clengine.matmul.MatmulParams;
 import org.clengine.matmul.MatmulShape;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 
 /**
@@ -59,10 +60,10 @@ public final class Linear extends Module implements ReluFusable {
         expectShape(toString(), input, -1, in);
         int n = input.dim(0);
         x = input;
-        y = workspace("y", n, out);
+        y = workspace("y", x.dtype(), n, out);
         MatmulParams p = MatmulParams.DEFAULT.withBias(bias == null ? MatmulBias.NONE : MatmulBias.PER_COLUMN)
                 .withRelu(relu);
-        backend.matmul().gemm(Gemm.of(y, x, weight.value(), new MatmulShape(1, n, out, in, false, true)).params(p)
+        backend.matmul().gemm(Gemm.of(y, x, weight.valueAs(x.dtype()), new MatmulShape(1, n, out, in, false, true)).params(p)
                 .bias(bias == null ? null : bias.value()));
         return y;
     }
@@ -74,18 +75,30 @@ public final class Linear extends Module implements ReluFusable {
         int n = x.dim(0);
         Tensor g = dy;
         if (relu) {
-            g = workspace("dy_relu", n, out);
+            g = workspace("dy_relu", dy.dtype(), n, out);
             backend.elementwise().reluBackward(g, dy, y);
         }
         backend.matmul().gemm(Gemm.of(weight.grad(), g, x, new MatmulShape(1, out, in, n, true, false)));
         if (bias != null) {
-            Tensor ones = workspace("ones", n);
-            backend.elementwise().fill(ones, 1f);
+            Tensor ones = ones(g.dtype(), n);
             backend.matmul().gemm(Gemm.of(bias.grad(), ones, g, MatmulShape.of(1, out, n)));
         }
         if (!inputGradient()) return null;
-        Tensor dx = workspace("dx", n, in);
-        backend.matmul().gemm(Gemm.of(dx, g, weight.value(), MatmulShape.of(n, in, out)));
+        Tensor dx = workspace("dx", g.dtype(), n, in);
+        backend.matmul().gemm(Gemm.of(dx, g, weight.valueAs(g.dtype()), MatmulShape.of(n, in, out)));
         return dx;
+    }
+
+    /** n ones of {@code dtype} (the bias gradient is their product with dy, which must share dy's dtype). */
+    private Tensor ones(DType dtype, int n) {
+        Tensor ones = workspace("ones", dtype, n);
+        if (dtype == DType.F32) {
+            backend.elementwise().fill(ones, 1f);
+        } else {
+            float[] host = new float[n];
+            java.util.Arrays.fill(host, 1f);
+            ones.copyFrom(host); // exact in every dtype
+        }
+        return ones;
     }
 }

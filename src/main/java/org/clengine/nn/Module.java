@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.clengine.backend.Backend;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 
 /**
@@ -144,6 +145,14 @@ public abstract class Module implements AutoCloseable {
     /** A reused activation or gradient tensor of this shape (see {@link Workspace}). */
     protected final Tensor workspace(String name, int... shape) {
         return workspace.get(name, shape);
+    }
+
+    /**
+     * A reused tensor of {@code dtype}: activations and their gradients take the dtype of the module's input, so a
+     * model run on 16-bit data keeps its activations in 16 bits (statistics and parameters stay F32).
+     */
+    protected final Tensor workspace(String name, DType dtype, int... shape) {
+        return workspace.get(name, dtype, shape);
     }
 
     /**

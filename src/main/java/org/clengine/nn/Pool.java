@@ -48,11 +48,11 @@ public final class Pool extends Module {
         expectShape(kind.name().toLowerCase(java.util.Locale.ROOT) + " pooling", input, -1, -1, -1, -1);
         x = input;
         if (kind == Kind.GLOBAL_AVG) {
-            Tensor y = workspace("y", x.dim(0), x.dim(1));
+            Tensor y = workspace("y", x.dtype(), x.dim(0), x.dim(1));
             backend.pooling().globalAvgForward(y, x);
             return y;
         }
-        Tensor y = workspace("y", Pool2dShape.of(x.shape(), params).yDims());
+        Tensor y = workspace("y", x.dtype(), Pool2dShape.of(x.shape(), params).yDims());
         if (kind == Kind.MAX) {
             backend.pooling().maxForward(y, x, params);
         } else {
@@ -65,7 +65,7 @@ public final class Pool extends Module {
     public Tensor backward(Tensor dy) {
         expectForward(kind + " pooling", x);
         if (!inputGradient()) return null;
-        Tensor dx = workspace("dx", x.shape());
+        Tensor dx = workspace("dx", x.dtype(), x.shape());
         switch (kind) {
             case MAX -> backend.pooling().maxBackward(dx, dy, x, params);
             case AVG -> backend.pooling().avgBackward(dx, dy, params);

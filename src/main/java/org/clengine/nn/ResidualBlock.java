@@ -75,7 +75,7 @@ public final class ResidualBlock extends Module {
         Tensor dxMain = conv1.backward(g);
         if (downsample != null) dshort = downsample.backward(dshort);
         if (!inputGradient()) return null;
-        Tensor dx = workspace("dx", dxMain.shape());
+        Tensor dx = workspace("dx", dxMain.dtype(), dxMain.shape());
         backend.elementwise().add(dx, dxMain, dshort);
         return dx;
     }

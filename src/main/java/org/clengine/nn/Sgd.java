@@ -39,7 +39,10 @@ public final class Sgd implements AutoCloseable {
     public void step() {
         for (int i = 0; i < parameters.size(); i++) {
             Parameter p = parameters.get(i);
-            backend.sgd().update(p.value(), buffers.isEmpty() ? null : buffers.get(i), p.grad(), params);
+            // the 16-bit copy the forward reads is written by the same pass, from the updated fp32 master
+            Tensor half = p.onlyCopy();
+            backend.sgd().update(p.value(), buffers.isEmpty() ? null : buffers.get(i), p.grad(), params, half);
+            if (half == null) p.refreshCopies(); // several copies (F16 and BF16 at once): through the host
         }
     }
 

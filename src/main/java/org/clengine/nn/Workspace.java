@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.clengine.backend.Backend;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 
 /**
@@ -21,7 +22,13 @@ final class Workspace implements AutoCloseable {
 
     /** The tensor for {@code name} with this shape; contents are whatever the last use left. */
     Tensor get(String name, int... shape) {
-        return tensors.computeIfAbsent(name + Arrays.toString(shape), k -> backend.full(0f, shape));
+        return get(name, DType.F32, shape);
+    }
+
+    /** As {@link #get(String, int...)} for a tensor of {@code dtype} (16-bit activations and their gradients). */
+    Tensor get(String name, DType dtype, int... shape) {
+        return tensors.computeIfAbsent(name + " " + dtype + Arrays.toString(shape),
+                k -> backend.memory().full(dtype, 0f, shape));
     }
 
     @Override

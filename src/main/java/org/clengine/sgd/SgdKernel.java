@@ -14,7 +14,7 @@ import org.clengine.device.KernelBinding.Param;
  * which lists the binding, and not in the OpenCL package, which the API must not import.
  */
 public enum SgdKernel {
-    UPDATE("sgd_update", buffer("param"), buffer("buf"), buffer("grad"), f32("lr"), f32("momentum"), f32("wd"),
+    UPDATE("sgd_update", buffer("param"), buffer("buf"), buffer("copy"), buffer("grad"), f32("lr"), f32("momentum"), f32("wd"),
             i64("n"), i64("span"));
 
     public static final String FILE = "sgd.cl";

@@ -2,6 +2,7 @@ package org.clengine.sgd;
 
 import static org.clengine.core.HostTensor.data;
 
+import org.clengine.core.HostTensor;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
@@ -17,8 +18,13 @@ public final class SgdReference extends SgdOps {
     }
 
     @Override
-    protected void updateChecked(Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams params) {
+    protected void updateChecked(Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams params,
+            Tensor halfCopy) {
         update(data(param), data(momentumBuffer), data(grad), params);
+        if (halfCopy != null) { // the new fp32 weights, rounded once to the copy's dtype
+            System.arraycopy(data(param), 0, data(halfCopy), 0, param.size());
+            HostTensor.round(halfCopy);
+        }
     }
 
     public static void update(float[] param, float[] buf, float[] grad, SgdParams p) {

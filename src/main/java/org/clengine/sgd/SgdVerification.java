@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
 import org.clengine.verify.Comparison;
@@ -16,7 +17,9 @@ import org.clengine.verify.Tolerance;
 /**
  * verify's SGD rows: three steps (so the momentum buffer is read back) with momentum and weight decay, momentum
  * only, decay only, and plain. Descriptor {@code n1000}: the parameter's element count. lr 0.1, momentum 0.9,
- * weight decay 0.01, so that a wrong term moves p far beyond {@link Tolerance#SGD}.
+ * weight decay 0.01, so that a wrong term moves p far beyond {@link Tolerance#SGD}. Up to 2^16 parameters (the
+ * coverage shape among them) also momentum_decay with a 16-bit copy of the weights ({@code f16 copy},
+ * {@code bf16 copy}; issue 15), the copy held to {@link Tolerance#half}.
  */
 public final class SgdVerification implements OpVerification<SgdOps> {
     private static final Pattern DESCRIPTOR = Pattern.compile("n(\\d+)");
@@ -50,6 +53,11 @@ public final class SgdVerification implements OpVerification<SgdOps> {
                 rows.add(new Row(descriptor, v.getKey(), c));
             }
         }
+        for (DType act : n <= 1 << 16 ? List.of(DType.F16, DType.BF16) : List.<DType>of()) {
+            for (Comparison c : run(device, reference, n, VARIANTS.get("momentum_decay"), seed, act)) {
+                rows.add(new Row(descriptor, act.name().toLowerCase(java.util.Locale.ROOT) + " copy", c));
+            }
+        }
         return rows;
     }
 
@@ -64,16 +72,23 @@ public final class SgdVerification implements OpVerification<SgdOps> {
 
     /** Three steps of {@code p} on n parameters: device against reference. */
     public static List<Comparison> run(SgdOps device, SgdOps reference, int n, SgdParams p, long seed) {
+        return run(device, reference, n, p, seed, null);
+    }
+
+    /** As above, each step also writing a copy of the weights in {@code copy} (F16, BF16; null: none). */
+    public static List<Comparison> run(SgdOps device, SgdOps reference, int n, SgdParams p, long seed, DType copy) {
         RandomFill r = new RandomFill(seed);
         float[] param = r.normal(n);
         float[][] grads = {r.normal(n), r.normal(n), r.normal(n)};
-        Map<String, float[]> expected = outputs(reference, param, grads, p);
-        Map<String, float[]> got = outputs(device, param, grads, p);
+        Map<String, float[]> expected = outputs(reference, param, grads, p, copy);
+        Map<String, float[]> got = outputs(device, param, grads, p, copy);
         Map<String, float[]> scale = magnitudes(param, grads, p);
         List<Comparison> out = new ArrayList<>();
         for (var e : expected.entrySet()) {
-            out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), Tolerance.SGD,
-                    scale.get(e.getKey())));
+            boolean half = e.getKey().equals("copy");
+            out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()),
+                    half ? Tolerance.half(copy, Tolerance.SGD) : Tolerance.SGD,
+                    scale.get(half ? "param" : e.getKey())));
         }
         return out;
     }
@@ -100,15 +115,17 @@ public final class SgdVerification implements OpVerification<SgdOps> {
         return out;
     }
 
-    static Map<String, float[]> outputs(SgdOps ops, float[] param, float[][] grads, SgdParams p) {
+    static Map<String, float[]> outputs(SgdOps ops, float[] param, float[][] grads, SgdParams p, DType copy) {
         int n = param.length;
         Map<String, float[]> out = new LinkedHashMap<>();
         try (TensorScope scope = new TensorScope(ops.memory())) {
             Tensor pt = scope.tensor(param, n);
             Tensor buf = p.hasMomentum() ? scope.full(0f, n) : null;
-            for (float[] g : grads) ops.update(pt, buf, scope.tensor(g, n), p);
+            Tensor half = copy == null ? null : scope.full(copy, Float.NaN, n);
+            for (float[] g : grads) ops.update(pt, buf, scope.tensor(g, n), p, half);
             out.put("param", pt.toArray());
             if (buf != null) out.put("buf", buf.toArray());
+            if (half != null) out.put("copy", half.toArray());
         }
         return out;
     }

@@ -6,16 +6,23 @@ import java.util.function.Consumer;
 import org.clengine.backend.Backend;
 import org.clengine.data.Batches;
 import org.clengine.data.Dataset;
+import org.clengine.nn.GradScaler;
 import org.clengine.nn.LrSchedule;
 import org.clengine.nn.Module;
 import org.clengine.nn.Sgd;
 import org.clengine.nn.SoftmaxCrossEntropy;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 
 /**
  * The training loop: per batch, one write of the images and one of the labels to the device, forward, loss,
  * backward, SGD step, and a read of two floats (loss, correct count). Everything else stays on the device, and
  * after the first step of a batch shape nothing is allocated.
+ *
+ * <p>Mixed precision ({@code activations} F16 or BF16): images and every activation and activation gradient are
+ * 16-bit, parameters, their gradients and batch-norm statistics F32 (convolution and linear layers read 16-bit copies
+ * of their weights, refreshed after each step). The loss runs in F32 on the logits widened through the host (N×K
+ * values). F16 adds PyTorch's dynamic loss scaling ({@link GradScaler}): a step whose gradients overflow is skipped.
  */
 public final class Trainer implements AutoCloseable {
 
@@ -40,10 +47,21 @@ public final class Trainer implements AutoCloseable {
     private final Sgd sgd;
     private final LrSchedule schedule;
     private final int batch;
+    private final DType activations;
+    private final GradScaler scaler;
     private final Map<Integer, Slot> slots = new HashMap<>();
+    private final Workspace16 wide = new Workspace16();
     private long step;
 
     public Trainer(Module model, Sgd sgd, LrSchedule schedule, int batch) {
+        this(model, sgd, schedule, batch, DType.F32);
+    }
+
+    /** With activations in {@code activations} (F32, F16 or BF16); F16 scales the loss dynamically. */
+    public Trainer(Module model, Sgd sgd, LrSchedule schedule, int batch, DType activations) {
+        if (activations == null) throw new IllegalArgumentException("activations dtype is null");
+        this.activations = activations;
+        this.scaler = activations == DType.F16 ? new GradScaler() : null;
         this.backend = model.backend();
         this.model = model;
         this.sgd = sgd;
@@ -60,6 +78,21 @@ public final class Trainer implements AutoCloseable {
     /** The learning rate of the last step. */
     public double lr() {
         return sgd.lr();
+    }
+
+    /** The activations' dtype. */
+    public DType activations() {
+        return activations;
+    }
+
+    /** Steps skipped by the loss scaler (an Inf or NaN gradient); 0 without one. */
+    public long skippedSteps() {
+        return scaler == null ? 0 : scaler.skippedSteps();
+    }
+
+    /** The loss scale now (1 without a scaler). */
+    public float lossScale() {
+        return scaler == null ? 1 : scaler.scale();
     }
 
     /** Steps taken so far (the schedule's clock). */
@@ -92,7 +125,8 @@ public final class Trainer implements AutoCloseable {
         forwardBackward(batches, b);
         double lr = schedule.lr(step);
         sgd.setLr(lr);
-        sgd.step();
+        if (scaler == null) sgd.step();
+        else scaler.step(sgd, model.parameters().values());
         float[] r = loss.result().toArray();
         return new Step(step++, batches.size(b), r[0], Math.round(r[1]), lr);
     }
@@ -106,6 +140,7 @@ public final class Trainer implements AutoCloseable {
      */
     public double lossAndGradient(Batches batches, int b) {
         forwardBackward(batches, b);
+        if (scaler != null) scaler.unscale(model.parameters().values());
         return loss.result().toArray()[0];
     }
 
@@ -115,9 +150,11 @@ public final class Trainer implements AutoCloseable {
         batches.fill(b, slot.hostImages(), slot.hostLabels());
         slot.images().copyFrom(slot.hostImages());
         slot.labels().copyFrom(slot.hostLabels());
-        Tensor logits = model.forward(slot.images());
+        Tensor logits = wide.toF32(model.forward(slot.images()));
         loss.forward(logits, slot.labels(), true);
-        model.backward(loss.backward());
+        Tensor dlogits = loss.backward();
+        if (scaler != null) scaler.scaleLossGradient(backend, dlogits);
+        model.backward(wide.narrow(dlogits, activations));
     }
 
     /** Mean loss and accuracy over {@code data} in evaluation mode (running statistics), batch by batch. */
@@ -132,7 +169,7 @@ public final class Trainer implements AutoCloseable {
             batches.fill(b, slot.hostImages(), slot.hostLabels());
             slot.images().copyFrom(slot.hostImages());
             slot.labels().copyFrom(slot.hostLabels());
-            loss.forward(model.forward(slot.images()), slot.labels(), false);
+            loss.forward(wide.toF32(model.forward(slot.images())), slot.labels(), false);
             float[] r = loss.result().toArray();
             lossSum += (double) r[0] * batches.size(b);
             correct += Math.round(r[1]);
@@ -146,8 +183,8 @@ public final class Trainer implements AutoCloseable {
         return slots.computeIfAbsent(size, n -> {
             Dataset d = batches.dataset();
             float[] host = new float[n * d.imageSize()];
-            return new Slot(backend.tensor(host, n, d.channels(), d.height(), d.width()), backend.full(0f, n), host,
-                    new float[n]);
+            return new Slot(backend.memory().tensor(activations, host, n, d.channels(), d.height(), d.width()),
+                    backend.full(0f, n), host, new float[n]);
         });
     }
 
@@ -158,5 +195,34 @@ public final class Trainer implements AutoCloseable {
             s.images().close();
         });
         loss.close();
+        wide.close();
+    }
+
+    /**
+     * The logits and their gradient between 16 bits and the F32 loss, through the host: [N, K] values each way per
+     * step. One tensor per (dtype, shape), kept.
+     */
+    private final class Workspace16 implements AutoCloseable {
+        private final Map<String, Tensor> tensors = new HashMap<>();
+
+        Tensor toF32(Tensor t) {
+            return t.dtype() == DType.F32 ? t : copy(t, DType.F32);
+        }
+
+        Tensor narrow(Tensor t, DType dtype) {
+            return dtype == DType.F32 ? t : copy(t, dtype);
+        }
+
+        private Tensor copy(Tensor t, DType dtype) {
+            Tensor out = tensors.computeIfAbsent(dtype + java.util.Arrays.toString(t.shape()),
+                    k -> backend.memory().full(dtype, 0f, t.shape()));
+            out.copyFrom(t.toArray());
+            return out;
+        }
+
+        @Override
+        public void close() {
+            tensors.values().forEach(Tensor::close);
+        }
     }
 }

@@ -2,6 +2,7 @@ package org.clengine.verify;
 
 import java.util.function.Consumer;
 import org.clengine.core.ClEngineException;
+import org.clengine.core.DType;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
@@ -18,6 +19,11 @@ public record BadInputCase<O>(String op, String name, String words, Consumer<Con
         /** A tensor of the ops' own memory, filled with 0.5. */
         public Tensor t(int... shape) {
             return scope.full(0.5f, shape);
+        }
+
+        /** A tensor of the ops' own memory of {@code dtype}, filled with 0.5 (exact in every dtype). */
+        public Tensor t(DType dtype, int... shape) {
+            return scope.add(scope.memory().full(dtype, 0.5f, shape));
         }
 
         /** A tensor of another memory. */

@@ -1,5 +1,7 @@
 package org.clengine.verify;
 
+import org.clengine.core.DType;
+
 /**
  * How close a kernel's output must be to the reference's: relative L2 error ‖got − ref‖/‖ref‖ and the largest
  * element error relative to the reference's largest magnitude, max|got − ref| / max|ref|.
@@ -53,6 +55,24 @@ public record Tolerance(double relL2, double relMax) {
     public static Tolerance conv2d(long length) {
         double t = Math.max(1e-6, 4 * Math.sqrt(length) * 6e-8);
         return new Tolerance(t, 4 * t);
+    }
+
+    /**
+     * A convolution output stored as {@code out}: {@link #conv2d(long)}, plus for a 16-bit output one rounding
+     * (2u relative to the terms' size, u = 2^-11 for F16, 2^-8 for BF16: the argument of {@link #matmul(int, DType)}).
+     */
+    public static Tolerance conv2d(long length, DType out) {
+        Tolerance t = conv2d(length);
+        return new Tolerance(t.relL2() + 2 * unitRoundoff(out), t.relMax() + 2 * unitRoundoff(out));
+    }
+
+    /** Half an ulp at 1 of a stored dtype: 2^-24, 2^-11, 2^-8 (F32's counted in the fp32 bounds already: 0). */
+    private static double unitRoundoff(DType t) {
+        return switch (t) {
+            case F32 -> 0;
+            case F16 -> 0x1p-11;
+            case BF16 -> 0x1p-8;
+        };
     }
 
     /**
@@ -127,6 +147,30 @@ public record Tolerance(double relL2, double relMax) {
      */
     public static final Tolerance ONNX_FOLDED = new Tolerance(1e-5, 1e-4);
 
+    /**
+     * An output stored in a 16-bit dtype (issue 15) whose fp32 computation is held to {@code fp32}. The kernels
+     * compute in fp32 and round once when they store; the reference computes in double from the same rounded inputs
+     * and rounds its output the same way (to nearest even). Where the two unrounded results fall on either side of a
+     * rounding boundary they differ by one unit in the last place of the 16-bit value, 2·u of it, with u = 2^-11
+     * for F16 (10 fraction bits) and 2^-8 for BF16 (7): at most 2·u of the element, so 2·u of the largest
+     * magnitude (relMax) and 2·u of the norm (relL2) even if every element did. The fp32 error adds to that. F32
+     * gives {@code fp32} itself. (One rounding's worth is all that separates the two, so a kernel that rounds the
+     * wrong way passes this tolerance: {@link #HALF_MISMATCHES} catches that.)
+     */
+    public static Tolerance half(DType dtype, Tolerance fp32) {
+        if (dtype == DType.F32) return fp32;
+        double ulp = 2 * (dtype == DType.F16 ? 0x1p-11 : 0x1p-8);
+        return new Tolerance(ulp + fp32.relL2(), ulp + fp32.relMax());
+    }
+
+    /**
+     * The largest share of a 16-bit output's elements whose bits may differ from the reference's. Both round to
+     * nearest even from results that agree to fp32's error, so they differ only where that error straddles a
+     * rounding boundary: about (fp32 error)/(2·u) of the elements. A BF16 store that truncates instead made about
+     * half of y's elements differ (planted in batchnorm.cl: 244 of 485); 5% leaves room for small tensors' luck.
+     */
+    public static final double HALF_MISMATCHES = 0.05;
+
     /** Results that must match bit for bit (small-integer inputs, identical runs). */
     public static final Tolerance EXACT = new Tolerance(0, 0);
 
@@ -140,5 +184,17 @@ public record Tolerance(double relL2, double relMax) {
     public static Tolerance matmul(int k) {
         double t = 0x1p-24 * (8 + 2 * Math.sqrt(k));
         return new Tolerance(t, t);
+    }
+
+    /**
+     * GEMM with its C stored as {@code out}: {@link #matmul(int)}, plus for a 16-bit C one output rounding. The
+     * kernel rounds its fp32 sum to 16 bits and the reference its double sum; where the two sums lie either side of
+     * a rounding boundary the stored values differ by one 16-bit ulp, at most 2u·|c| (u = 2^-11 for F16, 2^-8 for
+     * BF16), and |c| is at most the terms' scale the comparison divides by. Inputs add nothing: both read the same
+     * rounded values.
+     */
+    public static Tolerance matmul(int k, DType out) {
+        Tolerance t = matmul(k);
+        return new Tolerance(t.relL2() + 2 * unitRoundoff(out), t.relMax() + 2 * unitRoundoff(out));
     }
 }

@@ -2,6 +2,7 @@ package org.clengine.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.clengine.core.DType;
 import org.clengine.train.Models;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -89,6 +90,21 @@ final class TrainCommand implements Callable<Integer> {
             + "each takes its slice of every batch, batch norm is synchronized over all (SyncBN), gradients are "
             + "summed in device order; 1 is single-device training (default ${DEFAULT-VALUE})")
     int devices;
+    /** Activations' storage in training: fp32, or 16-bit with fp32 master weights and statistics. */
+    enum Precision {
+        FP32(DType.F32), BF16(DType.BF16), FP16(DType.F16);
+
+        final DType dtype;
+
+        Precision(DType dtype) {
+            this.dtype = dtype;
+        }
+    }
+
+    @Option(names = "--precision", defaultValue = "fp32", description = "activations in fp32, bf16 or fp16; fp32 "
+            + "master weights, gradients and batch-norm statistics either way; fp16 scales the loss dynamically "
+            + "(PyTorch's GradScaler: overflowing steps skipped and counted) (default ${DEFAULT-VALUE})")
+    Precision precision;
 
     /** The saved model's format: safetensors (PyTorch's) by default, or the engine's older .clstate. */
     enum StateFormat {

@@ -52,13 +52,19 @@ final class TrainRun {
                     train.name(), c.model.label(), norm.name().toLowerCase(Locale.ROOT).replace('_', ' '),
                     parameterCount(net), b.name());
             out().printf(Locale.ROOT, "  %d training / %d test images; batch %d, lr %s (%s), momentum %s, "
-                    + "weight decay %s, seed %d%n", train.count(), test.count(), c.batch, c.lr,
-                    c.schedule.name().toLowerCase(Locale.ROOT), c.momentum, c.weightDecay, c.seed);
+                    + "weight decay %s, seed %d, precision %s%n", train.count(), test.count(), c.batch, c.lr,
+                    c.schedule.name().toLowerCase(Locale.ROOT), c.momentum, c.weightDecay, c.seed,
+                    c.precision.name().toLowerCase(Locale.ROOT));
             Map<String, BatchNorm> bns = TrainReport.batchNorms(net);
             if (c.bnSkipNonFinite) bns.values().forEach(bn -> bn.runningUpdate(RunningUpdatePolicy.SKIP));
             TrainReport report = new TrainReport(stepsPerEpoch);
-            try (Trainer trainer = new Trainer(net, sgd, schedule((long) stepsPerEpoch * c.epochs), c.batch)) {
+            try (Trainer trainer = new Trainer(net, sgd, schedule((long) stepsPerEpoch * c.epochs), c.batch,
+                    c.precision.dtype)) {
                 for (int e = 1; e <= c.epochs; e++) epoch(trainer, train, test, e, stepsPerEpoch, report);
+                if (c.precision == TrainCommand.Precision.FP16) {
+                    out().printf(Locale.ROOT, "loss scaling: %d of %d steps skipped (Inf/NaN gradients), final "
+                            + "scale %.0f%n", trainer.skippedSteps(), trainer.steps(), trainer.lossScale());
+                }
             }
             if (c.exportOnnx != null) exportOnnx(net, train);
             out().printf(Locale.ROOT, "test accuracy %.2f%% after %d epochs; %.0f training images/s on %s%n",

@@ -68,6 +68,30 @@ class TrainCommandTest {
     }
 
     /**
+     * --precision bf16 and fp16 (16-bit activations, fp32 master weights): the MLP learns as in fp32, and fp16's
+     * summary reports the loss scaler's skipped steps.
+     */
+    @Test
+    void sixteenBitPrecisionsLearn() throws IOException {
+        requireData();
+        OpenClRequired.check();
+        for (String precision : List.of("bf16", "fp16")) {
+            Path out = dir.resolve(precision);
+            StringWriter log = new StringWriter();
+            int code = Main.commandLine().setOut(new PrintWriter(log)).setErr(new PrintWriter(new StringWriter()))
+                    .execute("train", "--model", "mlp", "--limit", "2048", "--test-limit", "1000", "--epochs", "2",
+                            "--batch", "64", "--seed", "5", "--precision", precision, "--quiet", "--out",
+                            out.toString());
+            assertEquals(0, code, log.toString());
+            assertTrue(log.toString().contains("precision " + precision), log.toString());
+            assertEquals(precision.equals("fp16"), log.toString().contains("loss scaling: "), log.toString());
+            String[] epoch2 = Files.readAllLines(out.resolve("epochs.csv")).get(2).split(",");
+            assertTrue(Double.parseDouble(epoch2[4]) > 0.75, precision + " test accuracy " + epoch2[4]);
+        }
+        assertEquals(2, run("train", "--precision", "fp8"), "an unknown precision is a usage error");
+    }
+
+    /**
      * The saved model loads into a fresh one of the same architecture, from safetensors (the default) and from
      * .clstate; off a terminal the progress is whole lines, one per few percent, and no carriage return.
      */

@@ -21,6 +21,7 @@ import org.clengine.batchnorm.BatchRenormBackward;
 import org.clengine.batchnorm.BatchRenormTraining;
 import org.clengine.batchnorm.GhostBatchNormBackward;
 import org.clengine.batchnorm.GhostBatchNormTraining;
+import org.clengine.core.DType;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
 
@@ -93,14 +94,31 @@ public final class BatchNormOpenCl extends BatchNormOps {
         }
     }
 
-    /** The plan of a forward-training call: the convolution that fuses the statistics needs it too. */
+    /** The plan of a forward-training call on F32 activations: the convolution that fuses the statistics. */
     public Plan plan(BatchNormShape s, boolean affine, BatchNormConfig config) {
+        return plan(s, affine, config, DType.F32);
+    }
+
+    /** The plan of a call whose activations (x, y, z, dy, dx, dz) are stored as {@code act}. */
+    public Plan plan(BatchNormShape s, boolean affine, BatchNormConfig config, DType act) {
         BatchNormTuning t = policy.forShape(s);
-        return new Plan(s, t, options(affine, config.fusion(), t), policy.reduction());
+        return new Plan(s, t, options(affine, config.fusion(), t) + actOption(act), policy.reduction());
     }
 
     static String options(boolean affine, BatchNormFusion fusion, BatchNormTuning t) {
         return "-DAFFINE=" + (affine ? 1 : 0) + " -DFUSE=" + fusion.define + " -DPOS_BLOCKS=" + t.posBlocks();
+    }
+
+    /**
+     * The activations' storage in the kernels (-DACT of batchnorm.cl): nothing for F32, so that fp32 builds keep
+     * their options (and their cached programs) exactly.
+     */
+    static String actOption(DType act) {
+        return switch (act) {
+            case F32 -> "";
+            case F16 -> " -DACT=1";
+            case BF16 -> " -DACT=2";
+        };
     }
 
     /** The device's scratch for a plan's partial sums (reused across calls). */
@@ -115,7 +133,7 @@ public final class BatchNormOpenCl extends BatchNormOps {
 
     /** The unfused forward training, arguments already checked. */
     public void runForwardTraining(BatchNormTraining call, BatchNormShape s) {
-        Plan p = plan(s, call.gamma() != null, call.config());
+        Plan p = plan(s, call.gamma() != null, call.config(), call.x().dtype());
         if (call.config().frozen()) {
             // the inference kernels, writing the running statistics they use where backward will read them
             normalize(p, buffer(call.y()), buffer(call.x()), buffer(call.residual()), buffer(call.gamma()),
@@ -188,7 +206,7 @@ public final class BatchNormOpenCl extends BatchNormOps {
 
     @Override
     protected void forwardInference(BatchNormInference call, BatchNormShape s) {
-        Plan p = plan(s, call.gamma() != null, call.config());
+        Plan p = plan(s, call.gamma() != null, call.config(), call.x().dtype());
         long bytes = (long) Float.BYTES * s.c();
         normalize(p, buffer(call.y()), buffer(call.x()), buffer(call.residual()), buffer(call.gamma()),
                 buffer(call.beta()), call.running(), (float) call.config().eps(),
@@ -215,7 +233,7 @@ public final class BatchNormOpenCl extends BatchNormOps {
 
     @Override
     protected void backward(BatchNormBackward call, BatchNormShape s) {
-        Plan p = plan(s, call.gamma() != null, call.config());
+        Plan p = plan(s, call.gamma() != null, call.config(), call.x().dtype());
         DeviceBuffer partial = partialScratch(p);
         DeviceBuffer coef = device.scratch("batchnorm.coef", 3L * Float.BYTES * s.c());
         // y is read only for a ReLU's mask; otherwise the kernels get NULL whatever the call holds

@@ -17,6 +17,7 @@ import org.clengine.batchnorm.BatchRenormBackward;
 import org.clengine.batchnorm.BatchRenormTraining;
 import org.clengine.batchnorm.GhostBatchNormBackward;
 import org.clengine.batchnorm.GhostBatchNormTraining;
+import org.clengine.core.DType;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
 
@@ -39,13 +40,14 @@ final class BatchNormVariantOpenCl {
 
     /** One call's geometry: v samples per unit, units = G·C, partials per unit. */
     private record Geometry(BatchNormShape s, int v, BatchNormTuning t, int chunks, String options) {
-        static Geometry of(BatchNormPolicy policy, BatchNormShape s, int v, boolean affine, BatchNormConfig cfg) {
+        static Geometry of(BatchNormPolicy policy, BatchNormShape s, int v, boolean affine, BatchNormConfig cfg,
+                DType act) {
             int[] dims = s.dims().clone();
             dims[0] = v;
             BatchNormTuning t = policy.forShape(BatchNormShape.of(dims));
             int chunks = (int) ceilDiv((long) v * s.hw(), t.chunk());
             return new Geometry(s, v, t, chunks, "-DAFFINE=" + (affine ? 1 : 0) + " -DFUSE=" + cfg.fusion().define
-                    + " -DPOS_BLOCKS=1");
+                    + " -DPOS_BLOCKS=1" + BatchNormOpenCl.actOption(act));
         }
 
         int groups() {
@@ -63,7 +65,8 @@ final class BatchNormVariantOpenCl {
 
     void forwardGhost(GhostBatchNormTraining ghost, BatchNormShape s) {
         BatchNormTraining call = ghost.call();
-        Geometry p = Geometry.of(policy, s, ghost.virtualBatch(), call.gamma() != null, call.config());
+        Geometry p = Geometry.of(policy, s, ghost.virtualBatch(), call.gamma() != null, call.config(),
+                call.x().dtype());
         BatchNormRunningStats running = call.running();
         long tracked = running == null ? 0 : running.batchesTracked();
         BatchNormRunningStats.Update u = BatchNormRunningStats.Update.NONE;
@@ -87,7 +90,8 @@ final class BatchNormVariantOpenCl {
 
     void forwardRenorm(BatchRenormTraining renorm, BatchNormShape s) {
         BatchNormTraining call = renorm.call();
-        Geometry p = Geometry.of(policy, s, s.n(), call.gamma() != null, call.config());
+        Geometry p = Geometry.of(policy, s, s.n(), call.gamma() != null, call.config(),
+                call.x().dtype());
         BatchNormRunningStats running = call.running();
         BatchNormRunningStats.Update u = running.nextUpdate(call.config(), s.perChannel());
         DeviceBuffer partial = partials(p);
@@ -112,13 +116,14 @@ final class BatchNormVariantOpenCl {
 
     void backwardGhost(GhostBatchNormBackward ghost, BatchNormShape s) {
         BatchNormBackward call = ghost.call();
-        backward(Geometry.of(policy, s, ghost.virtualBatch(), call.gamma() != null, call.config()), call, null,
-                null);
+        backward(Geometry.of(policy, s, ghost.virtualBatch(), call.gamma() != null, call.config(),
+                call.x().dtype()), call, null, null);
     }
 
     void backwardRenorm(BatchRenormBackward renorm, BatchNormShape s) {
         BatchNormBackward call = renorm.call();
-        backward(Geometry.of(policy, s, s.n(), call.gamma() != null, call.config()), call,
+        backward(Geometry.of(policy, s, s.n(), call.gamma() != null, call.config(),
+                call.x().dtype()), call,
                 buffer(renorm.corrections().r()), buffer(renorm.corrections().d()));
     }
 

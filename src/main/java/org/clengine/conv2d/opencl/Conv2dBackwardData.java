@@ -6,6 +6,7 @@ import static org.clengine.conv2d.Conv2dKernel.FLIP_WEIGHTS;
 import static org.clengine.conv2d.Conv2dKernel.PHASE_GATHER;
 
 import org.clengine.conv2d.Conv2dShape;
+import org.clengine.core.DType;
 import org.clengine.device.DeviceBuffer;
 import org.clengine.matmul.MatmulLayout;
 import org.clengine.matmul.MatmulParams;
@@ -59,7 +60,9 @@ final class Conv2dBackwardData {
                 int strideC = direct ? s.c() * pq : s.c() * s.r() * s.s() * pq;
                 MatmulLayout layout = new MatmulLayout(grp * kg * crsG, crsG, 0, (chunk[0] * s.k() + grp * kg) * pq,
                         pq, s.k() * pq, offC, pq, strideC);
-                matmul.run(out, w, dy, null, shape, layout, MatmulParams.DEFAULT, filters[grp]);
+                // dcol stays fp32 for col2im's sums; a pointwise GEMM writes dx itself, in its dtype
+                matmul.run(out, w, dy, null, shape, layout, MatmulParams.DEFAULT, filters[grp],
+                        cl.types(direct ? cl.dtype : DType.F32));
             }
             if (!direct) {
                 cl.launch(COL2IM, "", new long[] {s.h(), s.c(), chunk[1]}, Conv2dDevice.dims(dx, out, chunk[0], s));

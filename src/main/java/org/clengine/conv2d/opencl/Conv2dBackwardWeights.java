@@ -8,6 +8,7 @@ import static org.clengine.conv2d.Conv2dKernel.IMAGES_WIDE;
 import static org.clengine.conv2d.Conv2dKernel.SUM_IMAGES;
 
 import org.clengine.conv2d.Conv2dShape;
+import org.clengine.core.DType;
 import org.clengine.core.TensorChecks;
 import org.clengine.device.DeviceBuffer;
 import org.clengine.matmul.MatmulLayout;
@@ -68,7 +69,8 @@ final class Conv2dBackwardWeights {
             cl.launch(IMAGES_WIDE, "", new long[] {s.k(), nb}, dyw, dy, chunk[0], nb, s.k(), pq);
             MatmulShape shape = new MatmulShape(g, kg, crsG, span, false, true);
             MatmulLayout layout = new MatmulLayout(0, span, kg * span, 0, span, crsG * span, 0, crsG, kg * crsG);
-            matmul.run(dw, dyw, col, null, shape, layout, MatmulParams.of(1, first ? 0 : 1), null);
+            matmul.run(dw, dyw, col, null, shape, layout, MatmulParams.of(1, first ? 0 : 1), null,
+                    cl.types(DType.F32));
             first = false;
         }
     }

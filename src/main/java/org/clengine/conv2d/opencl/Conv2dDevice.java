@@ -7,9 +7,11 @@ import org.clengine.conv2d.Conv2dKernel;
 import org.clengine.conv2d.Conv2dPath;
 import org.clengine.conv2d.Conv2dPolicy;
 import org.clengine.conv2d.Conv2dShape;
+import org.clengine.core.DType;
 import org.clengine.core.ShapeMath;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
+import org.clengine.matmul.MatmulTypes;
 
 /**
  * What every convolution path shares: the device and the policy, the choice of path for a shape, how images are cut
@@ -18,10 +20,18 @@ import org.clengine.device.DeviceBuffer;
 final class Conv2dDevice {
     final Device device;
     final Conv2dPolicy policy;
+    /** The storage of x, w, y, dy, dx and col (conv2d.cl's X_DT); dw, dbias and bias are F32. */
+    final DType dtype;
 
-    Conv2dDevice(Device device, Conv2dPolicy policy) {
+    Conv2dDevice(Device device, Conv2dPolicy policy, DType dtype) {
         this.device = device;
         this.policy = policy;
+        this.dtype = dtype;
+    }
+
+    /** The GEMMs' dtypes: inputs of this dtype, C of {@code out}. */
+    MatmulTypes types(DType out) {
+        return new MatmulTypes(dtype, out);
     }
 
     /** GEMM when each group's GEMM has some size on both sides (or forced); depthwise-like shapes stay off it. */
@@ -37,6 +47,12 @@ final class Conv2dDevice {
      */
     boolean rows(Conv2dShape s) {
         if (policy.path() == Conv2dPath.DIRECT || gemm(s)) return false;
+        if (dtype != DType.F32) {
+            // conv2d_depthwise.cl is fp32 only: AUTO sends 16-bit thin shapes to the direct kernels instead
+            if (policy.path() == Conv2dPath.AUTO) return false;
+            throw new IllegalArgumentException("conv2d path DEPTHWISE (the row kernels) takes F32 only, not "
+                    + dtype + "; 16-bit convolutions run on the AUTO, GEMM or DIRECT paths");
+        }
         return s.r() * s.s() <= policy.rowMaxTaps()
                 && 15L * s.params().strideW() + (long) (s.s() - 1) * s.params().dilationW() + 1
                         <= policy.rowSegment();
@@ -111,6 +127,7 @@ final class Conv2dDevice {
 
     /** Local size up to the policy's in dimension 0 (Device.launchItems); the kernels guard the excess. */
     void launch(Conv2dKernel k, String options, long[] items, Object... args) {
-        device.launchItems(k.binding(), options, items, Math.min(policy.localSize(), items[0]), args);
+        String all = dtype == DType.F32 ? options : (options + " -DX_DT=" + MatmulTypes.code(dtype)).trim();
+        device.launchItems(k.binding(), all, items, Math.min(policy.localSize(), items[0]), args);
     }
 }

@@ -80,7 +80,8 @@ final class Conv2dForward {
                 MatmulLayout layout = new MatmulLayout(grp * kg * crsG, crsG, 0,
                         b.offset() + grp * b.groupStride(), pq, b.imageStride(),
                         yOff + (chunk[0] * s.k() + grp * kg) * pq, pq, s.k() * pq);
-                matmul.run(y, w, b.buffer(), groupBias(bias, grp, kg, g), shape, layout, params, filters[grp]);
+                matmul.run(y, w, b.buffer(), groupBias(bias, grp, kg, g), shape, layout, params, filters[grp],
+                        cl.types(cl.dtype));
             }
         }
     }
@@ -99,7 +100,8 @@ final class Conv2dForward {
             MatmulShape shape = new MatmulShape(1, kg, span, crsG, false, false);
             MatmulLayout layout = new MatmulLayout(grp * kg * crsG, crsG, 0, grp * crsG * span, span, 0,
                     grp * kg * span, span, 0);
-            matmul.run(out, w, col, groupBias(bias, grp, kg, g), shape, layout, params, filters[grp]);
+            matmul.run(out, w, col, groupBias(bias, grp, kg, g), shape, layout, params, filters[grp],
+                    cl.types(cl.dtype));
         }
         cl.launch(IMAGES_NARROW, "", new long[] {s.k(), nb}, y, out, n0, nb, s.k(), s.p() * s.q(), yOff);
     }
@@ -113,7 +115,8 @@ final class Conv2dForward {
         for (int grp = 0; grp < g; grp++) {
             MatmulShape shape = transposed ? new MatmulShape(1, crsG, n, kg, true, false)
                     : new MatmulShape(1, kg, n, crsG, false, false);
-            packed[grp] = matmul.packA(w, shape, new MatmulLayout(grp * kg * crsG, crsG, 0, 0, n, 0, 0, n, 0), grp);
+            packed[grp] = matmul.packA(w, shape, new MatmulLayout(grp * kg * crsG, crsG, 0, 0, n, 0, 0, n, 0), grp,
+                    cl.types(cl.dtype));
         }
         return packed;
     }

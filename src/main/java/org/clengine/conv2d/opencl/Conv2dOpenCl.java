@@ -2,12 +2,16 @@ package org.clengine.conv2d.opencl;
 
 import static org.clengine.device.ClTensor.buffer;
 
+import java.util.EnumMap;
+import java.util.Map;
 import org.clengine.batchnorm.BatchNormShape;
 import org.clengine.batchnorm.BatchNormTraining;
 import org.clengine.batchnorm.opencl.BatchNormOpenCl;
 import org.clengine.conv2d.Conv2dOps;
+import org.clengine.conv2d.Conv2dPath;
 import org.clengine.conv2d.Conv2dPolicy;
 import org.clengine.conv2d.Conv2dShape;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
@@ -27,9 +31,11 @@ public final class Conv2dOpenCl extends Conv2dOps {
     private final Conv2dPolicy policy;
     private final MatmulOpenCl matmul;
     private final BatchNormOpenCl batchNorm;
-    private final Conv2dForward conv;
-    private final Conv2dBackwardData data;
-    private final Conv2dBackwardWeights weights;
+    /** Each dtype's paths: one build of conv2d.cl (and of matmul.cl) per storage type. */
+    private final Map<DType, Paths> paths = new EnumMap<>(DType.class);
+
+    private record Paths(Conv2dForward conv, Conv2dBackwardData data, Conv2dBackwardWeights weights) {
+    }
 
     /**
      * Convolution on {@code device} with {@code policy}, its GEMMs through {@code matmul} and the batch norm of
@@ -48,14 +54,21 @@ public final class Conv2dOpenCl extends Conv2dOps {
         this.policy = policy;
         this.matmul = matmul;
         this.batchNorm = batchNorm;
-        Conv2dDevice cl = new Conv2dDevice(device, policy);
-        this.conv = new Conv2dForward(cl, matmul);
-        this.data = new Conv2dBackwardData(cl, conv, matmul);
-        this.weights = new Conv2dBackwardWeights(cl, conv, matmul);
+        for (DType t : DType.values()) {
+            Conv2dDevice cl = new Conv2dDevice(device, policy, t);
+            Conv2dForward conv = new Conv2dForward(cl, matmul);
+            paths.put(t, new Paths(conv, new Conv2dBackwardData(cl, conv, matmul),
+                    new Conv2dBackwardWeights(cl, conv, matmul)));
+        }
     }
 
     public Conv2dPolicy policy() {
         return policy;
+    }
+
+    @Override
+    public boolean takes(DType dtype) {
+        return dtype == DType.F32 || (dtype != null && policy.path() != Conv2dPath.DEPTHWISE);
     }
 
     /** Convolution on the same device, with the same matmul and batch norm, under {@code other}. */
@@ -65,30 +78,30 @@ public final class Conv2dOpenCl extends Conv2dOps {
 
     @Override
     protected void forward(Tensor y, Tensor x, Tensor w, Tensor bias, Conv2dShape s) {
-        conv.run(buffer(y), buffer(x), buffer(w), buffer(bias), s, 0, s.n(), 0);
+        paths.get(x.dtype()).conv().run(buffer(y), buffer(x), buffer(w), buffer(bias), s, 0, s.n(), 0);
     }
 
     @Override
     protected void backwardData(Tensor dx, Tensor dy, Tensor w, Conv2dShape s) {
-        data.run(buffer(dx), buffer(dy), buffer(w), s);
+        paths.get(dy.dtype()).data().run(buffer(dx), buffer(dy), buffer(w), s);
     }
 
     @Override
     protected void backwardWeights(Tensor dw, Tensor dbias, Tensor dy, Tensor x, Conv2dShape s) {
-        weights.run(buffer(dw), buffer(dbias), buffer(dy), buffer(x), s);
+        paths.get(x.dtype()).weights().run(buffer(dw), buffer(dbias), buffer(dy), buffer(x), s);
     }
 
     /**
      * The convolution runs in steps of whole BN chunks of images; after each step the BN partial sums of its output
      * are taken while it is still in cache. Same partials, same merge order: bitwise the unfused result. Shapes on
      * BN's positions path (H·W < 16) or with rows cut across chunks run unfused, as does a frozen batch norm (it
-     * takes no statistics).
+     * takes no statistics), and a 16-bit convolution (the partials read an fp32 output).
      */
     @Override
     protected void forwardBatchNormTraining(Tensor x, Tensor w, Tensor bias, Conv2dShape cs, BatchNormTraining bn,
             BatchNormShape bs) {
         BatchNormOpenCl.Plan p = batchNorm.plan(bs, bn.gamma() != null, bn.config());
-        if (p.positions() || p.chunk() % bs.hw() != 0 || bn.config().frozen()) {
+        if (p.positions() || p.chunk() % bs.hw() != 0 || bn.config().frozen() || x.dtype() != DType.F32) {
             forward(bn.x(), x, w, bias, cs);
             batchNorm.runForwardTraining(bn, bs);
             return;
@@ -96,6 +109,7 @@ public final class Conv2dOpenCl extends Conv2dOps {
         int rows = (int) (p.chunk() / bs.hw());
         DeviceBuffer partial = batchNorm.partialScratch(p);
         DeviceBuffer out = buffer(bn.x());
+        Conv2dForward conv = paths.get(DType.F32).conv();
         for (int n0 = 0; n0 < cs.n(); n0 += rows) {
             int nb = Math.min(rows, cs.n() - n0);
             conv.run(out, buffer(x), buffer(w), buffer(bias), cs, n0, nb, 0);

@@ -6,6 +6,7 @@ import static org.clengine.device.ClTensor.buffer;
 import static org.clengine.elementwise.ElementwiseKernel.*;
 
 import java.util.Arrays;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.device.Device;
 import org.clengine.device.DeviceBuffer;
@@ -41,64 +42,79 @@ public final class ElementwiseOpenCl extends ElementwiseOps {
     @Override
     protected void copyChecked(Tensor dst, Tensor src) {
         DeviceBuffer d = buffer(dst), s = buffer(src);
-        long n4 = src.size() / 4;
+        // bytes are bytes: a 16-bit tensor of n values is n/2 floats to copy_float4
+        long floats = (long) src.size() * src.dtype().bytes() / 4;
+        long n4 = floats / 4;
         if (n4 > 0) {
             long span = policy.copySpan(), local = policy.copyLocal();
             long items = roundUp(ceilDiv(n4, span), local);
             device.launch(CopyKernel.COPY_FLOAT4.binding(), "", new long[] {items}, new long[] {local}, d, s, n4,
                     span);
         }
-        long tail = src.size() - 4 * n4;
-        if (tail > 0) device.copy(d, 16 * n4, s, 16 * n4, 4 * tail);
+        long tail = (long) src.size() * src.dtype().bytes() - 16 * n4;
+        if (tail > 0) device.copy(d, 16 * n4, s, 16 * n4, tail);
     }
 
     @Override
     protected void fillChecked(Tensor t, float value) {
-        device.fill(buffer(t), value, t.size());
+        if (t.dtype() == DType.F32) {
+            device.fill(buffer(t), value, t.size());
+        } else {
+            device.fill(buffer(t), t.dtype().toBits(value), t.size());
+        }
     }
 
     @Override
     protected void scaleChecked(Tensor y, Tensor x, float alpha) {
-        launch(SCALE, y.size(), buffer(y), buffer(x), alpha);
+        launch(SCALE, y, buffer(y), buffer(x), alpha);
     }
 
     @Override
     protected void addChecked(Tensor y, Tensor a, Tensor b) {
-        launch(ADD, y.size(), buffer(y), buffer(a), buffer(b));
+        launch(ADD, y, buffer(y), buffer(a), buffer(b));
     }
 
     /** Both outputs are required by the contract, so the kernel's has_a and has_b are always 1. */
     @Override
     protected void addBackwardChecked(Tensor da, Tensor db, Tensor dy) {
-        launch(ADD_BWD, dy.size(), buffer(da), buffer(db), buffer(dy), 1, 1);
+        launch(ADD_BWD, dy, buffer(da), buffer(db), buffer(dy), 1, 1);
     }
 
     @Override
     protected void reluForwardChecked(Tensor y, Tensor x) {
-        launch(RELU_FWD, y.size(), buffer(y), buffer(x));
+        launch(RELU_FWD, y, buffer(y), buffer(x));
     }
 
     @Override
     protected void reluBackwardChecked(Tensor dx, Tensor dy, Tensor y) {
-        launch(RELU_BWD, dx.size(), buffer(dx), buffer(dy), buffer(y));
+        launch(RELU_BWD, dx, buffer(dx), buffer(dy), buffer(y));
     }
 
     @Override
     protected void sigmoidForwardChecked(Tensor y, Tensor x) {
-        launch(SIGMOID_FWD, y.size(), buffer(y), buffer(x));
+        launch(SIGMOID_FWD, y, buffer(y), buffer(x));
     }
 
     @Override
     protected void sigmoidBackwardChecked(Tensor dx, Tensor dy, Tensor y) {
-        launch(SIGMOID_BWD, dx.size(), buffer(dx), buffer(dy), buffer(y));
+        launch(SIGMOID_BWD, dx, buffer(dx), buffer(dy), buffer(y));
     }
 
-    /** The kernel's own arguments, then {@code long n, long span}; ⌈n/span⌉ items rounded up to the local size. */
-    private void launch(ElementwiseKernel k, long n, Object... leading) {
+    /**
+     * The kernel's own arguments, then {@code long n, long span}; ⌈n/span⌉ items rounded up to the local size; built
+     * for the dtype of {@code t} (all of a call's tensors have it): -DACT=1|2 for F16|BF16, no option for F32.
+     */
+    private void launch(ElementwiseKernel k, Tensor t, Object... leading) {
+        long n = t.size();
         long span = policy.span(), local = policy.local();
         Object[] args = Arrays.copyOf(leading, leading.length + 2);
         args[leading.length] = n;
         args[leading.length + 1] = span;
-        device.launch(k.binding(), "", new long[] {roundUp(ceilDiv(n, span), local)}, new long[] {local}, args);
+        String options = switch (t.dtype()) {
+            case F32 -> "";
+            case F16 -> "-DACT=1";
+            case BF16 -> "-DACT=2";
+        };
+        device.launch(k.binding(), options, new long[] {roundUp(ceilDiv(n, span), local)}, new long[] {local}, args);
     }
 }

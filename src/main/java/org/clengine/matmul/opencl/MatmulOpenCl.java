@@ -9,6 +9,7 @@ import static org.clengine.matmul.MatmulKernel.PACK_B;
 import static org.clengine.matmul.MatmulKernel.PLAIN;
 import static org.clengine.matmul.MatmulKernel.TILED;
 
+import org.clengine.core.DType;
 import org.clengine.core.ShapeMath;
 import org.clengine.core.Tensor;
 import org.clengine.device.Device;
@@ -21,6 +22,7 @@ import org.clengine.matmul.MatmulPath;
 import org.clengine.matmul.MatmulPolicy;
 import org.clengine.matmul.MatmulShape;
 import org.clengine.matmul.MatmulTiling;
+import org.clengine.matmul.MatmulTypes;
 
 /**
  * The device path of GEMM: picks the path and geometry from its policy (fixed at construction), then enqueues. The
@@ -70,17 +72,23 @@ public final class MatmulOpenCl extends MatmulOps {
      * takes the plain or the tiled path, which read A in place.
      */
     public PackedA packA(DeviceBuffer a, MatmulShape s, MatmulLayout l, int slot) {
+        return packA(a, s, l, slot, MatmulTypes.F32);
+    }
+
+    /** {@link #packA(DeviceBuffer, MatmulShape, MatmulLayout, int)} of an A of {@code types.in()}: fp32 panels. */
+    public PackedA packA(DeviceBuffer a, MatmulShape s, MatmulLayout l, int slot, MatmulTypes types) {
         MatmulPath path = pathFor(s, l);
         if (path == MatmulPath.PLAIN || path == MatmulPath.TILED) return null;
         DeviceBuffer ap = device.scratch("matmul.ap.kept." + slot, Float.BYTES * packedASize(s));
-        enqueuePackA(ap, a, s, l, 1, 0);
+        enqueuePackA(ap, a, s, l, 1, 0, policy.options() + types.options(false));
         return new PackedA(ap, s.m(), s.k(), s.transA(), policy.mr());
     }
 
     @Override
     protected void gemm(Tensor c, Tensor a, Tensor b, Tensor bias, MatmulShape shape, MatmulLayout layout,
             MatmulParams params) {
-        run(buffer(c), buffer(a), buffer(b), buffer(bias), shape, layout, params, null);
+        run(buffer(c), buffer(a), buffer(b), buffer(bias), shape, layout, params, null,
+                MatmulTypes.of(c.dtype(), a.dtype(), b.dtype()));
     }
 
     /**
@@ -89,12 +97,23 @@ public final class MatmulOpenCl extends MatmulOps {
      */
     public void run(DeviceBuffer c, DeviceBuffer a, DeviceBuffer b, DeviceBuffer bias, MatmulShape s, MatmulLayout l,
             MatmulParams p, PackedA packed) {
+        run(c, a, b, bias, s, l, p, packed, MatmulTypes.F32);
+    }
+
+    /**
+     * {@link #run(DeviceBuffer, DeviceBuffer, DeviceBuffer, DeviceBuffer, MatmulShape, MatmulLayout, MatmulParams,
+     * PackedA)} with A, B and C stored as {@code types} says. A 16-bit C takes one K block (kc = K): C is rounded
+     * to 16 bits once, never between blocks.
+     */
+    public void run(DeviceBuffer c, DeviceBuffer a, DeviceBuffer b, DeviceBuffer bias, MatmulShape s, MatmulLayout l,
+            MatmulParams p, PackedA packed, MatmulTypes types) {
         MatmulPath path = pathFor(s, l);
         if (path == MatmulPath.PLAIN || path == MatmulPath.TILED) {
             // a chunk below the crossovers may take another path than the one A was packed for: A is read in place
-            inPlace(path == MatmulPath.TILED, c, a, b, bias, s, l, p);
+            inPlace(path == MatmulPath.TILED, c, a, b, bias, s, l, p, types);
             return;
         }
+        String options = policy.options() + types.options(path == MatmulPath.DIRECT_B);
         DeviceBuffer ap;
         long apStride;
         if (packed != null) {
@@ -110,14 +129,15 @@ public final class MatmulOpenCl extends MatmulOps {
             int copies = l.strideA() == 0 ? 1 : s.batch();
             apStride = copies == 1 ? 0 : packedASize(s);
             ap = device.scratch("matmul.ap", Float.BYTES * packedASize(s) * copies);
-            enqueuePackA(ap, a, s, l, copies, apStride);
+            enqueuePackA(ap, a, s, l, copies, apStride, options);
         }
-        BPanels panels = bPanels(b, s, l, path == MatmulPath.DIRECT_B);
+        BPanels panels = bPanels(b, s, l, path == MatmulPath.DIRECT_B, options);
         int[] tile = policy.macroTile(s, device.info().computeUnits());
-        launch(PACKED, new long[] {ceilDiv(s.m(), tile[0]), ceilDiv(s.n(), tile[1]), s.batch()}, c, ap,
+        int kc = types.out() == DType.F32 ? policy.blocksFor(s).kc() : Math.max(1, s.k());
+        launch(PACKED, options, new long[] {ceilDiv(s.m(), tile[0]), ceilDiv(s.n(), tile[1]), s.batch()}, c, ap,
                 panels.b(), panels.bt(), bias, s.m(), s.n(), s.k(), l.offC(), l.ldc(), l.strideC(), apStride,
                 panels.off(), panels.stride(), panels.panel(), panels.row(), panels.full(), panels.btStride(),
-                tile[0], tile[1], policy.blocksFor(s).kc(), p.alpha(), p.beta(), p.epilogueFlags());
+                tile[0], tile[1], kc, p.alpha(), p.beta(), p.epilogueFlags());
     }
 
     /**
@@ -141,13 +161,14 @@ public final class MatmulOpenCl extends MatmulOps {
 
     /** matmul_pack_a for the first {@code copies} batches of A. */
     private void enqueuePackA(DeviceBuffer ap, DeviceBuffer a, MatmulShape s, MatmulLayout l, int copies,
-            long apStride) {
-        launch(PACK_A, new long[] {ceilDiv(s.m(), policy.mr()), ceilDiv(s.k(), policy.packK()), copies}, ap, a,
+            long apStride, String options) {
+        launch(PACK_A, options, new long[] {ceilDiv(s.m(), policy.mr()), ceilDiv(s.k(), policy.packK()), copies},
+                ap, a,
                 s.m(), s.k(), l.offA(), l.lda(), l.strideA(), s.transA() ? 1 : 0, apStride);
     }
 
     /** Packs all of B, or in place only the columns past the last full NR-wide panel. */
-    private BPanels bPanels(DeviceBuffer b, MatmulShape s, MatmulLayout l, boolean inPlace) {
+    private BPanels bPanels(DeviceBuffer b, MatmulShape s, MatmulLayout l, boolean inPlace, String options) {
         int nr = policy.nr();
         int panels = (int) ceilDiv(s.n(), nr);
         int full = inPlace ? s.n() / nr : 0;
@@ -157,7 +178,7 @@ public final class MatmulOpenCl extends MatmulOps {
         DeviceBuffer bp = null;
         if (packedSize > 0) {
             bp = device.scratch("matmul.bp", Float.BYTES * packedSize * bCopies);
-            launch(PACK_B, new long[] {panels - full, ceilDiv(s.k(), policy.packK()), bCopies}, bp, b,
+            launch(PACK_B, options, new long[] {panels - full, ceilDiv(s.k(), policy.packK()), bCopies}, bp, b,
                     s.n(), s.k(), l.offB(), l.ldb(), l.strideB(), s.transB() ? 1 : 0, full * nr, packedStride);
         }
         return inPlace
@@ -171,23 +192,24 @@ public final class MatmulOpenCl extends MatmulOps {
      * leaves the other kernels' programs as they were).
      */
     private void inPlace(boolean tiled, DeviceBuffer c, DeviceBuffer a, DeviceBuffer b, DeviceBuffer bias,
-            MatmulShape s, MatmulLayout l, MatmulParams p) {
+            MatmulShape s, MatmulLayout l, MatmulParams p, MatmulTypes types) {
         MatmulTiling t = policy.tiling();
         long[] local = tiled ? new long[] {t.ndimc(), t.mdimc(), 1} : new long[] {policy.plainLocalN(),
             policy.plainLocalM(), 1};
         long[] global = tiled
                 ? new long[] {ceilDiv(s.n(), t.nwg()) * t.ndimc(), ceilDiv(s.m(), t.mwg()) * t.mdimc(), s.batch()}
                 : new long[] {roundUp(s.n(), local[0]), roundUp(s.m(), local[1]), s.batch()};
-        device.launch(tiled ? TILED.binding : PLAIN.binding, tiled ? t.options() : policy.options(), global, local,
+        device.launch(tiled ? TILED.binding : PLAIN.binding, (tiled ? t.options() : policy.options())
+                + types.options(false), global, local,
                 c, a, b, bias, s.m(), s.n(), s.k(), l.offA(), l.lda(), l.strideA(),
                 s.transA() ? 1 : 0, l.offB(), l.ldb(), l.strideB(), s.transB() ? 1 : 0, l.offC(), l.ldc(),
                 l.strideC(), p.alpha(), p.beta(), p.epilogueFlags());
     }
 
     /** Local size {@code local × local × 1} (1 on CPUs: one work-item per group), global sizes rounded up to it. */
-    private void launch(MatmulKernel k, long[] items, Object... args) {
+    private void launch(MatmulKernel k, String options, long[] items, Object... args) {
         long[] local = {policy.local(), policy.local(), 1};
         long[] global = {roundUp(items[0], local[0]), roundUp(items[1], local[1]), items[2]};
-        device.launch(k.binding, policy.options(), global, local, args);
+        device.launch(k.binding, options, global, local, args);
     }
 }

@@ -4,6 +4,7 @@ import static org.clengine.core.TensorChecks.ceilDiv;
 import static org.clengine.core.TensorChecks.roundUp;
 import static org.clengine.device.ClTensor.buffer;
 
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.device.Device;
 import org.clengine.sgd.SgdKernel;
@@ -30,12 +31,17 @@ public final class SgdOpenCl extends SgdOps {
         return policy;
     }
 
-    /** MOMENTUM=0 builds a kernel that neither reads nor writes the (null) buffer. */
+    /**
+     * MOMENTUM=0 builds a kernel that neither reads nor writes the (null) buffer; COPY=1 with ACT=1|2 one that also
+     * stores the new weights into the 16-bit copy (F16|BF16); without a copy the options are the fp32 kernel's.
+     */
     @Override
-    protected void updateChecked(Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams p) {
+    protected void updateChecked(Tensor param, Tensor momentumBuffer, Tensor grad, SgdParams p, Tensor halfCopy) {
         long n = param.size(), span = policy.span(), local = policy.local();
-        device.launch(SgdKernel.UPDATE.binding(), "-DMOMENTUM=" + (p.hasMomentum() ? 1 : 0),
+        String copy = halfCopy == null ? "" : " -DCOPY=1 -DACT=" + (halfCopy.dtype() == DType.F16 ? 1 : 2);
+        device.launch(SgdKernel.UPDATE.binding(), "-DMOMENTUM=" + (p.hasMomentum() ? 1 : 0) + copy,
                 new long[] {roundUp(ceilDiv(n, span), local)}, new long[] {local}, buffer(param),
-                buffer(momentumBuffer), buffer(grad), p.lr(), p.momentum(), p.weightDecay(), n, span);
+                buffer(momentumBuffer), buffer(halfCopy), buffer(grad), p.lr(), p.momentum(), p.weightDecay(), n,
+                span);
     }
 }
