@@ -20,34 +20,34 @@ import org.junit.jupiter.api.Test;
  * compares it with the reference on all its shapes and checks NaN propagation, as for every path.
  */
 class Conv2dBlockedTest {
-    /** Tiles that divide no row (1, 3, 5 outputs; 16 to 64 channels), the default and the widest. */
+    /** Tiles that divide no row (1, 3, 5 outputs; 16 to 48 channels) and the widest, each with a local size. */
     private static final List<Conv2dBlocked> TILES = List.of(new Conv2dBlocked(1, 1, true),
-            new Conv2dBlocked(3, 1, true), new Conv2dBlocked(5, 3, true), new Conv2dBlocked(4, 4, true),
-            new Conv2dBlocked(16, 1, true));
+            new Conv2dBlocked(3, 1, true), new Conv2dBlocked(5, 3, true), new Conv2dBlocked(16, 1, true));
+    private static final int[] LOCAL = {64, 7, 1, 64};
 
     /**
      * Rows and channel counts no tile divides, primes, stride 2, uneven padding, dilation, 1×1, 7×7 at stride 2,
      * one channel, a 1×1 image, more channels than one block.
      */
-    private static final List<String> SHAPES = List.of("mb2ic3ih7oc4kh3ph1", "mb1ic17ih13iw11oc37kh3ph1",
-            "mb3ic5ih11oc7kh3sh2", "mb2ic8ih9iw10oc33kh3sh2ph1pb2", "mb1ic3ih15oc2kh3ph2dh2", "mb2ic16ih9oc48kh1",
-            "mb1ic3ih23oc8kh7sh2ph3", "mb1ic1ih1oc1kh1", "mb2ic70ih6oc67kh3ph1");
+    private static final List<String> SHAPES = List.of("mb1ic17ih13iw11oc37kh3ph1", "mb3ic5ih11oc7kh3sh2",
+            "mb2ic8ih9iw10oc33kh3sh2ph1pb2", "mb1ic3ih15oc2kh3ph2dh2", "mb2ic16ih9oc48kh1", "mb1ic3ih23oc8kh7sh2ph3",
+            "mb1ic1ih1oc1kh1", "mb1ic70ih6oc67kh3ph1");
 
     /** Every tile and local size gives the bits of the default tile, for the forward and for backward-data. */
     @Test
     void tileAndLocalSizeDoNotChangeResults() {
         long seed = TestBackends.seed();
         Conv2dOps base = ops(Conv2dPolicy.defaults(TestBackends.policy().family(), null).blocked(), 64);
-        for (Conv2dBlocked tile : TILES) {
-            for (int local : new int[] {1, 7, 64}) {
-                Conv2dOps other = ops(tile, local);
-                for (String d : SHAPES) {
-                    for (Conv2dVerifier.Variant v : List.of(Conv2dVerifier.Variant.FWD,
-                            Conv2dVerifier.Variant.FWD_BIAS_RELU, Conv2dVerifier.Variant.BWD_DATA)) {
-                        for (Comparison c : Conv2dVerifier.run(other, base, Conv2dShape.parse(d), v, seed)) {
-                            assertEquals(0.0, c.maxAbs(), () -> d + " " + v.label() + " tile " + tile.tileQ() + "×"
-                                    + tile.channels() + " local " + local + " seed " + seed + ": " + c);
-                        }
+        for (int i = 0; i < TILES.size(); i++) {
+            Conv2dBlocked tile = TILES.get(i);
+            int local = LOCAL[i];
+            Conv2dOps other = ops(tile, local);
+            for (String d : SHAPES) {
+                for (Conv2dVerifier.Variant v : List.of(Conv2dVerifier.Variant.FWD_BIAS_RELU,
+                        Conv2dVerifier.Variant.BWD_DATA)) {
+                    for (Comparison c : Conv2dVerifier.run(other, base, Conv2dShape.parse(d), v, seed)) {
+                        assertEquals(0.0, c.maxAbs(), () -> d + " " + v.label() + " tile " + tile.tileQ() + "×"
+                                + tile.channels() + " local " + local + " seed " + seed + ": " + c);
                     }
                 }
             }
