@@ -8,16 +8,20 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.clengine.backend.LaunchPolicy;
 import org.clengine.backend.OpenClBackend;
+import org.clengine.core.Tensor;
+import org.clengine.core.TensorScope;
 import org.clengine.device.Device;
 import org.clengine.device.KernelBinding;
 import org.clengine.testing.TestBackends;
 import org.clengine.verify.Comparison;
+import org.clengine.verify.RandomFill;
 import org.junit.jupiter.api.Test;
 
 /**
  * The channel-blocked direct kernel (conv2d_blocked.cl) forced: that it runs where forced, and that each output is
- * summed in one order whatever the register tile and local size (the same bits; reruns too). {@link Conv2dTest}
- * compares it with the reference on all its shapes and checks NaN propagation, as for every path.
+ * summed in one order whatever the register tile and local size (the same bits; reruns too), and that a NaN beside
+ * the padding stays out of the edge tiles' outputs. {@link Conv2dTest} compares it with the reference on all its
+ * shapes and checks NaN propagation, as for every path.
  */
 class Conv2dBlockedTest {
     /** Tiles that divide no row (1, 3, 5 outputs; 16 to 48 channels) and the widest, each with a local size. */
@@ -88,6 +92,48 @@ class Conv2dBlockedTest {
                             + " did not launch conv2d_fwd_blocked: " + launched);
                 }
             }
+        }
+    }
+
+    /**
+     * Edge tiles read a clamped column and select 0 for the padding: a NaN in a row's first or last column must not
+     * reach an output whose taps only pass beside it (dilation 2 with padding 1; padding 3 wider than the filter),
+     * nor be lost. Every row's edge columns hold NaN; the NaN pattern must be the reference's, forward and
+     * backward-data.
+     */
+    @Test
+    void nanBesideThePaddingStaysOut() {
+        long seed = TestBackends.seed();
+        Conv2dOps blocked = ops(new Conv2dBlocked(4, 4, true), 64);
+        for (String d : List.of("mb1ic3ih9oc16kh3ph1dh1", "mb1ic2ih7oc16kh3ph3", "mb2ic5ih6iw9oc20kh3sh2ph2")) {
+            Conv2dShape s = Conv2dShape.parse(d);
+            for (boolean forward : new boolean[] {true, false}) {
+                int[] in = forward ? s.xDims() : s.yDims(), out = forward ? s.yDims() : s.xDims();
+                float[] a = new RandomFill(seed).normal(Tensor.elementCount(in));
+                float[] w = new RandomFill(seed + 1).normal(Tensor.elementCount(s.wDims()));
+                for (int i = 0; i < a.length; i++) {
+                    if (i % in[3] == 0 || i % in[3] == in[3] - 1) a[i] = Float.NaN;
+                }
+                float[] want = run(TestBackends.REFERENCE.conv2d(), s, forward, a, w, in, out);
+                float[] got = run(blocked, s, forward, a, w, in, out);
+                for (int i = 0; i < want.length; i++) {
+                    int e = i;
+                    assertEquals(Float.isNaN(want[i]), Float.isNaN(got[i]), () -> d + (forward ? " forward" : " "
+                            + "backward-data") + " element " + e + ": " + got[e] + ", the reference's " + want[e]
+                            + " (seed " + seed + ")");
+                }
+            }
+        }
+    }
+
+    private static float[] run(Conv2dOps ops, Conv2dShape s, boolean forward, float[] in, float[] w, int[] inDims,
+            int[] outDims) {
+        try (TensorScope scope = new TensorScope(ops.memory())) {
+            Tensor a = scope.tensor(in, inDims), wt = scope.tensor(w, s.wDims());
+            Tensor out = scope.full(Float.NaN, outDims);
+            if (forward) ops.forward(out, a, wt, s.params());
+            else ops.backwardData(out, a, wt, s.params());
+            return out.toArray();
         }
     }
 
