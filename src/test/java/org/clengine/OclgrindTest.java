@@ -181,7 +181,8 @@ class OclgrindTest {
         LaunchPolicy fine = finest(all.get(0).policy());
         all.add(new Named("finest", fine));
         if (stem.equals("conv2d")) {
-            for (Conv2dPath path : List.of(Conv2dPath.DIRECT, Conv2dPath.GEMM, Conv2dPath.DEPTHWISE)) {
+            for (Conv2dPath path : List.of(Conv2dPath.DIRECT, Conv2dPath.GEMM, Conv2dPath.DEPTHWISE,
+                    Conv2dPath.BLOCKED)) {
                 all.add(new Named("finest " + path.name().toLowerCase(Locale.ROOT),
                         fine.withConv2d(fine.conv2d().withPath(path))));
             }

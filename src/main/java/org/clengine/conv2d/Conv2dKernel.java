@@ -10,7 +10,7 @@ import org.clengine.device.KernelBinding;
 import org.clengine.device.KernelBinding.Param;
 
 /**
- * The kernels of kernels/conv2d.cl and conv2d_depthwise.cl, one constant each, with their parameters as the sources
+ * The kernels of kernels/conv2d.cl, conv2d_depthwise.cl and conv2d_blocked.cl, one constant each, with their parameters as the sources
  * name them ({@code CONV_DIMS} spelled out: the sizes and parameters every convolution kernel takes). It lives
  * beside {@link Conv2dFamily}, which lists the bindings, and not in the OpenCL package, which the API must not
  * import.
@@ -47,10 +47,15 @@ public enum Conv2dKernel {
             i32("H"), i32("W"), i32("R"), i32("S"), i32("sh"), i32("sw"), i32("pt"), i32("pl"), i32("HS"),
             i32("WS"))),
     SUM_IMAGES(Conv2dKernel.FILE, "conv2d_sum_images", params(buffer("dw"), buffer("part"), i32("nb"), i32("len"),
-            i32("accumulate")));
+            i32("accumulate"))),
+    PACK_BLOCKED(Conv2dKernel.BLOCKED_FILE, "conv2d_pack_blocked", params(buffer("wp"), buffer("w"), i32("K"),
+            i32("C"), i32("RS"))),
+    FWD_BLOCKED(Conv2dKernel.BLOCKED_FILE, "conv2d_fwd_blocked", params(buffer("y"), buffer("x"), buffer("wp"),
+            buffer("bias"), i32("y_off"), i32("n0")), convDims());
 
     public static final String FILE = "conv2d.cl";
     public static final String DEPTHWISE_FILE = "conv2d_depthwise.cl";
+    public static final String BLOCKED_FILE = "conv2d_blocked.cl";
 
     private final KernelBinding binding;
 

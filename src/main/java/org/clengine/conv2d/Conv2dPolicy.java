@@ -30,10 +30,11 @@ import org.clengine.device.KernelFamily;
  * @param localSize          the local size in dimension 0 (cut to the launch and to what the kernel allows)
  * @param depthwise          the forward row kernels' walk: a work-item per row (CPUs) or a work-group per tile
  *                           (GPUs)
+ * @param blocked            the channel-blocked direct kernel's tile and whether AUTO takes it
  */
 public record Conv2dPolicy(Conv2dPath path, long colFloats, int wideMaxPq, int dotMinPq, long dotFloats,
         int dotTileM, int dotTileN, long partialFloats, int rowSegment, int rowMaxTaps, int gemmMinKPerGroup,
-        int gemmMinCrsPerGroup, int localSize, Conv2dDepthwise depthwise) {
+        int gemmMinCrsPerGroup, int localSize, Conv2dDepthwise depthwise, Conv2dBlocked blocked) {
 
     /** conv2d_depthwise.cl's SEG: the row kernels' private segment, the most {@link #rowSegment} may be. */
     public static final int ROW_SEGMENT_MAX = 64;
@@ -64,6 +65,7 @@ public record Conv2dPolicy(Conv2dPath path, long colFloats, int wideMaxPq, int d
         positive("gemmMinCrsPerGroup", gemmMinCrsPerGroup);
         positive("localSize", localSize);
         if (depthwise == null) throw new IllegalArgumentException("depthwise is null");
+        if (blocked == null) throw new IllegalArgumentException("blocked is null");
     }
 
     private static void positive(String name, long value) {
@@ -106,65 +108,76 @@ public record Conv2dPolicy(Conv2dPath path, long colFloats, int wideMaxPq, int d
         int rowSegment = ROW_SEGMENT_MAX, rowMaxTaps = 25;
         // GEMM when each group's GEMM has some size on both sides; depthwise-like shapes stay off it
         int gemmMinKPerGroup = 8, gemmMinCrsPerGroup = 8;
+        // The blocked direct kernel (conv2d_blocked.cl): 4 outputs × 64 channels per work-item. Alternated in one
+        // JVM against today's GEMM path (medians of 7, 2026-12-07, load 14-16: docs/convolution-paths.md) it ran
+        // the 3×3 layers' forward 1.14-1.61× and backward-data 1.07-1.82× as fast; 7×2 and 5×4 tiles lost to it on
+        // every layer, 8×3 spills. 1×1 layers stay on GEMM (x read in place there): 0.86-1.04×. The GPU family
+        // keeps its GEMMs until a GPU measures the kernel.
         int localSize = device == null ? 64 : (int) Math.max(1, Math.min(64, device.maxWorkGroupSize()));
         return new Conv2dPolicy(Conv2dPath.AUTO, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN,
                 partialFloats, rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize,
-                family == KernelFamily.CPU ? Conv2dDepthwise.ROWS : Conv2dDepthwise.TILES);
+                family == KernelFamily.CPU ? Conv2dDepthwise.ROWS : Conv2dDepthwise.TILES,
+                new Conv2dBlocked(4, 4, family == KernelFamily.CPU));
     }
 
     /** The same values with every shape forced onto {@code value} (AUTO: chosen per shape). */
     public Conv2dPolicy withPath(Conv2dPath value) {
         return new Conv2dPolicy(value, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise, blocked);
     }
 
     public Conv2dPolicy withColFloats(long value) {
         return new Conv2dPolicy(path, value, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise, blocked);
     }
 
     public Conv2dPolicy withWideMaxPq(int value) {
         return new Conv2dPolicy(path, colFloats, value, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise, blocked);
     }
 
     public Conv2dPolicy withDotMinPq(int value) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, value, dotFloats, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise, blocked);
     }
 
     public Conv2dPolicy withDotFloats(long value) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, value, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise, blocked);
     }
 
     public Conv2dPolicy withDotTile(int m, int n) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, dotFloats, m, n, partialFloats, rowSegment,
-                rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
+                rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise, blocked);
     }
 
     public Conv2dPolicy withPartialFloats(long value) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, value,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise, blocked);
     }
 
     public Conv2dPolicy withRowLimits(int segment, int maxTaps) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
-                segment, maxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise);
+                segment, maxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise, blocked);
     }
 
     public Conv2dPolicy withGemmMinimums(int kPerGroup, int crsPerGroup) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, kPerGroup, crsPerGroup, localSize, depthwise);
+                rowSegment, rowMaxTaps, kPerGroup, crsPerGroup, localSize, depthwise, blocked);
     }
 
     public Conv2dPolicy withLocalSize(int value) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, value, depthwise);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, value, depthwise, blocked);
     }
 
     public Conv2dPolicy withDepthwise(Conv2dDepthwise value) {
         return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
-                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, value);
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, value, blocked);
+    }
+
+    public Conv2dPolicy withBlocked(Conv2dBlocked value) {
+        return new Conv2dPolicy(path, colFloats, wideMaxPq, dotMinPq, dotFloats, dotTileM, dotTileN, partialFloats,
+                rowSegment, rowMaxTaps, gemmMinKPerGroup, gemmMinCrsPerGroup, localSize, depthwise, value);
     }
 }

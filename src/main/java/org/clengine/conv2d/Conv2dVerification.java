@@ -21,9 +21,10 @@ public final class Conv2dVerification implements OpVerification<Conv2dOps> {
     public List<String> coverageShapes() {
         // the row (depthwise) kernels; direct kernels (taps beyond the row kernels); the GEMM path with stride 1
         // (im2col, flipped filter, per-image weight GEMMs); backward-weights by dot products (P·Q >= 256); strided
-        // backward-data by phases, and with dilation (col2im)
+        // backward-data by phases, and with dilation (col2im); the blocked kernel (3×3, 64 output channels: one
+        // block) where the CPU family's AUTO takes it
         return List.of("mb2ic3ih7oc4kh3ph1", "mb1ic2ih8oc3kh6ph2", "mb2ic8ih7oc8kh3ph1", "mb1ic8ih16oc8kh3ph1",
-                "mb2ic8ih9oc8kh3sh2ph1", "mb2ic8ih9oc8kh3sh2ph2dh1");
+                "mb2ic8ih9oc8kh3sh2ph1", "mb2ic8ih9oc8kh3sh2ph2dh1", "mb1ic3ih6oc64kh3ph1");
     }
 
     @Override

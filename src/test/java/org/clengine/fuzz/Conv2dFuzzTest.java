@@ -35,6 +35,7 @@ class Conv2dFuzzTest {
         // every path, and the GEMM path with col matrices of a few hundred floats (many chunks, the dot kernel)
         List<OpenClBackend> paths = List.of(TestBackends.openCl(), on(base.withPath(Conv2dPath.GEMM)),
                 on(base.withPath(Conv2dPath.DEPTHWISE)), on(base.withPath(Conv2dPath.DIRECT)),
+                on(base.withPath(Conv2dPath.BLOCKED)),
                 on(base.withPath(Conv2dPath.GEMM).withColFloats(256).withDotMinPq(16).withWideMaxPq(8)));
         while (run.next()) one(run, run.random.split(), paths);
         run.finish();

@@ -3,6 +3,7 @@ package org.clengine.conv2d.opencl;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.clengine.conv2d.Conv2dBlocked;
 import org.clengine.conv2d.Conv2dKernel;
 import org.clengine.conv2d.Conv2dPath;
 import org.clengine.conv2d.Conv2dPolicy;
@@ -36,7 +37,9 @@ final class Conv2dDevice {
 
     /** GEMM when each group's GEMM has some size on both sides (or forced); depthwise-like shapes stay off it. */
     boolean gemm(Conv2dShape s) {
-        if (policy.path() != Conv2dPath.AUTO) return policy.path() == Conv2dPath.GEMM;
+        if (policy.path() != Conv2dPath.AUTO && policy.path() != Conv2dPath.BLOCKED) {
+            return policy.path() == Conv2dPath.GEMM;
+        }
         return s.k() / s.groups() >= policy.gemmMinKPerGroup()
                 && (long) s.c() / s.groups() * s.r() * s.s() >= policy.gemmMinCrsPerGroup();
     }
@@ -56,6 +59,18 @@ final class Conv2dDevice {
         return s.r() * s.s() <= policy.rowMaxTaps()
                 && 15L * s.params().strideW() + (long) (s.s() - 1) * s.params().dilationW() + 1
                         <= policy.rowSegment();
+    }
+
+    /**
+     * The channel-blocked direct kernel (conv2d_blocked.cl) for a forward of {@code s}: forced (BLOCKED) wherever it
+     * applies; under AUTO where the policy takes it, for a shape that would otherwise go to GEMM, has a filter of
+     * more than one tap (pointwise layers read x in place on GEMM) and fills at least one block of channels.
+     */
+    boolean blocked(Conv2dShape s) {
+        if (!Conv2dBlocked.applies(s)) return false;
+        if (policy.path() == Conv2dPath.BLOCKED) return true;
+        return policy.path() == Conv2dPath.AUTO && policy.blocked().forward() && gemm(s) && s.r() * s.s() > 1
+                && s.k() >= policy.blocked().channels();
     }
 
     /** 1×1, stride 1, no padding: the input already is the col matrix. */

@@ -15,24 +15,28 @@ import org.clengine.matmul.MatmulShape;
 import org.clengine.matmul.opencl.MatmulOpenCl;
 
 /**
- * The forward convolution on its three paths: the row kernels (16 outputs along a row per step), the direct kernel,
- * and GEMMs (matmul.cl): per chunk of images im2col (unless pointwise), then one batched GEMM per group, N = P·Q;
+ * The forward convolution on its four paths: the channel-blocked direct kernel (Conv2dBlockedForward), the row
+ * kernels (16 outputs along a row per step), the direct kernel, and GEMMs (matmul.cl): per chunk of images im2col (unless pointwise), then one batched GEMM per group, N = P·Q;
  * below the policy's wideMaxPq positions one GEMM per group whose N runs over the chunk's images and positions.
  * Backward-data runs its stride-1 forwards through here too.
  */
 final class Conv2dForward {
     private final Conv2dDevice cl;
     private final MatmulOpenCl matmul;
+    private final Conv2dBlockedForward blocked;
 
     Conv2dForward(Conv2dDevice cl, MatmulOpenCl matmul) {
         this.cl = cl;
         this.matmul = matmul;
+        this.blocked = new Conv2dBlockedForward(cl);
     }
 
     /** Images n0 … n0+nb−1 of y (from float yOff on) on the path the shape takes; bias may be null. */
     void run(DeviceBuffer y, DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, Conv2dShape s, int n0, int nb,
             int yOff) {
-        if (cl.rows(s)) {
+        if (cl.blocked(s)) {
+            blocked.run(y, x, w, bias, s, n0, nb, yOff);
+        } else if (cl.rows(s)) {
             rows(y, x, w, bias, s, n0, nb, yOff);
         } else if (!cl.gemm(s)) {
             if (yOff != 0) throw new IllegalStateException("the direct forward writes y from its start");
@@ -43,9 +47,13 @@ final class Conv2dForward {
         }
     }
 
-    /** A stride-1 forward for backward-data: the row kernels or GEMM, as the backward's own shape goes. */
+    /**
+     * A stride-1 forward for backward-data: the row kernels or GEMM, as the backward's own shape goes, or the
+     * blocked kernel where it takes the forward shape {@code s}.
+     */
     void forStride1(boolean byRows, DeviceBuffer y, DeviceBuffer x, DeviceBuffer w, Conv2dShape s, int yOff) {
-        if (byRows) rows(y, x, w, null, s, 0, s.n(), yOff);
+        if (cl.blocked(s)) blocked.run(y, x, w, null, s, 0, s.n(), yOff);
+        else if (byRows) rows(y, x, w, null, s, 0, s.n(), yOff);
         else gemm(y, x, w, null, s, 0, s.n(), yOff);
     }
 

@@ -1,0 +1,140 @@
+/*
+ * conv2d_blocked.cl: the direct convolution over output-channel blocks (oneDNN's idea, on NCHW activations).
+ * Layouts and index formulas as conv2d.cl: x is (N, C, H, W), y is (N, K, P, Q), groups 1; output row p, filter
+ * row r read input row h = p*sh - pt + r*dlh (columns alike), zero outside.
+ *
+ * The filter is packed once per call into blocks of KB = 16*KV output channels:
+ *   wp[kb][c][r][t][j] = w[kb*KB + j][c][r][t], 0 for kb*KB + j >= K
+ * so one (c, r, t) of a block is KV float16 vectors lying side by side.
+ *
+ *   conv2d_pack_blocked  (R*S, C, ceil(K/KB))  the packing above
+ *   conv2d_fwd_blocked   (P*ceil(Q/TQ), ceil(K/KB), nb)  one work-item owns TQ consecutive outputs of row p for
+ *                        the KB channels of block kb: TQ x KV float16 accumulators (registers). For each c, r, t it
+ *                        loads the block's KV weight vectors once and broadcasts each of the TQ input values
+ *                        against them (fma). Images n0 ... n0+nb-1, y written from y + y_off; bias added and ReLU
+ *                        applied at the store. Each output is summed over c, r, t in that order, each in one
+ *                        lane of one accumulator: deterministic, independent of the local size.
+ *                        Filter rows in the padding are skipped by looping over the rows inside the image only
+ *                        (a range found once: a skip inside the unrolled loop made the compiler spill the
+ *                        accumulators). Tiles whose taps all lie inside the row read x without column checks;
+ *                        edge tiles (and the last, partial tile) read a clamped column and select 0 outside
+ *                        [0, W), so a NaN next to the padding never leaks in.
+ *
+ * Defines: KR, KS the filter's R and S, SW, DLW its column stride and dilation (compiled in: the tap loops unroll
+ * and neighbouring taps share their input loads; the sw, dlw arguments are not read); TQ (outputs per
+ * work-item), KV (float16 vectors of output channels per work-item): TQ*KV accumulators plus KV weights must stay
+ * within the 32 zmm registers (docs/convolution-paths.md); HAS_BIAS, RELU as conv2d.cl.
+ */
+#ifndef HAS_BIAS
+#define HAS_BIAS 0
+#endif
+#ifndef RELU
+#define RELU 0
+#endif
+#ifndef KR
+#define KR 3
+#endif
+#ifndef KS
+#define KS 3
+#endif
+#ifndef TQ
+#define TQ 7
+#endif
+#ifndef KV
+#define KV 2
+#endif
+#ifndef SW
+#define SW 1
+#endif
+#ifndef DLW
+#define DLW 1
+#endif
+#define KB (16 * KV)
+
+#define CONV_DIMS int N, int C, int H, int W, int K, int R, int S, int P, int Q, \
+                  int sh, int sw, int pt, int pl, int dlh, int dlw, int G
+
+__kernel void conv2d_pack_blocked(__global float *wp, __global const float *w, int K, int C, int RS) {
+    int rs = get_global_id(0), c = get_global_id(1), kb = get_global_id(2);
+    if (rs >= RS || c >= C || kb * KB >= K) return;
+    __global float *dst = wp + (((size_t)kb * C + c) * RS + rs) * KB;
+    for (int j = 0; j < KB; j++) {
+        int k = kb * KB + j;
+        dst[j] = k < K ? w[((size_t)k * C + c) * RS + rs] : 0.0f;
+    }
+}
+
+/* acc[i][j] += x(row xr, column v0 + i*SW + t*DLW) * wv[j] over one input row. CHECKED: columns outside [0, W)
+ * read a clamped column (always inside the row) and select 0 instead: no branch, and a NaN there stays out. */
+#define ROW_TAPS(CHECKED)                                                                                         \
+    _Pragma("unroll") for (int t = 0; t < KS; t++) {                                                              \
+        float16 wv[KV];                                                                                           \
+        _Pragma("unroll") for (int j = 0; j < KV; j++) wv[j] = vload16(0, wr + (t * KB + 16 * j));                \
+        _Pragma("unroll") for (int i = 0; i < TQ; i++) {                                                          \
+            float xv;                                                                                             \
+            if (CHECKED) {                                                                                        \
+                long v = v0 + (long)i * SW + (long)t * DLW;                                                       \
+                float xc = xr[(int)clamp(v, 0L, (long)W - 1)];                                                    \
+                xv = v >= 0 && v < W ? xc : 0.0f;                                                                 \
+            } else {                                                                                              \
+                xv = xr[v0 + i * SW + t * DLW];                                                                   \
+            }                                                                                                     \
+            _Pragma("unroll") for (int j = 0; j < KV; j++) acc[i][j] = fma((float16)(xv), wv[j], acc[i][j]);      \
+        }                                                                                                         \
+    }
+
+/* The sum over c and the rows r_lo <= r < r_hi that fall inside the image (a range: h grows with r), then t. */
+#define TILE_SUM(CHECKED)                                                                                         \
+    for (int c = 0; c < C; c++) {                                                                                 \
+        __global const float *xc = xn + (size_t)c * H * W;                                                        \
+        __global const float *wc = wk + (size_t)c * (KR * KS * KB);                                               \
+        for (int r = r_lo; r < r_hi; r++) {                                                                       \
+            __global const float *xr = xc + (size_t)(h0 + r * dlh) * W;                                           \
+            __global const float *wr = wc + r * (KS * KB);                                                        \
+            ROW_TAPS(CHECKED)                                                                                     \
+        }                                                                                                         \
+    }
+
+__kernel void conv2d_fwd_blocked(__global float *y, __global const float *x, __global const float *wp,
+                                 __global const float *bias, int y_off, int n0, CONV_DIMS) {
+    int QT = (Q + TQ - 1) / TQ;
+    int tile = get_global_id(0), kb = get_global_id(1), n = n0 + get_global_id(2);
+    if (tile >= P * QT || kb * KB >= K || n >= N) return;
+    int p = tile / QT, q0 = tile % QT * TQ, v0 = q0 * SW - pl;
+    __global const float *xn = x + (size_t)n * C * H * W;
+    __global const float *wk = wp + (size_t)kb * C * (KR * KS * KB);
+    float16 acc[TQ][KV];
+    _Pragma("unroll") for (int i = 0; i < TQ; i++) {
+        _Pragma("unroll") for (int j = 0; j < KV; j++) acc[i][j] = (float16)(0.0f);
+    }
+    int h0 = p * sh - pt, r_lo = 0, r_hi = KR;
+    while (r_lo < KR && h0 + r_lo * dlh < 0) r_lo++;
+    while (r_hi > r_lo && h0 + (r_hi - 1) * dlh >= H) r_hi--;
+    /* in long: a stride or dilation near 2^30 times the tile would wrap int */
+    bool inside = v0 >= 0 && q0 + TQ <= Q && v0 + (long)(TQ - 1) * SW + (long)(KS - 1) * DLW < W;
+    if (inside) {
+        TILE_SUM(0)
+    } else {
+        TILE_SUM(1)
+    }
+    _Pragma("unroll") for (int i = 0; i < TQ; i++) {
+        int q = q0 + i;
+        if (q >= Q) break;
+        _Pragma("unroll") for (int j = 0; j < KV; j++) {
+            float lanes[16];
+            vstore16(acc[i][j], 0, lanes);
+            for (int l = 0; l < 16; l++) {
+                int k = kb * KB + 16 * j + l;
+                if (k >= K) break;
+                float out = lanes[l];
+#if HAS_BIAS
+                out += bias[k];
+#endif
+#if RELU
+                out = out < 0.0f ? 0.0f : out;
+#endif
+                y[y_off + (((size_t)n * K + k) * P + p) * Q + q] = out;
+            }
+        }
+    }
+}
