@@ -11,7 +11,7 @@ public enum MatmulShapeClass {
     SMALL("m256n256k256"),
     /** K ≤ 128 (the im2col GEMM of a 1×1 or thin layer, 576×3136×64): C's traffic weighs as much as the FMAs. */
     SHORT_K("m576n3136k64"),
-    /** M ≤ 128 < N (a layer of few filters over many positions, 64×3136×576): one row of macro tiles. */
+    /** M ≤ 128 &lt; N (a layer of few filters over many positions, 64×3136×576): one row of macro tiles. */
     SHORT_M("m64n3136k576"),
     /** Everything else: the policy's own blocks. */
     GENERAL("m1024n1024k1024");
