@@ -82,6 +82,31 @@ class HalfConvTest {
         }
     }
 
+    /**
+     * The channel-blocked kernel reads fp32 only: forced, a 16-bit convolution is refused by name; AUTO, which
+     * takes it for fp32 3×3 layers of 64 channels and more, runs the 16-bit layer on GEMM (before this rule it read
+     * the half-size buffer as floats, past its end, and crashed the JVM).
+     */
+    @Test
+    void blockedKernelRefusesSixteenBits() {
+        Conv2dShape s = Conv2dShape.parse("mb1ic64ih6oc64kh3ph1");
+        Conv2dOps blocked = onPath(Conv2dPath.BLOCKED);
+        Memory m = blocked.memory();
+        try (TensorScope scope = new TensorScope(m)) {
+            Tensor x = scope.add(m.full(DType.F16, 0.5f, s.xDims())), w = scope.add(m.full(DType.F16, 0.25f,
+                    s.wDims()));
+            Tensor y = scope.add(m.full(DType.F16, Float.NaN, s.yDims()));
+            var e = assertThrows(IllegalArgumentException.class, () -> blocked.forward(y, x, w, s.params()));
+            assertEquals("conv2d path BLOCKED (the channel-blocked kernel) takes F32 only, not F16; 16-bit "
+                    + "convolutions run on the AUTO, GEMM or DIRECT paths", e.getMessage());
+            onPath(Conv2dPath.AUTO).forward(y, x, w, s.params());
+            float[] got = y.toArray();
+            // an interior output sums 64 channels × 9 taps of 0.5·0.25 = 72, exact in fp16
+            assertEquals(72f, got[s.q() + 1], "an interior output");
+            assertTrue(Arrays.stream(toDoubles(got)).noneMatch(Double::isNaN), "AUTO left NaN in y");
+        }
+    }
+
     /** A NaN in x reaches exactly the outputs whose window holds it, in 16 bits as in 32, on every path. */
     @Test
     void nanInGivesNanOut() {

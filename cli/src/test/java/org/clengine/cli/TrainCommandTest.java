@@ -201,6 +201,11 @@ class TrainCommandTest {
     void badFlagsAreOneLineErrors() {
         assertEquals(2, run("train", "--no-bn", "--bn-after-relu"));
         assertTrue(LAST_ERR.contains("--no-bn and --bn-after-relu exclude each other"), LAST_ERR);
+        assertEquals(2, run("train", "--precision", "bf16"));
+        assertTrue(LAST_ERR.contains("--precision bf16 needs every layer in 16 bits, and pooling takes fp32 only: "
+                + "--model cnn has pooling layers"), LAST_ERR);
+        assertEquals(2, run("train", "--precision", "fp16", "--model", "mlp", "--devices", "2"));
+        assertTrue(LAST_ERR.contains("--precision fp16 runs on one device"), LAST_ERR);
         assertEquals(2, run("train", "--data", dir.resolve("nowhere").toString()));
         assertTrue(LAST_ERR.contains("no train-images-idx3-ubyte or train-images-idx3-ubyte.gz in"), LAST_ERR);
         assertTrue(LAST_ERR.strip().lines().count() == 1, LAST_ERR);

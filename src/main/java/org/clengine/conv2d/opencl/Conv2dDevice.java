@@ -68,6 +68,13 @@ final class Conv2dDevice {
      */
     boolean blocked(Conv2dShape s) {
         if (!Conv2dBlocked.applies(s)) return false;
+        if (dtype != DType.F32) {
+            // conv2d_blocked.cl reads and writes fp32 only: AUTO keeps 16-bit layers on GEMM (a 16-bit buffer read
+            // as floats would run past its end)
+            if (policy.path() != Conv2dPath.BLOCKED) return false;
+            throw new IllegalArgumentException("conv2d path BLOCKED (the channel-blocked kernel) takes F32 only, not "
+                    + dtype + "; 16-bit convolutions run on the AUTO, GEMM or DIRECT paths");
+        }
         if (policy.path() == Conv2dPath.BLOCKED) return true;
         return policy.path() == Conv2dPath.AUTO && policy.blocked().forward() && gemm(s) && s.r() * s.s() > 1
                 && s.k() >= policy.blocked().channels();
