@@ -68,9 +68,12 @@ class BatchNormFuzzTest {
         int op = r.nextInt(3), alias = r.nextInt(12);
         boolean affine = r.nextBoolean(), running = r.nextBoolean();
         long seed = r.nextLong();
+        // Bounds relative to at least 1 (the inputs' scale) in training as in backward: a batch mean that cancels
+        // to ~0 (8 values of size 1 summing to 3e-7) carries fp32's absolute error of the sums, ~1e-8, which no
+        // bound relative to the mean itself allows (seed 28846266680895: reference 4.1e-8, device 0).
         Differential.check(run, BatchNormShape.of(dims) + " " + config + " op " + op + " affine " + affine
                 + " running " + running + " alias " + alias,
-                (b, sc) -> call(b, sc, dims, config, op, affine, running, alias, seed), 2e-3, op == 2 ? 1 : 0);
+                (b, sc) -> call(b, sc, dims, config, op, affine, running, alias, seed), 2e-3, op == 1 ? 0 : 1);
     }
 
     /** Training (op 0), inference (1) or backward (2); alias 0 and 1 make an output share an input's storage. */
