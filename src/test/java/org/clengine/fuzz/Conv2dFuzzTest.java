@@ -30,7 +30,7 @@ class Conv2dFuzzTest {
 
     @Test
     void extremeConvolutionsRunAlikeOrAreRefusedAlike() {
-        FuzzRun run = new FuzzRun("conv2d", 20_000, 40);
+        FuzzRun run = new FuzzRun("conv2d", 20_000, 15);
         Conv2dPolicy base = TestBackends.policy().conv2d();
         // every path, and the GEMM path with col matrices of a few hundred floats (many chunks, the dot kernel)
         List<OpenClBackend> paths = List.of(TestBackends.openCl(), on(base.withPath(Conv2dPath.GEMM)),

@@ -24,7 +24,7 @@ import java.util.function.Predicate;
  * OutOfMemoryError included), a timeout, or more heap allocated than the case's bound.
  *
  * <p>A run ends after {@code -Dclengine.fuzz.cases} cases or {@code -Dclengine.fuzz.seconds} seconds, whichever comes
- * first: CI gives it 30 s and no case limit; a long run sets both ({@code -Dclengine.fuzz.cases=1000000
+ * first: CI gives it 10 s and no case limit; a long run sets both ({@code -Dclengine.fuzz.cases=1000000
  * -Dclengine.fuzz.seconds=3600}), as the shape fuzzers take them. {@code -Dclengine.seed=S} (or
  * {@code -Dclengine.fuzz.seed=S}) repeats a run, and case i of it is {@code new Random(S + i)}. The counts go to
  * {@code target/fuzz/NAME.txt}; the test prints nothing. While a case runs, {@code target/fuzz/NAME.current} holds
@@ -63,7 +63,7 @@ public final class Fuzz {
         long seed = Long.getLong("clengine.fuzz.seed", TestBackends.seed());
         long asked = Long.getLong("clengine.fuzz.cases", Long.MAX_VALUE);
         long deadline = System.nanoTime() + (long) (Double.parseDouble(System.getProperty("clengine.fuzz.seconds",
-                "30")) * 1e9);
+                "10")) * 1e9);
         Map<String, Long> outcomes = new TreeMap<>();
         List<String> findings = new ArrayList<>();
         long start = System.nanoTime(), maxAllocated = 0, i = 0;
