@@ -30,66 +30,12 @@
  *
  * Defines: FUSE (0 none, 1 relu, 2 add z then relu: backward masks g by y > 0 when nonzero); AFFINE and POS_BLOCKS
  * are accepted and unused (the host builds every batch norm file with the same options); ACT is batchnorm.cl's
- * (activations' storage), its load and store macros repeated below exactly.
+ * (activations' storage, act16.clh).
  */
 #ifndef FUSE
 #define FUSE 0
 #endif
-/*
- * Activation storage, -DACT (issue 15): 0 float; 1 half, IEEE binary16 through vload_half / vstore_half_rte (core
- * OpenCL: no cl_khr_fp16, no half arithmetic); 2 bfloat16 in a ushort, a float's upper half: widened exactly by a
- * shift, narrowed here to nearest even with NaN kept (quiet). Only the activations x, y, z, dy, dx, dz are stored
- * so; statistics, partials, coefficients and every operation stay float, so ACT changes loads and stores only.
- * LOADn(i, p) reads the n values at p + n*i as a floatn (vloadn's convention), LOAD1(p, i) the value p[i];
- * STOREn(v, i, p) and STORE1(v, p, i) write them back.
- */
-#ifndef ACT
-#define ACT 0
-#endif
-#if ACT == 0
-#define ACT_T float
-#define LOAD1(p, i) ((p)[i])
-#define LOAD4(i, p) vload4(i, p)
-#define LOAD8(i, p) vload8(i, p)
-#define LOAD16(i, p) vload16(i, p)
-#define STORE1(v, p, i) ((p)[i] = (v))
-#define STORE8(v, i, p) vstore8(v, i, p)
-#define STORE16(v, i, p) vstore16(v, i, p)
-#elif ACT == 1
-#define ACT_T half
-/* 8 and 16 values as 4-value pieces: PoCL 3.1's vload_half8 faults (SIGSEGV) on addresses that are not 16-byte
- * aligned, which a row piece at any offset is; vload_half4 and vstore_half4_rte take any 2-byte aligned address */
-#define LOAD1(p, i) vload_half(i, p)
-#define LOAD4(i, p) vload_half4(i, p)
-#define LOAD8(i, p) ((float8)(vload_half4(2 * (i), p), vload_half4(2 * (i) + 1, p)))
-#define LOAD16(i, p) ((float16)(LOAD8(2 * (i), p), LOAD8(2 * (i) + 1, p)))
-#define STORE1(v, p, i) vstore_half_rte(v, i, p)
-#define STORE8(v, i, p) (vstore_half4_rte((v).lo, 2 * (i), p), vstore_half4_rte((v).hi, 2 * (i) + 1, p))
-#define STORE16(v, i, p) (STORE8((v).lo, 2 * (i), p), STORE8((v).hi, 2 * (i) + 1, p))
-#else
-#define ACT_T ushort
-/* round to nearest even: adding 0x7fff plus the kept lowest bit carries into the upper half exactly when rounding
- * up (past the largest finite value that is infinity, as it should be); NaN keeps its upper half, made quiet */
-inline ushort bf16_1(float v) {
-    uint b = as_uint(v);
-    return (ushort)(isnan(v) ? (b >> 16) | 0x40u : (b + 0x7fffu + ((b >> 16) & 1u)) >> 16);
-}
-inline ushort8 bf16_8(float8 v) {
-    uint8 b = as_uint8(v);
-    return convert_ushort8(select((b + 0x7fffu + ((b >> 16) & 1u)) >> 16, (b >> 16) | 0x40u, isnan(v)));
-}
-inline ushort16 bf16_16(float16 v) {
-    uint16 b = as_uint16(v);
-    return convert_ushort16(select((b + 0x7fffu + ((b >> 16) & 1u)) >> 16, (b >> 16) | 0x40u, isnan(v)));
-}
-#define LOAD1(p, i) as_float((uint)(p)[i] << 16)
-#define LOAD4(i, p) as_float4(convert_uint4(vload4(i, p)) << 16)
-#define LOAD8(i, p) as_float8(convert_uint8(vload8(i, p)) << 16)
-#define LOAD16(i, p) as_float16(convert_uint16(vload16(i, p)) << 16)
-#define STORE1(v, p, i) ((p)[i] = bf16_1(v))
-#define STORE8(v, i, p) vstore8(bf16_8(v), i, p)
-#define STORE16(v, i, p) vstore16(bf16_16(v), i, p)
-#endif
+#include "act16.clh"
 /* Fixed tree shapes: part of the summation order, so of the bits. Powers of two. */
 #define SLOTS 256
 #define GPOS 32

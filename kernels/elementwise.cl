@@ -16,32 +16,9 @@
  * is written, by the same work-item. scale, add and relu round as the double reference does (exact twins); in 16
  * bits they round once more, on the store, as the reference rounds its result.
  */
-/*
- * Storage, -DACT (issue 15): 0 float, 1 half (vload_half / vstore_half_rte, core OpenCL), 2 bfloat16 (a ushort
- * holding a float's upper half; stored rounded to nearest even, NaN kept quiet). Every tensor of one call has one
- * dtype and every operation is in float, so ACT changes only LOAD1 (p[i] as a float) and STORE1 (p[i] = v):
- * batchnorm.cl's macros of the same names, scalar ones only.
- */
-#ifndef ACT
-#define ACT 0
-#endif
-#if ACT == 0
-#define ACT_T float
-#define LOAD1(p, i) ((p)[i])
-#define STORE1(v, p, i) ((p)[i] = (v))
-#elif ACT == 1
-#define ACT_T half
-#define LOAD1(p, i) vload_half(i, p)
-#define STORE1(v, p, i) vstore_half_rte(v, i, p)
-#else
-#define ACT_T ushort
-inline ushort bf16_1(float v) {
-    uint b = as_uint(v);
-    return (ushort)(isnan(v) ? (b >> 16) | 0x40u : (b + 0x7fffu + ((b >> 16) & 1u)) >> 16);
-}
-#define LOAD1(p, i) as_float((uint)(p)[i] << 16)
-#define STORE1(v, p, i) ((p)[i] = bf16_1(v))
-#endif
+/* Storage, -DACT (issue 15): 0 float, 1 half, 2 bfloat16 (act16.clh). Every tensor of one call has one dtype and
+ * every operation is in float, so ACT changes only LOAD1 (p[i] as a float) and STORE1 (p[i] = v). */
+#include "act16.clh"
 
 #define SPAN_LOOP(i) \
     long i##0 = get_global_id(0) * span; \

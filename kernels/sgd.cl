@@ -9,7 +9,7 @@
  *
  * Launch as elementwise.cl: one work-item per span of `span` elements. Defines: MOMENTUM (0/1; the buffer is
  * neither read nor written when 0), COPY (0/1: the copy is neither written nor read when 0, and may be NULL), ACT
- * (the copy's storage: 1 half, vstore_half_rte; 2 bfloat16, rounded to nearest even here, NaN kept quiet).
+ * (the copy's storage: 1 half, 2 bfloat16, rounded to nearest even with NaN kept quiet; act16.clh).
  */
 #ifndef MOMENTUM
 #define MOMENTUM 1
@@ -17,20 +17,7 @@
 #ifndef COPY
 #define COPY 0
 #endif
-#if COPY && ACT == 1
-#define ACT_T half
-#define STORE1(v, p, i) vstore_half_rte(v, i, p)
-#elif COPY && ACT == 2
-#define ACT_T ushort
-inline ushort bf16_1(float v) {
-    uint b = as_uint(v);
-    return (ushort)(isnan(v) ? (b >> 16) | 0x40u : (b + 0x7fffu + ((b >> 16) & 1u)) >> 16);
-}
-#define STORE1(v, p, i) ((p)[i] = bf16_1(v))
-#else
-#define ACT_T ushort /* no copy is written: any 16-bit type */
-#define STORE1(v, p, i)
-#endif
+#include "act16.clh" /* the copy's STORE1; with COPY 0 no ACT is given and copy is an unused (NULL) float* */
 
 __kernel void sgd_update(__global float *param, __global float *buf, __global ACT_T *copy,
                          __global const float *grad, float lr, float momentum, float wd, long n, long span) {

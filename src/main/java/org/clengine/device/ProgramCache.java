@@ -157,8 +157,40 @@ public final class ProgramCache implements AutoCloseable {
         return program;
     }
 
-    /** The text of {@code /kernels/FILE} from the classpath. */
+    /**
+     * The text of {@code /kernels/FILE} from the classpath, each line {@code #include "NAME.clh"} replaced by the text
+     * of {@code /kernels/NAME.clh} between {@code #line} directives (so that build logs name the right file and line).
+     * Headers are expanded here rather than through the driver's include path, which a program built from a string
+     * does not have; the expanded text is what the program cache hashes. A header may not include another.
+     */
     public static String source(String file) {
+        String text = read(file);
+        if (!text.contains("#include \"")) return text;
+        StringBuilder out = new StringBuilder(text.length() + 4096);
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            java.util.regex.Matcher m = INCLUDE.matcher(lines[i]);
+            if (m.matches()) {
+                String header = read(m.group(1));
+                if (java.util.regex.Pattern.compile("(?m)^\\s*#\\s*include").matcher(header).find()) {
+                    throw new ClEngineException("kernel header /kernels/" + m.group(1) + " (included by " + file
+                            + ") includes another; headers are expanded one level only");
+                }
+                out.append("#line 1 \"").append(m.group(1)).append("\"\n").append(header);
+                if (!header.endsWith("\n")) out.append('\n');
+                out.append("#line ").append(i + 2).append(" \"").append(file).append("\"\n");
+            } else {
+                out.append(lines[i]);
+                if (i < lines.length - 1) out.append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private static final java.util.regex.Pattern INCLUDE =
+            java.util.regex.Pattern.compile("\\s*#include\\s+\"([A-Za-z0-9_]+\\.clh)\"\\s*(/\\*.*\\*/)?\\s*");
+
+    private static String read(String file) {
         try (InputStream in = ProgramCache.class.getResourceAsStream("/kernels/" + file)) {
             if (in == null) throw new ClEngineException("kernel source /kernels/" + file + " is not on the classpath");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
