@@ -65,22 +65,11 @@ public final class BatchNormReference extends BatchNormOps {
     @Override
     protected double[] syncMoments(BatchNormTraining call, BatchNormShape s) {
         float[] x = data(call.x());
-        int hw = s.hw();
         double count = s.perChannel();
         double[] out = new double[3 * s.c()];
         for (int c = 0; c < s.c(); c++) {
-            double sum = 0;
-            for (int n = 0; n < s.n(); n++) {
-                for (int i = 0; i < hw; i++) sum += x[(n * s.c() + c) * hw + i];
-            }
-            double mean = sum / count;
-            double sq = 0;
-            for (int n = 0; n < s.n(); n++) {
-                for (int i = 0; i < hw; i++) {
-                    double d = x[(n * s.c() + c) * hw + i] - mean;
-                    sq += d * d;
-                }
-            }
+            double[] m = centredMoments(x, s, c);
+            double mean = m[0], sq = m[1];
             out[3 * c] = count;
             out[3 * c + 1] = mean;
             out[3 * c + 2] = sq;
@@ -184,22 +173,10 @@ public final class BatchNormReference extends BatchNormOps {
     public static void forwardTraining(float[] y, float[] saveMean, float[] saveInvstd, float[] saveOffset,
             float[] runMean, float[] runVar, float[] runSkipped, float[] x, float[] gamma, float[] beta, float[] z,
             BatchNormShape s, double eps, BatchNormRunningStats.Update update, BatchNormFusion fusion) {
-        int hw = s.hw();
         double count = s.perChannel();
         for (int c = 0; c < s.c(); c++) {
-            double sum = 0;
-            for (int n = 0; n < s.n(); n++) {
-                for (int i = 0; i < hw; i++) sum += x[(n * s.c() + c) * hw + i];
-            }
-            double mean = sum / count;
-            double sq = 0;
-            for (int n = 0; n < s.n(); n++) {
-                for (int i = 0; i < hw; i++) {
-                    double d = x[(n * s.c() + c) * hw + i] - mean;
-                    sq += d * d;
-                }
-            }
-            double var = sq / count;
+            double[] m = centredMoments(x, s, c);
+            double mean = m[0], var = m[1] / count;
             double invstd = 1 / Math.sqrt(var + eps);
             saveMean[c] = (float) mean;
             saveInvstd[c] = (float) invstd;
@@ -299,6 +276,27 @@ public final class BatchNormReference extends BatchNormOps {
     }
 
     /** ReLU that keeps NaN (as PyTorch's does). */
+    /**
+     * Channel c's mean and sum of squared deviations from it, both in double: the sum first, then the deviations
+     * from the exact-as-double mean (two passes; never E[x^2] - E[x]^2).
+     */
+    static double[] centredMoments(float[] x, BatchNormShape s, int c) {
+        int hw = s.hw();
+        double sum = 0;
+        for (int n = 0; n < s.n(); n++) {
+            for (int i = 0; i < hw; i++) sum += x[(n * s.c() + c) * hw + i];
+        }
+        double mean = sum / s.perChannel();
+        double sq = 0;
+        for (int n = 0; n < s.n(); n++) {
+            for (int i = 0; i < hw; i++) {
+                double d = x[(n * s.c() + c) * hw + i] - mean;
+                sq += d * d;
+            }
+        }
+        return new double[] {mean, sq};
+    }
+
     static double relu(double v) {
         return v < 0 ? 0 : v;
     }
