@@ -17,6 +17,7 @@ import org.clengine.device.KernelBinding.Param;
  */
 public enum PoolingKernel {
     MAX_FWD("pooling_max_fwd", true, buffer("y"), buffer("x")),
+    MAX_FWD_FIXED("pooling_max_fwd_fixed", true, buffer("y"), buffer("x")),
     MAX_FWD_EACH("pooling_max_fwd_each", true, buffer("y"), buffer("x")),
     MAX_BWD("pooling_max_bwd", true, buffer("dx"), buffer("dy"), buffer("x")),
     MAX_BWD_DISJOINT("pooling_max_bwd_disjoint", true, buffer("dx"), buffer("dy"), buffer("x")),

@@ -22,12 +22,18 @@ import org.junit.jupiter.api.TestFactory;
 
 /** Pooling on OpenCL against the reference; the reference by hand and by finite differences; bad calls. */
 class PoolingTest {
-    /** 1×1 planes, odd sizes the stride does not divide, overlapping windows, stride > window, rectangles. */
+    /**
+     * 1×1 planes, odd sizes the stride does not divide, overlapping windows, stride > window, rectangles, and unpadded
+     * windows of every size up to 4 and past it.
+     */
     static final List<String> SHAPES = List.of(
             "mb1ic1ih1kh1", "mb2ic3ih4kh2", "mb1ic1ih5kh2", "mb3ic2ih7iw9kh3sh2ph1", "mb2ic5ih13kh3sh1ph1",
             "mb1ic4ih9kh2sh3", "mb2ic2ih6iw11kh2kw3sh1sw2ph1pw0", "mb4ic3ih28kh2", "mb1ic7ih17kh5sh2ph2",
             "mb2ic16ih14kh2", "mb1ic3ih8iw1kh2kw1", "mb3ic1ih3kh3", "mb2ic64ih7kh7", "mb1ic2ih11kh4sh3ph2",
-            "mb5ic3ih10iw3kh3kw3sh3sw1ph1pw1");
+            "mb5ic3ih10iw3kh3kw3sh3sw1ph1pw1",
+            // no padding, windows and strides up to 4 (max forward's compiled-in window: float4 outputs and a tail)
+            "mb2ic3ih23kh3sh2", "mb1ic2ih13iw29kh2kw3sh1sw2", "mb2ic5ih19kh4sh4", "mb2ic3ih9iw13kh1kw3sh2sw1",
+            "mb1ic2ih21kh5sh5");
 
     /** Every variant under both walks (the CPU family's row kernels and the GPU family's), whatever the device. */
     @TestFactory

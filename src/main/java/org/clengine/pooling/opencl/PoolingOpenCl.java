@@ -15,7 +15,8 @@ import org.clengine.pooling.PoolingPolicy.Walk;
 /**
  * Pooling on one OpenCL device through kernels/pooling.cl: one work-item per output row or element (forward) or per
  * input element (backward), in work-groups of up to {@link PoolingPolicy#local()}; the policy's {@link Walk} picks
- * the row kernels (CPUs) or the element and work-group kernels (GPUs). Arguments are checked by {@link PoolingOps}.
+ * the row kernels (CPUs) or the element and work-group kernels (GPUs). On CPUs, max pooling without padding and with
+ * small windows takes a kernel with the window compiled in. Arguments are checked by {@link PoolingOps}.
  */
 public final class PoolingOpenCl extends PoolingOps {
     private final Device device;
@@ -36,10 +37,26 @@ public final class PoolingOpenCl extends PoolingOps {
     protected void maxForward(Tensor y, Tensor x, Pool2dShape s) {
         if (policy.walk() == Walk.ELEMENTS) {
             launch(MAX_FWD_EACH, "", (long) s.p() * s.q(), s, buffer(y), buffer(x));
+        } else if (fixedWindow(s)) {
+            var p = s.params();
+            launch(MAX_FWD_FIXED, "-DKH=" + p.kernelH() + " -DKW=" + p.kernelW() + " -DSH=" + p.strideH() + " -DSW="
+                    + p.strideW(), s.p(), s, buffer(y), buffer(x));
         } else {
             launch(MAX_FWD, "", s.p(), s, buffer(y), buffer(x));
         }
     }
+
+    /**
+     * Windows and strides up to {@value #FIXED_MAX} without padding take the kernel with them compiled in (one
+     * program per window and stride; the common 2×2/2 and 3×3/2 are two); others the general row kernel.
+     */
+    static boolean fixedWindow(Pool2dShape s) {
+        var p = s.params();
+        return p.padH() == 0 && p.padW() == 0 && p.kernelH() <= FIXED_MAX && p.kernelW() <= FIXED_MAX
+                && p.strideH() <= FIXED_MAX && p.strideW() <= FIXED_MAX;
+    }
+
+    private static final int FIXED_MAX = 4;
 
     /**
      * Windows that do not overlap take the scatter kernel (one argmax per window, ~10x fewer than one per input
