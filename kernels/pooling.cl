@@ -16,6 +16,8 @@
  *                                          window instead of one per input element, a row of windows per
  *                                          work-item; the host zero-fills dx first unless the windows tile the
  *                                          input exactly.
+ *   pooling_max_bwd_disjoint_fixed (P, planes)  the same with the window and stride compiled in, no padding: four
+ *                                          windows at a time, same bits
  *   pooling_avg_fwd         (P*Q, planes)  y = window sum / divisor
  *   pooling_avg_bwd         (H*W, planes)  dx = sum over the windows containing it of dy / divisor
  *   pooling_global_avg_fwd  (N*C)          y[n, c] = mean of the H*W plane
@@ -172,6 +174,81 @@ __kernel void pooling_max_bwd_disjoint(__global float *dx, __global const float 
         int w0 = max(q * sw - pw, 0), w1 = min(q * sw - pw + kw, W);
         for (int h = h0; h < h1; h++) {
             for (int w = w0; w < w1; w++) dxp[h * W + w] = h * W + w == best ? g : 0.0f;
+        }
+    }
+}
+
+/*
+ * pooling_max_bwd_disjoint with the window and stride compiled in (SH >= KH, SW >= KW, no padding), four windows at
+ * a time: each window's argmax by pool_argmax's rule (greater or NaN replaces, row-major order), then dy at it and 0
+ * at the window's other positions. Same bits as pooling_max_bwd_disjoint; the host zero-fills dx first unless the
+ * windows tile the input.
+ */
+__kernel void pooling_max_bwd_disjoint_fixed(__global float *dx, __global const float *dy, __global const float *x,
+                                             POOL_DIMS) {
+    int p = get_global_id(0), plane = get_global_id(1);
+    if (p >= P || plane >= planes) return;
+    size_t row = (size_t)plane * H * W + (size_t)p * SH * W;
+    __global const float *xp = x + row;
+    __global float *dxp = dx + row;
+    __global const float *dyp = dy + ((size_t)plane * P + p) * Q;
+    int q = 0;
+    for (; q + 4 <= Q; q += 4) {
+        float4 m = (float4)(-INFINITY);
+        int4 best = (int4)(0);
+        for (int i = 0; i < KH; i++) {
+            __global const float *r = xp + i * W + q * SW;
+#if SW == 2 && KW == 2
+            float8 v8 = vload8(0, r);
+            int4 up = isgreater(v8.even, m) | isnan(v8.even);
+            m = select(m, v8.even, up);
+            best = select(best, (int4)(2 * i), up);
+            up = isgreater(v8.odd, m) | isnan(v8.odd);
+            m = select(m, v8.odd, up);
+            best = select(best, (int4)(2 * i + 1), up);
+#else
+            for (int j = 0; j < KW; j++) {
+                float4 v = (float4)(r[j], r[SW + j], r[2 * SW + j], r[3 * SW + j]);
+                int4 up = isgreater(v, m) | isnan(v);
+                m = select(m, v, up);
+                best = select(best, (int4)(i * KW + j), up);
+            }
+#endif
+        }
+        float4 g = vload4(0, dyp + q), zero = (float4)(0.0f);
+        for (int i = 0; i < KH; i++) {
+            __global float *r = dxp + i * W + q * SW;
+#if SW == 2 && KW == 2
+            float8 o;
+            o.even = select(zero, g, best == (int4)(2 * i));
+            o.odd = select(zero, g, best == (int4)(2 * i + 1));
+            vstore8(o, 0, r);
+#else
+            for (int j = 0; j < KW; j++) {
+                float4 o = select(zero, g, best == (int4)(i * KW + j));
+                r[j] = o.x;
+                r[SW + j] = o.y;
+                r[2 * SW + j] = o.z;
+                r[3 * SW + j] = o.w;
+            }
+#endif
+        }
+    }
+    for (; q < Q; q++) {
+        float m = -INFINITY;
+        int best = 0;
+        for (int i = 0; i < KH; i++) {
+            for (int j = 0; j < KW; j++) {
+                float v = xp[i * W + q * SW + j];
+                if (v > m || isnan(v)) {
+                    m = v;
+                    best = i * KW + j;
+                }
+            }
+        }
+        float g = dyp[q];
+        for (int i = 0; i < KH; i++) {
+            for (int j = 0; j < KW; j++) dxp[i * W + q * SW + j] = i * KW + j == best ? g : 0.0f;
         }
     }
 }

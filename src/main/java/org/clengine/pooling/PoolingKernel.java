@@ -21,6 +21,7 @@ public enum PoolingKernel {
     MAX_FWD_EACH("pooling_max_fwd_each", true, buffer("y"), buffer("x")),
     MAX_BWD("pooling_max_bwd", true, buffer("dx"), buffer("dy"), buffer("x")),
     MAX_BWD_DISJOINT("pooling_max_bwd_disjoint", true, buffer("dx"), buffer("dy"), buffer("x")),
+    MAX_BWD_DISJOINT_FIXED("pooling_max_bwd_disjoint_fixed", true, buffer("dx"), buffer("dy"), buffer("x")),
     AVG_FWD("pooling_avg_fwd", true, buffer("y"), buffer("x")),
     AVG_BWD("pooling_avg_bwd", true, buffer("dx"), buffer("dy")),
     GLOBAL_AVG_FWD("pooling_global_avg_fwd", false, buffer("y"), buffer("x"), i32("HW"), i32("planes")),

@@ -41,8 +41,8 @@ public final class PoolingVerification implements OpVerification<PoolingOps> {
     public List<String> coverageShapes() {
         // overlapping (gather), disjoint (scatter); planes of 135 > 64: the global average's lanes take several
         // floats; rows of 9 and 5 unpadded windows: max forward's compiled-in kernel, its float8 (2/2) and general
-        // float4 paths and their tails
-        return List.of("mb2ic3ih7iw9kh3sh2ph1", "mb2ic3ih7iw19kh2", "mb1ic2ih9iw15kh3sh3");
+        // float4 paths and their tails; a padded disjoint window: the general scatter kernel
+        return List.of("mb2ic3ih7iw9kh3sh2ph1", "mb2ic3ih7iw19kh2", "mb1ic2ih9iw15kh3sh3", "mb1ic2ih11kh3sh3ph1");
     }
 
     @Override

@@ -38,17 +38,15 @@ public final class PoolingOpenCl extends PoolingOps {
         if (policy.walk() == Walk.ELEMENTS) {
             launch(MAX_FWD_EACH, "", (long) s.p() * s.q(), s, buffer(y), buffer(x));
         } else if (fixedWindow(s)) {
-            var p = s.params();
-            launch(MAX_FWD_FIXED, "-DKH=" + p.kernelH() + " -DKW=" + p.kernelW() + " -DSH=" + p.strideH() + " -DSW="
-                    + p.strideW(), s.p(), s, buffer(y), buffer(x));
+            launch(MAX_FWD_FIXED, fixedOptions(s), s.p(), s, buffer(y), buffer(x));
         } else {
             launch(MAX_FWD, "", s.p(), s, buffer(y), buffer(x));
         }
     }
 
     /**
-     * Windows and strides up to {@value #FIXED_MAX} without padding take the kernel with them compiled in (one
-     * program per window and stride; the common 2×2/2 and 3×3/2 are two); others the general row kernel.
+     * Windows and strides up to {@value #FIXED_MAX} without padding take the kernels with them compiled in (one
+     * program per window and stride; the common 2×2/2 and 3×3/2 are two); others the general row kernels.
      */
     static boolean fixedWindow(Pool2dShape s) {
         var p = s.params();
@@ -57,6 +55,11 @@ public final class PoolingOpenCl extends PoolingOps {
     }
 
     private static final int FIXED_MAX = 4;
+
+    private static String fixedOptions(Pool2dShape s) {
+        var p = s.params();
+        return "-DKH=" + p.kernelH() + " -DKW=" + p.kernelW() + " -DSH=" + p.strideH() + " -DSW=" + p.strideW();
+    }
 
     /**
      * Windows that do not overlap take the scatter kernel (one argmax per window, ~10x fewer than one per input
@@ -70,7 +73,11 @@ public final class PoolingOpenCl extends PoolingOps {
             boolean tiles = p.strideH() == p.kernelH() && p.strideW() == p.kernelW() && p.padH() == 0
                     && p.padW() == 0 && s.p() * p.kernelH() == s.h() && s.q() * p.kernelW() == s.w();
             if (!tiles) device.fill(buffer(dx), 0f, dx.size());
-            launch(MAX_BWD_DISJOINT, "", s.p(), s, buffer(dx), buffer(dy), buffer(x));
+            if (fixedWindow(s)) {
+                launch(MAX_BWD_DISJOINT_FIXED, fixedOptions(s), s.p(), s, buffer(dx), buffer(dy), buffer(x));
+            } else {
+                launch(MAX_BWD_DISJOINT, "", s.p(), s, buffer(dx), buffer(dy), buffer(x));
+            }
         } else {
             launch(MAX_BWD, "", (long) s.h() * s.w(), s, buffer(dx), buffer(dy), buffer(x));
         }
