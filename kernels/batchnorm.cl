@@ -76,8 +76,22 @@ inline float sum16(float16 v) {
 
 inline float relu1(float v) { return v < 0.0f ? 0.0f : v; }
 inline float8 relu8(float8 v) { return select(v, (float8)(0.0f), v < (float8)(0.0f)); }
+inline float16 relu16(float16 v) { return select(v, (float16)(0.0f), v < (float16)(0.0f)); }
 inline float grad1(float dy, float y) { return FUSE ? (y > 0.0f ? dy : 0.0f) : dy; }
 inline float8 grad8(float8 dy, float8 y) { return FUSE ? select((float8)(0.0f), dy, y > (float8)(0.0f)) : dy; }
+inline float16 grad16(float16 dy, float16 y) {
+    return FUSE ? select((float16)(0.0f), dy, y > (float16)(0.0f)) : dy;
+}
+
+/* Values per step of the apply pieces' first loop: 16 for bfloat16, whose loads and stores are plain ushort16
+ * vectors (measured on PoCL 3.1, mb32ic64ih56iw56: BF16 forward apply 0.71 -> 0.62 ms, backward apply 1.0 ->
+ * 0.83 ms); 0 (no such loop) for float and half, where the 16-value half pieces (four vload_half4 each) ran
+ * slower (F16 forward apply 0.58 -> 0.79 ms). Each value's arithmetic is the same at any width, so the bits are. */
+#if ACT == 2
+#define APPLY_WIDE 16
+#else
+#define APPLY_WIDE 0
+#endif
 
 __kernel void batchnorm_fwd_partial(__global float *partial, __global const ACT_T *x,
                                     int C, int hw, long count, long chunk, int chunks, int j0) {
@@ -203,6 +217,18 @@ __kernel void batchnorm_infer_stats(__global float *mean, __global float *invstd
 inline void fwd_apply_piece(__global ACT_T *y, __global const ACT_T *x, __global const ACT_T *z, long e,
                             int len, float m, float o, float scale, float shift) {
     int k = 0;
+#if APPLY_WIDE == 16
+    for (; k + 16 <= len; k += 16) {
+        float16 v = fma(LOAD16(0, x + e + k) - m - o, scale, shift);
+#if FUSE == 2
+        v += LOAD16(0, z + e + k);
+#endif
+#if FUSE
+        v = relu16(v);
+#endif
+        STORE16(v, 0, y + e + k);
+    }
+#endif
     for (; k + 8 <= len; k += 8) {
         float8 v = fma(LOAD8(0, x + e + k) - m - o, scale, shift);
 #if FUSE == 2
@@ -230,6 +256,16 @@ inline void bwd_apply_piece(__global ACT_T *dx, __global ACT_T *dz, __global con
                             __global const ACT_T *x, __global const ACT_T *y, long e, int len, float m,
                             float o, float a, float b, float k0) {
     int k = 0;
+#if APPLY_WIDE == 16
+    for (; k + 16 <= len; k += 16) {
+        float16 yv = FUSE ? LOAD16(0, y + e + k) : (float16)(0.0f);
+        float16 g = grad16(LOAD16(0, dy + e + k), yv);
+        STORE16(fma(a, g, fma(b, LOAD16(0, x + e + k) - m - o, k0)), 0, dx + e + k);
+#if FUSE == 2
+        STORE16(g, 0, dz + e + k);
+#endif
+    }
+#endif
     for (; k + 8 <= len; k += 8) {
         float8 yv = FUSE ? LOAD8(0, y + e + k) : (float8)(0.0f);
         float8 g = grad8(LOAD8(0, dy + e + k), yv);
