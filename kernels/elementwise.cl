@@ -63,6 +63,6 @@ __kernel void elementwise_sigmoid_bwd(__global ACT_T *dx, __global const ACT_T *
                                       long span) {
     SPAN_LOOP(i) {
         float s = LOAD1(y, i);
-        STORE1(LOAD1(dy, i) * s * (1.0f - s), dx, i);
+        STORE1(LOAD1(dy, i) * (s * (1.0f - s)), dx, i); /* dy*y first overflows where the product need not */
     }
 }
