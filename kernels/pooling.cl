@@ -1,7 +1,7 @@
 /*
- * pooling.cl: 2-D max and average pooling and global average pooling, NCHW fp32; twins in
- * reference/PoolingReference.java. x is (N, C, H, W), y is (N, C, P, Q); a plane is one (n, c). Window (p, q)
- * covers input rows p*sh - ph ... p*sh - ph + kh - 1 and columns q*sw - pw ... q*sw - pw + kw - 1; positions
+ * pooling.cl: 2-D max and average pooling and global average pooling, NCHW in fp32, fp16 or bf16 (ACT below);
+ * twins in reference/PoolingReference.java. x is (N, C, H, W), y is (N, C, P, Q); a plane is one (n, c). Window
+ * (p, q) covers input rows p*sh - ph ... p*sh - ph + kh - 1 and columns q*sw - pw ... q*sw - pw + kw - 1; positions
  * outside [0, H) x [0, W) are padding and never win a max.
  *
  *   pooling_max_fwd         (P, planes)    y = max of the window; NaN wins; among equal values the first in
@@ -32,9 +32,14 @@
  * and its max backward is always the gather kernel, which reads and writes along H*W.
  *
  * Divisor (PyTorch's): the window clipped to the padded input when COUNT_PAD is 1, else to the input itself.
- * Defines: COUNT_PAD (0/1, average pooling only). Local size up to PoolingPolicy's (64 on CPUs, 128 on GPUs) in
+ * Storage, -DACT (issue 15): 0 float, 1 half, 2 bfloat16 (act16.clh): x, y, dy and dx of one call share it; every
+ * comparison and sum is in float, rounded once on the store, so a max moves a value without rounding and finds its
+ * argmax among the stored (rounded) values, as the reference does.
+ * Defines: COUNT_PAD (0/1, average pooling only), ACT. Local size up to PoolingPolicy's (64 on CPUs, 128 on GPUs) in
  * dimension 0; the kernels guard the excess.
  */
+#include "act16.clh"
+
 #ifndef COUNT_PAD
 #define COUNT_PAD 1
 #endif
@@ -47,7 +52,7 @@ inline int first_window(int h, int ph, int kh, int sh) {
     return t <= 0 ? 0 : (t + sh - 1) / sh;
 }
 
-inline int pool_argmax(__global const float *xp, int p, int q, int H, int W, int kh, int kw, int sh, int sw, int ph,
+inline int pool_argmax(__global const ACT_T *xp, int p, int q, int H, int W, int kh, int kw, int sh, int sw, int ph,
                        int pw) {
     int h0 = max(p * sh - ph, 0), h1 = min(p * sh - ph + kh, H);
     int w0 = max(q * sw - pw, 0), w1 = min(q * sw - pw + kw, W);
@@ -55,7 +60,7 @@ inline int pool_argmax(__global const float *xp, int p, int q, int H, int W, int
     float m = -INFINITY;
     for (int h = h0; h < h1; h++) {
         for (int w = w0; w < w1; w++) {
-            float v = xp[h * W + w];
+            float v = LOAD1(xp, h * W + w);
             if (v > m || isnan(v)) {
                 m = v;
                 best = h * W + w;
@@ -75,109 +80,110 @@ inline float pool_divisor(int p, int q, int H, int W, int kh, int kw, int sh, in
 #endif
 }
 
-__kernel void pooling_max_fwd(__global float *y, __global const float *x, POOL_DIMS) {
+__kernel void pooling_max_fwd(__global ACT_T *y, __global const ACT_T *x, POOL_DIMS) {
     int p = get_global_id(0), plane = get_global_id(1);
     if (p >= P || plane >= planes) return;
-    __global const float *xp = x + (size_t)plane * H * W;
-    __global float *yp = y + ((size_t)plane * P + p) * Q;
-    for (int q = 0; q < Q; q++) yp[q] = xp[pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw)];
+    __global const ACT_T *xp = x + (size_t)plane * H * W;
+    __global ACT_T *yp = y + ((size_t)plane * P + p) * Q;
+    for (int q = 0; q < Q; q++) STORE1(LOAD1(xp, pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw)), yp, q);
 }
 
-__kernel void pooling_max_fwd_each(__global float *y, __global const float *x, POOL_DIMS) {
+__kernel void pooling_max_fwd_each(__global ACT_T *y, __global const ACT_T *x, POOL_DIMS) {
     int pq = get_global_id(0), plane = get_global_id(1);
     if (pq >= P * Q || plane >= planes) return;
-    __global const float *xp = x + (size_t)plane * H * W;
-    y[(size_t)plane * P * Q + pq] = xp[pool_argmax(xp, pq / Q, pq % Q, H, W, kh, kw, sh, sw, ph, pw)];
+    __global const ACT_T *xp = x + (size_t)plane * H * W;
+    int best = pool_argmax(xp, pq / Q, pq % Q, H, W, kh, kw, sh, sw, ph, pw);
+    STORE1(LOAD1(xp, best), y, (size_t)plane * P * Q + pq);
 }
 
-__kernel void pooling_max_bwd(__global float *dx, __global const float *dy, __global const float *x, POOL_DIMS) {
+__kernel void pooling_max_bwd(__global ACT_T *dx, __global const ACT_T *dy, __global const ACT_T *x, POOL_DIMS) {
     int hw = get_global_id(0), plane = get_global_id(1);
     if (hw >= H * W || plane >= planes) return;
     int h = hw / W, w = hw % W;
-    __global const float *xp = x + (size_t)plane * H * W;
-    __global const float *dyp = dy + (size_t)plane * P * Q;
+    __global const ACT_T *xp = x + (size_t)plane * H * W;
+    __global const ACT_T *dyp = dy + (size_t)plane * P * Q;
     int p1 = min(P - 1, (h + ph) / sh), q0 = first_window(w, pw, kw, sw), q1 = min(Q - 1, (w + pw) / sw);
     float acc = 0.0f;
     for (int p = first_window(h, ph, kh, sh); p <= p1; p++) {
         for (int q = q0; q <= q1; q++) {
-            if (pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw) == hw) acc += dyp[p * Q + q];
+            if (pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw) == hw) acc += LOAD1(dyp, p * Q + q);
         }
     }
-    dx[(size_t)plane * H * W + hw] = acc;
+    STORE1(acc, dx, (size_t)plane * H * W + hw);
 }
 
-__kernel void pooling_max_bwd_disjoint(__global float *dx, __global const float *dy, __global const float *x,
+__kernel void pooling_max_bwd_disjoint(__global ACT_T *dx, __global const ACT_T *dy, __global const ACT_T *x,
                                        POOL_DIMS) {
     int p = get_global_id(0), plane = get_global_id(1);
     if (p >= P || plane >= planes) return;
-    __global const float *xp = x + (size_t)plane * H * W;
-    __global float *dxp = dx + (size_t)plane * H * W;
-    __global const float *dyp = dy + ((size_t)plane * P + p) * Q;
+    __global const ACT_T *xp = x + (size_t)plane * H * W;
+    __global ACT_T *dxp = dx + (size_t)plane * H * W;
+    __global const ACT_T *dyp = dy + ((size_t)plane * P + p) * Q;
     int h0 = max(p * sh - ph, 0), h1 = min(p * sh - ph + kh, H);
     for (int q = 0; q < Q; q++) {
         int best = pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw);
-        float g = dyp[q];
+        float g = LOAD1(dyp, q);
         int w0 = max(q * sw - pw, 0), w1 = min(q * sw - pw + kw, W);
         for (int h = h0; h < h1; h++) {
-            for (int w = w0; w < w1; w++) dxp[h * W + w] = h * W + w == best ? g : 0.0f;
+            for (int w = w0; w < w1; w++) STORE1(h * W + w == best ? g : 0.0f, dxp, h * W + w);
         }
     }
 }
 
-__kernel void pooling_avg_fwd(__global float *y, __global const float *x, POOL_DIMS) {
+__kernel void pooling_avg_fwd(__global ACT_T *y, __global const ACT_T *x, POOL_DIMS) {
     int pq = get_global_id(0), plane = get_global_id(1);
     if (pq >= P * Q || plane >= planes) return;
     int p = pq / Q, q = pq % Q;
-    __global const float *xp = x + (size_t)plane * H * W;
+    __global const ACT_T *xp = x + (size_t)plane * H * W;
     int h0 = max(p * sh - ph, 0), h1 = min(p * sh - ph + kh, H);
     int w0 = max(q * sw - pw, 0), w1 = min(q * sw - pw + kw, W);
     float acc = 0.0f;
     for (int h = h0; h < h1; h++) {
-        for (int w = w0; w < w1; w++) acc += xp[h * W + w];
+        for (int w = w0; w < w1; w++) acc += LOAD1(xp, h * W + w);
     }
-    y[(size_t)plane * P * Q + pq] = acc / pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw);
+    STORE1(acc / pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw), y, (size_t)plane * P * Q + pq);
 }
 
-__kernel void pooling_avg_bwd(__global float *dx, __global const float *dy, POOL_DIMS) {
+__kernel void pooling_avg_bwd(__global ACT_T *dx, __global const ACT_T *dy, POOL_DIMS) {
     int hw = get_global_id(0), plane = get_global_id(1);
     if (hw >= H * W || plane >= planes) return;
     int h = hw / W, w = hw % W;
-    __global const float *dyp = dy + (size_t)plane * P * Q;
+    __global const ACT_T *dyp = dy + (size_t)plane * P * Q;
     int p1 = min(P - 1, (h + ph) / sh), q0 = first_window(w, pw, kw, sw), q1 = min(Q - 1, (w + pw) / sw);
     float acc = 0.0f;
     for (int p = first_window(h, ph, kh, sh); p <= p1; p++) {
         for (int q = q0; q <= q1; q++) {
-            acc += dyp[p * Q + q] / pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw);
+            acc += LOAD1(dyp, p * Q + q) / pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw);
         }
     }
-    dx[(size_t)plane * H * W + hw] = acc;
+    STORE1(acc, dx, (size_t)plane * H * W + hw);
 }
 
-__kernel void pooling_global_avg_fwd(__global float *y, __global const float *x, int HW, int planes) {
+__kernel void pooling_global_avg_fwd(__global ACT_T *y, __global const ACT_T *x, int HW, int planes) {
     int plane = get_global_id(0);
     if (plane >= planes) return;
-    __global const float *xp = x + (size_t)plane * HW;
+    __global const ACT_T *xp = x + (size_t)plane * HW;
     float acc = 0.0f;
-    for (int i = 0; i < HW; i++) acc += xp[i];
-    y[plane] = acc / (float)HW;
+    for (int i = 0; i < HW; i++) acc += LOAD1(xp, i);
+    STORE1(acc / (float)HW, y, plane);
 }
 
-__kernel void pooling_global_avg_bwd(__global float *dx, __global const float *dy, int HW, int planes) {
+__kernel void pooling_global_avg_bwd(__global ACT_T *dx, __global const ACT_T *dy, int HW, int planes) {
     int i = get_global_id(0), plane = get_global_id(1);
     if (i >= HW || plane >= planes) return;
-    dx[(size_t)plane * HW + i] = dy[plane] / (float)HW;
+    STORE1(LOAD1(dy, plane) / (float)HW, dx, (size_t)plane * HW + i);
 }
 
 #define LANES 64
 
 /* One work-group per plane (group id = plane); any local size: lanes are fixed, items take lanes t, t + L, ... */
-__kernel void pooling_global_avg_fwd_group(__global float *y, __global const float *x, int HW, int planes) {
+__kernel void pooling_global_avg_fwd_group(__global ACT_T *y, __global const ACT_T *x, int HW, int planes) {
     __local float part[LANES];
     int t = get_local_id(0), L = get_local_size(0), plane = get_group_id(0);
-    __global const float *xp = x + (size_t)plane * HW;
+    __global const ACT_T *xp = x + (size_t)plane * HW;
     for (int j = t; j < LANES; j += L) {
         float acc = 0.0f;
-        for (int i = j; i < HW; i += LANES) acc += xp[i];
+        for (int i = j; i < HW; i += LANES) acc += LOAD1(xp, i);
         part[j] = acc;
     }
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -185,5 +191,5 @@ __kernel void pooling_global_avg_fwd_group(__global float *y, __global const flo
         for (int j = t; j < s; j += L) part[j] += part[j + s];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (t == 0) y[plane] = part[0] / (float)HW;
+    if (t == 0) STORE1(part[0] / (float)HW, y, plane);
 }
