@@ -12,6 +12,7 @@ import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
 import org.clengine.verify.Comparison;
+import org.clengine.verify.HalfBits;
 import org.clengine.verify.OpVerification;
 import org.clengine.verify.RandomFill;
 import org.clengine.verify.Tolerance;
@@ -109,25 +110,11 @@ public final class PoolingVerification implements OpVerification<PoolingOps> {
             float[] want = e.getValue(), have = got.get(e.getKey());
             out.add(Comparison.of(e.getKey(), want, have, rounds ? Tolerance.half(act, tol) : tol,
                     scale.get(e.getKey())));
-            if (rounds) out.add(mismatches(e.getKey(), want, have));
+            if (rounds) out.add(HalfBits.mismatches(e.getKey(), want, have));
         }
         return out;
     }
 
-    /**
-     * A 16-bit output's share of elements whose bits differ from the reference's, held to
-     * {@link Tolerance#HALF_MISMATCHES}: the tolerance alone lets a store round the wrong way (one unit everywhere).
-     */
-    static Comparison mismatches(String name, float[] expected, float[] got) {
-        int differ = 0;
-        for (int i = 0; i < expected.length; i++) {
-            if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(got[i])) differ++;
-        }
-        double share = (double) differ / expected.length;
-        boolean ok = share <= Tolerance.HALF_MISMATCHES || expected.length < 64 && differ <= 3;
-        return new Comparison(name + " bits", share, 0, 0, ok ? Comparison.Status.PASS : Comparison.Status.FAIL,
-                ok ? "" : differ + " of " + expected.length + " elements differ from the reference's bits");
-    }
 
     static Map<String, float[]> outputs(PoolingOps ops, Pool2dShape s, Variant v, float[] x, float[] dy, DType act) {
         Pool2dParams p = s.params();
