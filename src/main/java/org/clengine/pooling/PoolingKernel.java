@@ -2,6 +2,7 @@ package org.clengine.pooling;
 
 import static org.clengine.device.KernelBinding.buffer;
 import static org.clengine.device.KernelBinding.i32;
+import static org.clengine.device.KernelBinding.i64;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,6 +18,7 @@ import org.clengine.device.KernelBinding.Param;
  */
 public enum PoolingKernel {
     MAX_FWD("pooling_max_fwd", true, buffer("y"), buffer("x")),
+    MAX_FWD_2X2("pooling_max_fwd_2x2", true, buffer("y"), buffer("x"), i64("span")),
     MAX_FWD_EACH("pooling_max_fwd_each", true, buffer("y"), buffer("x")),
     MAX_BWD("pooling_max_bwd", true, buffer("dx"), buffer("dy"), buffer("x")),
     MAX_BWD_DISJOINT("pooling_max_bwd_disjoint", true, buffer("dx"), buffer("dy"), buffer("x")),

@@ -37,9 +37,23 @@ public final class PoolingOpenCl extends PoolingOps {
     protected void maxForward(Tensor y, Tensor x, Pool2dShape s) {
         if (policy.walk() == Walk.ELEMENTS) {
             launch(MAX_FWD_EACH, act(x), (long) s.p() * s.q(), s, buffer(y), buffer(x));
+        } else if (twoByTwo(s)) {
+            // a span of output rows per work-item, local size 1 (kernels/pooling.cl): ~4 items per compute unit
+            long rows = (long) s.p() * s.n() * s.c();
+            long items = Math.min(rows, Math.max(64, 4L * device.info().computeUnits()));
+            long span = (rows + items - 1) / items;
+            device.launch(MAX_FWD_2X2.binding(), act(x), new long[] {(rows + span - 1) / span}, new long[] {1},
+                    poolArgs(s, buffer(y), buffer(x), span));
         } else {
             launch(MAX_FWD, act(x), s.p(), s, buffer(y), buffer(x));
         }
+    }
+
+    /** MaxPool2d(2): a 2×2 window, stride 2, no padding. */
+    private static boolean twoByTwo(Pool2dShape s) {
+        var p = s.params();
+        return p.kernelH() == 2 && p.kernelW() == 2 && p.strideH() == 2 && p.strideW() == 2 && p.padH() == 0
+                && p.padW() == 0;
     }
 
     /**
@@ -116,13 +130,17 @@ public final class PoolingOpenCl extends PoolingOps {
 
     /** (items, planes) work-items, then the buffers and POOL_DIMS. */
     private void launch(PoolingKernel k, String options, long items, Pool2dShape s, Object... buffers) {
+        launch(k, options, new long[] {items, s.n() * s.c()}, poolArgs(s, buffers));
+    }
+
+    /** The leading arguments, then POOL_DIMS. */
+    private static Object[] poolArgs(Pool2dShape s, Object... leading) {
         var p = s.params();
-        int planes = s.n() * s.c();
         Object[] dims = {s.h(), s.w(), s.p(), s.q(), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(),
-            p.padW(), planes};
-        Object[] args = Arrays.copyOf(buffers, buffers.length + dims.length);
-        System.arraycopy(dims, 0, args, buffers.length, dims.length);
-        launch(k, options, new long[] {items, planes}, args);
+            p.padW(), s.n() * s.c()};
+        Object[] args = Arrays.copyOf(leading, leading.length + dims.length);
+        System.arraycopy(dims, 0, args, leading.length, dims.length);
+        return args;
     }
 
     /** Local size up to the policy's in dimension 0 (Device.launchItems); the kernels guard the excess. */
