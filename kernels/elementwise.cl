@@ -9,6 +9,9 @@
  *   elementwise_relu_bwd     dx = y > 0 ? dy : 0             (mask from the forward output, as PyTorch)
  *   elementwise_sigmoid_fwd  y = 1/(1 + exp(-x))
  *   elementwise_sigmoid_bwd  dx = dy*y*(1 - y)
+ *   elementwise_convert      y = x stored in another dtype: x loaded as ACT says (exact), y stored as DST says
+ *                            (0 float, 1 half, 2 bfloat16) with round to nearest even: NaN stays NaN, Inf Inf, and
+ *                            a value past the target's range becomes Inf (vstore_half_rte, bf16_1), never a clamp
  *
  * Launch: one work-item per span of `span` consecutive elements, items = ceil(n/span) rounded up to the local
  * size (the excess returns at once). The host picks long spans and local size 1 on CPUs (each item streams, as
@@ -65,4 +68,22 @@ __kernel void elementwise_sigmoid_bwd(__global ACT_T *dx, __global const ACT_T *
         float s = LOAD1(y, i);
         STORE1(LOAD1(dy, i) * (s * (1.0f - s)), dx, i); /* dy*y first overflows where the product need not */
     }
+}
+
+#ifndef DST
+#define DST 0
+#endif
+#if DST == 0
+#define DST_T float
+#define STORE_DST(v, p, i) ((p)[i] = (v))
+#elif DST == 1
+#define DST_T half
+#define STORE_DST(v, p, i) vstore_half_rte(v, i, p)
+#else
+#define DST_T ushort
+#define STORE_DST(v, p, i) ((p)[i] = bf16_1(v))
+#endif
+
+__kernel void elementwise_convert(__global DST_T *y, __global const ACT_T *x, long n, long span) {
+    SPAN_LOOP(i) STORE_DST(LOAD1(x, i), y, i);
 }

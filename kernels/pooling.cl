@@ -1,7 +1,7 @@
 /*
- * pooling.cl: 2-D max and average pooling and global average pooling, NCHW fp32; twins in
- * reference/PoolingReference.java. x is (N, C, H, W), y is (N, C, P, Q); a plane is one (n, c). Window (p, q)
- * covers input rows p*sh - ph ... p*sh - ph + kh - 1 and columns q*sw - pw ... q*sw - pw + kw - 1; positions
+ * pooling.cl: 2-D max and average pooling and global average pooling, NCHW in fp32, fp16 or bf16 (ACT below);
+ * twins in reference/PoolingReference.java. x is (N, C, H, W), y is (N, C, P, Q); a plane is one (n, c). Window
+ * (p, q) covers input rows p*sh - ph ... p*sh - ph + kh - 1 and columns q*sw - pw ... q*sw - pw + kw - 1; positions
  * outside [0, H) x [0, W) are padding and never win a max.
  *
  *   pooling_max_fwd         (P, planes)    y = max of the window; NaN wins; among equal values the first in
@@ -36,9 +36,14 @@
  * and its max backward is always the gather kernel, which reads and writes along H*W.
  *
  * Divisor (PyTorch's): the window clipped to the padded input when COUNT_PAD is 1, else to the input itself.
- * Defines: COUNT_PAD (0/1, average pooling only). Local size up to PoolingPolicy's (64 on CPUs, 128 on GPUs) in
+ * Storage, -DACT (issue 15): 0 float, 1 half, 2 bfloat16 (act16.clh): x, y, dy and dx of one call share it; every
+ * comparison and sum is in float, rounded once on the store, so a max moves a value without rounding and finds its
+ * argmax among the stored (rounded) values, as the reference does.
+ * Defines: COUNT_PAD (0/1, average pooling only), ACT. Local size up to PoolingPolicy's (64 on CPUs, 128 on GPUs) in
  * dimension 0; the kernels guard the excess.
  */
+#include "act16.clh"
+
 #ifndef COUNT_PAD
 #define COUNT_PAD 1
 #endif
@@ -51,7 +56,7 @@ inline int first_window(int h, int ph, int kh, int sh) {
     return t <= 0 ? 0 : (t + sh - 1) / sh;
 }
 
-inline int pool_argmax(__global const float *xp, int p, int q, int H, int W, int kh, int kw, int sh, int sw, int ph,
+inline int pool_argmax(__global const ACT_T *xp, int p, int q, int H, int W, int kh, int kw, int sh, int sw, int ph,
                        int pw) {
     int h0 = max(p * sh - ph, 0), h1 = min(p * sh - ph + kh, H);
     int w0 = max(q * sw - pw, 0), w1 = min(q * sw - pw + kw, W);
@@ -59,7 +64,7 @@ inline int pool_argmax(__global const float *xp, int p, int q, int H, int W, int
     float m = -INFINITY;
     for (int h = h0; h < h1; h++) {
         for (int w = w0; w < w1; w++) {
-            float v = xp[h * W + w];
+            float v = LOAD1(xp, h * W + w);
             if (v > m || isnan(v)) {
                 m = v;
                 best = h * W + w;
@@ -79,12 +84,12 @@ inline float pool_divisor(int p, int q, int H, int W, int kh, int kw, int sh, in
 #endif
 }
 
-__kernel void pooling_max_fwd(__global float *y, __global const float *x, POOL_DIMS) {
+__kernel void pooling_max_fwd(__global ACT_T *y, __global const ACT_T *x, POOL_DIMS) {
     int p = get_global_id(0), plane = get_global_id(1);
     if (p >= P || plane >= planes) return;
-    __global const float *xp = x + (size_t)plane * H * W;
-    __global float *yp = y + ((size_t)plane * P + p) * Q;
-    for (int q = 0; q < Q; q++) yp[q] = xp[pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw)];
+    __global const ACT_T *xp = x + (size_t)plane * H * W;
+    __global ACT_T *yp = y + ((size_t)plane * P + p) * Q;
+    for (int q = 0; q < Q; q++) STORE1(LOAD1(xp, pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw)), yp, q);
 }
 
 /*
@@ -100,80 +105,89 @@ __kernel void pooling_max_fwd(__global float *y, __global const float *x, POOL_D
 #define SH 1
 #define SW 1
 #endif
+/* four outputs: one vector store in fp32, four rounded stores in 16 bits */
+#if ACT == 0
+#define STORE4(v, p, i) vstore4(v, 0, (p) + (i))
+#else
+#define STORE4(v, p, i) \
+    (STORE1((v).x, p, i), STORE1((v).y, p, (i) + 1), STORE1((v).z, p, (i) + 2), STORE1((v).w, p, (i) + 3))
+#endif
 inline float4 max_rule4(float4 m, float4 v) {
     return select(m, v, isgreater(v, m) | isnan(v));
 }
 
-__kernel void pooling_max_fwd_fixed(__global float *y, __global const float *x, POOL_DIMS) {
+__kernel void pooling_max_fwd_fixed(__global ACT_T *y, __global const ACT_T *x, POOL_DIMS) {
     int p = get_global_id(0), plane = get_global_id(1);
     if (p >= P || plane >= planes) return;
-    __global const float *xp = x + (size_t)plane * H * W + (size_t)p * SH * W;
-    __global float *yp = y + ((size_t)plane * P + p) * Q;
+    __global const ACT_T *xp = x + (size_t)plane * H * W + (size_t)p * SH * W;
+    __global ACT_T *yp = y + ((size_t)plane * P + p) * Q;
     int q = 0;
     for (; q + 4 <= Q; q += 4) {
         float4 m = (float4)(-INFINITY);
         for (int i = 0; i < KH; i++) {
-            __global const float *r = xp + i * W + q * SW;
+            __global const ACT_T *r = xp + i * W + q * SW;
             for (int j = 0; j < KW; j++) {
 #if SW == 2 && KW == 2
-                float8 v8 = vload8(0, r);
+                float8 v8 = LOAD8(0, r);
                 m = max_rule4(m, j == 0 ? v8.even : v8.odd);
 #else
-                m = max_rule4(m, (float4)(r[j], r[SW + j], r[2 * SW + j], r[3 * SW + j]));
+                m = max_rule4(m, (float4)(LOAD1(r, j), LOAD1(r, SW + j), LOAD1(r, 2 * SW + j),
+                                          LOAD1(r, 3 * SW + j)));
 #endif
             }
         }
-        vstore4(m, 0, yp + q);
+        STORE4(m, yp, q);
     }
     for (; q < Q; q++) {
         float m = -INFINITY;
         for (int i = 0; i < KH; i++) {
             for (int j = 0; j < KW; j++) {
-                float v = xp[i * W + q * SW + j];
+                float v = LOAD1(xp, i * W + q * SW + j);
                 m = v > m || isnan(v) ? v : m;
             }
         }
-        yp[q] = m;
+        STORE1(m, yp, q);
     }
 }
 
-__kernel void pooling_max_fwd_each(__global float *y, __global const float *x, POOL_DIMS) {
+__kernel void pooling_max_fwd_each(__global ACT_T *y, __global const ACT_T *x, POOL_DIMS) {
     int pq = get_global_id(0), plane = get_global_id(1);
     if (pq >= P * Q || plane >= planes) return;
-    __global const float *xp = x + (size_t)plane * H * W;
-    y[(size_t)plane * P * Q + pq] = xp[pool_argmax(xp, pq / Q, pq % Q, H, W, kh, kw, sh, sw, ph, pw)];
+    __global const ACT_T *xp = x + (size_t)plane * H * W;
+    int best = pool_argmax(xp, pq / Q, pq % Q, H, W, kh, kw, sh, sw, ph, pw);
+    STORE1(LOAD1(xp, best), y, (size_t)plane * P * Q + pq);
 }
 
-__kernel void pooling_max_bwd(__global float *dx, __global const float *dy, __global const float *x, POOL_DIMS) {
+__kernel void pooling_max_bwd(__global ACT_T *dx, __global const ACT_T *dy, __global const ACT_T *x, POOL_DIMS) {
     int hw = get_global_id(0), plane = get_global_id(1);
     if (hw >= H * W || plane >= planes) return;
     int h = hw / W, w = hw % W;
-    __global const float *xp = x + (size_t)plane * H * W;
-    __global const float *dyp = dy + (size_t)plane * P * Q;
+    __global const ACT_T *xp = x + (size_t)plane * H * W;
+    __global const ACT_T *dyp = dy + (size_t)plane * P * Q;
     int p1 = min(P - 1, (h + ph) / sh), q0 = first_window(w, pw, kw, sw), q1 = min(Q - 1, (w + pw) / sw);
     float acc = 0.0f;
     for (int p = first_window(h, ph, kh, sh); p <= p1; p++) {
         for (int q = q0; q <= q1; q++) {
-            if (pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw) == hw) acc += dyp[p * Q + q];
+            if (pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw) == hw) acc += LOAD1(dyp, p * Q + q);
         }
     }
-    dx[(size_t)plane * H * W + hw] = acc;
+    STORE1(acc, dx, (size_t)plane * H * W + hw);
 }
 
-__kernel void pooling_max_bwd_disjoint(__global float *dx, __global const float *dy, __global const float *x,
+__kernel void pooling_max_bwd_disjoint(__global ACT_T *dx, __global const ACT_T *dy, __global const ACT_T *x,
                                        POOL_DIMS) {
     int p = get_global_id(0), plane = get_global_id(1);
     if (p >= P || plane >= planes) return;
-    __global const float *xp = x + (size_t)plane * H * W;
-    __global float *dxp = dx + (size_t)plane * H * W;
-    __global const float *dyp = dy + ((size_t)plane * P + p) * Q;
+    __global const ACT_T *xp = x + (size_t)plane * H * W;
+    __global ACT_T *dxp = dx + (size_t)plane * H * W;
+    __global const ACT_T *dyp = dy + ((size_t)plane * P + p) * Q;
     int h0 = max(p * sh - ph, 0), h1 = min(p * sh - ph + kh, H);
     for (int q = 0; q < Q; q++) {
         int best = pool_argmax(xp, p, q, H, W, kh, kw, sh, sw, ph, pw);
-        float g = dyp[q];
+        float g = LOAD1(dyp, q);
         int w0 = max(q * sw - pw, 0), w1 = min(q * sw - pw + kw, W);
         for (int h = h0; h < h1; h++) {
-            for (int w = w0; w < w1; w++) dxp[h * W + w] = h * W + w == best ? g : 0.0f;
+            for (int w = w0; w < w1; w++) STORE1(h * W + w == best ? g : 0.0f, dxp, h * W + w);
         }
     }
 }
@@ -184,22 +198,22 @@ __kernel void pooling_max_bwd_disjoint(__global float *dx, __global const float 
  * at the window's other positions. Same bits as pooling_max_bwd_disjoint; the host zero-fills dx first unless the
  * windows tile the input.
  */
-__kernel void pooling_max_bwd_disjoint_fixed(__global float *dx, __global const float *dy, __global const float *x,
+__kernel void pooling_max_bwd_disjoint_fixed(__global ACT_T *dx, __global const ACT_T *dy, __global const ACT_T *x,
                                              POOL_DIMS) {
     int p = get_global_id(0), plane = get_global_id(1);
     if (p >= P || plane >= planes) return;
     size_t row = (size_t)plane * H * W + (size_t)p * SH * W;
-    __global const float *xp = x + row;
-    __global float *dxp = dx + row;
-    __global const float *dyp = dy + ((size_t)plane * P + p) * Q;
+    __global const ACT_T *xp = x + row;
+    __global ACT_T *dxp = dx + row;
+    __global const ACT_T *dyp = dy + ((size_t)plane * P + p) * Q;
     int q = 0;
     for (; q + 4 <= Q; q += 4) {
         float4 m = (float4)(-INFINITY);
         int4 best = (int4)(0);
         for (int i = 0; i < KH; i++) {
-            __global const float *r = xp + i * W + q * SW;
+            __global const ACT_T *r = xp + i * W + q * SW;
 #if SW == 2 && KW == 2
-            float8 v8 = vload8(0, r);
+            float8 v8 = LOAD8(0, r);
             int4 up = isgreater(v8.even, m) | isnan(v8.even);
             m = select(m, v8.even, up);
             best = select(best, (int4)(2 * i), up);
@@ -208,28 +222,28 @@ __kernel void pooling_max_bwd_disjoint_fixed(__global float *dx, __global const 
             best = select(best, (int4)(2 * i + 1), up);
 #else
             for (int j = 0; j < KW; j++) {
-                float4 v = (float4)(r[j], r[SW + j], r[2 * SW + j], r[3 * SW + j]);
+                float4 v = (float4)(LOAD1(r, j), LOAD1(r, SW + j), LOAD1(r, 2 * SW + j), LOAD1(r, 3 * SW + j));
                 int4 up = isgreater(v, m) | isnan(v);
                 m = select(m, v, up);
                 best = select(best, (int4)(i * KW + j), up);
             }
 #endif
         }
-        float4 g = vload4(0, dyp + q), zero = (float4)(0.0f);
+        float4 g = LOAD4(0, dyp + q), zero = (float4)(0.0f);
         for (int i = 0; i < KH; i++) {
-            __global float *r = dxp + i * W + q * SW;
+            __global ACT_T *r = dxp + i * W + q * SW;
 #if SW == 2 && KW == 2
             float8 o;
             o.even = select(zero, g, best == (int4)(2 * i));
             o.odd = select(zero, g, best == (int4)(2 * i + 1));
-            vstore8(o, 0, r);
+            STORE8(o, 0, r);
 #else
             for (int j = 0; j < KW; j++) {
                 float4 o = select(zero, g, best == (int4)(i * KW + j));
-                r[j] = o.x;
-                r[SW + j] = o.y;
-                r[2 * SW + j] = o.z;
-                r[3 * SW + j] = o.w;
+                STORE1(o.x, r, j);
+                STORE1(o.y, r, SW + j);
+                STORE1(o.z, r, 2 * SW + j);
+                STORE1(o.w, r, 3 * SW + j);
             }
 #endif
         }
@@ -239,74 +253,74 @@ __kernel void pooling_max_bwd_disjoint_fixed(__global float *dx, __global const 
         int best = 0;
         for (int i = 0; i < KH; i++) {
             for (int j = 0; j < KW; j++) {
-                float v = xp[i * W + q * SW + j];
+                float v = LOAD1(xp, i * W + q * SW + j);
                 if (v > m || isnan(v)) {
                     m = v;
                     best = i * KW + j;
                 }
             }
         }
-        float g = dyp[q];
+        float g = LOAD1(dyp, q);
         for (int i = 0; i < KH; i++) {
-            for (int j = 0; j < KW; j++) dxp[i * W + q * SW + j] = i * KW + j == best ? g : 0.0f;
+            for (int j = 0; j < KW; j++) STORE1(i * KW + j == best ? g : 0.0f, dxp, i * W + q * SW + j);
         }
     }
 }
 
-__kernel void pooling_avg_fwd(__global float *y, __global const float *x, POOL_DIMS) {
+__kernel void pooling_avg_fwd(__global ACT_T *y, __global const ACT_T *x, POOL_DIMS) {
     int pq = get_global_id(0), plane = get_global_id(1);
     if (pq >= P * Q || plane >= planes) return;
     int p = pq / Q, q = pq % Q;
-    __global const float *xp = x + (size_t)plane * H * W;
+    __global const ACT_T *xp = x + (size_t)plane * H * W;
     int h0 = max(p * sh - ph, 0), h1 = min(p * sh - ph + kh, H);
     int w0 = max(q * sw - pw, 0), w1 = min(q * sw - pw + kw, W);
     float acc = 0.0f;
     for (int h = h0; h < h1; h++) {
-        for (int w = w0; w < w1; w++) acc += xp[h * W + w];
+        for (int w = w0; w < w1; w++) acc += LOAD1(xp, h * W + w);
     }
-    y[(size_t)plane * P * Q + pq] = acc / pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw);
+    STORE1(acc / pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw), y, (size_t)plane * P * Q + pq);
 }
 
-__kernel void pooling_avg_bwd(__global float *dx, __global const float *dy, POOL_DIMS) {
+__kernel void pooling_avg_bwd(__global ACT_T *dx, __global const ACT_T *dy, POOL_DIMS) {
     int hw = get_global_id(0), plane = get_global_id(1);
     if (hw >= H * W || plane >= planes) return;
     int h = hw / W, w = hw % W;
-    __global const float *dyp = dy + (size_t)plane * P * Q;
+    __global const ACT_T *dyp = dy + (size_t)plane * P * Q;
     int p1 = min(P - 1, (h + ph) / sh), q0 = first_window(w, pw, kw, sw), q1 = min(Q - 1, (w + pw) / sw);
     float acc = 0.0f;
     for (int p = first_window(h, ph, kh, sh); p <= p1; p++) {
         for (int q = q0; q <= q1; q++) {
-            acc += dyp[p * Q + q] / pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw);
+            acc += LOAD1(dyp, p * Q + q) / pool_divisor(p, q, H, W, kh, kw, sh, sw, ph, pw);
         }
     }
-    dx[(size_t)plane * H * W + hw] = acc;
+    STORE1(acc, dx, (size_t)plane * H * W + hw);
 }
 
-__kernel void pooling_global_avg_fwd(__global float *y, __global const float *x, int HW, int planes) {
+__kernel void pooling_global_avg_fwd(__global ACT_T *y, __global const ACT_T *x, int HW, int planes) {
     int plane = get_global_id(0);
     if (plane >= planes) return;
-    __global const float *xp = x + (size_t)plane * HW;
+    __global const ACT_T *xp = x + (size_t)plane * HW;
     float acc = 0.0f;
-    for (int i = 0; i < HW; i++) acc += xp[i];
-    y[plane] = acc / (float)HW;
+    for (int i = 0; i < HW; i++) acc += LOAD1(xp, i);
+    STORE1(acc / (float)HW, y, plane);
 }
 
-__kernel void pooling_global_avg_bwd(__global float *dx, __global const float *dy, int HW, int planes) {
+__kernel void pooling_global_avg_bwd(__global ACT_T *dx, __global const ACT_T *dy, int HW, int planes) {
     int i = get_global_id(0), plane = get_global_id(1);
     if (i >= HW || plane >= planes) return;
-    dx[(size_t)plane * HW + i] = dy[plane] / (float)HW;
+    STORE1(LOAD1(dy, plane) / (float)HW, dx, (size_t)plane * HW + i);
 }
 
 #define LANES 64
 
 /* One work-group per plane (group id = plane); any local size: lanes are fixed, items take lanes t, t + L, ... */
-__kernel void pooling_global_avg_fwd_group(__global float *y, __global const float *x, int HW, int planes) {
+__kernel void pooling_global_avg_fwd_group(__global ACT_T *y, __global const ACT_T *x, int HW, int planes) {
     __local float part[LANES];
     int t = get_local_id(0), L = get_local_size(0), plane = get_group_id(0);
-    __global const float *xp = x + (size_t)plane * HW;
+    __global const ACT_T *xp = x + (size_t)plane * HW;
     for (int j = t; j < LANES; j += L) {
         float acc = 0.0f;
-        for (int i = j; i < HW; i += LANES) acc += xp[i];
+        for (int i = j; i < HW; i += LANES) acc += LOAD1(xp, i);
         part[j] = acc;
     }
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -314,5 +328,5 @@ __kernel void pooling_global_avg_fwd_group(__global float *y, __global const flo
         for (int j = t; j < s; j += L) part[j] += part[j + s];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (t == 0) y[plane] = part[0] / (float)HW;
+    if (t == 0) STORE1(part[0] / (float)HW, y, plane);
 }

@@ -34,11 +34,13 @@ public final class DTypeBadInputs {
                         + "dtype: x is F16, y is F32", c -> c.ops().elementwise().reluForward(c.t(4), c.t(F16, 4))),
                 dtype("elementwise copy of F32 into BF16", "elementwise copy takes its activations in one dtype: "
                         + "src is F32, dst is BF16", c -> c.ops().elementwise().copy(c.t(BF16, 4), c.t(4))),
-                dtype("pooling max x in BF16", "pooling maxForward takes x as F32 only, got x [1, 1, 4, 4] of dtype "
-                        + "BF16", c -> c.ops().pooling().maxForward(c.t(1, 1, 2, 2), c.t(BF16, 1, 1, 4, 4),
+                // pooling takes 16-bit activations (PoolingFamily's cases refuse each op's mixes)
+                dtype("pooling max of BF16 into F32", "pooling maxForward takes its activations in one dtype: x is "
+                        + "BF16, y is F32", c -> c.ops().pooling().maxForward(c.t(1, 1, 2, 2), c.t(BF16, 1, 1, 4, 4),
                                 Pool2dParams.of(2))),
-                dtype("loss logits in F16", "loss softmaxCrossEntropy takes logits as F32 only, got logits [2, 5] of "
-                        + "dtype F16", c -> c.ops().loss().softmaxCrossEntropy(c.t(2), c.t(F16, 2, 5), c.t(2))),
+                // the loss takes 16-bit logits (computing in fp32, as autocast); its labels and result stay F32
+                dtype("loss labels in F16", "loss softmaxCrossEntropy takes labels as F32 only, got labels [2] of "
+                        + "dtype F16", c -> c.ops().loss().softmaxCrossEntropy(c.t(2), c.t(F16, 2, 5), c.t(F16, 2))),
                 dtype("sgd grad in F16", "sgd update takes grad as F32 only, got grad [4] of dtype F16",
                         c -> c.ops().sgd().update(c.t(4), c.t(F16, 4), new SgdParams(0.1f, 0, 0))),
                 // GEMM and convolution take 16-bit activations and weights (MatmulFamily's and Conv2dFamily's

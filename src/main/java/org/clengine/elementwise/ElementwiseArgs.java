@@ -3,6 +3,7 @@ package org.clengine.elementwise;
 import static org.clengine.core.TensorChecks.requireAnyDType;
 import static org.clengine.core.TensorChecks.sameDType;
 
+import org.clengine.core.Aliasing;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
@@ -21,6 +22,16 @@ public final class ElementwiseArgs {
             requireAnyDType(b, (String) others[i], (Tensor) others[i + 1], first.shape());
             sameDType(firstName, first, (String) others[i], (Tensor) others[i + 1]);
         }
+    }
+
+    /**
+     * A conversion's dst and src: each open, on this backend, any dtype; one shape; no shared storage (elements of
+     * two sizes would overlap, so in place is refused rather than defined).
+     */
+    public static void convert(Memory b, Tensor dst, Tensor src) {
+        requireAnyDType(b, "src", src);
+        requireAnyDType(b, "dst", dst, src.shape());
+        Aliasing.outputs("dst", dst).inputs("src", src).check();
     }
 
     /** A scalar that must be finite. */

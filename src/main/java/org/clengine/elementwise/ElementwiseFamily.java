@@ -3,6 +3,7 @@ package org.clengine.elementwise;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.verify.BadInputCase;
 import org.clengine.verify.OpDescription;
@@ -36,6 +37,22 @@ public final class ElementwiseFamily {
                         Tensor d = c.t(4);
                         c.ops().addBackward(d, d.view(2, 2).view(4), c.t(4));
                     }),
+            bad("convert between shapes", "dst has shape [3], expected [4]",
+                    c -> c.ops().convert(c.t(DType.F16, 3), c.t(4))),
+            bad("convert of a 2-D into a 1-D of as many elements", "dst has shape [6], expected [2, 3]",
+                    c -> c.ops().convert(c.t(DType.BF16, 6), c.t(2, 3))),
+            bad("convert without dst", "dst is null", c -> c.ops().convert(null, c.t(4))),
+            bad("convert from a closed src", "src [4] is closed", c -> {
+                Tensor src = c.t(DType.F16, 4);
+                src.close();
+                c.ops().convert(c.t(4), src);
+            }),
+            bad("convert onto itself", "dst and src share storage", c -> {
+                Tensor t = c.t(4);
+                c.ops().convert(t, t);
+            }),
+            bad("convert to another memory", "belongs to backend", c -> c.ops().convert(c.foreign(4), c.t(DType.F16,
+                    4))),
             bad("in-place add through a view of another shape", "y has shape [2, 2], expected [4]", c -> {
                 Tensor a = c.t(4);
                 c.ops().add(a.view(2, 2), a, c.t(4));

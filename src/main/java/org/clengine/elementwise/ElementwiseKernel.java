@@ -23,7 +23,8 @@ public enum ElementwiseKernel {
     RELU_FWD("elementwise_relu_fwd", buffer("y"), buffer("x")),
     RELU_BWD("elementwise_relu_bwd", buffer("dx"), buffer("dy"), buffer("y")),
     SIGMOID_FWD("elementwise_sigmoid_fwd", buffer("y"), buffer("x")),
-    SIGMOID_BWD("elementwise_sigmoid_bwd", buffer("dx"), buffer("dy"), buffer("y"));
+    SIGMOID_BWD("elementwise_sigmoid_bwd", buffer("dx"), buffer("dy"), buffer("y")),
+    CONVERT("elementwise_convert", buffer("y"), buffer("x"));
 
     public static final String FILE = "elementwise.cl";
     private final KernelBinding binding;

@@ -35,6 +35,22 @@ public abstract class ElementwiseOps {
         });
     }
 
+    /**
+     * dst = src in dst's dtype, element for element (the explicit conversion between F32, F16 and BF16 that the
+     * other ops refuse to do silently): round to nearest even, NaN stays NaN, ±Inf stays ±Inf, a value past dst's
+     * range becomes ±Inf. Any two dtypes, one shape; dst may not share storage with src. Same dtypes: a copy.
+     */
+    public final void convert(Tensor dst, Tensor src) {
+        memory.exclusive(() -> {
+            ElementwiseArgs.convert(memory, dst, src);
+            if (dst.dtype() == src.dtype()) {
+                copyChecked(dst, src);
+            } else {
+                convertChecked(dst, src);
+            }
+        });
+    }
+
     /** Every element of t = value (rounded to t's dtype). */
     public final void fill(Tensor t, float value) {
         memory.exclusive(() -> fillChecked(TensorChecks.requireAnyDType(memory, "t", t), value));
@@ -100,6 +116,8 @@ public abstract class ElementwiseOps {
     protected abstract void copyChecked(Tensor dst, Tensor src);
 
     protected abstract void fillChecked(Tensor t, float value);
+
+    protected abstract void convertChecked(Tensor dst, Tensor src);
 
     protected abstract void scaleChecked(Tensor y, Tensor x, float alpha);
 

@@ -23,6 +23,13 @@ public final class ElementwiseReference extends ElementwiseOps {
         System.arraycopy(data(src), 0, data(dst), 0, src.size());
     }
 
+    /** The host array holds src's values exactly; dst's dtype rounds them once. */
+    @Override
+    protected void convertChecked(Tensor dst, Tensor src) {
+        float[] s = data(src), d = data(dst);
+        for (int i = 0; i < d.length; i++) d[i] = dst.dtype().round(s[i]);
+    }
+
     @Override
     protected void fillChecked(Tensor t, float value) {
         Arrays.fill(data(t), t.dtype().round(value));

@@ -21,7 +21,8 @@ import org.clengine.verify.Tolerance;
  * {@link Tolerance#TRANSCENDENTAL}. Up to {@link #HALF_ROWS_UP_TO} elements every op also runs on F16 and BF16
  * tensors (rows labelled {@code f16 scale}, ...; the coverage shape among them, so Oclgrind checks those builds):
  * the same ops round once more, on the store, as the reference does, so the exact ones stay exact and sigmoid gets
- * {@link Tolerance#half}.
+ * {@link Tolerance#half}. {@code convert} takes x in the row's dtype to each of the other two (outputs
+ * {@code to_f32}, {@code to_f16}, {@code to_bf16}), bit for bit with the reference: F32 rows convert at every size.
  */
 public final class ElementwiseVerification implements OpVerification<ElementwiseOps> {
     private static final Pattern DESCRIPTOR = Pattern.compile("n(\\d+)");
@@ -29,7 +30,7 @@ public final class ElementwiseVerification implements OpVerification<Elementwise
     public static final int HALF_ROWS_UP_TO = 1 << 16;
 
     public enum Variant {
-        FILL, SCALE, ADD, ADD_BWD, RELU_FWD, RELU_BWD, SIGMOID_FWD, SIGMOID_BWD, COPY;
+        FILL, SCALE, ADD, ADD_BWD, RELU_FWD, RELU_BWD, SIGMOID_FWD, SIGMOID_BWD, COPY, CONVERT;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -124,6 +125,15 @@ public final class ElementwiseVerification implements OpVerification<Elementwise
                 case SIGMOID_FWD -> b.sigmoidForward(y, x);
                 case SIGMOID_BWD -> b.sigmoidBackward(y, x, scope.tensor(act, in[2], n));
                 case COPY -> b.copy(y, x);
+                case CONVERT -> {
+                    for (DType to : DType.values()) {
+                        if (to == act) continue;
+                        Tensor t = scope.full(to, Float.NaN, n);
+                        b.convert(t, x);
+                        out.put("to_" + to.name().toLowerCase(Locale.ROOT), t.toArray());
+                    }
+                    return out;
+                }
             }
             out.put(v == Variant.ADD_BWD ? "da" : v.name().endsWith("BWD") ? "dx" : "y", y.toArray());
         }

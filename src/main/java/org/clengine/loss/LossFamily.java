@@ -2,6 +2,7 @@ package org.clengine.loss;
 
 import java.util.List;
 import java.util.function.Consumer;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.verify.BadInputCase;
 import org.clengine.verify.OpDescription;
@@ -39,7 +40,16 @@ public final class LossFamily {
             bad("dlogits a view of labels", "dlogits and labels share storage", c -> {
                 Tensor labels = c.t(3);
                 c.ops().softmaxCrossEntropy(c.t(2), labels.view(3, 1), c.t(3, 1), labels);
-            }));
+            }),
+            bad("F32 dlogits for F16 logits", "loss softmaxCrossEntropy takes its activations in one dtype: logits "
+                    + "is F16, dlogits is F32", c -> c.ops().softmaxCrossEntropy(c.t(2), c.t(2, 5), c.t(DType.F16,
+                            2, 5), c.t(2))),
+            bad("BF16 dlogits for F16 logits", "logits is F16, dlogits is BF16", c -> c.ops().softmaxCrossEntropy(
+                    c.t(2), c.t(DType.BF16, 2, 5), c.t(DType.F16, 2, 5), c.t(2))),
+            bad("16-bit labels", "loss softmaxCrossEntropy takes labels as F32 only, got labels [2] of dtype BF16",
+                    c -> c.ops().softmaxCrossEntropy(c.t(2), c.t(DType.BF16, 2, 5), c.t(DType.BF16, 2))),
+            bad("16-bit result", "loss softmaxCrossEntropy takes result as F32 only, got result [2] of dtype F16",
+                    c -> c.ops().softmaxCrossEntropy(c.t(DType.F16, 2), c.t(DType.F16, 2, 5), c.t(2))));
 
     public static final OpDescription<LossOps> DESCRIPTION = new OpDescription<>("loss", LossKernel.bindings(),
             new LossVerification(), BAD_INPUTS);

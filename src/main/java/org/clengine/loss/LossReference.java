@@ -3,12 +3,14 @@ package org.clengine.loss;
 import static org.clengine.core.HostTensor.data;
 
 import java.util.Arrays;
+import org.clengine.core.HostTensor;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
 /**
  * Softmax + cross-entropy as plain math in double on the host, the oracle for kernels/loss.cl. logits is (N, K).
- * The static method is the math on arrays, for tests that work by hand.
+ * The static method is the math on arrays, for tests that work by hand. 16-bit logits arrive rounded (a host
+ * tensor's array holds its values), so the reference computes from exactly what the kernels load.
  */
 public final class LossReference extends LossOps {
 
@@ -19,6 +21,7 @@ public final class LossReference extends LossOps {
     @Override
     protected void softmaxCrossEntropy(Tensor result, Tensor dlogits, Tensor logits, Tensor labels, int n, int k) {
         softmaxCrossEntropy(data(result), data(dlogits), data(logits), data(labels), n, k);
+        HostTensor.round(dlogits); // 16-bit logits: the gradient is stored in their dtype, the loss stays fp32
     }
 
     /**

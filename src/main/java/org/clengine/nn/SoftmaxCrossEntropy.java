@@ -21,15 +21,16 @@ public final class SoftmaxCrossEntropy implements AutoCloseable {
     }
 
     /**
-     * Loss and count of logits [N,K] against labels [N] (class indices as floats); with {@code gradient} also
-     * (softmax − one-hot)/N for {@link #backward()}.
+     * Loss and count of logits [N,K] (F32, F16 or BF16) against labels [N] (class indices as floats); with {@code
+     * gradient} also (softmax − one-hot)/N in the logits' dtype for {@link #backward()}.
      */
     public Tensor forward(Tensor logits, Tensor labels, boolean gradient) {
         if (logits == null || logits.rank() != 2) {
             throw new IllegalArgumentException("the loss expects logits [N, classes], got "
                     + (logits == null ? "null" : logits.shapeString()));
         }
-        dlogits = gradient ? workspace.get("dlogits", logits.shape()) : null;
+        // 16-bit logits: the loss computes in fp32 (as autocast) and writes the gradient in their dtype
+        dlogits = gradient ? workspace.get("dlogits", logits.dtype(), logits.shape()) : null;
         if (gradient) {
             backend.loss().softmaxCrossEntropy(result, dlogits, logits, labels);
         } else {

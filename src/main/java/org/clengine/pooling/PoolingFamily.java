@@ -2,6 +2,7 @@ package org.clengine.pooling;
 
 import java.util.List;
 import java.util.function.Consumer;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.verify.BadInputCase;
 import org.clengine.verify.OpDescription;
@@ -63,7 +64,21 @@ public final class PoolingFamily {
             bad("global dx a view of dy", "dx and dy share storage", c -> {
                 Tensor dy = c.t(2, 3);
                 c.ops().globalAvgBackward(dy.view(2, 3, 1, 1), dy);
-            }));
+            }),
+            bad("max forward y BF16 from F32 x", "pooling maxForward takes its activations in one dtype: x is F32, y "
+                    + "is BF16", c -> c.ops().maxForward(c.t(DType.BF16, 1, 1, 2, 2), c.t(1, 1, 4, 4), TWO)),
+            bad("max backward dy F16 with BF16 x", "pooling maxBackward takes its activations in one dtype: x is "
+                    + "BF16, dy is F16", c -> c.ops().maxBackward(c.t(DType.BF16, 1, 1, 4, 4), c.t(DType.F16, 1, 1,
+                            2, 2), c.t(DType.BF16, 1, 1, 4, 4), TWO)),
+            bad("max backward dx F32 with F16 x", "x is F16, dx is F32", c -> c.ops().maxBackward(c.t(1, 1, 4, 4),
+                    c.t(DType.F16, 1, 1, 2, 2), c.t(DType.F16, 1, 1, 4, 4), TWO)),
+            bad("average backward dx F32 from F16 dy", "pooling avgBackward takes its activations in one dtype: dy "
+                    + "is F16, dx is F32", c -> c.ops().avgBackward(c.t(1, 1, 4, 4), c.t(DType.F16, 1, 1, 2, 2),
+                            TWO)),
+            bad("global average y F16 from F32 x", "pooling globalAvgForward takes its activations in one dtype: x "
+                    + "is F32, y is F16", c -> c.ops().globalAvgForward(c.t(DType.F16, 2, 3), c.t(2, 3, 4, 4))),
+            bad("global backward dx BF16 from F32 dy", "dx is BF16, dy is F32",
+                    c -> c.ops().globalAvgBackward(c.t(DType.BF16, 2, 3, 4, 4), c.t(2, 3))));
 
     public static final OpDescription<PoolingOps> DESCRIPTION = new OpDescription<>("pooling",
             PoolingKernel.bindings(), new PoolingVerification(), BAD_INPUTS);

@@ -2,6 +2,7 @@ package org.clengine.pooling;
 
 import static org.clengine.device.KernelBinding.buffer;
 import static org.clengine.device.KernelBinding.i32;
+import static org.clengine.device.KernelBinding.i64;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -2,13 +2,16 @@ package org.clengine.pooling;
 
 import static org.clengine.core.HostTensor.data;
 
+import org.clengine.core.HostTensor;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 
 /**
  * Pooling as plain math on the host, the oracle for kernels/pooling.cl. x is (N, C, H, W), y is (N, C, P, Q).
  * Window (p, q) covers input rows p·strideH − padH … p·strideH − padH + kernelH − 1 (columns alike); rows outside
- * [0, H) are padding. Accumulation in double. The static methods are the math on arrays, for tests by hand.
+ * [0, H) are padding. Accumulation in double. The static methods are the math on arrays, for tests by hand. A
+ * 16-bit tensor's host array holds its rounded values, so the argmax is found among exactly the values the kernels
+ * compare; each output is rounded once at the end, as the kernels' store rounds.
  */
 public final class PoolingReference extends PoolingOps {
 
@@ -19,31 +22,37 @@ public final class PoolingReference extends PoolingOps {
     @Override
     protected void maxForward(Tensor y, Tensor x, Pool2dShape shape) {
         maxForward(data(y), data(x), shape);
+        HostTensor.round(y); // a no-op: the max moves a value x already holds rounded
     }
 
     @Override
     protected void maxBackward(Tensor dx, Tensor dy, Tensor x, Pool2dShape shape) {
         maxBackward(data(dx), data(dy), data(x), shape);
+        HostTensor.round(dx);
     }
 
     @Override
     protected void avgForward(Tensor y, Tensor x, Pool2dShape shape) {
         avgForward(data(y), data(x), shape);
+        HostTensor.round(y);
     }
 
     @Override
     protected void avgBackward(Tensor dx, Tensor dy, Pool2dShape shape) {
         avgBackward(data(dx), data(dy), shape);
+        HostTensor.round(dx);
     }
 
     @Override
     protected void globalAvgForward(Tensor y, Tensor x, int hw) {
         globalAvgForward(data(y), data(x), hw);
+        HostTensor.round(y);
     }
 
     @Override
     protected void globalAvgBackward(Tensor dx, Tensor dy, int hw) {
         globalAvgBackward(data(dx), data(dy), hw);
+        HostTensor.round(dx);
     }
 
     /** y = max over each window; NaN wins; the first of equal values in row-major order is the argmax. */

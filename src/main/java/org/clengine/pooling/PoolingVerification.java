@@ -8,9 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
 import org.clengine.verify.Comparison;
+import org.clengine.verify.HalfBits;
 import org.clengine.verify.OpVerification;
 import org.clengine.verify.RandomFill;
 import org.clengine.verify.Tolerance;
@@ -18,9 +20,15 @@ import org.clengine.verify.Tolerance;
 /**
  * verify's pooling rows: max, average (padding counted or not) and global average, forward and backward, on fresh
  * normal data with outputs poisoned with NaN. {@code max_ties} draws small integers (many equal values in a
- * window, sums exact in fp32): the argmax and the backward must match the reference bit for bit.
+ * window, sums exact in fp32): the argmax and the backward must match the reference bit for bit. Shapes of up to
+ * {@link #HALF_ROWS_UP_TO} input elements (the coverage shapes among them, so Oclgrind and the coverage test see
+ * those builds) run every variant again with F16 and BF16 tensors (rows {@code f16 max_fwd}, ...): a max only moves
+ * rounded values and stays exact; the sums get {@link Tolerance#half} and at most
+ * {@link Tolerance#HALF_MISMATCHES} of their elements may differ in bits from the reference's.
  */
 public final class PoolingVerification implements OpVerification<PoolingOps> {
+    /** The largest input with 16-bit rows: small, so verify and Oclgrind stay quick. */
+    public static final int HALF_ROWS_UP_TO = 1 << 16;
 
     public enum Variant {
         MAX_FWD, MAX_BWD, MAX_TIES, AVG_FWD, AVG_BWD, AVG_EXCL_PAD_FWD, AVG_EXCL_PAD_BWD, GLOBAL_AVG_FWD,
@@ -48,9 +56,14 @@ public final class PoolingVerification implements OpVerification<PoolingOps> {
     @Override
     public List<Row> run(PoolingOps device, PoolingOps reference, String descriptor, long seed) {
         List<Row> rows = new ArrayList<>();
-        for (Variant v : Variant.values()) {
-            for (Comparison c : run(device, reference, Pool2dShape.parse(descriptor), v, seed)) {
-                rows.add(new Row(descriptor, v.label(), c));
+        Pool2dShape s = Pool2dShape.parse(descriptor);
+        for (DType act : DType.values()) {
+            if (act != DType.F32 && Tensor.elementCount(s.xDims()) > HALF_ROWS_UP_TO) continue;
+            String prefix = act == DType.F32 ? "" : act.name().toLowerCase(Locale.ROOT) + " ";
+            for (Variant v : Variant.values()) {
+                for (Comparison c : run(device, reference, s, v, seed, act)) {
+                    rows.add(new Row(descriptor, prefix + v.label(), c));
+                }
             }
         }
         return rows;
@@ -58,11 +71,17 @@ public final class PoolingVerification implements OpVerification<PoolingOps> {
 
     /** One variant on one shape, device against reference; drawn again while the reference checks nothing. */
     public static List<Comparison> run(PoolingOps device, PoolingOps reference, Pool2dShape s, Variant v, long seed) {
-        return OpVerification.trusted(attempt -> runOnce(device, reference, s, v, attempt), seed);
+        return run(device, reference, s, v, seed, DType.F32);
+    }
+
+    /** As above with x, y, dy and dx stored in {@code act}. */
+    public static List<Comparison> run(PoolingOps device, PoolingOps reference, Pool2dShape s, Variant v, long seed,
+            DType act) {
+        return OpVerification.trusted(attempt -> runOnce(device, reference, s, v, attempt, act), seed);
     }
 
     private static List<Comparison> runOnce(PoolingOps device, PoolingOps reference, Pool2dShape s, Variant v,
-            long seed) {
+            long seed, DType act) {
         if (v == Variant.AVG_EXCL_PAD_FWD || v == Variant.AVG_EXCL_PAD_BWD) {
             s = s.withParams(s.params().withCountIncludePad(false));
         }
@@ -71,8 +90,8 @@ public final class PoolingVerification implements OpVerification<PoolingOps> {
         boolean ties = v == Variant.MAX_TIES;
         float[] x = ties ? r.integers(nx, 2) : r.normal(nx);
         float[] dy = ties ? r.integers(ny, 3) : r.normal(Math.max(ny, s.n() * s.c()));
-        Map<String, float[]> expected = outputs(reference, s, v, x, dy);
-        Map<String, float[]> got = outputs(device, s, v, x, dy);
+        Map<String, float[]> expected = outputs(reference, s, v, x, dy, act);
+        Map<String, float[]> got = outputs(device, s, v, x, dy, act);
         var p = s.params();
         long window = v.name().startsWith("GLOBAL") ? (long) s.h() * s.w() : (long) p.kernelH() * p.kernelW();
         // a max backward adds dy over the windows an element wins: up to ceil(k/s)² of them
@@ -86,38 +105,44 @@ public final class PoolingVerification implements OpVerification<PoolingOps> {
         // an average of random signs can cancel to far below its terms (mb1ic1ih5kh2: 25 values of size ~1 averaging
         // to 0.003), so errors are measured against the same op on |x| and |dy|; a max keeps x, whose argmax it follows
         boolean max = v.name().startsWith("MAX");
-        Map<String, float[]> scale = outputs(reference, s, v, max ? x : abs(x), abs(dy));
+        Map<String, float[]> scale = outputs(reference, s, v, max ? x : abs(x), abs(dy), act);
+        boolean rounds = act != DType.F32 && tol != Tolerance.EXACT;
         List<Comparison> out = new ArrayList<>();
         for (var e : expected.entrySet()) {
-            out.add(Comparison.of(e.getKey(), e.getValue(), got.get(e.getKey()), tol, scale.get(e.getKey())));
+            float[] want = e.getValue(), have = got.get(e.getKey());
+            out.add(Comparison.of(e.getKey(), want, have, rounds ? Tolerance.half(act, tol) : tol,
+                    scale.get(e.getKey())));
+            if (rounds) out.add(HalfBits.mismatches(e.getKey(), want, have));
         }
         return out;
     }
 
-    static Map<String, float[]> outputs(PoolingOps ops, Pool2dShape s, Variant v, float[] x, float[] dy) {
+
+    static Map<String, float[]> outputs(PoolingOps ops, Pool2dShape s, Variant v, float[] x, float[] dy, DType act) {
         Pool2dParams p = s.params();
         int[] small = {s.n(), s.c()};
         Map<String, float[]> out = new LinkedHashMap<>();
         try (TensorScope scope = new TensorScope(ops.memory())) {
-            Tensor xt = scope.tensor(x, s.xDims());
-            Tensor y = scope.full(Float.NaN, s.yDims());
-            Tensor dx = scope.full(Float.NaN, s.xDims());
+            Tensor xt = scope.tensor(act, x, s.xDims());
+            Tensor y = scope.full(act, Float.NaN, s.yDims());
+            Tensor dx = scope.full(act, Float.NaN, s.xDims());
             switch (v) {
                 case MAX_FWD -> ops.maxForward(y, xt, p);
-                case MAX_BWD -> ops.maxBackward(dx, scope.tensor(head(dy, y.size()), s.yDims()), xt, p);
+                case MAX_BWD -> ops.maxBackward(dx, scope.tensor(act, head(dy, y.size()), s.yDims()), xt, p);
                 case MAX_TIES -> {
                     ops.maxForward(y, xt, p);
-                    ops.maxBackward(dx, scope.tensor(head(dy, y.size()), s.yDims()), xt, p);
+                    ops.maxBackward(dx, scope.tensor(act, head(dy, y.size()), s.yDims()), xt, p);
                 }
                 case AVG_FWD, AVG_EXCL_PAD_FWD -> ops.avgForward(y, xt, p);
-                case AVG_BWD, AVG_EXCL_PAD_BWD -> ops.avgBackward(dx, scope.tensor(head(dy, y.size()), s.yDims()),
+                case AVG_BWD, AVG_EXCL_PAD_BWD -> ops.avgBackward(dx, scope.tensor(act, head(dy, y.size()), s.yDims()),
                         p);
                 case GLOBAL_AVG_FWD -> {
-                    Tensor g = scope.full(Float.NaN, small);
+                    Tensor g = scope.full(act, Float.NaN, small);
                     ops.globalAvgForward(g, xt);
                     out.put("y", g.toArray());
                 }
-                case GLOBAL_AVG_BWD -> ops.globalAvgBackward(dx, scope.tensor(head(dy, s.n() * s.c()), small));
+                case GLOBAL_AVG_BWD -> ops.globalAvgBackward(dx, scope.tensor(act, head(dy, s.n() * s.c()),
+                        small));
             }
             if (v.name().endsWith("FWD") && v != Variant.GLOBAL_AVG_FWD || v == Variant.MAX_TIES) {
                 out.put("y", y.toArray());

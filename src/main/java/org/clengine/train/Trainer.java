@@ -150,11 +150,18 @@ public final class Trainer implements AutoCloseable {
         batches.fill(b, slot.hostImages(), slot.hostLabels());
         slot.images().copyFrom(slot.hostImages());
         slot.labels().copyFrom(slot.hostLabels());
-        Tensor logits = wide.toF32(model.forward(slot.images()));
-        loss.forward(logits, slot.labels(), true);
+        Tensor logits = model.forward(slot.images());
+        if (scaler == null) { // F32 or BF16: the loss takes the logits as they are and answers in their dtype
+            loss.forward(logits, slot.labels(), true);
+            model.backward(loss.backward());
+            return;
+        }
+        // F16: the gradient is scaled in fp32 before its 16-bit rounding, else its small values would flush to zero
+        // there (PyTorch's autocast likewise runs the loss on an fp32 copy and casts the gradient back)
+        loss.forward(wide.convert(logits, DType.F32), slot.labels(), true);
         Tensor dlogits = loss.backward();
-        if (scaler != null) scaler.scaleLossGradient(backend, dlogits);
-        model.backward(wide.narrow(dlogits, activations));
+        scaler.scaleLossGradient(backend, dlogits);
+        model.backward(wide.convert(dlogits, activations));
     }
 
     /** Mean loss and accuracy over {@code data} in evaluation mode (running statistics), batch by batch. */
@@ -169,7 +176,7 @@ public final class Trainer implements AutoCloseable {
             batches.fill(b, slot.hostImages(), slot.hostLabels());
             slot.images().copyFrom(slot.hostImages());
             slot.labels().copyFrom(slot.hostLabels());
-            loss.forward(wide.toF32(model.forward(slot.images())), slot.labels(), false);
+            loss.forward(model.forward(slot.images()), slot.labels(), false);
             float[] r = loss.result().toArray();
             lossSum += (double) r[0] * batches.size(b);
             correct += Math.round(r[1]);
@@ -199,24 +206,17 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * The logits and their gradient between 16 bits and the F32 loss, through the host: [N, K] values each way per
-     * step. One tensor per (dtype, shape), kept.
+     * F16 logits to the F32 loss and its scaled gradient back, converted on the device (elementwise convert). One
+     * tensor per (dtype, shape), kept.
      */
     private final class Workspace16 implements AutoCloseable {
         private final Map<String, Tensor> tensors = new HashMap<>();
 
-        Tensor toF32(Tensor t) {
-            return t.dtype() == DType.F32 ? t : copy(t, DType.F32);
-        }
-
-        Tensor narrow(Tensor t, DType dtype) {
-            return dtype == DType.F32 ? t : copy(t, dtype);
-        }
-
-        private Tensor copy(Tensor t, DType dtype) {
+        Tensor convert(Tensor t, DType dtype) {
+            if (t.dtype() == dtype) return t;
             Tensor out = tensors.computeIfAbsent(dtype + java.util.Arrays.toString(t.shape()),
                     k -> backend.memory().full(dtype, 0f, t.shape()));
-            out.copyFrom(t.toArray());
+            backend.elementwise().convert(out, t);
             return out;
         }
 

@@ -154,16 +154,12 @@ final class TrainCommand implements Callable<Integer> {
         return worldSize != null ? new DistributedTrainRun(this).call() : new TrainRun(this).call();
     }
 
-    /** 16-bit training runs on one device, and only where every layer takes 16 bits (pooling does not yet). */
+    /** 16-bit training runs on one device; every model's layers (pooling and the loss included) take 16 bits. */
     private void checkPrecision() {
         if (precision == Precision.FP32) return;
         String p = "--precision " + precision.name().toLowerCase(java.util.Locale.ROOT);
         if (devices != 1 || worldSize != null) {
             throw new IllegalArgumentException(p + " runs on one device: --devices and --world-size train in fp32 only");
-        }
-        if (model != Models.Kind.MLP) {
-            throw new IllegalArgumentException(p + " needs every layer in 16 bits, and pooling takes fp32 only: --model "
-                    + model.name().toLowerCase(java.util.Locale.ROOT) + " has pooling layers; use --model mlp");
         }
     }
 }

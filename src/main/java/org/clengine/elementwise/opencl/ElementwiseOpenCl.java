@@ -64,6 +64,12 @@ public final class ElementwiseOpenCl extends ElementwiseOps {
         }
     }
 
+    /** Built for the pair: -DACT for src's dtype, -DDST for dst's. */
+    @Override
+    protected void convertChecked(Tensor dst, Tensor src) {
+        launchWith(CONVERT, src, (act(src) + " -DDST=" + code(dst.dtype())).strip(), buffer(dst), buffer(src));
+    }
+
     @Override
     protected void scaleChecked(Tensor y, Tensor x, float alpha) {
         launch(SCALE, y, buffer(y), buffer(x), alpha);
@@ -105,16 +111,29 @@ public final class ElementwiseOpenCl extends ElementwiseOps {
      * for the dtype of {@code t} (all of a call's tensors have it): -DACT=1|2 for F16|BF16, no option for F32.
      */
     private void launch(ElementwiseKernel k, Tensor t, Object... leading) {
+        launchWith(k, t, act(t), leading);
+    }
+
+    private void launchWith(ElementwiseKernel k, Tensor t, String options, Object... leading) {
         long n = t.size();
         long span = policy.span(), local = policy.local();
         Object[] args = Arrays.copyOf(leading, leading.length + 2);
         args[leading.length] = n;
         args[leading.length + 1] = span;
-        String options = switch (t.dtype()) {
-            case F32 -> "";
-            case F16 -> "-DACT=1";
-            case BF16 -> "-DACT=2";
-        };
         device.launch(k.binding(), options, new long[] {roundUp(ceilDiv(n, span), local)}, new long[] {local}, args);
+    }
+
+    /** act16.clh's build option for t's dtype: none for F32. */
+    private static String act(Tensor t) {
+        return t.dtype() == DType.F32 ? "" : "-DACT=" + code(t.dtype());
+    }
+
+    /** The storage codes of act16.clh's ACT and elementwise.cl's DST: 0 float, 1 half, 2 bfloat16. */
+    private static int code(DType d) {
+        return switch (d) {
+            case F32 -> 0;
+            case F16 -> 1;
+            case BF16 -> 2;
+        };
     }
 }

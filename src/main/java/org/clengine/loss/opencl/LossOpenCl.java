@@ -11,8 +11,9 @@ import org.clengine.loss.LossPolicy;
 
 /**
  * Softmax + cross-entropy on one OpenCL device through kernels/loss.cl: per-row losses and hits into a scratch
- * buffer (a work-item or a work-group per row, as the policy says), then one work-item sums them in row order. Arguments are checked by {@link LossOps}; labels are not read
- * back (a bad one makes the loss NaN in the kernel).
+ * buffer (a work-item or a work-group per row, as the policy says), then one work-item sums them in row order.
+ * Arguments are checked by {@link LossOps}; labels are not read back (a bad one makes the loss NaN in the kernel).
+ * 16-bit logits build the row kernels with act16.clh's -DACT=1|2.
  */
 public final class LossOpenCl extends LossOps {
     private final Device device;
@@ -31,7 +32,11 @@ public final class LossOpenCl extends LossOps {
 
     @Override
     protected void softmaxCrossEntropy(Tensor result, Tensor dlogits, Tensor logits, Tensor labels, int n, int k) {
-        String options = "-DHAS_GRAD=" + (dlogits != null ? 1 : 0);
+        String options = "-DHAS_GRAD=" + (dlogits != null ? 1 : 0) + switch (logits.dtype()) {
+            case F32 -> "";
+            case F16 -> " -DACT=1";
+            case BF16 -> " -DACT=2";
+        };
         DeviceBuffer rows = device.scratch("loss.rows", 2L * Float.BYTES * n);
         if (policy.rows() == LossPolicy.Rows.GROUP) {
             // exactly one group per row: the local size divides the global size, not launchItems' rounding

@@ -4,6 +4,7 @@ import static org.clengine.device.ClTensor.buffer;
 import static org.clengine.pooling.PoolingKernel.*;
 
 import java.util.Arrays;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.device.Device;
 import org.clengine.pooling.Pool2dShape;
@@ -36,11 +37,11 @@ public final class PoolingOpenCl extends PoolingOps {
     @Override
     protected void maxForward(Tensor y, Tensor x, Pool2dShape s) {
         if (policy.walk() == Walk.ELEMENTS) {
-            launch(MAX_FWD_EACH, "", (long) s.p() * s.q(), s, buffer(y), buffer(x));
+            launch(MAX_FWD_EACH, act(x), (long) s.p() * s.q(), s, buffer(y), buffer(x));
         } else if (fixedWindow(s)) {
-            launch(MAX_FWD_FIXED, fixedOptions(s), s.p(), s, buffer(y), buffer(x));
+            launch(MAX_FWD_FIXED, act(x) + fixedOptions(s), s.p(), s, buffer(y), buffer(x));
         } else {
-            launch(MAX_FWD, "", s.p(), s, buffer(y), buffer(x));
+            launch(MAX_FWD, act(x), s.p(), s, buffer(y), buffer(x));
         }
     }
 
@@ -58,7 +59,7 @@ public final class PoolingOpenCl extends PoolingOps {
 
     private static String fixedOptions(Pool2dShape s) {
         var p = s.params();
-        return "-DKH=" + p.kernelH() + " -DKW=" + p.kernelW() + " -DSH=" + p.strideH() + " -DSW=" + p.strideW();
+        return " -DKH=" + p.kernelH() + " -DKW=" + p.kernelW() + " -DSH=" + p.strideH() + " -DSW=" + p.strideW();
     }
 
     /**
@@ -72,25 +73,25 @@ public final class PoolingOpenCl extends PoolingOps {
         if (policy.walk() == Walk.ROWS && p.strideH() >= p.kernelH() && p.strideW() >= p.kernelW()) {
             boolean tiles = p.strideH() == p.kernelH() && p.strideW() == p.kernelW() && p.padH() == 0
                     && p.padW() == 0 && s.p() * p.kernelH() == s.h() && s.q() * p.kernelW() == s.w();
-            if (!tiles) device.fill(buffer(dx), 0f, dx.size());
+            if (!tiles) zero(dx);
             if (fixedWindow(s)) {
-                launch(MAX_BWD_DISJOINT_FIXED, fixedOptions(s), s.p(), s, buffer(dx), buffer(dy), buffer(x));
+                launch(MAX_BWD_DISJOINT_FIXED, act(x) + fixedOptions(s), s.p(), s, buffer(dx), buffer(dy), buffer(x));
             } else {
-                launch(MAX_BWD_DISJOINT, "", s.p(), s, buffer(dx), buffer(dy), buffer(x));
+                launch(MAX_BWD_DISJOINT, act(x), s.p(), s, buffer(dx), buffer(dy), buffer(x));
             }
         } else {
-            launch(MAX_BWD, "", (long) s.h() * s.w(), s, buffer(dx), buffer(dy), buffer(x));
+            launch(MAX_BWD, act(x), (long) s.h() * s.w(), s, buffer(dx), buffer(dy), buffer(x));
         }
     }
 
     @Override
     protected void avgForward(Tensor y, Tensor x, Pool2dShape s) {
-        launch(AVG_FWD, countPad(s), (long) s.p() * s.q(), s, buffer(y), buffer(x));
+        launch(AVG_FWD, countPad(s) + act(x), (long) s.p() * s.q(), s, buffer(y), buffer(x));
     }
 
     @Override
     protected void avgBackward(Tensor dx, Tensor dy, Pool2dShape s) {
-        launch(AVG_BWD, countPad(s), (long) s.h() * s.w(), s, buffer(dx), buffer(dy));
+        launch(AVG_BWD, countPad(s) + act(dx), (long) s.h() * s.w(), s, buffer(dx), buffer(dy));
     }
 
     /** x [N,C,H,W] → y [N,C]: one work-item per plane (rows), or one work-group per plane (elements). */
@@ -98,35 +99,58 @@ public final class PoolingOpenCl extends PoolingOps {
     protected void globalAvgForward(Tensor y, Tensor x, int hw) {
         int planes = x.dim(0) * x.dim(1);
         if (policy.walk() == Walk.ROWS) {
-            launch(GLOBAL_AVG_FWD, "", new long[] {planes}, buffer(y), buffer(x), hw, planes);
+            launch(GLOBAL_AVG_FWD, act(x), new long[] {planes}, buffer(y), buffer(x), hw, planes);
             return;
         }
         // exactly one group per plane: the local size is the global size's divisor, not launchItems' rounding
+        String options = act(x);
         long l = Math.max(1, Math.min(policy.local(), device.maxLocalSize(device.kernel(GLOBAL_AVG_FWD_GROUP.binding(),
-                ""))));
-        device.launch(GLOBAL_AVG_FWD_GROUP.binding(), "", new long[] {l * planes}, new long[] {l}, buffer(y),
+                options))));
+        device.launch(GLOBAL_AVG_FWD_GROUP.binding(), options, new long[] {l * planes}, new long[] {l}, buffer(y),
                 buffer(x), hw, planes);
     }
 
     @Override
     protected void globalAvgBackward(Tensor dx, Tensor dy, int hw) {
         int planes = dx.dim(0) * dx.dim(1);
-        launch(GLOBAL_AVG_BWD, "", new long[] {hw, planes}, buffer(dx), buffer(dy), hw, planes);
+        launch(GLOBAL_AVG_BWD, act(dx), new long[] {hw, planes}, buffer(dx), buffer(dy), hw, planes);
     }
 
     private static String countPad(Pool2dShape s) {
         return "-DCOUNT_PAD=" + (s.params().countIncludePad() ? 1 : 0);
     }
 
+    /** The build for a call's activation dtype (PoolingArgs made them one): act16.clh's -DACT, none for F32. */
+    private static String act(Tensor t) {
+        return switch (t.dtype()) {
+            case F32 -> "";
+            case F16 -> " -DACT=1";
+            case BF16 -> " -DACT=2";
+        };
+    }
+
+    /** dx = 0 in its own dtype (0 has the same bits in all three, but the fill's element size differs). */
+    private void zero(Tensor dx) {
+        if (dx.dtype() == DType.F32) {
+            device.fill(buffer(dx), 0f, dx.size());
+        } else {
+            device.fill(buffer(dx), (short) 0, dx.size());
+        }
+    }
+
     /** (items, planes) work-items, then the buffers and POOL_DIMS. */
     private void launch(PoolingKernel k, String options, long items, Pool2dShape s, Object... buffers) {
+        launch(k, options, new long[] {items, s.n() * s.c()}, poolArgs(s, buffers));
+    }
+
+    /** The leading arguments, then POOL_DIMS. */
+    private static Object[] poolArgs(Pool2dShape s, Object... leading) {
         var p = s.params();
-        int planes = s.n() * s.c();
         Object[] dims = {s.h(), s.w(), s.p(), s.q(), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(),
-            p.padW(), planes};
-        Object[] args = Arrays.copyOf(buffers, buffers.length + dims.length);
-        System.arraycopy(dims, 0, args, buffers.length, dims.length);
-        launch(k, options, new long[] {items, planes}, args);
+            p.padW(), s.n() * s.c()};
+        Object[] args = Arrays.copyOf(leading, leading.length + dims.length);
+        System.arraycopy(dims, 0, args, leading.length, dims.length);
+        return args;
     }
 
     /** Local size up to the policy's in dimension 0 (Device.launchItems); the kernels guard the excess. */
