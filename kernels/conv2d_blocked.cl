@@ -20,6 +20,10 @@
  *                        edge tiles (and the last, partial tile) read a clamped column and select 0 outside
  *                        [0, W), so a NaN next to the padding never leaks in.
  *
+ * X_DT, the storage of x, w and y as in conv2d.cl: 0 fp32 (default), 1 fp16, 2 bf16 (act16.clh's ACT codes). 16-bit
+ * inputs are widened as they are loaded (the filter once, by the packing, into an fp32 wp; x per tap), the sums
+ * stay fp32, and y is rounded once to x's storage, to nearest even (NaN stays NaN, fp16 overflow gives Inf).
+ *
  * Defines: KR, KS the filter's R and S, SW, DLW its column stride and dilation (compiled in: the tap loops unroll
  * and neighbouring taps share their input loads; the sw, dlw arguments are not read); TQ (outputs per
  * work-item), KV (float16 vectors of output channels per work-item): TQ*KV accumulators plus KV weights must stay
@@ -50,17 +54,22 @@
 #define DLW 1
 #endif
 #define KB (16 * KV)
+#ifndef X_DT
+#define X_DT 0
+#endif
+#define ACT X_DT
+#include "act16.clh"
 
 #define CONV_DIMS int N, int C, int H, int W, int K, int R, int S, int P, int Q, \
                   int sh, int sw, int pt, int pl, int dlh, int dlw, int G
 
-__kernel void conv2d_pack_blocked(__global float *wp, __global const float *w, int K, int C, int RS) {
+__kernel void conv2d_pack_blocked(__global float *wp, __global const ACT_T *w, int K, int C, int RS) {
     int rs = get_global_id(0), c = get_global_id(1), kb = get_global_id(2);
     if (rs >= RS || c >= C || kb * KB >= K) return;
     __global float *dst = wp + (((size_t)kb * C + c) * RS + rs) * KB;
     for (int j = 0; j < KB; j++) {
         int k = kb * KB + j;
-        dst[j] = k < K ? w[((size_t)k * C + c) * RS + rs] : 0.0f;
+        dst[j] = k < K ? LOAD1(w, ((size_t)k * C + c) * RS + rs) : 0.0f;
     }
 }
 
@@ -74,10 +83,10 @@ __kernel void conv2d_pack_blocked(__global float *wp, __global const float *w, i
             float xv;                                                                                             \
             if (CHECKED) {                                                                                        \
                 long v = v0 + (long)i * SW + (long)t * DLW;                                                       \
-                float xc = xr[(int)clamp(v, 0L, (long)W - 1)];                                                    \
+                float xc = LOAD1(xr, (int)clamp(v, 0L, (long)W - 1));                                             \
                 xv = v >= 0 && v < W ? xc : 0.0f;                                                                 \
             } else {                                                                                              \
-                xv = xr[v0 + i * SW + t * DLW];                                                                   \
+                xv = LOAD1(xr, v0 + i * SW + t * DLW);                                                            \
             }                                                                                                     \
             _Pragma("unroll") for (int j = 0; j < KV; j++) acc[i][j] = fma((float16)(xv), wv[j], acc[i][j]);      \
         }                                                                                                         \
@@ -86,22 +95,22 @@ __kernel void conv2d_pack_blocked(__global float *wp, __global const float *w, i
 /* The sum over c and the rows r_lo <= r < r_hi that fall inside the image (a range: h grows with r), then t. */
 #define TILE_SUM(CHECKED)                                                                                         \
     for (int c = 0; c < C; c++) {                                                                                 \
-        __global const float *xc = xn + (size_t)c * H * W;                                                        \
+        __global const ACT_T *xc = xn + (size_t)c * H * W;                                                        \
         __global const float *wc = wk + (size_t)c * (KR * KS * KB);                                               \
         for (int r = r_lo; r < r_hi; r++) {                                                                       \
-            __global const float *xr = xc + (size_t)(h0 + r * dlh) * W;                                           \
+            __global const ACT_T *xr = xc + (size_t)(h0 + r * dlh) * W;                                           \
             __global const float *wr = wc + r * (KS * KB);                                                        \
             ROW_TAPS(CHECKED)                                                                                     \
         }                                                                                                         \
     }
 
-__kernel void conv2d_fwd_blocked(__global float *y, __global const float *x, __global const float *wp,
+__kernel void conv2d_fwd_blocked(__global ACT_T *y, __global const ACT_T *x, __global const float *wp,
                                  __global const float *bias, int y_off, int n0, CONV_DIMS) {
     int QT = (Q + TQ - 1) / TQ;
     int tile = get_global_id(0), kb = get_global_id(1), n = n0 + get_global_id(2);
     if (tile >= P * QT || kb * KB >= K || n >= N) return;
     int p = tile / QT, q0 = tile % QT * TQ, v0 = q0 * SW - pl;
-    __global const float *xn = x + (size_t)n * C * H * W;
+    __global const ACT_T *xn = x + (size_t)n * C * H * W;
     __global const float *wk = wp + (size_t)kb * C * (KR * KS * KB);
     float16 acc[TQ][KV];
     _Pragma("unroll") for (int i = 0; i < TQ; i++) {
@@ -133,7 +142,7 @@ __kernel void conv2d_fwd_blocked(__global float *y, __global const float *x, __g
 #if RELU
                 out = out < 0.0f ? 0.0f : out;
 #endif
-                y[y_off + (((size_t)n * K + k) * P + p) * Q + q] = out;
+                STORE1(out, y, y_off + (((size_t)n * K + k) * P + p) * Q + q);
             }
         }
     }
