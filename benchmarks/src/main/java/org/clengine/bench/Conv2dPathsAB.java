@@ -17,17 +17,19 @@ import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
 import org.clengine.device.Ceilings;
+import org.clengine.device.DeviceBuffer;
 import org.clengine.verify.RandomFill;
 
 /**
  * Convolution paths A/B in one process, alternated call by call (load on a shared machine hits both alike): the
  * device's default policy against variants, medians of the timed repeats, ratio default/variant (> 1: the variant
- * is faster). Not a JMH run: a quick comparison of paths on one layer. The FMA peak (Ceilings, kernels/peak.cl) is
- * measured before and after the timed rounds, in the same process, and each row gives its fraction of the higher.
+ * is faster). Not a JMH run: a quick comparison of paths on one layer. The FMA peak (Ceilings, kernels/peak.cl, one
+ * launch of about 30 ms) runs in each round too, alternated with the variants; each row gives its fraction of the
+ * peak's median.
  *
  * <pre>java -cp benchmarks/target/clengine-benchmarks.jar org.clengine.bench.Conv2dPathsAB SHAPE OP REPEATS VARIANT...
- * OP: fwd | bwdd | bwdw;  VARIANT: PATH[@DTYPE], PATH: default | gemm | direct | blocked:TQ:KV (the blocked kernel
- * forced with that tile); DTYPE: f32 (the default) | f16 | bf16, the storage of x, w, y, dy and dx</pre>
+ * OP: fwd | bwdd | bwdw;  VARIANT: PATH[@DTYPE], PATH: default | gemm | direct | blocked:TQ:KV[:RT:CB] (the blocked
+ * kernel forced with that tile, RT tiles per work-item over blocks of CB channels); DTYPE: f32 (the default) | f16 | bf16, the storage of x, w, y, dy and dx</pre>
  */
 public final class Conv2dPathsAB {
     private Conv2dPathsAB() {
@@ -48,17 +50,23 @@ public final class Conv2dPathsAB {
                 types.add(pd.length > 1 ? DType.valueOf(pd[1].toUpperCase(Locale.ROOT)) : DType.F32);
                 ops.add(base.withPolicy(base.policy().withConv2d(variant(base.policy().conv2d(), pd[0]))).conv2d());
             }
-            double peak = Ceilings.fmaPeakGflops(base.device());
-            double[][] ms = time(base, ops, types, s, op, reps);
-            peak = Math.max(peak, Ceilings.fmaPeakGflops(base.device()));
-            double flops = 2.0 * s.n() * s.k() * s.p() * s.q() * (double) s.c() / s.groups() * s.r() * s.s();
-            System.out.printf(Locale.ROOT, "FMA peak %.1f GFLOP/s (the higher of two measures, before and after)%n",
-                    peak);
-            for (int i = 0; i < ops.size(); i++) {
-                double m = median(ms[i]), gf = flops / m / 1e6;
-                System.out.printf(Locale.ROOT, "%s %s %-18s median %8.2f ms %7.1f GFLOP/s %.3f of peak  "
-                        + "default/this %.3f%n", args[0], op, names.get(i), m, gf, gf / peak, median(ms[0]) / m);
+            Ceilings.FmaPeak cal = Ceilings.fmaPeak(base.device(), 1, 0.03);
+            try (DeviceBuffer out = base.device().allocate(cal.launch().items() * Float.BYTES)) {
+                Runnable peak = () -> Ceilings.launch(base.device(), out, cal.launch(), cal.iters());
+                double[][] ms = time(base, ops, types, peak, s, op, reps);
+                report(args[0] + " " + op, names, ms, cal.launch().flops(cal.iters()) / median(ms[ops.size()]) / 1e6,
+                        2.0 * s.n() * s.k() * s.p() * s.q() * (double) s.c() / s.groups() * s.r() * s.s());
             }
+        }
+    }
+
+    private static void report(String label, List<String> names, double[][] ms, double peak, double flops) {
+        System.out.printf(Locale.ROOT, "%s FMA peak %.1f GFLOP/s (peak_fma, alternated with the variants)%n", label,
+                peak);
+        for (int i = 0; i < names.size(); i++) {
+            double m = median(ms[i]), gf = flops / m / 1e6;
+            System.out.printf(Locale.ROOT, "%s %-18s median %8.2f ms %7.1f GFLOP/s %.3f of peak  default/this %.3f%n",
+                    label, names.get(i), m, gf, gf / peak, median(ms[0]) / m);
         }
     }
 
@@ -68,18 +76,19 @@ public final class Conv2dPathsAB {
             case "default" -> p;
             case "gemm" -> p.withPath(Conv2dPath.GEMM);
             case "direct" -> p.withPath(Conv2dPath.DIRECT);
-            case "blocked" -> p.withPath(Conv2dPath.BLOCKED)
-                    .withBlocked(new Conv2dBlocked(Integer.parseInt(f[1]), Integer.parseInt(f[2]), true));
+            case "blocked" -> p.withPath(Conv2dPath.BLOCKED).withBlocked(new Conv2dBlocked(Integer.parseInt(f[1]),
+                    Integer.parseInt(f[2]), true, f.length > 4 ? Integer.parseInt(f[3]) : 1,
+                    f.length > 4 ? Integer.parseInt(f[4]) : 0));
             default -> throw new IllegalArgumentException("unknown variant " + v);
         };
     }
 
     /**
      * ms[variant][repeat]: two untimed rounds, then {@code reps} rounds each running every variant once, on tensors
-     * of its dtype (the same values, rounded; dw stays F32).
+     * of its dtype (the same values, rounded; dw stays F32), and then {@code peak} (ms[ops.size()]).
      */
-    private static double[][] time(OpenClBackend base, List<Conv2dOps> ops, List<DType> types, Conv2dShape s,
-            String op, int reps) {
+    private static double[][] time(OpenClBackend base, List<Conv2dOps> ops, List<DType> types, Runnable peak,
+            Conv2dShape s, String op, int reps) {
         RandomFill r = new RandomFill(1);
         float[] xv = r.normal(Tensor.elementCount(s.xDims())), wv = r.normal(Tensor.elementCount(s.wDims()));
         float[] dyv = r.normal(Tensor.elementCount(s.yDims()));
@@ -92,7 +101,7 @@ public final class Conv2dPathsAB {
                     sc.add(m.full(k, 0f, s.xDims()))});
             }
             Tensor dw = sc.add(m.full(DType.F32, 0f, s.wDims()));
-            double[][] ms = new double[ops.size()][reps];
+            double[][] ms = new double[ops.size() + 1][reps];
             for (int rep = -2; rep < reps; rep++) {
                 for (int i = 0; i < ops.size(); i++) {
                     Tensor[] t = byType.get(types.get(i));
@@ -107,6 +116,10 @@ public final class Conv2dPathsAB {
                     base.finish();
                     if (rep >= 0) ms[i][rep] = (System.nanoTime() - t0) / 1e6;
                 }
+                long t0 = System.nanoTime();
+                peak.run();
+                base.finish();
+                if (rep >= 0) ms[ops.size()][rep] = (System.nanoTime() - t0) / 1e6;
             }
             return ms;
         }
