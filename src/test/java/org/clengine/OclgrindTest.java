@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.clengine.backend.LaunchPolicy;
 import org.clengine.batchnorm.BatchNormPolicy;
+import org.clengine.conv2d.Conv2dBlocked;
 import org.clengine.conv2d.Conv2dDepthwise;
 import org.clengine.conv2d.Conv2dPath;
 import org.clengine.elementwise.ElementwisePolicy;
@@ -186,6 +187,9 @@ class OclgrindTest {
                 all.add(new Named("finest " + path.name().toLowerCase(Locale.ROOT),
                         fine.withConv2d(fine.conv2d().withPath(path))));
             }
+            // the blocked kernel with 2 tiles per work-item over blocks of 3 channels (partial sums kept between)
+            all.add(new Named("finest blocked channel-blocks", fine.withConv2d(fine.conv2d().withPath(
+                    Conv2dPath.BLOCKED).withBlocked(new Conv2dBlocked(3, 1, true, 2, 3)))));
         } else if (stem.equals("batchnorm")) {
             all.add(new Named("finest rows", fine.withBatchNorm(fine.batchNorm().withPositionsBelow(0))));
             all.add(new Named("finest positions",

@@ -26,8 +26,8 @@ public abstract class Conv2dOps {
 
     /**
      * Whether this implementation runs convolutions whose activations and weights are {@code dtype}: the reference
-     * and AUTO, GEMM and DIRECT paths take F32, F16 and BF16; a device forced onto the row kernels (DEPTHWISE) only
-     * F32, and refuses the others by name.
+     * and the AUTO, GEMM, DIRECT and BLOCKED paths take F32, F16 and BF16; a device forced onto the row kernels
+     * (DEPTHWISE) only F32, and refuses the others by name.
      */
     public boolean takes(DType dtype) {
         return dtype != null;

@@ -1,6 +1,7 @@
 package org.clengine.conv2d;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.clengine.backend.LaunchPolicy;
 import org.clengine.backend.OpenClBackend;
+import org.clengine.core.DType;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
 import org.clengine.device.Device;
@@ -24,9 +26,13 @@ import org.junit.jupiter.api.Test;
  * shapes and checks NaN propagation, as for every path.
  */
 class Conv2dBlockedTest {
-    /** Tiles that divide no row (1, 3, 5 outputs; 16 to 48 channels) and the widest, each with a local size. */
+    /**
+     * Tiles that divide no row (1, 3, 5 outputs; 16 to 48 channels) and the widest, each with a local size; two of
+     * them run several tiles per work-item over channel blocks that divide neither the tiles of a row nor C (2 tiles
+     * × 3 channels, 3 × 5).
+     */
     private static final List<Conv2dBlocked> TILES = List.of(new Conv2dBlocked(1, 1, true),
-            new Conv2dBlocked(3, 1, true), new Conv2dBlocked(5, 3, true), new Conv2dBlocked(16, 1, true));
+            new Conv2dBlocked(3, 1, true, 2, 3), new Conv2dBlocked(5, 3, true, 3, 5), new Conv2dBlocked(16, 1, true));
     private static final int[] LOCAL = {64, 7, 1, 64};
 
     /**
@@ -37,7 +43,10 @@ class Conv2dBlockedTest {
             "mb2ic8ih9iw10oc33kh3sh2ph1pb2", "mb1ic3ih15oc2kh3ph2dh2", "mb2ic16ih9oc48kh1", "mb1ic3ih23oc8kh7sh2ph3",
             "mb1ic1ih1oc1kh1", "mb1ic70ih6oc67kh3ph1");
 
-    /** Every tile and local size gives the bits of the default tile, for the forward and for backward-data. */
+    /**
+     * Every tile and local size gives the bits of the default tile, for the forward and for backward-data, in fp32
+     * and in 16 bits (stride 2, uneven padding, K past one block).
+     */
     @Test
     void tileAndLocalSizeDoNotChangeResults() {
         long seed = TestBackends.seed();
@@ -46,16 +55,31 @@ class Conv2dBlockedTest {
             Conv2dBlocked tile = TILES.get(i);
             int local = LOCAL[i];
             Conv2dOps other = ops(tile, local);
-            for (String d : SHAPES) {
-                for (Conv2dVerifier.Variant v : List.of(Conv2dVerifier.Variant.FWD_BIAS_RELU,
-                        Conv2dVerifier.Variant.BWD_DATA)) {
-                    for (Comparison c : Conv2dVerifier.run(other, base, Conv2dShape.parse(d), v, seed)) {
-                        assertEquals(0.0, c.maxAbs(), () -> d + " " + v.label() + " tile " + tile.tileQ() + "×"
-                                + tile.channels() + " local " + local + " seed " + seed + ": " + c);
+            // fp32, and one 16-bit dtype per tile on two of the shapes (each tile, dtype and filter is a build of
+            // its own): the widening loads must not change the order of the sums
+            for (DType t : List.of(DType.F32, i % 2 == 0 ? DType.BF16 : DType.F16)) {
+                for (String d : t == DType.F32 ? SHAPES : SHAPES.subList(1, 3)) {
+                    for (Conv2dVerifier.Variant v : List.of(Conv2dVerifier.Variant.FWD_BIAS_RELU,
+                            Conv2dVerifier.Variant.BWD_DATA)) {
+                        for (Comparison c : Conv2dVerifier.run(other, base, Conv2dShape.parse(d), v, t, seed)) {
+                            assertEquals(0.0, c.maxAbs(), () -> d + " " + v.label() + " " + t + " " + tile
+                                    + " local " + local + " seed " + seed + ": " + c);
+                        }
                     }
                 }
             }
         }
+    }
+
+    /** The tile's arguments are checked: rowTiles only with a channel block, each in range. */
+    @Test
+    void tileArgumentsAreChecked() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new Conv2dBlocked(4, 4, true, 2, 0));
+        assertEquals("rowTiles must be 1 without a channelBlock, got 2", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Conv2dBlocked(4, 4, true, 17, 8));
+        assertEquals("rowTiles must be in [1, 16], got 17", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Conv2dBlocked(4, 4, true, 1, -1));
+        assertEquals("channelBlock must be >= 0, got -1", e.getMessage());
     }
 
     /** A rerun on the same ops gives the same bits. */

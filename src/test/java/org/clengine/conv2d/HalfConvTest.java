@@ -9,10 +9,16 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.clengine.backend.LaunchPolicy;
+import org.clengine.backend.OpenClBackend;
 import org.clengine.core.DType;
 import org.clengine.core.Memory;
 import org.clengine.core.Tensor;
 import org.clengine.core.TensorScope;
+import org.clengine.device.Device;
+import org.clengine.device.KernelBinding;
 import org.clengine.testing.TestBackends;
 import org.clengine.verify.Comparison;
 import org.clengine.verify.RandomFill;
@@ -22,7 +28,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Convolution with x, w, y, dy, dx in F16 or BF16 (dw, dbias, bias F32) against the reference on the same rounded
- * inputs, outputs poisoned with NaN, on the paths that take 16 bits (AUTO, DIRECT, GEMM); the row kernels
+ * inputs, outputs poisoned with NaN, on the paths that take 16 bits (AUTO, DIRECT, GEMM, BLOCKED); the row kernels
  * (DEPTHWISE) refuse them by name. Shapes: 1s, primes, 3×3 with padding (im2col), 1×1 (x as the col matrix),
  * strides (backward-data by phases), dilation with stride (col2im), groups, small P·Q (one wide GEMM) and large
  * (the dot kernel), large channel counts, the train CNN's and a ResNet block's layers.
@@ -36,7 +42,8 @@ class HalfConvTest {
             "mb4ic1ih28oc8kh3ph1", "mb4ic8ih14oc16kh3ph1", "mb2ic16ih16oc16kh3ph1", "mb2ic16ih16oc32kh1sh2",
             "mb3ic32ih28oc32kh3ph1");
 
-    static final List<Conv2dPath> PATHS = List.of(Conv2dPath.AUTO, Conv2dPath.DIRECT, Conv2dPath.GEMM);
+    static final List<Conv2dPath> PATHS = List.of(Conv2dPath.AUTO, Conv2dPath.DIRECT, Conv2dPath.GEMM,
+            Conv2dPath.BLOCKED);
 
     @TestFactory
     List<DynamicTest> everyOpPathAndDtypeMatchesTheReference() {
@@ -73,7 +80,7 @@ class HalfConvTest {
             Tensor y = scope.add(m.full(DType.BF16, Float.NaN, s.yDims()));
             var e = assertThrows(IllegalArgumentException.class, () -> rows.forward(y, x, w, s.params()));
             assertEquals("conv2d path DEPTHWISE (the row kernels) takes F32 only, not BF16; 16-bit convolutions run "
-                    + "on the AUTO, GEMM or DIRECT paths", e.getMessage());
+                    + "on the AUTO, GEMM, DIRECT or BLOCKED paths", e.getMessage());
             onPath(Conv2dPath.AUTO).forward(y, x, w, s.params());
             float[] got = y.toArray();
             assertTrue(Arrays.stream(toDoubles(got)).noneMatch(Double::isNaN), "AUTO left NaN in y");
@@ -83,27 +90,39 @@ class HalfConvTest {
     }
 
     /**
-     * The channel-blocked kernel reads fp32 only: forced, a 16-bit convolution is refused by name; AUTO, which
-     * takes it for fp32 3×3 layers of 64 channels and more, runs the 16-bit layer on GEMM (before this rule it read
-     * the half-size buffer as floats, past its end, and crashed the JVM).
+     * The channel-blocked kernel takes 16 bits (it refused them before, and earlier still read the half-size buffer
+     * as floats, past its end): forced, and under AUTO where the policy takes it for 3×3 layers of 64 channels, an
+     * F16 or BF16 forward launches conv2d_fwd_blocked and every output is exact: 64 channels × the taps inside the
+     * image × 0.5·0.25 (72, 48 or 32, exact in both dtypes).
      */
     @Test
-    void blockedKernelRefusesSixteenBits() {
+    void blockedKernelComputesSixteenBits() {
         Conv2dShape s = Conv2dShape.parse("mb1ic64ih6oc64kh3ph1");
-        Conv2dOps blocked = onPath(Conv2dPath.BLOCKED);
-        Memory m = blocked.memory();
-        try (TensorScope scope = new TensorScope(m)) {
-            Tensor x = scope.add(m.full(DType.F16, 0.5f, s.xDims())), w = scope.add(m.full(DType.F16, 0.25f,
-                    s.wDims()));
-            Tensor y = scope.add(m.full(DType.F16, Float.NaN, s.yDims()));
-            var e = assertThrows(IllegalArgumentException.class, () -> blocked.forward(y, x, w, s.params()));
-            assertEquals("conv2d path BLOCKED (the channel-blocked kernel) takes F32 only, not F16; 16-bit "
-                    + "convolutions run on the AUTO, GEMM or DIRECT paths", e.getMessage());
-            onPath(Conv2dPath.AUTO).forward(y, x, w, s.params());
-            float[] got = y.toArray();
-            // an interior output sums 64 channels × 9 taps of 0.5·0.25 = 72, exact in fp16
-            assertEquals(72f, got[s.q() + 1], "an interior output");
-            assertTrue(Arrays.stream(toDoubles(got)).noneMatch(Double::isNaN), "AUTO left NaN in y");
+        float[] want = new float[Conv2dVerifier.size(s.yDims())];
+        for (int i = 0; i < want.length; i++) {
+            int p = i / s.q() % s.p(), q = i % s.q();
+            want[i] = 8f * (p == 0 || p == s.p() - 1 ? 2 : 3) * (q == 0 || q == s.q() - 1 ? 2 : 3);
+        }
+        Set<KernelBinding> launched = ConcurrentHashMap.newKeySet();
+        Device shared = TestBackends.device();
+        try (Device device = Device.open(shared.info(), shared.programs().directory(),
+                (kernel, options) -> launched.add(kernel))) {
+            LaunchPolicy lp = TestBackends.policy();
+            List<Conv2dPath> paths = lp.conv2d().blocked().forward() ? List.of(Conv2dPath.BLOCKED, Conv2dPath.AUTO)
+                    : List.of(Conv2dPath.BLOCKED);
+            for (Conv2dPath path : paths) {
+                Conv2dOps ops = new OpenClBackend(device, lp.withConv2d(lp.conv2d().withPath(path))).conv2d();
+                for (DType t : List.of(DType.F16, DType.BF16)) {
+                    launched.clear();
+                    float[] x = new float[Conv2dVerifier.size(s.xDims())], w = new float[Conv2dVerifier.size(
+                            s.wDims())];
+                    Arrays.fill(x, 0.5f);
+                    Arrays.fill(w, 0.25f);
+                    assertArrayEquals(want, forward(ops, t, s, x, w), path + " " + t);
+                    assertTrue(launched.contains(Conv2dKernel.FWD_BLOCKED.binding()), path + " " + t
+                            + " did not launch conv2d_fwd_blocked: " + launched);
+                }
+            }
         }
     }
 

@@ -27,9 +27,9 @@ final class Conv2dBlockedForward {
         DeviceBuffer wp = cl.scratch("conv2d.blocked", (long) kb * b.channels() * s.c() * rs);
         String tile = "-DTQ=" + b.tileQ() + " -DKV=" + b.vectors();
         cl.launch(PACK_BLOCKED, tile, new long[] {rs, s.c(), kb}, wp, w, s.k(), s.c(), rs);
-        long tiles = (long) s.p() * ((s.q() + b.tileQ() - 1) / b.tileQ());
         String options = Conv2dDevice.forwardOptions(bias != null, s) + " -DKR=" + s.r() + " -DKS=" + s.s() + " -DSW="
-                + s.params().strideW() + " -DDLW=" + s.params().dilationW() + " " + tile;
-        cl.launch(FWD_BLOCKED, options, new long[] {tiles, kb, nb}, Conv2dDevice.dims(y, x, wp, bias, yOff, n0, s));
+                + s.params().strideW() + " -DDLW=" + s.params().dilationW() + " " + b.options();
+        cl.launch(FWD_BLOCKED, options, new long[] {b.items(s), kb, nb},
+                Conv2dDevice.dims(y, x, wp, bias, yOff, n0, s));
     }
 }

@@ -51,10 +51,11 @@ final class Conv2dDevice {
     boolean rows(Conv2dShape s) {
         if (policy.path() == Conv2dPath.DIRECT || gemm(s)) return false;
         if (dtype != DType.F32) {
-            // conv2d_depthwise.cl is fp32 only: AUTO sends 16-bit thin shapes to the direct kernels instead
-            if (policy.path() == Conv2dPath.AUTO) return false;
+            // conv2d_depthwise.cl is fp32 only: AUTO (and BLOCKED where its kernel does not apply) sends 16-bit thin
+            // shapes to the direct kernels instead
+            if (policy.path() != Conv2dPath.DEPTHWISE) return false;
             throw new IllegalArgumentException("conv2d path DEPTHWISE (the row kernels) takes F32 only, not "
-                    + dtype + "; 16-bit convolutions run on the AUTO, GEMM or DIRECT paths");
+                    + dtype + "; 16-bit convolutions run on the AUTO, GEMM, DIRECT or BLOCKED paths");
         }
         return s.r() * s.s() <= policy.rowMaxTaps()
                 && 15L * s.params().strideW() + (long) (s.s() - 1) * s.params().dilationW() + 1
@@ -64,17 +65,11 @@ final class Conv2dDevice {
     /**
      * The channel-blocked direct kernel (conv2d_blocked.cl) for a forward of {@code s}: forced (BLOCKED) wherever it
      * applies; under AUTO where the policy takes it, for a shape that would otherwise go to GEMM, has a filter of
-     * more than one tap (pointwise layers read x in place on GEMM) and fills at least one block of channels.
+     * more than one tap (pointwise layers read x in place on GEMM) and fills at least one block of channels. Every
+     * dtype: 16-bit x and w are widened as they are loaded, y rounded once at the store.
      */
     boolean blocked(Conv2dShape s) {
         if (!Conv2dBlocked.applies(s)) return false;
-        if (dtype != DType.F32) {
-            // conv2d_blocked.cl reads and writes fp32 only: AUTO keeps 16-bit layers on GEMM (a 16-bit buffer read
-            // as floats would run past its end)
-            if (policy.path() != Conv2dPath.BLOCKED) return false;
-            throw new IllegalArgumentException("conv2d path BLOCKED (the channel-blocked kernel) takes F32 only, not "
-                    + dtype + "; 16-bit convolutions run on the AUTO, GEMM or DIRECT paths");
-        }
         if (policy.path() == Conv2dPath.BLOCKED) return true;
         return policy.path() == Conv2dPath.AUTO && policy.blocked().forward() && gemm(s) && s.r() * s.s() > 1
                 && s.k() >= policy.blocked().channels();

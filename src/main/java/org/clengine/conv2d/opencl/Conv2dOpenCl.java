@@ -68,8 +68,7 @@ public final class Conv2dOpenCl extends Conv2dOps {
 
     @Override
     public boolean takes(DType dtype) {
-        return dtype == DType.F32 || (dtype != null && policy.path() != Conv2dPath.DEPTHWISE
-                && policy.path() != Conv2dPath.BLOCKED);
+        return dtype == DType.F32 || (dtype != null && policy.path() != Conv2dPath.DEPTHWISE);
     }
 
     /** Convolution on the same device, with the same matmul and batch norm, under {@code other}. */
