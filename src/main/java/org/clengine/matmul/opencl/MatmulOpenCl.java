@@ -113,10 +113,15 @@ public final class MatmulOpenCl extends MatmulOps {
             inPlace(path == MatmulPath.TILED, c, a, b, bias, s, l, p, types);
             return;
         }
-        String options = policy.options() + types.options(path == MatmulPath.DIRECT_B);
+        boolean bInPlace = path == MatmulPath.DIRECT_B || path == MatmulPath.DIRECT_AB && !s.transB();
+        boolean aInPlace = path == MatmulPath.DIRECT_AB && packed == null;
+        String options = policy.options() + types.options(bInPlace) + (aInPlace ? " -DA_IN_PLACE=1" : "");
         DeviceBuffer ap;
         long apStride;
-        if (packed != null) {
+        if (aInPlace) {
+            ap = a;
+            apStride = l.strideA();
+        } else if (packed != null) {
             if (packed.m() != s.m() || packed.k() != s.k() || packed.transA() != s.transA()
                     || packed.mr() != policy.mr()) {
                 throw new IllegalStateException("A was packed for m" + packed.m() + " k" + packed.k() + " mr"
@@ -131,13 +136,14 @@ public final class MatmulOpenCl extends MatmulOps {
             ap = device.scratch("matmul.ap", Float.BYTES * packedASize(s) * copies);
             enqueuePackA(ap, a, s, l, copies, apStride, options);
         }
-        BPanels panels = bPanels(b, s, l, path == MatmulPath.DIRECT_B, options);
+        BPanels panels = bPanels(b, s, l, bInPlace, options);
         int[] tile = policy.macroTile(s, device.info().computeUnits());
         int kc = types.out() == DType.F32 ? policy.blocksFor(s).kc() : Math.max(1, s.k());
         launch(PACKED, options, new long[] {ceilDiv(s.m(), tile[0]), ceilDiv(s.n(), tile[1]), s.batch()}, c, ap,
                 panels.b(), panels.bt(), bias, s.m(), s.n(), s.k(), l.offC(), l.ldc(), l.strideC(), apStride,
                 panels.off(), panels.stride(), panels.panel(), panels.row(), panels.full(), panels.btStride(),
-                tile[0], tile[1], kc, p.alpha(), p.beta(), p.epilogueFlags());
+                tile[0], tile[1], kc, p.alpha(), p.beta(), p.epilogueFlags(), aInPlace ? (long) l.offA() : 0L,
+                aInPlace ? (s.transA() ? 1 : l.lda()) : 0, aInPlace ? (s.transA() ? l.lda() : 1) : policy.mr());
     }
 
     /**
@@ -148,6 +154,10 @@ public final class MatmulOpenCl extends MatmulOps {
     private MatmulPath pathFor(MatmulShape s, MatmulLayout l) {
         MatmulPath path = policy.pathFor(s);
         if (path == MatmulPath.PLAIN || path == MatmulPath.TILED) return path;
+        // the kernel's in-place row offsets (at most (MR-1)·lda) are ints
+        if (path == MatmulPath.DIRECT_AB && (long) policy.mr() * l.lda() > Integer.MAX_VALUE) {
+            path = s.transB() ? MatmulPath.PACKED : MatmulPath.DIRECT_B;
+        }
         long copiesA = l.strideA() == 0 ? 1 : s.batch(), copiesB = l.strideB() == 0 ? 1 : s.batch();
         // each copy is below 2^39 floats, so comparing per copy cannot overflow
         boolean fits = packedASize(s) <= ShapeMath.MAX_ELEMENTS / copiesA
