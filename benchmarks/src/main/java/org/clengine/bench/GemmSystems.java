@@ -153,18 +153,20 @@ final class GemmSystems {
     }
 
     /**
-     * {@code p} changed for shape {@code s} as {@code variant} says: empty, as it is; {@code packed} or {@code direct}
-     * that path forced; {@code mc64nc256kc256b512} those blocks for {@code s}'s shape class
-     * ({@link MatmulShapeClass}).
+     * {@code p} changed for shape {@code s} as {@code variant} says: empty, as it is; {@code packed}, {@code direct} or
+     * {@code directab} that path (PACKED, DIRECT_B, DIRECT_AB) forced; {@code mc64nc256kc256b512} those blocks for
+     * {@code s}'s shape class ({@link MatmulShapeClass}).
      */
     static MatmulPolicy variant(MatmulPolicy p, String variant, MatmulShape s) {
         if (variant.isEmpty()) return p;
         if (variant.equals("packed")) return p.withPath(MatmulPath.PACKED);
         if (variant.equals("direct")) return p.withPath(MatmulPath.DIRECT_B);
+        if (variant.equals("directab")) return p.withPath(MatmulPath.DIRECT_AB);
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("mc(\\d+)nc(\\d+)kc(\\d+)b(\\d+)")
                 .matcher(variant);
         if (!m.matches()) {
-            throw new IllegalArgumentException("clengine variant '" + variant + "': packed, direct or mcMncNkcKbB");
+            throw new IllegalArgumentException("clengine variant '" + variant
+                    + "': packed, direct, directab or mcMncNkcKbB");
         }
         return p.withClass(MatmulShapeClass.of(s), new MatmulPolicy.Blocks(Integer.parseInt(m.group(1)),
                 Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)), Integer.parseInt(m.group(4))));
