@@ -33,7 +33,8 @@ import org.clengine.verify.RandomFill;
  *
  * <pre>java -cp benchmarks/target/clengine-benchmarks.jar org.clengine.bench.GemmPathsAB SHAPE DTYPE ROUNDS CALLS
  *     VARIANT...   DTYPE: f32 | bf16 | f16 (A, B and C);  VARIANT: default | packed | direct | directab |
- *     mcMncNkcKbB (GemmSystems.variant) | openblas (f32 only)</pre>
+ *     mcMncNkcKbB (GemmSystems.variant) | openblas (f32 only), each optionally as DTYPE:VARIANT (bf16:default) to
+ *     compare dtypes in one run</pre>
  */
 public final class GemmPathsAB {
     private GemmPathsAB() {
@@ -48,7 +49,11 @@ public final class GemmPathsAB {
         try (OpenClBackend base = OpenClBackend.open()) {
             List<Runnable> runs = new ArrayList<>();
             List<AutoCloseable> open = new ArrayList<>();
-            for (String v : names) runs.add(prepare(base, v, s, t, open));
+            for (String v : names) {
+                int colon = v.indexOf(':');
+                DType vt = colon < 0 ? t : DType.valueOf(v.substring(0, colon).toUpperCase(Locale.ROOT));
+                runs.add(prepare(base, colon < 0 ? v : v.substring(colon + 1), s, vt, open));
+            }
             double peak = peak(base);
             double[][] wall = new double[names.size()][rounds], cpu = new double[names.size()][rounds];
             double[] best = new double[names.size()];
