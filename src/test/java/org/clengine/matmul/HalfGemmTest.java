@@ -94,7 +94,10 @@ class HalfGemmTest {
         }
     }
 
-    /** Reruns give the same bits; matmul_tiled equals matmul_plain bit for bit (one fma chain over k each). */
+    /**
+     * Reruns give the same bits; matmul_tiled equals matmul_plain bit for bit (one fma chain over k each), and
+     * DIRECT_AB equals DIRECT_B.
+     */
     @Test
     void rerunsAndTiledEqualPlainBitForBit() {
         long seed = TestBackends.seed();
@@ -105,10 +108,13 @@ class HalfGemmTest {
                 float[] plain = MatmulVerifier.output(ops(MatmulPath.PLAIN), c, in);
                 String where = c.label() + " seed " + seed;
                 assertArrayEquals(plain, MatmulVerifier.output(ops(MatmulPath.TILED), c, in), where + " tiled");
-                for (MatmulPath p : List.of(MatmulPath.PACKED, MatmulPath.DIRECT_B)) {
+                for (MatmulPath p : List.of(MatmulPath.PACKED, MatmulPath.DIRECT_B, MatmulPath.DIRECT_AB)) {
                     float[] first = MatmulVerifier.output(ops(p), c, in);
                     assertArrayEquals(first, MatmulVerifier.output(ops(p), c, in), where + " " + p + " rerun");
                 }
+                // A in place or packed: the same fma chain over the same (exactly widened) values
+                assertArrayEquals(MatmulVerifier.output(ops(MatmulPath.DIRECT_B), c, in),
+                        MatmulVerifier.output(ops(MatmulPath.DIRECT_AB), c, in), where + " DIRECT_AB = DIRECT_B");
             }
         }
     }
