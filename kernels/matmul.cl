@@ -70,6 +70,10 @@
 #define IT DTYPE(IN_DT)
 #define CT DTYPE(C_DT)
 #define PBT DTYPE(PB_DT)
+/* act16.clh's rounding for C, the only operand these kernels narrow: bf16_1/8/16 (fp32 -> bf16, nearest even, NaN
+ * kept quiet) when C is bf16 */
+#define ACT C_DT
+#include "act16.clh"
 
 /* LD: element i widened to fp32; VLD: VW-wide vector v (elements v*n ... v*n+n-1); ST: x rounded into element i. */
 #define LD_0(p, i) ((p)[i])
@@ -82,15 +86,9 @@
 #define VLD(d, n, v, p) CAT(VLD_, d)(n, v, p)
 #define ST_0(x, i, p) ((p)[i] = (x))
 #define ST_1(x, i, p) vstore_half_rte(x, i, p)
-#define ST_2(x, i, p) ((p)[i] = bf16_rne(x))
+#define ST_2(x, i, p) ((p)[i] = bf16_1(x))
 #define ST(d, x, i, p) CAT(ST_, d)(x, i, p)
 
-/* fp32 -> bf16, round to nearest even; a NaN keeps its sign and top payload bits and is made quiet. */
-inline ushort bf16_rne(float f) {
-    uint u = as_uint(f);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (ushort)((u >> 16) | 0x0040u);
-    return (ushort)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-}
 
 #define EPI_BIAS_ROW 1
 #define EPI_BIAS_COL 2
@@ -190,14 +188,12 @@ __kernel void matmul_pack_b(__global float *bp, __global const IT *b, int N, int
 #define VST_C(x, v, p) VSTORE(x, v, p)
 #elif C_DT == 1
 #define VST_C(x, v, p) CAT(CAT(vstore_half, VW), _rte)(x, v, p)
+#elif VW == 4
+/* bf16 rounds as vectors (integer ops in every lane: a lane-by-lane loop through a private array cost the bf16 GEMM
+ * 7% of its time at 576x3136x64); act16.clh has no 4-lane form, so four lanes ride in an 8-lane one */
+#define VST_C(x, v, p) vstore4(bf16_8((float8)(x, x)).lo, v, p)
 #else
-#define VST_C(x, v, p) vstore_bf16(x, v, p)
-/* bf16 has no vector store: the VW lanes are rounded one by one (once per tile row, after the K loop). */
-inline void vstore_bf16(VEC x, size_t v, __global ushort *p) {
-    float t[VW];
-    VSTORE(x, 0, t);
-    for (int j = 0; j < VW; j++) p[v * VW + j] = bf16_rne(t[j]);
-}
+#define VST_C(x, v, p) CAT(vstore, VW)(CAT(bf16_, VW)(x), v, p)
 #endif
 
 /* Writes one MR x NR tile of C: first K block (beta), later blocks (add), last block (epilogue); edges masked. */
@@ -236,11 +232,28 @@ inline void store_tile(VEC acc[MR][NV], __global CT *c, int ldc, int m0, int n0,
     }
 }
 
+/* A_IN_PLACE (the DIRECT_AB path): matmul_packed reads op(A) where it lies instead of from packed panels, so a small
+ * GEMM is one launch, not two (on PoCL each enqueue costs about as much as a 256^3 GEMM's packing). Element (r, k)
+ * of a row panel is ak[ro[r]] with ak advancing by A_KS per k: packed, ro[r] = r and A_KS = MR; in place,
+ * ro[r] = r*a_rs (rows past M repeat the last row, whose results are masked) and A_KS = a_ks. */
+#ifndef A_IN_PLACE
+#define A_IN_PLACE 0
+#endif
+#if A_IN_PLACE
+#define PAT IT
+#define A_AT(ak, r) LD(IN_DT, ak, ro[r])
+#define A_KS a_ks
+#else
+#define PAT float
+#define A_AT(ak, r) ((ak)[r])
+#define A_KS MR
+#endif
+
 /* One k of the register tile: MR broadcasts of A against NV vectors of B. */
-inline void packed_step(VEC acc[MR][NV], __global const float *ak, VEC bv[NV]) {
+inline void packed_step(VEC acc[MR][NV], __global const PAT *ak, const int ro[MR], VEC bv[NV]) {
 #pragma unroll
     for (int r = 0; r < MR; r++) {
-        VEC ar = (VEC)(ak[r]);
+        VEC ar = (VEC)(A_AT(ak, r));
 #pragma unroll
         for (int v = 0; v < NV; v++) acc[r][v] = fma(ar, bv[v], acc[r][v]);
     }
@@ -249,34 +262,36 @@ inline void packed_step(VEC acc[MR][NV], __global const float *ak, VEC bv[NV]) {
 /* k in [k0, kend) of one (row panel, column panel) pair; B at bk with `row` elements per k. Pointers walk K so
  * each load is a constant offset from one register. Two loops: fp32 panels (packed, or B read in place in an fp32
  * build) and a 16-bit B read in place, widened as it is loaded. */
-inline void packed_panel(VEC acc[MR][NV], __global const float *ak, __global const float *bkf,
-                         __global const PBT *bkh, int row, int kn) {
+inline void packed_panel(VEC acc[MR][NV], __global const PAT *ak, const int ro[MR], int a_ks,
+                         __global const float *bkf, __global const PBT *bkh, int row, int kn) {
     if (bkf) {
-        for (int k = 0; k < kn; k++, ak += MR, bkf += row) {
+        for (int k = 0; k < kn; k++, ak += A_KS, bkf += row) {
             VEC bv[NV];
 #pragma unroll
             for (int v = 0; v < NV; v++) bv[v] = VLOAD(v, bkf);
-            packed_step(acc, ak, bv);
+            packed_step(acc, ak, ro, bv);
         }
     } else {
-        for (int k = 0; k < kn; k++, ak += MR, bkh += row) {
+        for (int k = 0; k < kn; k++, ak += A_KS, bkh += row) {
             VEC bv[NV];
 #pragma unroll
             for (int v = 0; v < NV; v++) bv[v] = VLD(PB_DT, VW, v, bkh);
-            packed_step(acc, ak, bv);
+            packed_step(acc, ak, ro, bv);
         }
     }
 }
 
-__kernel void matmul_packed(__global CT *c, __global const float *ap, __global const PBT *b,
+/* ap: packed A (ap_stride floats per batch), or with A_IN_PLACE op(A) itself: element (m, k) of a batch at
+ * ap[a_off + batch*ap_stride + m*a_rs + k*a_ks] (a_rs, a_ks: lda and 1, or 1 and lda when A is transposed). */
+__kernel void matmul_packed(__global CT *c, __global const PAT *ap, __global const PBT *b,
                             __global const float *bt, __global const float *bias, int M, int N, int K,
                             int c_off, int ldc, int c_stride, long ap_stride,
                             long b_off, long b_stride, long b_panel, int b_row, int full_panels, long bt_stride,
-                            int mc, int nc, int kc, float alpha, float beta, int epi) {
+                            int mc, int nc, int kc, float alpha, float beta, int epi, long a_off, int a_rs, int a_ks) {
     int batch = get_global_id(2);
     int p0 = get_global_id(0) * (mc / MR), q0 = get_global_id(1) * (nc / NR);
     int p1 = min(p0 + mc / MR, (M + MR - 1) / MR), q1 = min(q0 + nc / NR, (N + NR - 1) / NR);
-    __global const float *a_batch = ap + batch * ap_stride;
+    __global const PAT *a_batch = ap + (A_IN_PLACE ? a_off : 0) + batch * ap_stride;
     __global CT *c_batch = c + c_off + (size_t)batch * c_stride;
     for (int k0 = 0; k0 < K; k0 += kc) {
         int kend = min(K, k0 + kc);
@@ -289,14 +304,23 @@ __kernel void matmul_packed(__global CT *c, __global const float *ap, __global c
                 row = NR;
             }
             for (int p = p0; p < p1; p++) {
-                __global const float *pa = a_batch + (size_t)p * MR * K;
+                int ro[MR];
+#if A_IN_PLACE
+                __global const PAT *pa = a_batch + (size_t)p * MR * a_rs;
+#pragma unroll
+                for (int r = 0; r < MR; r++) ro[r] = min(r, M - 1 - p * MR) * a_rs;
+#else
+                __global const PAT *pa = a_batch + (size_t)p * MR * K;
+#pragma unroll
+                for (int r = 0; r < MR; r++) ro[r] = r;
+#endif
                 VEC acc[MR][NV];
 #pragma unroll
                 for (int r = 0; r < MR; r++)
 #pragma unroll
                     for (int v = 0; v < NV; v++) acc[r][v] = (VEC)(0.0f);
-                packed_panel(acc, pa + (size_t)k0 * MR, bf ? bf + (size_t)k0 * row : 0, bq + (size_t)k0 * row,
-                             row, kend - k0);
+                packed_panel(acc, pa + (size_t)k0 * A_KS, ro, a_ks, bf ? bf + (size_t)k0 * row : 0,
+                             bq + (size_t)k0 * row, row, kend - k0);
                 store_tile(acc, c_batch, ldc, p * MR, q * NR, min(MR, M - p * MR), min(NR, N - q * NR),
                            k0 == 0, kend == K, alpha, beta, bias, epi);
             }

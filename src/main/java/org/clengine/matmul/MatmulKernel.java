@@ -25,7 +25,7 @@ public enum MatmulKernel {
     PACKED(of("matmul_packed", buffer("c"), buffer("ap"), buffer("b"), buffer("bt"), buffer("bias"), i32("M"),
             i32("N"), i32("K"), i32("c_off"), i32("ldc"), i32("c_stride"), i64("ap_stride"), i64("b_off"),
             i64("b_stride"), i64("b_panel"), i32("b_row"), i32("full_panels"), i64("bt_stride"), i32("mc"),
-            i32("nc"), i32("kc"), f32("alpha"), f32("beta"), i32("epi"))),
+            i32("nc"), i32("kc"), f32("alpha"), f32("beta"), i32("epi"), i64("a_off"), i32("a_rs"), i32("a_ks"))),
     /** The GPU family's GEMM: matmul_plain's arguments, local-memory tiles ({@link MatmulTiling}). */
     TILED(of("matmul_tiled", buffer("c"), buffer("a"), buffer("b"), buffer("bias"), i32("M"), i32("N"), i32("K"),
             i32("a_off"), i32("lda"), i32("a_stride"), i32("ta"), i32("b_off"), i32("ldb"), i32("b_stride"),

@@ -9,6 +9,11 @@ public enum MatmulPath {
     PACKED,
     /** pack A and only B's last partial panel; matmul_packed reads B's full panels in place. Needs B not transposed. */
     DIRECT_B,
+    /**
+     * matmul_packed alone where it can: A read in place (no pack_a launch; a small GEMM pays per enqueue about what it
+     * pays for its FMAs), B as DIRECT_B (packed when transposed) and only B's last partial panel packed.
+     */
+    DIRECT_AB,
     /** matmul_tiled: the GPU family's work-group-tiled kernel (local-memory tiles of A and B), A and B in place. */
     TILED
 }

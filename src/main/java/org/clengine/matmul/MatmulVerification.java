@@ -68,7 +68,8 @@ public final class MatmulVerification implements OpVerification<MatmulOps> {
     /** Every path on a device; the reference, which has no policy, computes one way. */
     private static List<MatmulPath> paths(MatmulOps device) {
         return device.policy() != null
-                ? List.of(MatmulPath.PLAIN, MatmulPath.PACKED, MatmulPath.DIRECT_B, MatmulPath.TILED, MatmulPath.AUTO)
+                ? List.of(MatmulPath.PLAIN, MatmulPath.PACKED, MatmulPath.DIRECT_B, MatmulPath.DIRECT_AB,
+                    MatmulPath.TILED, MatmulPath.AUTO)
                 : List.of(MatmulPath.AUTO);
     }
 }

@@ -94,7 +94,10 @@ class HalfGemmTest {
         }
     }
 
-    /** Reruns give the same bits; matmul_tiled equals matmul_plain bit for bit (one fma chain over k each). */
+    /**
+     * Reruns give the same bits; matmul_tiled equals matmul_plain bit for bit (one fma chain over k each), and
+     * DIRECT_AB equals DIRECT_B.
+     */
     @Test
     void rerunsAndTiledEqualPlainBitForBit() {
         long seed = TestBackends.seed();
@@ -105,10 +108,13 @@ class HalfGemmTest {
                 float[] plain = MatmulVerifier.output(ops(MatmulPath.PLAIN), c, in);
                 String where = c.label() + " seed " + seed;
                 assertArrayEquals(plain, MatmulVerifier.output(ops(MatmulPath.TILED), c, in), where + " tiled");
-                for (MatmulPath p : List.of(MatmulPath.PACKED, MatmulPath.DIRECT_B)) {
+                for (MatmulPath p : List.of(MatmulPath.PACKED, MatmulPath.DIRECT_B, MatmulPath.DIRECT_AB)) {
                     float[] first = MatmulVerifier.output(ops(p), c, in);
                     assertArrayEquals(first, MatmulVerifier.output(ops(p), c, in), where + " " + p + " rerun");
                 }
+                // A in place or packed: the same fma chain over the same (exactly widened) values
+                assertArrayEquals(MatmulVerifier.output(ops(MatmulPath.DIRECT_B), c, in),
+                        MatmulVerifier.output(ops(MatmulPath.DIRECT_AB), c, in), where + " DIRECT_AB = DIRECT_B");
             }
         }
     }
@@ -116,16 +122,18 @@ class HalfGemmTest {
     /**
      * The rounding itself, exactly: C = A·B with A = [1, 1] and B's rows {base, j·step} gives fp32-exact sums
      * base + j·step that fall between, on and across 16-bit values (base 256 for BF16, 2048 for F16: an ulp of 2, a
-     * step of 1/4), negated in a second row, plus fp16's 65504 + 16 (a tie that rounds to even: +Inf). Every path must
-     * store exactly what round-to-nearest-even gives (core.HalfFloats); truncation or round-toward-zero fails.
+     * step of 1/4), negated in every second row, plus fp16's 65504 + 16 (a tie that rounds to even: +Inf). Every path
+     * must store exactly what round-to-nearest-even gives (core.HalfFloats); truncation or round-toward-zero fails.
+     * 16 rows and 33 columns: the packed kernel's full 8×32 tiles (the vector store) and its edge column both round.
      */
     @Test
     void outputsAreRoundedToNearestEven() {
         for (DType d : List.of(F16, BF16)) {
             float base = d == F16 ? 2048 : 256;
-            int n = 33;
-            MatmulShape s = MatmulShape.of(2, n, 2);
-            float[] a = {1, 1, -1, -1}, b = new float[2 * n], want = new float[2 * n];
+            int n = 33, m = 16;
+            MatmulShape s = MatmulShape.of(m, n, 2);
+            float[] a = new float[2 * m], b = new float[2 * n], want = new float[m * n];
+            for (int r = 0; r < m; r++) a[2 * r] = a[2 * r + 1] = r % 2 == 0 ? 1 : -1;
             for (int j = 0; j < n; j++) {
                 b[j] = base;
                 b[n + j] = j * 0.25f;
@@ -134,9 +142,8 @@ class HalfGemmTest {
                 b[n - 1] = 65504;
                 b[2 * n - 1] = 16;
             }
-            for (int j = 0; j < n; j++) {
-                want[j] = d.round(b[j] + b[n + j]);
-                want[n + j] = -want[j];
+            for (int r = 0; r < m; r++) {
+                for (int j = 0; j < n; j++) want[r * n + j] = a[2 * r] * d.round(b[j] + b[n + j]);
             }
             for (MatmulPath p : MatmulTest.PATHS) {
                 assertArrayEquals(want, run(ops(p), new MatmulTypes(d, d), s, a, b), d + " " + p);

@@ -46,7 +46,7 @@ class MatmulTest {
             MatmulParams.of(0.75f, 0.5f).withBias(MatmulBias.PER_ROW).withRelu(true));
 
     static final List<MatmulPath> PATHS = List.of(MatmulPath.PLAIN, MatmulPath.PACKED, MatmulPath.DIRECT_B,
-            MatmulPath.TILED, MatmulPath.AUTO);
+            MatmulPath.DIRECT_AB, MatmulPath.TILED, MatmulPath.AUTO);
 
     @TestFactory
     List<DynamicTest> everyPathMatchesTheReference() {
@@ -112,7 +112,7 @@ class MatmulTest {
 
     /**
      * Every parameter set the tuner may store (so any tuned engine runs checked code), plus tiny macro tiles and K
-     * blocks so every tile walk, partial tile and K-block seam runs, on both packed paths.
+     * blocks so every tile walk, partial tile and K-block seam runs, on the packed paths (A packed and in place).
      */
     @TestFactory
     List<DynamicTest> everyTuningCandidateMatchesTheReference() {
@@ -125,7 +125,8 @@ class MatmulTest {
         List<MatmulCase> cases = new ArrayList<>(MatmulTuner.CHECKS);
         cases.add(MatmulCase.of("m45n100k300tb", MatmulParams.of(1, -1)).padded());
         cases.add(MatmulCase.of("b2m20n70k33", MatmulParams.DEFAULT.withBias(MatmulBias.PER_ROW).withRelu(true)));
-        return tests(cases, List.of(MatmulPath.PACKED, MatmulPath.DIRECT_B, MatmulPath.TILED), List.copyOf(tunings));
+        return tests(cases, List.of(MatmulPath.PACKED, MatmulPath.DIRECT_B, MatmulPath.DIRECT_AB, MatmulPath.TILED),
+                List.copyOf(tunings));
     }
 
     private static MatmulPolicy defaults() {

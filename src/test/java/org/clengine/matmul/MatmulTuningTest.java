@@ -30,6 +30,8 @@ class MatmulTuningTest {
         assertEquals(MatmulPath.PLAIN, CPU.pathFor(MatmulShape.parse("m1n1k1")));
         assertEquals(MatmulPath.PLAIN, CPU.pathFor(MatmulShape.parse("m31n32k32")));
         assertEquals(MatmulPath.DIRECT_B, CPU.pathFor(MatmulShape.parse("m64n3136k576")));
+        assertEquals(MatmulPath.DIRECT_AB, CPU.pathFor(MatmulShape.parse("m256n256k256")), "SMALL: one launch");
+        assertEquals(MatmulPath.PACKED, CPU.pathFor(MatmulShape.parse("m256n256k256tb")));
         assertEquals(MatmulPath.PACKED, CPU.pathFor(MatmulShape.parse("m64n3136k576tb")), "B transposed is packed");
         assertEquals(MatmulPath.PACKED, CPU.pathFor(MatmulShape.parse("m1024n1024k1024")));
         assertEquals(MatmulPath.PACKED, CPU.withPath(MatmulPath.DIRECT_B).pathFor(MatmulShape.parse("m64n64k64tb")));

@@ -22,6 +22,8 @@ import org.clengine.device.DeviceManager;
 import org.clengine.matmul.MatmulParams;
 import org.clengine.matmul.MatmulShape;
 import org.clengine.matmul.MatmulPath;
+import org.clengine.matmul.MatmulPolicy;
+import org.clengine.matmul.MatmulShapeClass;
 import org.clengine.backend.OpenClBackend;
 import org.clengine.core.Tensor;
 import org.jocl.CL;
@@ -94,23 +96,35 @@ final class GemmSystems {
     }
 
     static GemmSystem open(String system) {
+        if (system.startsWith(BenchSystems.CLENGINE + ":")) {
+            return new Engine(system.substring(BenchSystems.CLENGINE.length() + 1));
+        }
         return switch (system) {
-            case BenchSystems.CLENGINE -> new Engine();
+            case BenchSystems.CLENGINE -> new Engine("");
             case CLBLAST -> new ClBlast();
             case OPENBLAS -> new OpenBlas();
             default -> throw new IllegalArgumentException("unknown GEMM system '" + system + "'; known: " + ALL);
         };
     }
 
-    /** clengine's matmul on the chosen device, with the path its default tuning picks for the benchmark shape. */
+    /**
+     * clengine's matmul on the chosen device, with the path its default tuning picks for the benchmark shape; or, for
+     * A/B runs in one JMH run (system {@code clengine:VARIANT}), the default policy changed by {@code variant}
+     * ({@link #variant}).
+     */
     private static final class Engine implements GemmSystem {
         private final OpenClBackend backend = OpenClBackend.open();
+        private final String variant;
+
+        Engine(String variant) {
+            this.variant = variant;
+        }
 
         @Override
         public Gemm prepare(MatmulShape s, float[] a, float[] b, MatmulShape pathOf) {
-            MatmulPath path = backend.policy().matmul().pathFor(pathOf);
-            OpenClBackend pinned = backend.withPolicy(backend.policy().withMatmul(
-                    backend.policy().matmul().withPath(path)));
+            MatmulPolicy policy = variant(backend.policy().matmul(), variant, pathOf);
+            MatmulPath path = policy.pathFor(pathOf);
+            OpenClBackend pinned = backend.withPolicy(backend.policy().withMatmul(policy.withPath(path)));
             Tensor ta = backend.tensor(a, a.length), tb = backend.tensor(b, b.length);
             Tensor tc = backend.full(Float.NaN, s.m() * s.n());
             org.clengine.matmul.Gemm call = org.clengine.matmul.Gemm.of(tc, ta, tb, s);
@@ -136,6 +150,26 @@ final class GemmSystems {
         public void close() {
             backend.close();
         }
+    }
+
+    /**
+     * {@code p} changed for shape {@code s} as {@code variant} says: empty, as it is; {@code packed}, {@code direct} or
+     * {@code directab} that path (PACKED, DIRECT_B, DIRECT_AB) forced; {@code mc64nc256kc256b512} those blocks for
+     * {@code s}'s shape class ({@link MatmulShapeClass}).
+     */
+    static MatmulPolicy variant(MatmulPolicy p, String variant, MatmulShape s) {
+        if (variant.isEmpty()) return p;
+        if (variant.equals("packed")) return p.withPath(MatmulPath.PACKED);
+        if (variant.equals("direct")) return p.withPath(MatmulPath.DIRECT_B);
+        if (variant.equals("directab")) return p.withPath(MatmulPath.DIRECT_AB);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("mc(\\d+)nc(\\d+)kc(\\d+)b(\\d+)")
+                .matcher(variant);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("clengine variant '" + variant
+                    + "': packed, direct, directab or mcMncNkcKbB");
+        }
+        return p.withClass(MatmulShapeClass.of(s), new MatmulPolicy.Blocks(Integer.parseInt(m.group(1)),
+                Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)), Integer.parseInt(m.group(4))));
     }
 
     /**

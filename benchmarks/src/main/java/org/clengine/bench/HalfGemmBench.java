@@ -36,8 +36,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * GEMM and one 3×3 convolution forward with their inputs (and outputs) stored as F32, BF16 or F16, in one run so the
  * three compare on one machine at one time (issue 15's target: BF16 no slower than F32 on PoCL, the conversion hidden
- * behind the FMAs). GEMM problems: C = A·B at m1024n1024k1024 and the ResNet-like m576n3136k64; C has the inputs'
- * dtype. The convolution: mb8ic64ih56iw56oc64kh3kw3ph1 forward (im2col + GEMM), y in the inputs' dtype.
+ * behind the FMAs). GEMM problems: C = A·B at m1024n1024k1024 and the ResNet-like m576n3136k64 (packed A and B)
+ * and m64n3136k576 (few rows: B is read in place, widened in the inner loop); C has the inputs' dtype. The convolution: mb8ic64ih56iw56oc64kh3kw3ph1 forward (im2col + GEMM), y in the inputs' dtype.
  *
  * <p>{@code @Setup} checks first against the double reference on a cut problem (M at most 64; the layer at batch
  * 1) with the same dtypes, then runs the full problem twice (PoCL specialises on first use). Each invocation is the
@@ -53,7 +53,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class HalfGemmBench {
     static final long SEED = BatchNormBench.SEED;
 
-    @Param({"m1024n1024k1024", "m576n3136k64", "mb8ic64ih56iw56oc64kh3kw3ph1"})
+    @Param({"m1024n1024k1024", "m576n3136k64", "m64n3136k576", "mb8ic64ih56iw56oc64kh3kw3ph1"})
     public String problem;
 
     @Param({"f32", "bf16", "f16"})

@@ -35,6 +35,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>{@code @Setup} checks the system against {@link MatmulReference} first, on the benchmark's shape with M cut so
  * that M·N·K ≤ 2^28 (the reference in double takes seconds beyond that), taking the path the engine takes for the full
  * shape; C starts as NaN. Then it runs the full GEMM twice (CLBlast compiles on its first call, PoCL specialises).
+ *
+ * <p>A/B of GEMM policies in one JMH run (issue #19), by hand: {@code system} also takes {@code clengine:packed},
+ * {@code clengine:direct}, {@code clengine:directab} (that path forced) and {@code clengine:mc64nc256kc256b512}
+ * (those blocks for the shape's class), each checked like the others, e.g.
+ * {@code org.openjdk.jmh.Main MatmulBench -p shape=m256n256k256 -p system=clengine,clengine:directab,openblas}.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

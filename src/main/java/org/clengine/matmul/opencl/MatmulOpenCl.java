@@ -77,7 +77,7 @@ public final class MatmulOpenCl extends MatmulOps {
 
     /** {@link #packA(DeviceBuffer, MatmulShape, MatmulLayout, int)} of an A of {@code types.in()}: fp32 panels. */
     public PackedA packA(DeviceBuffer a, MatmulShape s, MatmulLayout l, int slot, MatmulTypes types) {
-        MatmulPath path = pathFor(s, l);
+        MatmulPath path = pathFor(s, l, types);
         if (path == MatmulPath.PLAIN || path == MatmulPath.TILED) return null;
         DeviceBuffer ap = device.scratch("matmul.ap.kept." + slot, Float.BYTES * packedASize(s));
         enqueuePackA(ap, a, s, l, 1, 0, policy.options() + types.options(false));
@@ -107,16 +107,21 @@ public final class MatmulOpenCl extends MatmulOps {
      */
     public void run(DeviceBuffer c, DeviceBuffer a, DeviceBuffer b, DeviceBuffer bias, MatmulShape s, MatmulLayout l,
             MatmulParams p, PackedA packed, MatmulTypes types) {
-        MatmulPath path = pathFor(s, l);
+        MatmulPath path = pathFor(s, l, types);
         if (path == MatmulPath.PLAIN || path == MatmulPath.TILED) {
             // a chunk below the crossovers may take another path than the one A was packed for: A is read in place
             inPlace(path == MatmulPath.TILED, c, a, b, bias, s, l, p, types);
             return;
         }
-        String options = policy.options() + types.options(path == MatmulPath.DIRECT_B);
+        boolean bInPlace = path == MatmulPath.DIRECT_B || path == MatmulPath.DIRECT_AB && !s.transB();
+        boolean aInPlace = path == MatmulPath.DIRECT_AB && packed == null;
+        String options = policy.options() + types.options(bInPlace) + (aInPlace ? " -DA_IN_PLACE=1" : "");
         DeviceBuffer ap;
         long apStride;
-        if (packed != null) {
+        if (aInPlace) {
+            ap = a;
+            apStride = l.strideA();
+        } else if (packed != null) {
             if (packed.m() != s.m() || packed.k() != s.k() || packed.transA() != s.transA()
                     || packed.mr() != policy.mr()) {
                 throw new IllegalStateException("A was packed for m" + packed.m() + " k" + packed.k() + " mr"
@@ -131,13 +136,14 @@ public final class MatmulOpenCl extends MatmulOps {
             ap = device.scratch("matmul.ap", Float.BYTES * packedASize(s) * copies);
             enqueuePackA(ap, a, s, l, copies, apStride, options);
         }
-        BPanels panels = bPanels(b, s, l, path == MatmulPath.DIRECT_B, options);
+        BPanels panels = bPanels(b, s, l, bInPlace, options);
         int[] tile = policy.macroTile(s, device.info().computeUnits());
         int kc = types.out() == DType.F32 ? policy.blocksFor(s).kc() : Math.max(1, s.k());
         launch(PACKED, options, new long[] {ceilDiv(s.m(), tile[0]), ceilDiv(s.n(), tile[1]), s.batch()}, c, ap,
                 panels.b(), panels.bt(), bias, s.m(), s.n(), s.k(), l.offC(), l.ldc(), l.strideC(), apStride,
                 panels.off(), panels.stride(), panels.panel(), panels.row(), panels.full(), panels.btStride(),
-                tile[0], tile[1], kc, p.alpha(), p.beta(), p.epilogueFlags());
+                tile[0], tile[1], kc, p.alpha(), p.beta(), p.epilogueFlags(), aInPlace ? (long) l.offA() : 0L,
+                aInPlace ? (s.transA() ? 1 : l.lda()) : 0, aInPlace ? (s.transA() ? l.lda() : 1) : policy.mr());
     }
 
     /**
@@ -145,9 +151,17 @@ public final class MatmulOpenCl extends MatmulOps {
      * batches whose A or B overlap (a stride below the matrix size, which BLAS allows) pack to far more floats
      * than their tensors hold. The plain kernel reads them in place.
      */
-    private MatmulPath pathFor(MatmulShape s, MatmulLayout l) {
+    private MatmulPath pathFor(MatmulShape s, MatmulLayout l, MatmulTypes types) {
         MatmulPath path = policy.pathFor(s);
         if (path == MatmulPath.PLAIN || path == MatmulPath.TILED) return path;
+        // an fp16 A read in place costs a vload_half per broadcast (0.69x DIRECT_B's speed at 256^3): AUTO packs it
+        if (path == MatmulPath.DIRECT_AB && policy.path() == MatmulPath.AUTO && types.in() == DType.F16) {
+            path = MatmulPath.DIRECT_B;
+        }
+        // the kernel's in-place row offsets (at most (MR-1)·lda) are ints
+        if (path == MatmulPath.DIRECT_AB && (long) policy.mr() * l.lda() > Integer.MAX_VALUE) {
+            path = s.transB() ? MatmulPath.PACKED : MatmulPath.DIRECT_B;
+        }
         long copiesA = l.strideA() == 0 ? 1 : s.batch(), copiesB = l.strideB() == 0 ? 1 : s.batch();
         // each copy is below 2^39 floats, so comparing per copy cannot overflow
         boolean fits = packedASize(s) <= ShapeMath.MAX_ELEMENTS / copiesA
