@@ -35,7 +35,7 @@ class BatchNormFuzzTest {
 
     @Test
     void extremeBatchNormsRunAlikeOrAreRefusedAlike() {
-        FuzzRun run = new FuzzRun("batchnorm", 30_000, 30);
+        FuzzRun run = new FuzzRun("batchnorm", 30_000, 15);
         while (run.next()) one(run, run.random.split());
         run.finish();
     }

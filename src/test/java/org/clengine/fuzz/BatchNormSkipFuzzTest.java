@@ -29,7 +29,7 @@ class BatchNormSkipFuzzTest {
 
     @Test
     void skipNeverLeavesANonFiniteRunningValue() {
-        FuzzRun run = new FuzzRun("batchnorm-skip", 3_000, 30);
+        FuzzRun run = new FuzzRun("batchnorm-skip", 3_000, 15);
         while (run.next()) one(run, run.random.split());
         run.finish();
     }

@@ -34,7 +34,7 @@ class GhostRenormSkipFuzzTest {
 
     @Test
     void skipNeverLeavesANonFiniteRunningValue() {
-        FuzzRun run = new FuzzRun("batchnorm-skip-ghost-renorm", 3_000, 30);
+        FuzzRun run = new FuzzRun("batchnorm-skip-ghost-renorm", 3_000, 15);
         while (run.next()) one(run, run.random.split());
         run.finish();
     }

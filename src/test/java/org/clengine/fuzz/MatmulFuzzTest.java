@@ -30,7 +30,7 @@ class MatmulFuzzTest {
 
     @Test
     void extremeGemmsRunAlikeOrAreRefusedAlike() {
-        FuzzRun run = new FuzzRun("matmul", 30_000, 30);
+        FuzzRun run = new FuzzRun("matmul", 30_000, 15);
         MatmulPolicy base = TestBackends.policy().matmul();
         List<OpenClBackend> paths = new ArrayList<>();
         for (MatmulPath p : MatmulPath.values()) {

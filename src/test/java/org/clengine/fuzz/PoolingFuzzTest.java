@@ -20,7 +20,7 @@ class PoolingFuzzTest {
 
     @Test
     void extremePoolingRunsAlikeOrIsRefusedAlike() {
-        FuzzRun run = new FuzzRun("pooling", 30_000, 30);
+        FuzzRun run = new FuzzRun("pooling", 30_000, 15);
         while (run.next()) one(run, run.random.split());
         run.finish();
     }

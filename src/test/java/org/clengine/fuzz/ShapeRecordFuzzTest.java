@@ -23,7 +23,7 @@ class ShapeRecordFuzzTest {
 
     @Test
     void recordsAgreeWithExactArithmetic() {
-        FuzzRun run = new FuzzRun("shape-records", 300_000, 30);
+        FuzzRun run = new FuzzRun("shape-records", 300_000, 15);
         while (run.next()) {
             SplittableRandom r = run.random.split();
             switch (run.done() % 4) {

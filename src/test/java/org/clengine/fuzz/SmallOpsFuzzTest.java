@@ -22,7 +22,7 @@ class SmallOpsFuzzTest {
 
     @Test
     void extremeSmallOpsRunAlikeOrAreRefusedAlike() {
-        FuzzRun run = new FuzzRun("elementwise-loss-sgd", 40_000, 30);
+        FuzzRun run = new FuzzRun("elementwise-loss-sgd", 40_000, 15);
         while (run.next()) one(run, run.random.split());
         run.finish();
     }
